@@ -1,0 +1,94 @@
+"""One ping sweep, start to finish: read the plan, probe, decide, write.
+
+The probe runs outside any database transaction, so a sweep over many silent devices never holds
+a lock the web pages wait for. Detection (here) and everything downstream of a transition are
+decoupled through the rows this writes.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Callable
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from collectors import ping
+from monitor import store
+from monitor.db import transaction
+from monitor.localtime import utcnow
+from monitor.settings import PingSettings
+from monitor.state import StateChange, gap_as_unknown, next_states
+
+log = logging.getLogger(__name__)
+
+Probe = Callable[..., list[ping.PingResult]]
+
+
+@dataclass
+class SweepSummary:
+    at: datetime
+    results: list[ping.PingResult] = field(default_factory=list)
+    changes: list[StateChange] = field(default_factory=list)
+    gap_from: datetime | None = None
+    seconds: float = 0.0
+
+
+def gap_threshold(settings: PingSettings) -> timedelta:
+    """Silence longer than this between sweeps means ictmon was not watching.
+
+    Two missed intervals plus the longest a sweep can take: shorter pauses (a quick restart, a
+    slow sweep) are not gaps, longer ones (stopped service, suspended machine) are unknown time.
+    """
+    longest_sweep = settings.timeout + settings.count * settings.spacing
+    return timedelta(seconds=2 * settings.interval + longest_sweep + 5)
+
+
+class Poller:
+    def __init__(self, settings: PingSettings, sessions: sessionmaker[Session], *,
+                 probe: Probe = ping.probe, clock: Callable[[], datetime] = utcnow):
+        self.settings = settings
+        self.sessions = sessions
+        self.probe = probe
+        self.clock = clock
+
+    def sweep(self) -> SweepSummary:
+        started = time.monotonic()
+        at = self.clock()
+        summary = SweepSummary(at)
+        with transaction(self.sessions) as session:
+            summary.gap_from = self._close_gap(session, at)
+            plan = store.load_plan(session)
+            in_maintenance = store.devices_in_maintenance(session, at)
+
+        results = self.probe(
+            [ping.PingTarget(t.device_id, t.address) for t in plan.targets],
+            timeout=self.settings.timeout, count=self.settings.count,
+            interval=self.settings.spacing, max_in_flight=self.settings.max_in_flight)
+
+        update = next_states(plan.states, {r.key: r.ok for r in results}, at,
+                             parents=plan.parents, in_maintenance=in_maintenance,
+                             confirmations=self.settings.confirmations)
+        with transaction(self.sessions) as session:
+            store.record_states(session, update, plan.states)
+            store.record_results(session, at, results)
+            store.beat(session, at)
+        summary.results = results
+        summary.changes = update.changes
+        summary.seconds = time.monotonic() - started
+        log.info("sweep of %d devices in %.2f s, %d state changes",
+                 len(results), summary.seconds, len(update.changes))
+        return summary
+
+    def _close_gap(self, session: Session, at: datetime) -> datetime | None:
+        """If nobody swept for too long, record that stretch as unknown for every device."""
+        last = store.last_heartbeat(session)
+        if last is None or at - last <= gap_threshold(self.settings):
+            return None
+        plan = store.load_plan(session)
+        update = gap_as_unknown(plan.states, last)
+        store.record_states(session, update, plan.states)
+        store.beat(session, at, started=True)
+        log.warning("ictmon was not polling from %s to %s: recorded as unknown", last, at)
+        return last

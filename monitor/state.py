@@ -1,0 +1,183 @@
+"""Deciding device state: one pure function, no I/O.
+
+Given what every device was, what this sweep saw, who hangs behind whom and what is under planned
+maintenance, `next_states` returns what every device is now and the transitions that happened.
+Confirmations (soft failures before a hard DOWN), parent/child dependencies and maintenance live
+here and nowhere else.
+
+Rules, in the order they apply to one device:
+
+1. Under maintenance: MAINTENANCE. The failure counter still moves, so the true state shows the
+   moment the window ends.
+2. Answered: UP (recovery needs one answer; a device that answers is reachable by definition).
+3. Silent, and its parent is DOWN or UNREACHABLE (or under maintenance and silent itself): the
+   child is UNREACHABLE at once; the fault is upstream and the child raises no alarm of its own.
+4. Silent while its parent is failing too but not yet confirmed: hold the previous state; the
+   parent's confirmation decides, so a school's switches never cry DOWN a sweep before their router.
+5. Silent for `confirmations` consecutive sweeps: DOWN.
+6. Otherwise (a soft failure): hold the previous state.
+
+A DOWN or UNREACHABLE interval starts at the first failed sweep of the run, not at the sweep that
+confirmed it, so availability counts the whole outage. No interval may start before the current
+one began; that keeps the stored intervals ordered whatever the inputs.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import AbstractSet, Hashable, Iterable, Mapping, TypeVar
+
+from monitor.models import Status
+
+K = TypeVar("K", bound=Hashable)
+
+_PARENT_BLOCKING = {Status.DOWN, Status.UNREACHABLE}
+
+
+@dataclass(frozen=True)
+class DeviceState:
+    status: Status
+    since: datetime
+    fail_count: int = 0
+    first_fail_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class StateChange:
+    device: Hashable
+    old: Status
+    new: Status
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StateUpdate:
+    states: dict
+    changes: list[StateChange]
+
+
+def initial_state(at: datetime) -> DeviceState:
+    """A device nobody has polled yet: unknown since it was added."""
+    return DeviceState(Status.UNKNOWN, at)
+
+
+def next_states(
+    previous: Mapping[K, DeviceState],
+    answered: Mapping[K, bool],
+    at: datetime,
+    *,
+    parents: Mapping[K, K | None],
+    in_maintenance: AbstractSet[K] = frozenset(),
+    confirmations: int = 3,
+) -> StateUpdate:
+    """Apply one sweep's outcomes (`answered`: device → did it reply) taken at `at`.
+
+    Devices in `previous` without an outcome keep their state, except for entering or leaving
+    maintenance. Devices with an outcome but no previous state start from UNKNOWN.
+    """
+    if confirmations < 1:
+        raise ValueError("confirmations must be at least 1")
+    devices = set(previous) | set(answered)
+    states: dict = {}
+    changes: list[StateChange] = []
+    for device in _parents_first(devices, parents):
+        before = previous.get(device) or initial_state(at)
+        parent = parents.get(device)
+        after = _decide(
+            before,
+            answered.get(device),
+            at,
+            under_maintenance=device in in_maintenance,
+            parent_state=states.get(parent, previous.get(parent)) if parent is not None else None,
+            parent_silent=parent is not None and answered.get(parent) is False,
+            confirmations=confirmations,
+        )
+        states[device] = after
+        if after.status != before.status:
+            changes.append(StateChange(device, before.status, after.status, after.since))
+    return StateUpdate(states, changes)
+
+
+def _decide(before: DeviceState, answered: bool | None, at: datetime, *, under_maintenance: bool,
+            parent_state: DeviceState | None, parent_silent: bool,
+            confirmations: int) -> DeviceState:
+    if answered is None:
+        counters = before
+    elif answered:
+        counters = replace(before, fail_count=0, first_fail_at=None)
+    else:
+        counters = replace(before, fail_count=before.fail_count + 1,
+                           first_fail_at=before.first_fail_at or at)
+
+    if under_maintenance:
+        return _move(before, counters, Status.MAINTENANCE, at)
+    if answered is None:
+        if before.status is Status.MAINTENANCE:
+            # The window closed between sweeps; the next outcome tells the truth, until then unknown.
+            return _move(before, counters, Status.UNKNOWN, at)
+        return counters
+    if answered:
+        return _move(before, counters, Status.UP, at)
+
+    parent_status = parent_state.status if parent_state else None
+    parent_blocks = parent_status in _PARENT_BLOCKING or (
+        parent_status is Status.MAINTENANCE and parent_silent)
+    if parent_blocks:
+        return _move(before, counters, Status.UNREACHABLE, counters.first_fail_at or at)
+    if parent_silent:
+        return _hold(before, counters)
+    if counters.fail_count >= confirmations:
+        return _move(before, counters, Status.DOWN, counters.first_fail_at or at)
+    return _hold(before, counters)
+
+
+def _hold(before: DeviceState, counters: DeviceState) -> DeviceState:
+    # Leaving maintenance while silent and unconfirmed: the state is honestly unknown.
+    if before.status is Status.MAINTENANCE:
+        return replace(counters, status=Status.UNKNOWN)
+    return counters
+
+
+def _move(before: DeviceState, counters: DeviceState, status: Status, at: datetime) -> DeviceState:
+    if before.status is status:
+        return counters
+    return replace(counters, status=status, since=max(at, before.since))
+
+
+def gap_as_unknown(previous: Mapping[K, DeviceState], last_alive: datetime) -> StateUpdate:
+    """ictmon was not running after `last_alive`: every device is unknown from then on.
+
+    Failure counters restart too: a count from before the gap says nothing about now.
+    """
+    states: dict = {}
+    changes: list[StateChange] = []
+    for device, before in previous.items():
+        if before.status is Status.UNKNOWN:
+            states[device] = DeviceState(Status.UNKNOWN, before.since)
+            continue
+        since = max(last_alive, before.since)
+        states[device] = DeviceState(Status.UNKNOWN, since)
+        changes.append(StateChange(device, before.status, Status.UNKNOWN, since))
+    return StateUpdate(states, changes)
+
+
+def _parents_first(devices: Iterable[K], parents: Mapping[K, K | None]) -> list[K]:
+    """Order devices so every parent comes before its children (depth, then id for stability).
+
+    A parent loop (rejected on import, but never trusted) is cut where it closes, so the loop is
+    bounded and every device still appears exactly once.
+    """
+    depth: dict = {}
+
+    def depth_of(device) -> int:
+        seen = []
+        node = device
+        while node is not None and node not in depth and node not in seen:
+            seen.append(node)
+            node = parents.get(node)
+        base = depth.get(node, -1) if node is not None and node not in seen else -1
+        for offset, item in enumerate(reversed(seen), start=1):
+            depth[item] = base + offset
+        return depth[device]
+
+    return sorted(devices, key=lambda d: (depth_of(d), str(d)))

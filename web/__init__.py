@@ -1,0 +1,80 @@
+"""The web front: status page, site and device pages, and a read-only JSON API.
+
+`create_app(settings)` builds the Flask application; `ictmon web` serves it with waitress.
+Blueprints, one per area: `auth` (login/logout), `status` (pages), `api` (/api/v1, JSON).
+Views are thin: parse the request, call one function of monitor.queries, render.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import Flask, g, request
+from flask_wtf.csrf import CSRFProtect
+
+from monitor import db as dbmod
+from monitor.localtime import utcnow
+from monitor.secrets import web_secret_key
+from monitor.settings import Settings
+from web import formatting, i18n
+from web.database import close_session
+
+csrf = CSRFProtect()
+
+
+def create_app(settings: Settings, *, session_factory=None) -> Flask:
+    app = Flask(__name__)
+    if session_factory is None:
+        session_factory = dbmod.session_factory(dbmod.make_engine(settings.database.url))
+    app.config.update(
+        SECRET_KEY=web_secret_key(settings),
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_COOKIE_SECURE=settings.web.base_url.startswith("https://"),
+        PERMANENT_SESSION_LIFETIME=timedelta(days=14),
+        WTF_CSRF_TIME_LIMIT=None,  # the login page may sit open all night on the officer's desk
+        ICTMON_SETTINGS=settings,
+        ICTMON_DEFAULT_LANGUAGE=settings.web.default_language,
+        # Where "now" comes from; tests pin it to make durations exact.
+        ICTMON_CLOCK=utcnow,
+        # Seconds between the status page's background refreshes.
+        ICTMON_REFRESH_SECONDS=15,
+    )
+    app.json.sort_keys = False  # keep the documented field order in API answers
+    app.extensions["ictmon_sessions"] = session_factory
+
+    csrf.init_app(app)
+
+    from web import api, auth, status
+
+    auth.init_login(app)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(status.bp)
+    app.register_blueprint(api.bp)
+    csrf.exempt(api.bp)  # read-only, and authenticated per request by token or session
+
+    app.before_request(_start_request)
+    app.before_request(i18n.select_language)
+    app.after_request(_security_headers)
+    app.teardown_appcontext(close_session)
+    formatting.register(app)
+    status.register_error_pages(app)
+    return app
+
+
+def _start_request() -> None:
+    g.now = app_now()
+
+
+def app_now():
+    from flask import current_app
+    return current_app.config["ICTMON_CLOCK"]()
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("X-Frame-Options", "DENY")
+    response.headers.setdefault("Referrer-Policy", "same-origin")
+    if request.endpoint != "static":
+        # Status changes minute by minute: never show a cached page as the current state.
+        response.headers.setdefault("Cache-Control", "no-store")
+    return response
