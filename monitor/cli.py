@@ -1,0 +1,206 @@
+"""The `ictmon` command line. Each command parses options, calls one core function, prints.
+
+Failures end with a one-line reason on stderr and a non-zero exit code (import errors list every
+bad line), never a traceback.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from monitor import db as dbmod
+from monitor.settings import ConfigError, Settings, describe, load_settings
+
+
+@dataclass
+class Context:
+    config_path: str | None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def sessions(self, *, require_schema: bool = True):
+        engine = dbmod.make_engine(self.settings.database.url)
+        if require_schema and not dbmod.is_initialised(engine):
+            raise click.ClickException("the database has no ictmon schema yet: run `ictmon init`")
+        return dbmod.session_factory(engine)
+
+
+class Failure(click.ClickException):
+    """A failure whose message is already what the user must read."""
+
+    def show(self, file=None):
+        click.echo(f"ictmon: {self.format_message()}", err=True)
+
+
+def _known_failures():
+    from collectors.ping import IcmpNotPermitted
+    from monitor.importer import ImportRejected
+    from monitor.secrets import SecretsError
+
+    return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted)
+
+
+class Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _known_failures() as exc:
+            raise Failure(str(exc)) from None
+
+
+@click.group(cls=Group)
+@click.option("--config", "config_path", envvar="ICTMON_CONFIG", type=click.Path(dir_okay=False),
+              help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the scheduler does.")
+@click.pass_context
+def main(ctx, config_path, verbose):
+    """ictmon — network and ICT-asset monitoring for a school district office."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(config_path)
+
+
+@main.command("check-config")
+@click.pass_obj
+def check_config(obj: Context):
+    """Validate the settings, the database and ICMP permission."""
+    from collectors.ping import icmp_permission_problem
+
+    settings = obj.settings
+    click.echo(f"settings from {settings.source}")
+    for section, key, value in describe(settings):
+        click.echo(f"  [{section}] {key} = {value}")
+    engine = dbmod.make_engine(settings.database.url)
+    initialised = dbmod.is_initialised(engine)
+    click.echo(f"database: reachable, {'schema present' if initialised else 'no schema yet'}")
+    problem = icmp_permission_problem()
+    if problem:
+        raise Failure(problem)
+    click.echo("ICMP: permitted")
+    if not initialised:
+        raise Failure("the database has no ictmon schema yet: run `ictmon init`")
+    click.echo("configuration OK")
+
+
+@main.command()
+@click.option("--admin-user", default="admin", show_default=True)
+@click.option("--admin-password", envvar="ICTMON_ADMIN_PASSWORD",
+              help="Password of the first admin (or $ICTMON_ADMIN_PASSWORD). "
+                   "Generated and printed once when omitted.")
+@click.pass_obj
+def init(obj: Context, admin_user, admin_password):
+    """Create or upgrade the database, generate keys, create the first admin."""
+    from monitor.bootstrap import initialise
+
+    outcome = initialise(obj.settings, admin_user, admin_password)
+    for path in outcome.keys_created:
+        click.echo(f"created key file {path}")
+    click.echo(f"database ready: {outcome.database}")
+    if outcome.admin_created:
+        click.echo(f"created admin user {admin_user!r}")
+        if outcome.generated_password:
+            click.echo(f"  password: {outcome.generated_password}   (shown once; change it after login)")
+    else:
+        click.echo("users already exist; none created")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def import_(obj: Context, path):
+    """Import sites and devices from CSV (UTF-8, with or without BOM) or .xlsx — all or nothing."""
+    from monitor.importer import import_file
+    from monitor.secrets import Vault
+
+    report = import_file(obj.sessions(), path, Vault.from_settings(obj.settings))
+    click.echo(f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
+               f"devices {report.devices_created} new, {report.devices_updated} updated")
+
+
+@main.command()
+@click.option("--once", is_flag=True, required=True, help="One sweep, then exit.")
+@click.pass_obj
+def poll(obj: Context, once):
+    """Ping every enabled device once and print the results as a table."""
+    from monitor.poller import Poller
+    from monitor.store import device_names
+    from monitor.db import transaction
+
+    sessions = obj.sessions()
+    summary = Poller(obj.settings.ping, sessions).sweep()
+    with transaction(sessions) as session:
+        names = device_names(session, [r.key for r in summary.results])
+    changed = {c.device: c for c in summary.changes}
+    click.echo(f"{'site':<10} {'device':<28} {'address':<16} {'sent':>4} {'recv':>4} "
+               f"{'rtt ms':>8}  result")
+    for r in summary.results:
+        site, name = names.get(r.key, ("?", "?"))
+        rtt = f"{r.rtt_avg_ms:.2f}" if r.rtt_avg_ms is not None else "-"
+        note = "ok" if r.ok else (r.error or "no reply")
+        if r.key in changed:
+            note += f"  ({changed[r.key].old} → {changed[r.key].new})"
+        click.echo(f"{site:<10} {name[:28]:<28} {r.address[:16]:<16} {r.sent:>4} {r.received:>4} "
+                   f"{rtt:>8}  {note}")
+    answered = sum(r.ok for r in summary.results)
+    click.echo(f"{len(summary.results)} devices, {answered} answered, "
+               f"{len(summary.results) - answered} silent, {summary.seconds:.2f} s")
+
+
+@main.command()
+@click.pass_obj
+def run(obj: Context):
+    """Run the scheduler and the web application in one process."""
+    from monitor.service import serve
+
+    serve(obj.settings, announce=click.echo)
+
+
+@main.command()
+@click.option("--dir", "directory", default="var/demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo keeps its config and database.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--setup-only", is_flag=True, help="Prepare the demo district, do not start.")
+def demo(directory, port, setup_only):
+    """Monitor a simulated district on loopback (office + 5 schools), ready to log in."""
+    from monitor.demo import prepare_demo
+    from monitor.service import serve
+
+    prepared = prepare_demo(Path(directory), port=port)
+    click.echo(f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
+               f"(config {prepared.config_path})")
+    if setup_only:
+        return
+    serve(load_settings(prepared.config_path), announce=click.echo,
+          login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}")
+
+
+@main.group()
+def token():
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for.")
+@click.pass_obj
+def token_create(obj: Context, username, label):
+    """Create an API token for USERNAME and print it (only now; it is stored hashed)."""
+    from sqlalchemy import select
+
+    from monitor.db import transaction
+    from monitor.models import User
+    from monitor.users import create_token
+
+    with transaction(obj.sessions()) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise Failure(f"no user named {username!r}")
+        click.echo(create_token(session, user, label))
