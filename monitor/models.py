@@ -145,7 +145,8 @@ class PingSample(Base):
     """One sweep's result for one device; kept only for a short window (RetentionSettings)."""
 
     __tablename__ = "ping_samples"
-    __table_args__ = (Index("ix_ping_samples_at", "at"),)
+    # WITHOUT ROWID: the composite key is the row's only B-tree, about half the bytes per row.
+    __table_args__ = (Index("ix_ping_samples_at", "at"), {"sqlite_with_rowid": False})
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
                                            primary_key=True)
@@ -160,6 +161,7 @@ class PingRollup(Base):
     """Latency/loss summarised per bucket (resolution 300 s or 3600 s)."""
 
     __tablename__ = "ping_rollups"
+    __table_args__ = {"sqlite_with_rowid": False}
 
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
                                            primary_key=True)

@@ -126,7 +126,8 @@ def upgrade() -> None:
     sa.Column('rtt_samples', sa.Integer(), nullable=False),
     sa.Column('rtt_max_ms', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_ping_rollups_device_id_devices'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('device_id', 'resolution', 'bucket_start', name=op.f('pk_ping_rollups'))
+    sa.PrimaryKeyConstraint('device_id', 'resolution', 'bucket_start', name=op.f('pk_ping_rollups')),
+    sqlite_with_rowid=False
     )
     op.create_table('ping_samples',
     sa.Column('device_id', sa.Integer(), nullable=False),
@@ -136,7 +137,8 @@ def upgrade() -> None:
     sa.Column('rtt_avg_ms', sa.Float(), nullable=True),
     sa.Column('rtt_max_ms', sa.Float(), nullable=True),
     sa.ForeignKeyConstraint(['device_id'], ['devices.id'], name=op.f('fk_ping_samples_device_id_devices'), ondelete='CASCADE'),
-    sa.PrimaryKeyConstraint('device_id', 'at', name=op.f('pk_ping_samples'))
+    sa.PrimaryKeyConstraint('device_id', 'at', name=op.f('pk_ping_samples')),
+    sqlite_with_rowid=False
     )
     with op.batch_alter_table('ping_samples', schema=None) as batch_op:
         batch_op.create_index('ix_ping_samples_at', ['at'], unique=False)
