@@ -103,3 +103,7 @@ def add_device(session, site, name, address="127.0.0.1", kind="router", parent=N
     session.add(device)
     session.flush()
     return device
+
+
+# Network namespaces for tests that silence devices (root + ip + nft; required in CI).
+from tests.support.netns import netns  # noqa: E402,F401

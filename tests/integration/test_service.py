@@ -17,7 +17,6 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.netns import netns  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.netns
 
@@ -95,7 +94,7 @@ class Service:
             assert self.process is not None and self.process.poll() is None, self.output()
             try:
                 seen = self.devices()
-            except (OSError, AssertionError, ValueError):
+            except (OSError, AssertionError, ValueError, subprocess.CalledProcessError):
                 seen = {}
             if seen and all(seen[name]["state"] == state for name, state in expected.items()):
                 return seen
@@ -118,7 +117,7 @@ class Service:
 
 
 @pytest.fixture
-def service(netns, tmp_path):  # noqa: F811
+def service(netns, tmp_path):
     svc = Service(netns, tmp_path)
     svc.setup()
     svc.start()
