@@ -72,7 +72,8 @@ def format_duration(delta: timedelta | float | None, lang: str = "th") -> str:
     units_th = (("วัน", days), ("ชั่วโมง", hours), ("นาที", minutes), ("วินาที", secs))
     units_en = (("d", days), ("h", hours), ("min", minutes), ("s", secs))
     units = units_th if lang == "th" else units_en
-    parts = [f"{value} {name}" for name, value in units if value]
-    if not parts:
+    largest = next((i for i, (_, value) in enumerate(units) if value), None)
+    if largest is None:
         return "0 วินาที" if lang == "th" else "0 s"
-    return " ".join(parts[:2])
+    # The largest unit and the one right below it: "1 วัน", never "1 วัน 12 วินาที".
+    return " ".join(f"{value} {name}" for name, value in units[largest:largest + 2] if value)

@@ -7,7 +7,9 @@ from) so the officer can fix it without reading code.
 from __future__ import annotations
 
 import dataclasses
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -125,6 +127,8 @@ def _convert(section: str, key: str, raw: Any, target: type, origin: str) -> Any
             if isinstance(raw, bool):
                 raise ValueError
             value = float(raw)
+            if not math.isfinite(value):  # float() takes "nan" and "inf"; no setting wants them
+                raise ValueError
         else:
             if not isinstance(raw, str):
                 raise ValueError
@@ -137,6 +141,8 @@ def _convert(section: str, key: str, raw: Any, target: type, origin: str) -> Any
         raise ConfigError(f"{where}: must be greater than 0, got {raw!r} ({origin})")
     if (section, key) in _NON_NEGATIVE and value < 0:
         raise ConfigError(f"{where}: must not be negative, got {raw!r} ({origin})")
+    if key == "port" and value > 65535:
+        raise ConfigError(f"{where}: must be a port number 1-65535, got {raw!r} ({origin})")
     choices = _CHOICES.get((section, key))
     if choices and value not in choices:
         raise ConfigError(f"{where}: must be one of {', '.join(choices)}, got {raw!r} ({origin})")
@@ -191,10 +197,11 @@ def load_settings(path: str | os.PathLike | None = None,
 
     # Relative data paths are relative to the config file, so a service started from / still works.
     settings = Settings(**built, source=source)
-    if path and not Path(settings.paths.data_dir).is_absolute():
+    if path:
         base = Path(path).resolve().parent
-        settings = dataclasses.replace(
-            settings, paths=PathSettings(data_dir=str(base / settings.paths.data_dir)))
+        if not Path(settings.paths.data_dir).is_absolute():
+            settings = dataclasses.replace(
+                settings, paths=PathSettings(data_dir=str(base / settings.paths.data_dir)))
         settings = _resolve_sqlite_path(settings, base)
     return settings
 
@@ -234,4 +241,5 @@ def mask_url_password(url: str) -> str:
     try:
         return make_url(url).render_as_string(hide_password=True)
     except Exception:  # an unparsable URL is reported by the database check, not here
-        return url
+        # ...but its password (up to the last "@", as one may hold "@") is still never shown.
+        return re.sub(r"(://[^:/@]*:).*@", r"\1***@", url)

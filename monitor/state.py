@@ -18,8 +18,12 @@ Rules, in the order they apply to one device:
 6. Otherwise (a soft failure): hold the previous state.
 
 A DOWN or UNREACHABLE interval starts at the first failed sweep of the run, not at the sweep that
-confirmed it, so availability counts the whole outage. No interval may start before the current
-one began; that keeps the stored intervals ordered whatever the inputs.
+confirmed it, so availability counts the whole outage. It reaches back only over time the device
+was merely held UP or UNKNOWN while unconfirmed: time already recorded as MAINTENANCE, DOWN or
+UNREACHABLE stays what it was (maintenance is excluded from availability, a child's unreachable time
+is its parent's fault), so leaving one of those starts the new interval at the sweep that saw it.
+No interval may start before the current one began; that keeps the stored intervals ordered
+whatever the inputs.
 """
 from __future__ import annotations
 
@@ -83,6 +87,8 @@ def next_states(
     for device in _parents_first(devices, parents):
         before = previous.get(device) or initial_state(at)
         parent = parents.get(device)
+        if parent in devices and parent not in states:
+            parent = None  # a parent loop closes here: cut it, or the loop would hold forever
         after = _decide(
             before,
             answered.get(device),
@@ -123,18 +129,25 @@ def _decide(before: DeviceState, answered: bool | None, at: datetime, *, under_m
     parent_blocks = parent_status in _PARENT_BLOCKING or (
         parent_status is Status.MAINTENANCE and parent_silent)
     if parent_blocks:
-        return _move(before, counters, Status.UNREACHABLE, counters.first_fail_at or at)
+        return _move(before, counters, Status.UNREACHABLE, _outage_start(before, counters, at))
     if parent_silent:
-        return _hold(before, counters)
+        return _hold(before, counters, at)
     if counters.fail_count >= confirmations:
-        return _move(before, counters, Status.DOWN, counters.first_fail_at or at)
-    return _hold(before, counters)
+        return _move(before, counters, Status.DOWN, _outage_start(before, counters, at))
+    return _hold(before, counters, at)
 
 
-def _hold(before: DeviceState, counters: DeviceState) -> DeviceState:
-    # Leaving maintenance while silent and unconfirmed: the state is honestly unknown.
+def _outage_start(before: DeviceState, counters: DeviceState, at: datetime) -> datetime:
+    # Back to the first failure only across a state that was merely held while unconfirmed.
+    if before.status in (Status.UP, Status.UNKNOWN):
+        return counters.first_fail_at or at
+    return at
+
+
+def _hold(before: DeviceState, counters: DeviceState, at: datetime) -> DeviceState:
+    # Leaving maintenance while silent and unconfirmed: the state is honestly unknown from now.
     if before.status is Status.MAINTENANCE:
-        return replace(counters, status=Status.UNKNOWN)
+        return _move(before, counters, Status.UNKNOWN, at)
     return counters
 
 
@@ -167,6 +180,7 @@ def _parents_first(devices: Iterable[K], parents: Mapping[K, K | None]) -> list[
     A parent loop (rejected on import, but never trusted) is cut where it closes, so the loop is
     bounded and every device still appears exactly once.
     """
+    devices = sorted(devices, key=str)  # which edge of a loop is cut must not depend on hashing
     depth: dict = {}
 
     def depth_of(device) -> int:
