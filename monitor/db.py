@@ -75,7 +75,7 @@ def upgrade(engine: Engine) -> None:
     from alembic import command
 
     try:
-        command.upgrade(alembic_config(engine), "head")
+        command.upgrade(alembic_config(engine), "heads")
     except OperationalError as exc:
         raise DatabaseError(f"database not reachable: {exc.orig}") from None
 
