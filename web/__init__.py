@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import Flask, g, request
+from flask import Flask, current_app, g, request
 from flask_wtf.csrf import CSRFProtect
 
 from monitor import db as dbmod
@@ -40,6 +40,7 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
         ICTMON_REFRESH_SECONDS=15,
     )
     app.json.sort_keys = False  # keep the documented field order in API answers
+    app.json.ensure_ascii = False  # Thai names readable in the JSON
     app.extensions["ictmon_sessions"] = session_factory
 
     csrf.init_app(app)
@@ -62,12 +63,8 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
 
 
 def _start_request() -> None:
-    g.now = app_now()
-
-
-def app_now():
-    from flask import current_app
-    return current_app.config["ICTMON_CLOCK"]()
+    # One "now" per request, so every duration on a page is measured from the same moment.
+    g.now = current_app.config["ICTMON_CLOCK"]()
 
 
 def _security_headers(response):
