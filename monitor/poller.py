@@ -15,6 +15,7 @@ from typing import Callable
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors import ping
+from collectors.resolve import is_ip_literal, resolve_names
 from monitor import store
 from monitor.db import transaction
 from monitor.localtime import utcnow
@@ -47,11 +48,13 @@ def gap_threshold(settings: PingSettings) -> timedelta:
 
 class Poller:
     def __init__(self, settings: PingSettings, sessions: sessionmaker[Session], *,
-                 probe: Probe = ping.probe, clock: Callable[[], datetime] = utcnow):
+                 probe: Probe = ping.probe, clock: Callable[[], datetime] = utcnow,
+                 resolve: Callable[..., dict[str, str | None]] = resolve_names):
         self.settings = settings
         self.sessions = sessions
         self.probe = probe
         self.clock = clock
+        self.resolve = resolve
 
     def sweep(self) -> SweepSummary:
         started = time.monotonic()
@@ -62,10 +65,11 @@ class Poller:
             plan = store.load_plan(session)
             in_maintenance = store.devices_in_maintenance(session, at)
 
+        targets, unresolved = self._targets(plan.targets)
         results = self.probe(
-            [ping.PingTarget(t.device_id, t.address) for t in plan.targets],
-            timeout=self.settings.timeout, count=self.settings.count,
+            targets, timeout=self.settings.timeout, count=self.settings.count,
             interval=self.settings.spacing, max_in_flight=self.settings.max_in_flight)
+        results = _in_plan_order(plan.targets, results + unresolved)
 
         update = next_states(plan.states, {r.key: r.ok for r in results}, at,
                              parents=plan.parents, in_maintenance=in_maintenance,
@@ -81,6 +85,20 @@ class Poller:
                  len(results), summary.seconds, len(update.changes))
         return summary
 
+    def _targets(self, planned: list[store.PollTarget]):
+        """Probe targets with host names resolved; a name that does not resolve is a failed poll."""
+        names = [t.address for t in planned if not is_ip_literal(t.address)]
+        addresses = self.resolve(names, timeout=self.settings.timeout + 1) if names else {}
+        targets, unresolved = [], []
+        for t in planned:
+            address = addresses.get(t.address, t.address)
+            if address is None:
+                unresolved.append(ping.PingResult(t.device_id, t.address, 0, 0, None, None, None,
+                                                  f"cannot resolve host name {t.address}"))
+            else:
+                targets.append(ping.PingTarget(t.device_id, address))
+        return targets, unresolved
+
     def _close_gap(self, session: Session, at: datetime) -> datetime | None:
         """If nobody swept for too long, record that stretch as unknown for every device."""
         last = store.last_heartbeat(session)
@@ -92,3 +110,8 @@ class Poller:
         store.beat(session, at, started=True)
         log.warning("ictmon was not polling from %s to %s: recorded as unknown", last, at)
         return last
+
+
+def _in_plan_order(planned, results):
+    position = {t.device_id: i for i, t in enumerate(planned)}
+    return sorted(results, key=lambda r: position[r.key])

@@ -191,3 +191,27 @@ def test_prune_keeps_only_what_retention_asks_for(any_db):
         left = s.execute(select(PingSample.at)).scalars().all()
     assert deleted["samples"] == 4
     assert set(left) == {NOW}
+
+
+def test_host_names_are_resolved_before_the_probe(db):
+    with transaction(db) as s:
+        site = add_site(s)
+        add_device(s, site, "nas", "localhost", "server")  # /etc/hosts: no DNS query leaves
+    poller, _, network = make_poller(db)
+    summary = poller.sweep()
+    assert [(r.address, r.ok) for r in summary.results] == [("127.0.0.1", True)]
+
+
+def test_a_name_that_does_not_resolve_is_a_failed_poll_with_the_reason(db):
+    with transaction(db) as s:
+        site = add_site(s)
+        add_device(s, site, "old-server", "old-server.school.local", "server")
+        add_device(s, site, "router", "127.40.9.1", "router")
+    # A scripted resolver: a real failing lookup would send a DNS query off this machine.
+    poller = Poller(PingSettings(confirmations=1), db, probe=ScriptedNetwork(),
+                    clock=Clock(NOW), resolve=lambda names, timeout: {n: None for n in names})
+    summary = poller.sweep()
+    assert [(r.address, r.ok, r.error) for r in summary.results] == [
+        ("old-server.school.local", False, "cannot resolve host name old-server.school.local"),
+        ("127.40.9.1", True, None)]
+    assert sorted(states(db).values()) == ["down", "up"]
