@@ -1,0 +1,225 @@
+"""The report's content as plain data: what every renderer (PDF, XLSX, HTML page) shows.
+
+`build_report` reads the history once (the period and the months of the trend), computes the
+figures with monitor.availability and sorts every table worst first. Renderers only format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from sqlalchemy.orm import Session
+
+from monitor.availability import Availability, Figures
+from monitor.periods import Period, month_period
+from monitor.reports.history import History, load_history
+from monitor.reports.targets import Targets, met
+from monitor.settings import Settings
+
+MAJOR_OUTAGES = 10
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a table: a site, a device kind or a device."""
+
+    key: str            # site code, kind, or device id as text
+    name: str
+    figures: Figures
+    target: float
+    site: str = ""      # devices: the site's name
+    site_code: str = ""  # devices: the site's code
+    kind: str = ""      # devices: their kind
+    members: int = 0    # sites and kinds: how many devices
+
+    @property
+    def pct(self) -> float | None:
+        return self.figures.availability_pct
+
+    @property
+    def met(self) -> bool | None:
+        return met(self.pct, self.target)
+
+
+@dataclass(frozen=True)
+class TrendPoint:
+    period: Period
+    figures: Figures
+    sites_met: int
+    sites_measured: int
+
+
+@dataclass(frozen=True)
+class OutageRow:
+    """A site's outage in the period, longest first; cause and notes when the incident log
+    (issue 5) has them."""
+
+    site_code: str
+    site_name: str
+    start: datetime
+    end: datetime
+    continues: bool     # still down when the period (or the report's "now") ended
+    cause: str = ""
+
+    @property
+    def duration(self) -> timedelta:
+        return self.end - self.start
+
+
+@dataclass(frozen=True)
+class RiskRow:
+    title: str
+    level: str
+    owner: str = ""
+    mitigation: str = ""
+
+
+@dataclass
+class MonthlyReport:
+    office_name: str
+    period: Period
+    window_end: datetime          # the period's end, or "now" for a period still running
+    generated_at: datetime
+    prepared_by: str
+    prepared_by_position: str
+    approver_position: str
+    target: float
+    site_rule: str
+    district: Figures
+    sites: list[Row]
+    kinds: list[Row]
+    devices: list[Row]
+    trend: list[TrendPoint]
+    outages: list[OutageRow]
+    # None: that register does not exist in this installation yet, so the report says so.
+    risks: list[RiskRow] | None = None
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def sites_measured(self) -> int:
+        return sum(row.pct is not None for row in self.sites)
+
+    @property
+    def sites_met(self) -> int:
+        return sum(bool(row.met) for row in self.sites)
+
+    @property
+    def complete(self) -> bool:
+        return self.window_end >= self.period.end
+
+
+def worst_first(rows: list[Row]) -> list[Row]:
+    """Lowest availability first; rows with nothing measured last; then most downtime, then name."""
+    return sorted(rows, key=lambda r: (r.pct is None, r.pct if r.pct is not None else 0.0,
+                                       -r.figures.down.total_seconds(), r.name))
+
+
+def trend_periods(period: Period, months: int) -> list[Period]:
+    """A month: the months before it and itself. A fiscal year or a range: its own months."""
+    if period.kind == "month":
+        return [*period.previous_months(months), period]
+    periods, year, month = [], period.first_day.year, period.first_day.month
+    while len(periods) < 24:
+        current = month_period(year, month)
+        if current.start >= period.end:
+            break
+        periods.append(current)
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return periods if period.kind == "fiscal_year" else []
+
+
+def build_report(session: Session, period: Period, settings: Settings, now: datetime) -> MonthlyReport:
+    config = settings.reports
+    targets = Targets.from_settings(config)
+    trend = trend_periods(period, config.trend_months)
+    load_start = min([period.start, *(p.start for p in trend)])
+    window_end = max(min(period.end, now), period.start)
+    history = load_history(session, load_start, window_end)
+    current = history.availability(period.start, window_end, site_rule=config.site_rule)
+
+    sites = worst_first(_site_rows(history, current, targets))
+    points = []
+    for month in trend:
+        if month.start >= window_end:
+            continue
+        figures_ = current if month == period else history.availability(
+            month.start, min(month.end, window_end), site_rule=config.site_rule)
+        rows = _site_rows(history, figures_, targets)
+        points.append(TrendPoint(month, figures_.district, sum(bool(r.met) for r in rows),
+                                 sum(r.pct is not None for r in rows)))
+
+    # Months before monitoring began measured nothing: the trend starts where the data does.
+    while len(points) > 1 and points[0].figures.availability_pct is None:
+        points.pop(0)
+    return MonthlyReport(
+        office_name=settings.office.name, period=period, window_end=window_end,
+        generated_at=now, prepared_by=config.prepared_by,
+        prepared_by_position=config.prepared_by_position,
+        approver_position=config.approver_position, target=config.target,
+        site_rule=config.site_rule, district=current.district, sites=sites,
+        kinds=worst_first(_kind_rows(history, current, targets)),
+        devices=worst_first(_device_rows(history, current, targets)),
+        trend=points, outages=_major_outages(history, current, window_end),
+        risks=None,
+    )
+
+
+@dataclass
+class Snapshot:
+    """Availability for one period without the report's extras (trend, outages): the API's view."""
+
+    period: Period
+    window_end: datetime
+    district: Figures
+    sites: list[Row]
+    kinds: list[Row]
+    devices: list[Row]
+
+
+def availability_snapshot(session: Session, period: Period, settings: Settings,
+                          now: datetime) -> Snapshot:
+    targets = Targets.from_settings(settings.reports)
+    window_end = max(min(period.end, now), period.start)
+    history = load_history(session, period.start, window_end)
+    result = history.availability(period.start, window_end, site_rule=settings.reports.site_rule)
+    return Snapshot(period, window_end, result.district,
+                    worst_first(_site_rows(history, result, targets)),
+                    worst_first(_kind_rows(history, result, targets)),
+                    worst_first(_device_rows(history, result, targets)))
+
+
+def _site_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
+    members: dict[int, int] = {}
+    for d in history.devices:
+        members[d.site] = members.get(d.site, 0) + 1
+    return [Row(site.code, site.name, result.sites[site_id], targets.for_site(site.code),
+                members=members.get(site_id, 0))
+            for site_id, site in history.sites.items() if site_id in result.sites]
+
+
+def _kind_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
+    members: dict[str, int] = {}
+    for d in history.devices:
+        members[d.kind] = members.get(d.kind, 0) + 1
+    return [Row(kind, kind, f, targets.for_kind(kind), members=members[kind])
+            for kind, f in result.kinds.items()]
+
+
+def _device_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
+    rows = []
+    for device_id, f in result.devices.items():
+        name = history.device_names[device_id]
+        rows.append(Row(str(device_id), name.name, f, targets.for_kind(name.kind),
+                        site=name.site_name, site_code=name.site_code, kind=name.kind))
+    return rows
+
+
+def _major_outages(history: History, result: Availability, window_end: datetime) -> list[OutageRow]:
+    rows = []
+    for site_id, segments in result.site_outages.items():
+        site = history.sites[site_id]
+        for seg in segments:
+            rows.append(OutageRow(site.code, site.name, seg.start, seg.end,
+                                  continues=seg.end >= window_end))
+    rows.sort(key=lambda o: (-o.duration.total_seconds(), o.site_code, o.start))
+    return rows[:MAJOR_OUTAGES]

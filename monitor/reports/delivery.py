@@ -1,0 +1,131 @@
+"""The monthly report on schedule: on `[reports] send_day` at `send_time` (Bangkok) the previous
+month's PDF and XLSX are generated, kept in `generated_reports`, and mailed to the superiors.
+
+Once, and only once, per month:
+- a job runs every few minutes and asks "is a report due and not yet kept?" — so a missed moment
+  (ictmon stopped on the 1st) is caught up at the next start, and a second run finds it kept;
+- keeping the files and queueing the mail happen in ONE transaction, with the outbox's
+  dedupe_key "monthly-report:<YYYY-MM>" as a second guard: after a crash either both exist or
+  neither, and a restart can never mail the month twice;
+- a concurrent second process loses on the period's unique key and does nothing.
+"""
+from __future__ import annotations
+
+import importlib.util
+import logging
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.db import transaction
+from monitor.localtime import BANGKOK, format_datetime, utcnow
+from monitor.models import GeneratedReport
+from monitor.periods import Period, previous_month
+from monitor.reports import stored
+from monitor.reports.produce import file_name, render, report_for
+from monitor.reports.targets import parse_recipients, parse_send_time
+from monitor.reports.words import hms, pct, period_subject, word
+from monitor.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHECK_MINUTES = 10
+SCHEDULE = "schedule"
+
+
+@dataclass(frozen=True)
+class Delivered:
+    period: Period
+    report_id: int
+    recipients: list[str]
+    queued: bool
+
+
+def run_due(sessions: sessionmaker[Session], settings: Settings) -> Delivered | None:
+    """The scheduler's entry point."""
+    return deliver_due_report(sessions, settings, utcnow())
+
+
+def outbox_available() -> bool:
+    """The mail outbox comes with the alerts feature (monitor.outbox); without it reports are
+    still generated and kept, and say they were not mailed."""
+    return importlib.util.find_spec("monitor.outbox") is not None
+
+
+def due_period(now: datetime, settings: Settings) -> Period | None:
+    """The previous month, once this month's send moment (Bangkok time) has passed."""
+    local = now.astimezone(BANGKOK)
+    send_time = parse_send_time(settings.reports.send_time)
+    send_at = datetime.combine(date(local.year, local.month, settings.reports.send_day),
+                               send_time, BANGKOK)
+    return previous_month(now) if local >= send_at else None
+
+
+def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
+                       now: datetime) -> Delivered | None:
+    """Generate, keep and mail the due report; None when nothing is due or it is already kept."""
+    period = due_period(now, settings)
+    if period is None:
+        return None
+    with sessions() as session:
+        if stored.exists(session, period.key):
+            return None
+    # Building and rendering take seconds: outside any write transaction.
+    report = report_for(sessions, settings, period, now)
+    lang = "th"
+    pdf, xlsx = render(report, "pdf", lang), render(report, "xlsx", lang)
+    recipients = parse_recipients(settings.reports.recipients)
+    try:
+        with transaction(sessions) as session:
+            if stored.exists(session, period.key):
+                return None
+            row = GeneratedReport(period_key=period.key, period_label=period.label(lang),
+                                  created_at=now, created_by=SCHEDULE, pdf=pdf, xlsx=xlsx,
+                                  mailed_to=", ".join(recipients))
+            session.add(row)
+            session.flush()
+            queued = bool(recipients) and outbox_available() and _queue_mail(
+                session, report, period, recipients, pdf, xlsx, lang)
+            if not queued:
+                row.mailed_to = ""
+            report_id = row.id
+    except IntegrityError:
+        log.info("monthly report %s was kept by another process", period.key)
+        return None
+    if recipients and not queued:
+        log.warning("monthly report %s kept but not mailed: no mail outbox in this installation",
+                    period.key)
+    log.info("monthly report %s kept (id %s), mail %s", period.key, report_id,
+             "queued" if queued else "not queued")
+    return Delivered(period, report_id, recipients, queued)
+
+
+def _queue_mail(session: Session, report, period: Period, recipients: list[str], pdf: bytes,
+                xlsx: bytes, lang: str) -> bool:
+    from monitor.outbox import enqueue
+
+    subject = period_subject(report, lang)
+    d = report.district
+    lines = [
+        f"{word('to', lang)} {report.approver_position}",
+        "",
+        f"{subject} ({report.office_name})",
+        "",
+        f"- {word('district_availability', lang)}: {pct(d.availability_pct)}% "
+        f"({word('target', lang)} {report.target:g}%)",
+        f"- {word('sites_meeting', lang)}: "
+        f"{word('sites_meeting_value', lang, met=report.sites_met, measured=report.sites_measured)}",
+        f"- {word('total_downtime', lang)}: {hms(d.down)} ({word('outages_value', lang, n=d.outages)})",
+        f"- {word('mttr', lang)}: {hms(d.mttr)}",
+        "",
+        f"{word('generated', lang)}: {format_datetime(report.generated_at, lang)} — ictmon",
+    ]
+    message = enqueue(
+        session, recipients=recipients, subject=subject, text="\n".join(lines),
+        attachments=[(file_name(period, "pdf"), "application/pdf", pdf),
+                     (file_name(period, "xlsx"),
+                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx)],
+        kind="report", dedupe_key=f"monthly-report:{period.key}")
+    return message is not None

@@ -1,0 +1,90 @@
+"""Reading what availability needs from the database: the thin I/O side of monitor.availability.
+
+A constant number of queries per call whatever the district's size: devices, the state intervals
+that touch the window, the maintenance windows that touch it.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import or_, select
+from sqlalchemy.orm import Session
+
+from monitor.availability import Availability, DeviceInfo, MaintenanceSpan, Span, availability
+from monitor.models import Device, MaintenanceWindow, Site, StateInterval
+
+
+@dataclass(frozen=True)
+class DeviceName:
+    id: int
+    name: str
+    kind: str
+    site_id: int
+    site_code: str
+    site_name: str
+
+
+@dataclass(frozen=True)
+class SiteName:
+    id: int
+    code: str
+    name: str
+
+
+@dataclass
+class History:
+    """Who is in the district and what they did between `start` and `end`."""
+
+    start: datetime
+    end: datetime
+    devices: list[DeviceInfo]
+    device_names: dict[int, DeviceName]
+    sites: dict[int, SiteName]
+    spans: dict[int, list[Span]]
+    maintenance: list[MaintenanceSpan]
+
+    def availability(self, start: datetime, end: datetime, *, site_rule: str = "uplink"
+                     ) -> Availability:
+        """Figures for any window inside the loaded one (a month of a loaded half-year)."""
+        return availability(self.devices, self.spans, start, end, maintenance=self.maintenance,
+                            site_rule=site_rule)
+
+
+def load_history(session: Session, start: datetime, end: datetime) -> History:
+    """Devices of enabled sites (enabled ones, and disabled ones that have history in the window),
+    with their intervals and maintenance windows overlapping [start, end)."""
+    interval_rows = session.execute(
+        select(StateInterval.device_id, StateInterval.status, StateInterval.started_at,
+               StateInterval.ended_at)
+        .where(StateInterval.started_at < end,
+               or_(StateInterval.ended_at.is_(None), StateInterval.ended_at > start))
+    ).all()
+    spans: dict[int, list[Span]] = defaultdict(list)
+    for r in interval_rows:
+        spans[r.device_id].append(Span(r.status, r.started_at, r.ended_at))
+
+    rows = session.execute(
+        select(Device.id, Device.name, Device.kind, Device.parent_id, Device.enabled,
+               Site.id.label("site_id"), Site.code, Site.name.label("site_name"))
+        .join(Site, Site.id == Device.site_id)
+        .where(Site.enabled.is_(True))
+        .order_by(Site.code, Device.name)
+    ).all()
+    devices, names, sites = [], {}, {}
+    for r in rows:
+        if not r.enabled and r.id not in spans:
+            continue
+        devices.append(DeviceInfo(r.id, r.site_id, r.kind, r.parent_id))
+        names[r.id] = DeviceName(r.id, r.name, r.kind, r.site_id, r.code, r.site_name)
+        sites[r.site_id] = SiteName(r.site_id, r.code, r.site_name)
+
+    windows = [
+        MaintenanceSpan(w.starts_at, w.ends_at, device=w.device_id, site=w.site_id)
+        for w in session.execute(
+            select(MaintenanceWindow.starts_at, MaintenanceWindow.ends_at,
+                   MaintenanceWindow.device_id, MaintenanceWindow.site_id)
+            .where(MaintenanceWindow.starts_at < end, MaintenanceWindow.ends_at > start))
+    ]
+    return History(start, end, devices, names, sites, dict(spans), windows)

@@ -1,0 +1,132 @@
+"""The report as an Excel workbook: the same tables as the PDF, one sheet per table, real numbers.
+
+Percentages are numbers shown with two decimals; durations are Excel durations ([h]:mm:ss), so
+sums and sorts work in Excel; times are Bangkok local times (Excel has no time zones).
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+from io import BytesIO
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Font, PatternFill
+from openpyxl.utils import get_column_letter
+
+from monitor.availability import Figures
+from monitor.localtime import format_datetime, to_local
+from monitor.reports.data import MonthlyReport, Row
+from monitor.reports.words import kind_label, met_label, word
+
+PCT, DURATION, DATETIME = "0.00", "[h]:mm:ss", "yyyy-mm-dd hh:mm:ss"
+HEADER_FILL = PatternFill("solid", fgColor="E3E8EF")
+THAI_FONT = "TH Sarabun New"  # Excel falls back to its Thai font where this one is missing
+
+
+def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
+    book = Workbook()
+    book.remove(book.active)
+    _summary(book, report, lang)
+    figure_heads = [word(k, lang) for k in ("col_pct", "col_target", "col_met", "col_up",
+                                            "col_down", "col_outages", "col_mttr", "col_mtbf",
+                                            "col_longest", "col_unreachable", "col_maintenance",
+                                            "col_unknown")]
+    _sheet(book, word("sheet_sites", lang),
+           [word("col_no", lang), word("col_code", lang), word("col_site", lang),
+            word("col_devices", lang), *figure_heads],
+           [[n, r.key, r.name, r.members, *_figures(r, lang)]
+            for n, r in enumerate(report.sites, 1)])
+    _sheet(book, word("sheet_kinds", lang),
+           [word("col_kind", lang), word("col_devices", lang), *figure_heads],
+           [[kind_label(r.key, lang), r.members, *_figures(r, lang)] for r in report.kinds])
+    _sheet(book, word("sheet_devices", lang),
+           [word("col_device", lang), word("col_site", lang), word("col_kind", lang),
+            *figure_heads],
+           [[r.name, r.site, kind_label(r.kind, lang), *_figures(r, lang)]
+            for r in report.devices])
+    _sheet(book, word("sheet_trend", lang),
+           [word("col_month", lang), word("col_pct", lang), word("col_sites_met", lang),
+            word("col_down", lang), word("col_outages", lang), word("col_mttr", lang),
+            word("col_unknown", lang)],
+           [[p.period.label(lang), _pct(p.figures.availability_pct), p.sites_met,
+             p.figures.down, p.figures.outages, p.figures.mttr, p.figures.unknown]
+            for p in report.trend])
+    _sheet(book, word("sheet_outages", lang),
+           [word("col_code", lang), word("col_site", lang), word("col_start", lang),
+            word("col_end", lang), word("col_duration", lang), word("col_cause", lang)],
+           [[o.site_code, o.site_name, _local(o.start),
+             word("continues", lang) if o.continues else _local(o.end), o.duration, o.cause]
+            for o in report.outages])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _pct(value: float | None) -> float | None:
+    return None if value is None else round(value, 4)
+
+
+def _local(moment):
+    return to_local(moment).replace(tzinfo=None)
+
+
+def _figures(row: Row, lang: str) -> list:
+    f: Figures = row.figures
+    return [_pct(row.pct), row.target, met_label(row.met, lang), f.up, f.down, f.outages, f.mttr,
+            f.mtbf, f.longest_outage, f.unreachable, f.maintenance, f.unknown]
+
+
+def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
+    d = report.district
+    rows = [
+        (word("office", lang), report.office_name),
+        (word("period", lang), report.period.label(lang)),
+        (word("generated", lang), format_datetime(report.generated_at, lang)),
+        (word("district_availability", lang), _pct(d.availability_pct)),
+        (word("target", lang), report.target),
+        (word("sites_meeting", lang), report.sites_met),
+        (word("col_site", lang), report.sites_measured),
+        (word("total_downtime", lang), d.down),
+        (word("outages", lang), d.outages),
+        (word("mttr", lang), d.mttr),
+        (word("mtbf", lang), d.mtbf),
+        (word("longest", lang), d.longest_outage),
+        (word("maintenance_time", lang), d.maintenance),
+        (word("unknown_time", lang), d.unknown),
+    ]
+    _sheet(book, word("sheet_summary", lang), [word("item", lang), word("value", lang)],
+           [list(r) for r in rows])
+
+
+def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
+    sheet = book.create_sheet(title[:31])
+    sheet.append(headings)
+    header_font, body_font = Font(bold=True, name=THAI_FONT, size=14), Font(name=THAI_FONT, size=14)
+    for cell in sheet[1]:
+        cell.font = header_font
+        cell.fill = HEADER_FILL
+        cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
+    widths = [len(h) for h in headings]
+    # Formats by column, from the first row that has a value there (columns hold one type).
+    formats: dict[int, str] = {}
+    for values in rows:
+        for n, value in enumerate(values):
+            if n not in formats and value is not None:
+                formats[n] = (DURATION if isinstance(value, timedelta) else
+                              PCT if isinstance(value, float) else
+                              DATETIME if hasattr(value, "hour") else "")
+            if isinstance(value, str):
+                widths[n] = max(widths[n], min(len(value), 60))
+            elif value is not None:
+                widths[n] = max(widths[n], 12)
+    for row_number, values in enumerate(rows, start=2):
+        sheet.append(values)
+        for n, value in enumerate(values):
+            cell = sheet.cell(row=row_number, column=n + 1)
+            cell.font = body_font
+            if formats.get(n) and not isinstance(value, str):
+                cell.number_format = formats[n]
+    for n, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = max(10, min(width + 2, 62))
+    sheet.freeze_panes = "A2"
+    if rows:
+        sheet.auto_filter.ref = sheet.dimensions
