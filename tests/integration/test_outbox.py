@@ -1,0 +1,175 @@
+"""The outbox and the SMTP transport against a real SMTP server (aiosmtpd) on loopback."""
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from monitor import outbox
+from monitor.mailer import SmtpTransport
+from monitor.models import OutboxMessage
+from monitor.outbox import RetryPolicy, deliver_due, enqueue
+from monitor.settings import SmtpSettings
+from tests.conftest import NOW
+from tests.support.smtp import SmtpServer, body
+
+POLICY = RetryPolicy(base=30, maximum=600, max_attempts=3, stale_after=120)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def port():
+    return free_port()
+
+
+@pytest.fixture
+def transport(port):
+    return SmtpTransport(SmtpSettings(host="127.0.0.1", port=port, timeout=5,
+                                      from_address="ictmon@district.example"))
+
+
+class Clock:
+    def __init__(self):
+        self.now = NOW
+
+    def __call__(self):
+        return self.now
+
+
+def queue(db, **kw):
+    values = dict(recipients=["officer@district.example"], subject="[ictmon] ขัดข้อง: โรงเรียน",
+                  text="เราเตอร์ไม่ตอบสนอง", now=NOW)
+    values.update(kw)
+    with db.begin() as s:
+        message = enqueue(s, **values)
+        return message.id if message else None
+
+
+def rows(db):
+    with db() as s:
+        return {m.id: (m.status, m.attempts, m.last_error) for m in s.scalars(select(OutboxMessage))}
+
+
+def test_a_queued_message_arrives_once_with_its_attachments(db, port, transport, tmp_path):
+    queue(db, html="<p>เราเตอร์</p>", attachments=[("report.pdf", "application/pdf", b"%PDF-1.4")])
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        assert deliver_due(db, transport, POLICY, clock=Clock()).sent == 1
+        assert deliver_due(db, transport, POLICY, clock=Clock()).sent == 0
+        mails = smtp.messages()
+    assert len(mails) == 1
+    mail = mails[0]
+    assert mail["Subject"] == "[ictmon] ขัดข้อง: โรงเรียน"
+    assert mail["To"] == "officer@district.example"
+    assert mail["Message-ID"] == "<ictmon-outbox-1@district.example>"
+    assert body(mail).strip() == "เราเตอร์ไม่ตอบสนอง"
+    [attachment] = list(mail.iter_attachments())
+    assert attachment.get_filename() == "report.pdf"
+    assert attachment.get_content() == b"%PDF-1.4"
+    assert rows(db)[1][0] == "sent"
+
+
+def test_the_same_dedupe_key_never_queues_a_second_mail(db):
+    assert queue(db, dedupe_key="monthly-report:2026-10") is not None
+    assert queue(db, dedupe_key="monthly-report:2026-10") is None
+    assert len(rows(db)) == 1
+
+
+def test_server_down_means_retry_with_backoff_then_delivery_when_it_is_back(db, port, transport,
+                                                                           tmp_path):
+    clock = Clock()
+    queue(db)
+    report = deliver_due(db, transport, POLICY, clock=clock)
+    assert (report.sent, report.retrying) == (0, 1)
+    status, attempts, error = rows(db)[1]
+    assert (status, attempts) == ("pending", 1)
+    assert "refused" in error.lower()
+
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        clock.now = NOW + timedelta(seconds=29)  # before the backoff is over: nothing is tried
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 0
+        clock.now = NOW + timedelta(seconds=31)
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 1
+        assert len(smtp.messages()) == 1
+
+
+def test_a_permanent_refusal_fails_at_once_and_is_listed_with_the_reason(db, port, transport,
+                                                                        tmp_path):
+    queue(db)
+    with SmtpServer(port, tmp_path / "mail", reject=554):
+        assert deliver_due(db, transport, POLICY, clock=Clock()).failed == 1
+    with db() as s:
+        [failed] = outbox.unsent(s)
+        assert failed.status == "failed"
+        assert "554 rejected by the test server" in failed.last_error
+
+
+def test_temporary_refusals_fail_after_the_retry_limit(db, port, transport, tmp_path):
+    clock = Clock()
+    queue(db)
+    with SmtpServer(port, tmp_path / "mail", reject=451):
+        for attempt in range(POLICY.max_attempts):
+            deliver_due(db, transport, POLICY, clock=clock)
+            clock.now += timedelta(hours=1)
+    status, attempts, error = rows(db)[1]
+    assert (status, attempts) == ("failed", 3)
+    assert error.startswith("DATA: 451")
+    with db.begin() as s:
+        assert outbox.retry(s, 1, clock.now)
+    assert rows(db)[1][:2] == ("pending", 0)
+
+
+def test_a_crash_between_send_and_mark_resends_once_with_the_same_message_id(db, port, transport,
+                                                                            tmp_path):
+    clock = Clock()
+    queue(db)
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        # What a crash leaves: the row claimed and the mail accepted, the "sent" mark never made.
+        claimed = outbox._claim(db, clock(), POLICY)
+        assert transport.send(outbox._load(db, claimed)).ok
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 0  # claimed: left alone
+        clock.now += timedelta(seconds=POLICY.stale_after + 1)
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 1
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 0
+        ids = [m["Message-ID"] for m in smtp.messages()]
+    assert ids == ["<ictmon-outbox-1@district.example>"] * 2
+
+
+def _cli(settings, port, *args):
+    env_port = {"ICTMON_SMTP_HOST": "127.0.0.1", "ICTMON_SMTP_PORT": str(port),
+                "ICTMON_SMTP_TIMEOUT": "5", "ICTMON_DATABASE_URL": settings.database.url,
+                "PATH": "/usr/bin:/bin"}
+    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True,
+                          text=True, timeout=60, env=env_port)
+
+
+def test_test_email_prints_what_the_server_answered(settings, port, tmp_path):
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        done = _cli(settings, port, "test-email", "officer@district.example")
+        assert done.returncode == 0, done.stderr
+        assert "RCPT TO:<officer@district.example>: 250 OK" in done.stdout
+        assert "DATA: 250 2.0.0 Ok: queued as" in done.stdout
+        assert len(smtp.messages()) == 1
+
+
+def test_test_email_says_why_when_the_server_is_not_there(settings, port):
+    done = _cli(settings, port, "test-email", "officer@district.example")
+    assert done.returncode != 0
+    assert f"connect 127.0.0.1:{port}: [Errno 111] Connection refused" in done.stdout
+    assert done.stderr.startswith("ictmon: the mail was not accepted")
+
+
+def test_test_email_reports_a_refusal_verbatim(settings, port, tmp_path):
+    with SmtpServer(port, tmp_path / "mail", reject=550):
+        done = _cli(settings, port, "test-email", "officer@district.example")
+    assert done.returncode != 0
+    assert "DATA: 550 rejected by the test server" in done.stdout
