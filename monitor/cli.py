@@ -42,10 +42,14 @@ class Failure(click.ClickException):
 
 def _known_failures():
     from collectors.ping import IcmpNotPermitted
+    from monitor.backup_job import DeviceNotFound
     from monitor.importer import ImportRejected
     from monitor.secrets import SecretsError
 
-    return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted)
+    from monitor.periods import PeriodError
+
+    return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted,
+            PeriodError, DeviceNotFound)
 
 
 class Group(click.Group):
@@ -127,15 +131,24 @@ def import_(obj: Context, path):
 
 @main.command()
 @click.option("--once", is_flag=True, required=True, help="One sweep, then exit.")
+@click.option("--snmp", "snmp", is_flag=True,
+              help="One SNMP round instead (interfaces, health; inventory where due).")
 @click.pass_obj
-def poll(obj: Context, once):
+def poll(obj: Context, once, snmp):
     """Ping every enabled device once and print the results as a table."""
+    if snmp:
+        from monitor.snmp_report import print_snmp_round
+
+        print_snmp_round(obj.settings, obj.sessions(), click.echo)
+        return
     from monitor.poller import Poller
     from monitor.store import device_names
     from monitor.db import transaction
 
     sessions = obj.sessions()
-    summary = Poller(obj.settings.ping, sessions).sweep()
+    # With alerts: a state change seen here opens/resolves incidents like a scheduled sweep.
+    summary = Poller(obj.settings.ping, sessions, alerts=obj.settings.alerts,
+                     base_url=obj.settings.web.base_url).sweep()
     with transaction(sessions) as session:
         names = device_names(session, [r.key for r in summary.results])
     changed = {c.device: c for c in summary.changes}
@@ -178,8 +191,64 @@ def demo(directory, port, setup_only):
                f"(config {prepared.config_path})")
     if setup_only:
         return
-    serve(load_settings(prepared.config_path), announce=click.echo,
-          login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}")
+    from monitor.demo_snmp import running_agents
+
+    with running_agents(Path(directory), announce=click.echo):
+        serve(load_settings(prepared.config_path), announce=click.echo,
+              login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}")
+
+
+@main.command()
+@click.option("--month", help="A month: 2569-10 (Buddhist era) or 2026-10.")
+@click.option("--fiscal-year", "fiscal_year", help="A Thai fiscal year (Oct-Sep): 2569 or 2026.")
+@click.option("--from", "first", help="First day of a range: 2026-10-01 or 01/10/2569.")
+@click.option("--to", "last", help="Last day of a range (included).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "html"]),
+              help="Default: from the --out file's extension, else pdf.")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="File to write (default: ictmon-report-<period>.<format> here).")
+@click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True)
+@click.pass_obj
+def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
+    """Write the availability report for a month, a fiscal year or a date range."""
+    from monitor.localtime import utcnow
+    from monitor.reports.produce import choose_period, file_name, render, report_for
+
+    period = choose_period(month=month, fiscal_year=fiscal_year, first=first, last=last)
+    if fmt is None:
+        suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+        fmt = suffix if suffix in ("pdf", "xlsx", "html") else "pdf"
+    made = report_for(obj.sessions(), obj.settings, period, utcnow())
+    path = Path(out or file_name(period, fmt))
+    try:
+        path.write_bytes(render(made, fmt, lang))
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror}") from None
+    d = made.district
+    click.echo(f"{path}: {period.label(lang)}, {len(made.sites)} sites, district availability "
+               f"{'-' if d.availability_pct is None else f'{d.availability_pct:.2f}%'}, "
+               f"{made.sites_met}/{made.sites_measured} sites met {made.target:g}%")
+
+
+@main.command("test-email")
+@click.argument("address")
+@click.pass_obj
+def test_email(obj: Context, address):
+    """Send one test mail to ADDRESS now and print what the SMTP server answered."""
+    from monitor.mailer import send_test
+
+    settings = obj.settings
+    smtp = settings.smtp
+    if not smtp.host:
+        raise Failure("[smtp] host is not set: nothing to send through")
+    click.echo(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.from_address}")
+    ok, dialogue = send_test(smtp, address, subject="ictmon: ทดสอบการส่งอีเมล / test email",
+                             text=f"{settings.office.name}\n\nictmon test email.\n")
+    for line in dialogue:
+        click.echo(f"  {line}")
+    if not ok:
+        raise Failure(f"the mail was not accepted: {dialogue[-1] if dialogue else 'no answer'}")
+    click.echo(f"accepted for {address}")
 
 
 @main.group()
@@ -204,3 +273,16 @@ def token_create(obj: Context, username, label):
         if user is None:
             raise Failure(f"no user named {username!r}")
         click.echo(create_token(session, user, label))
+
+
+# Configuration backups over SSH (issue 4): `ictmon backup`, `ictmon ssh profile|device`.
+from monitor.ssh_cli import backup as _backup_command, ssh as _ssh_group  # noqa: E402
+
+main.add_command(_backup_command)
+main.add_command(_ssh_group)
+
+
+# `ictmon snmp …` (issue 3): SNMP credential profiles and per-device SNMP settings.
+from monitor.snmp_cli import register as _register_snmp  # noqa: E402
+
+_register_snmp(main)

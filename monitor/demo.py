@@ -43,6 +43,11 @@ interval = 10
 timeout = 1.0
 count = 3
 confirmations = 3
+
+[snmp]
+# The simulated agents answer instantly; poll often so traffic charts fill in quickly.
+interval = 30
+timeout = 1.0
 """
 
 
@@ -117,6 +122,9 @@ def prepare_demo(directory: Path, *, port: int = 8080) -> PreparedDemo:
     engine = dbmod.make_engine(settings.database.url)
     try:
         import_file(dbmod.session_factory(engine), csv_path, Vault.from_settings(settings))
+        from monitor.demo_snmp import configure  # issue 3: the district answers SNMP
+
+        configure(dbmod.session_factory(engine), Vault.from_settings(settings), directory)
     finally:
         engine.dispose()
     return PreparedDemo(config_path, 1 + len(SCHOOLS), devices, "admin", password)

@@ -8,8 +8,8 @@ from __future__ import annotations
 from datetime import date, datetime, timezone
 from enum import StrEnum
 
-from sqlalchemy import (Boolean, Date, DateTime, Float, ForeignKey, Index, Integer, LargeBinary,
-                        MetaData, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
+                        LargeBinary, MetaData, SmallInteger, String, Text, UniqueConstraint)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -84,6 +84,14 @@ class Device(Base):
     snmp_version: Mapped[str | None] = mapped_column(String(8))
     snmp_community: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     snmp_port: Mapped[int | None] = mapped_column(Integer)
+    # SNMPv3 (issue 3); keys encrypted like the community. A profile, when set, wins over these.
+    snmp_v3_user: Mapped[str | None] = mapped_column(String(128))
+    snmp_v3_auth_protocol: Mapped[str | None] = mapped_column(String(16))
+    snmp_v3_auth_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    snmp_v3_priv_protocol: Mapped[str | None] = mapped_column(String(16))
+    snmp_v3_priv_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    snmp_profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snmp_profiles.id", ondelete="SET NULL"), index=True)
     ssh_device_type: Mapped[str | None] = mapped_column(String(64))
     ssh_username: Mapped[str | None] = mapped_column(String(128))
     ssh_password: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
@@ -120,6 +128,9 @@ class DeviceState(Base):
     last_rtt_ms: Mapped[float | None] = mapped_column(Float)
     last_loss_pct: Mapped[float | None] = mapped_column(Float)
     last_error: Mapped[str | None] = mapped_column(String(200))
+    # Flapping (issue 5): times of recent up/down changes inside [alerts] flap_window.
+    flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    recent_changes: Mapped[list | None] = mapped_column(JSON)
 
     device: Mapped[Device] = relationship(back_populates="state")
 
@@ -187,6 +198,13 @@ class MaintenanceWindow(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Recurrence (issue 5): empty = one-off from starts_at to ends_at. "weekly": on the local
+    # (Asia/Bangkok) weekdays listed in `weekdays` ("5" = Saturday, Monday = 0), from
+    # `local_start` to `local_end` ("08:00"-"12:00"), while starts_at <= that time < ends_at.
+    recurrence: Mapped[str] = mapped_column(String(16), default="", server_default="")
+    weekdays: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    local_start: Mapped[str | None] = mapped_column(String(5))
+    local_end: Mapped[str | None] = mapped_column(String(5))
 
 
 class ServiceHeartbeat(Base):
@@ -225,3 +243,360 @@ class ApiToken(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship()
+
+
+# --- Monthly reports (issue 6): generated files kept for download and mailing -------------------
+
+class GeneratedReport(Base):
+    """A report made by the schedule (or by hand) and kept: the PDF and XLSX bytes themselves.
+
+    Kept in the database rather than as files so the web front on another machine can serve them
+    and one backup of the database holds them; a month's pair is ~100-200 KB.
+    """
+
+    __tablename__ = "generated_reports"
+    __table_args__ = (UniqueConstraint("period_key", name="uq_generated_reports_period_key"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    period_key: Mapped[str] = mapped_column(String(32))      # "2026-10", "fiscal-2026"
+    period_label: Mapped[str] = mapped_column(String(100))   # "ตุลาคม 2569"
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")  # "schedule" or a username
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)
+    xlsx: Mapped[bytes] = mapped_column(LargeBinary)
+    # Who it was mailed to (comma separated), empty when no recipients were configured.
+    mailed_to: Mapped[str] = mapped_column(Text, default="")
+
+
+# --- SNMP: credentials profiles, inventory, interfaces, traffic, health (issue 3) ---------------
+
+from sqlalchemy import JSON, BigInteger  # noqa: E402  (kept with the section that uses them)
+
+class SnmpProfile(Base):
+    """Named SNMP credentials shared by many devices ("schools-v3"); secrets encrypted."""
+
+    __tablename__ = "snmp_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    version: Mapped[str] = mapped_column(String(8))
+    community: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    v3_user: Mapped[str | None] = mapped_column(String(128))
+    v3_auth_protocol: Mapped[str | None] = mapped_column(String(16))
+    v3_auth_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    v3_priv_protocol: Mapped[str | None] = mapped_column(String(16))
+    v3_priv_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
+    port: Mapped[int | None] = mapped_column(Integer)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SnmpStatus(Base):
+    """A device's SNMP side: last visit, what the agent says about itself, health and UPS.
+
+    Collected values live here, apart from the typed ones on `devices` (model, serial), so a
+    collected value never overwrites what an officer typed: pages show both when they differ.
+    """
+
+    __tablename__ = "snmp_status"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))        # ok / timeout / auth_error / error
+    error: Mapped[str | None] = mapped_column(String(200))
+    polled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    uptime_cs: Mapped[int | None] = mapped_column(BigInteger)   # sysUpTime at ok_at
+    inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sys_descr: Mapped[str | None] = mapped_column(String(255))
+    sys_object_id: Mapped[str | None] = mapped_column(String(128))
+    sys_name: Mapped[str | None] = mapped_column(String(200))
+    sys_location: Mapped[str | None] = mapped_column(String(200))
+    sys_contact: Mapped[str | None] = mapped_column(String(200))
+    vendor: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(200))
+    serial: Mapped[str | None] = mapped_column(String(100))
+    firmware: Mapped[str | None] = mapped_column(String(100))
+    has_host_resources: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_ups: Mapped[bool] = mapped_column(Boolean, default=False)
+    cpu_pct: Mapped[float | None] = mapped_column(Float)
+    memory_pct: Mapped[float | None] = mapped_column(Float)
+    storage: Mapped[list | None] = mapped_column(JSON)     # [{descr, size_bytes, used_bytes}]
+    ups_on_battery: Mapped[bool | None] = mapped_column(Boolean)
+    ups_battery_status: Mapped[str | None] = mapped_column(String(16))
+    ups_charge_pct: Mapped[int | None] = mapped_column(Integer)
+    ups_minutes_remaining: Mapped[int | None] = mapped_column(Integer)
+    neighbours: Mapped[list | None] = mapped_column(JSON)  # LLDP [{local_port, remote_name, ...}]
+
+
+class SnmpInterface(Base):
+    """One interface: names from the inventory, the last counters, and the rates they gave."""
+
+    __tablename__ = "snmp_interfaces"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(100))
+    descr: Mapped[str | None] = mapped_column(String(255))
+    alias: Mapped[str | None] = mapped_column(String(255))
+    if_type: Mapped[int | None] = mapped_column(Integer)
+    admin_status: Mapped[str | None] = mapped_column(String(16))
+    oper_status: Mapped[str | None] = mapped_column(String(16))
+    speed_mbps: Mapped[float | None] = mapped_column(Float)
+    counter_bits: Mapped[int] = mapped_column(SmallInteger, default=64)
+    # Counter64 as signed 64-bit (values ≥ 2^63 stored minus 2^64; monitor.snmp_store converts)
+    in_octets: Mapped[int | None] = mapped_column(BigInteger)
+    out_octets: Mapped[int | None] = mapped_column(BigInteger)
+    in_errors: Mapped[int | None] = mapped_column(BigInteger)
+    out_errors: Mapped[int | None] = mapped_column(BigInteger)
+    in_discards: Mapped[int | None] = mapped_column(BigInteger)
+    out_discards: Mapped[int | None] = mapped_column(BigInteger)
+    counters_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    uptime_cs: Mapped[int | None] = mapped_column(BigInteger)
+    in_bps: Mapped[float | None] = mapped_column(Float)
+    out_bps: Mapped[float | None] = mapped_column(Float)
+    utilisation_pct: Mapped[float | None] = mapped_column(Float)
+    errors_per_min: Mapped[float | None] = mapped_column(Float)
+    discards_per_min: Mapped[float | None] = mapped_column(Float)
+    seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class TrafficSample(Base):
+    """Rates of one interface at one poll (interfaces that are up only); short retention."""
+
+    __tablename__ = "traffic_samples"
+    __table_args__ = (Index("ix_traffic_samples_at", "at"), {"sqlite_with_rowid": False})
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    in_bps: Mapped[float | None] = mapped_column(Float)
+    out_bps: Mapped[float | None] = mapped_column(Float)
+
+
+class TrafficRollup(Base):
+    """Hourly traffic per interface: mean and peak of the polls in the hour (7 d and 30 d charts)."""
+
+    __tablename__ = "traffic_rollups"
+    __table_args__ = {"sqlite_with_rowid": False}
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    in_bps_sum: Mapped[float] = mapped_column(Float)
+    out_bps_sum: Mapped[float] = mapped_column(Float)
+    in_bps_max: Mapped[float | None] = mapped_column(Float)
+    out_bps_max: Mapped[float | None] = mapped_column(Float)
+
+
+class DeviceReboot(Base):
+    """sysUpTime went backwards: the device restarted (detected at the poll that saw it)."""
+
+    __tablename__ = "device_reboots"
+    __table_args__ = (Index("ix_device_reboots_device_at", "device_id", "detected_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    booted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # detected_at − new uptime
+    uptime_before_s: Mapped[int | None] = mapped_column(BigInteger)
+
+
+# --------------------------------------------------------------------------------------------
+# SSH configuration backups (issue 4): credential profiles, per-device SSH extras, host keys,
+# configuration versions, the latest backup state with facts from `show version`, change events.
+
+class SshCredentialProfile(Base):
+    """Named credentials shared by many devices ("school-switches"); a device's own username /
+    password / secret, when set, win over its profile's."""
+
+    __tablename__ = "ssh_credential_profiles"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    username: Mapped[str | None] = mapped_column(String(128))
+    password: Mapped[bytes | None] = mapped_column(LargeBinary)       # encrypted (monitor.secrets)
+    enable_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
+    key_path: Mapped[str | None] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class SshAccess(Base):
+    """What a device's SSH login needs beyond the columns on `devices`."""
+
+    __tablename__ = "ssh_access"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("ssh_credential_profiles.id", ondelete="SET NULL"), index=True)
+    enable_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
+    key_path: Mapped[str | None] = mapped_column(String(500))
+    config_path: Mapped[str | None] = mapped_column(String(500))      # `linux`: the file to cat
+
+
+class SshHostKey(Base):
+    """The key a device presented on first contact; a different one later is a warning (or, in
+    strict mode, a refusal)."""
+
+    __tablename__ = "ssh_host_keys"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    host_key: Mapped[str] = mapped_column(Text)                 # "<type> <base64>"
+    fingerprint: Mapped[str] = mapped_column(String(100))
+    first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Set while the device presents another key than the recorded one.
+    offered_key: Mapped[str | None] = mapped_column(Text)
+    offered_fingerprint: Mapped[str | None] = mapped_column(String(100))
+    changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConfigVersion(Base):
+    """One distinct configuration of a device: a new row only when the normalised text changed."""
+
+    __tablename__ = "config_versions"
+    __table_args__ = (Index("ix_config_versions_device_taken", "device_id", "taken_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    size: Mapped[int] = mapped_column(Integer)                 # bytes of `text` in UTF-8
+    digest: Mapped[str] = mapped_column(String(64))            # sha256 of the normalised text
+    trigger: Mapped[str] = mapped_column(String(160))          # "schedule", "cli", "web:<user>"
+    text: Mapped[str] = mapped_column(Text)
+
+
+class SshBackupState(Base):
+    """The latest backup attempt of a device, and the facts its CLI reported."""
+
+    __tablename__ = "ssh_backup_states"
+
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    state: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str | None] = mapped_column(String(500))
+    attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    trigger: Mapped[str] = mapped_column(String(160))
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    facts_model: Mapped[str | None] = mapped_column(String(200))
+    facts_serial: Mapped[str | None] = mapped_column(String(200))
+    facts_firmware: Mapped[str | None] = mapped_column(String(200))
+    facts_uptime: Mapped[str | None] = mapped_column(String(200))
+    facts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class ConfigChangeEvent(Base):
+    """A configuration changed (a new version after an earlier one): for risk rules and the
+    incident log ("config changed outside a maintenance window")."""
+
+    __tablename__ = "config_change_events"
+    __table_args__ = (Index("ix_config_change_events_device_at", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    version_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id", ondelete="CASCADE"))
+    previous_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("config_versions.id", ondelete="SET NULL"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    in_maintenance: Mapped[bool] = mapped_column(Boolean)
+    lines_added: Mapped[int] = mapped_column(Integer)
+    lines_removed: Mapped[int] = mapped_column(Integer)
+
+
+# --- Incidents, alerts and the mail outbox (issue 5) ---------------------------------------------
+
+INCIDENT_STATES = ("open", "acknowledged", "resolved")
+INCIDENT_CAUSES = ("isp", "power", "hardware", "config", "planned", "theft", "other")
+
+
+class Incident(Base):
+    """One root cause: a device confirmed DOWN (its unreachable children attach), or logged by hand."""
+
+    __tablename__ = "incidents"
+    __table_args__ = (Index("ix_incidents_device_state", "device_id", "state"),
+                      Index("ix_incidents_opened_at", "opened_at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"),
+                                                index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    manual: Mapped[bool] = mapped_column(Boolean, default=False)
+    state: Mapped[str] = mapped_column(String(16), default="open")
+    cause: Mapped[str | None] = mapped_column(String(16))
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str] = mapped_column(String(128), default="")
+    acknowledged_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class IncidentDevice(Base):
+    """A device affected by an incident it did not cause (a child behind the failed router)."""
+
+    __tablename__ = "incident_devices"
+
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
+                                             primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
+                                           primary_key=True)
+    attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class IncidentEvent(Base):
+    """One step of an incident's timeline: who did what, when (ictmon itself is "ictmon")."""
+
+    __tablename__ = "incident_events"
+    __table_args__ = (Index("ix_incident_events_incident_at", "incident_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(24))
+    text: Mapped[str] = mapped_column(Text, default="")
+
+
+class OutboxMessage(Base):
+    """A mail to send, written in the transaction that decided it (see monitor.outbox)."""
+
+    __tablename__ = "outbox_messages"
+    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+                      UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(24))
+    dedupe_key: Mapped[str | None] = mapped_column(String(200))
+    recipients: Mapped[str] = mapped_column(Text)  # comma separated
+    subject: Mapped[str] = mapped_column(String(500))
+    text: Mapped[str] = mapped_column(Text)
+    html: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending/sending/sent/failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_error: Mapped[str | None] = mapped_column(String(1000))
+    smtp_reply: Mapped[str | None] = mapped_column(String(1000))
+
+    attachments: Mapped[list[OutboxAttachment]] = relationship(
+        cascade="all, delete-orphan", order_by="OutboxAttachment.id")
+
+
+class OutboxAttachment(Base):
+    __tablename__ = "outbox_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    mime_type: Mapped[str] = mapped_column(String(100))
+    content: Mapped[bytes] = mapped_column(LargeBinary)

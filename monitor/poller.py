@@ -16,10 +16,10 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from collectors import ping
 from collectors.resolve import is_ip_literal, resolve_names
-from monitor import store
+from monitor import incidents, store
 from monitor.db import transaction
 from monitor.localtime import utcnow
-from monitor.settings import PingSettings
+from monitor.settings import AlertSettings, PingSettings
 from monitor.state import StateChange, gap_as_unknown, next_states
 
 log = logging.getLogger(__name__)
@@ -49,8 +49,12 @@ def gap_threshold(settings: PingSettings) -> timedelta:
 class Poller:
     def __init__(self, settings: PingSettings, sessions: sessionmaker[Session], *,
                  probe: Probe = ping.probe, clock: Callable[[], datetime] = utcnow,
-                 resolve: Callable[..., dict[str, str | None]] = resolve_names):
+                 resolve: Callable[..., dict[str, str | None]] = resolve_names,
+                 alerts: AlertSettings | None = None, base_url: str = ""):
         self.settings = settings
+        # Incidents and alert mails (issue 5); without alert settings only states are recorded.
+        self.alerts = alerts
+        self.base_url = base_url
         self.sessions = sessions
         self.probe = probe
         self.clock = clock
@@ -73,9 +77,14 @@ class Poller:
 
         update = next_states(plan.states, {r.key: r.ok for r in results}, at,
                              parents=plan.parents, in_maintenance=in_maintenance,
-                             confirmations=self.settings.confirmations)
+                             confirmations=self.settings.confirmations,
+                             **self._flap_options())
         with transaction(self.sessions) as session:
             store.record_states(session, update, plan.states)
+            if self.alerts is not None:
+                # Same transaction: a crash never keeps a transition but loses its alert.
+                incidents.record_sweep(session, update, parents=plan.parents, at=at,
+                                       alerts=self.alerts, base_url=self.base_url)
             store.record_results(session, at, results)
             store.beat(session, at)
         summary.results = results
@@ -98,6 +107,12 @@ class Poller:
             else:
                 targets.append(ping.PingTarget(t.device_id, address))
         return targets, unresolved
+
+    def _flap_options(self) -> dict:
+        if self.alerts is None:
+            return {}
+        return {"flap_window": timedelta(seconds=self.alerts.flap_window),
+                "flap_threshold": self.alerts.flap_threshold}
 
     def _close_gap(self, session: Session, at: datetime) -> datetime | None:
         """If nobody swept for too long, record that stretch as unknown for every device."""

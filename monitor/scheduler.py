@@ -28,7 +28,8 @@ def housekeeping(sessions: sessionmaker[Session], settings: Settings) -> None:
 
 def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
                     poller: Poller | None = None) -> BackgroundScheduler:
-    poller = poller or Poller(settings.ping, sessions)
+    poller = poller or Poller(settings.ping, sessions, alerts=settings.alerts,
+                              base_url=settings.web.base_url)
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         # A sweep that overruns its interval is not stacked behind itself: the next one is
         # skipped, never run twice in a row to catch up.
@@ -37,6 +38,35 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
                       id="ping-sweep", name="ping sweep", next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(_guarded(housekeeping, sessions, settings), "interval",
                       minutes=HOUSEKEEPING_MINUTES, id="housekeeping", name="rollups and pruning")
+    from datetime import timedelta
+
+    from monitor.snmp_poller import SnmpPoller  # issue 3: SNMP interfaces/health/inventory
+
+    snmp = SnmpPoller(settings, sessions)
+    scheduler.add_job(_guarded(snmp.run), "interval", seconds=settings.snmp.interval,
+                      id="snmp-poll", name="SNMP poll and inventory",
+                      misfire_grace_time=int(settings.snmp.interval),
+                      next_run_time=datetime.now(timezone.utc) + timedelta(seconds=5))
+    from monitor.backup_job import run_scheduled  # issue 4: configuration backups over SSH
+
+    # Checked often, run per device when due: a restart neither repeats nor postpones backups.
+    scheduler.add_job(_guarded(run_scheduled, sessions, settings), "interval",
+                      seconds=min(settings.ssh.interval, 3600), id="ssh-backup",
+                      name="configuration backups", misfire_grace_time=3600,
+                      next_run_time=datetime.now(timezone.utc) + timedelta(seconds=30))
+    from monitor.reports.delivery import CHECK_MINUTES, run_due  # issue 6: the monthly report
+
+    # Checked every few minutes rather than fired once at the send time: a report missed while
+    # ictmon was stopped goes out at the next start, and a kept report is never made again.
+    scheduler.add_job(_guarded(run_due, sessions, settings), "interval", minutes=CHECK_MINUTES,
+                      id="monthly-report", name="monthly report", misfire_grace_time=3600,
+                      next_run_time=datetime.now(timezone.utc) + timedelta(seconds=60))
+    from monitor.sender import drain_outbox  # issue 5: alert (and report) mails
+
+    scheduler.add_job(_guarded(drain_outbox, sessions, settings), "interval",
+                      seconds=settings.smtp.send_interval, id="outbox-sender",
+                      name="mail outbox", misfire_grace_time=60,
+                      next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1))
     return scheduler
 
 

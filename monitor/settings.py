@@ -78,6 +78,106 @@ class OfficeSettings:
 
 
 @dataclass(frozen=True)
+class ReportSettings:
+    """The monthly report: availability targets, who receives it and when (monitor.reports)."""
+
+    # Percent of measured time (up + down) a site or device must be up.
+    target: float = 99.5
+    # Overrides, "key=percent" separated by commas: kinds ("router=99.9, ap=98") and site codes.
+    kind_targets: str = ""
+    site_targets: str = ""
+    # Superiors who receive the report, comma separated; empty: generated and kept, not mailed.
+    recipients: str = ""
+    # Day of the month (1-28) and Bangkok time (HH:MM) the previous month's report goes out.
+    send_day: int = 1
+    send_time: str = "07:00"
+    # "uplink": a school is up while its uplink (root device) is up; "all": every device must be.
+    site_rule: str = "uplink"
+    # Months before the report's month shown in the trend.
+    trend_months: int = 6
+    # Names on the memo's signature lines.
+    prepared_by: str = ""
+    prepared_by_position: str = "นักวิชาการคอมพิวเตอร์"
+    approver_position: str = "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
+
+    def __post_init__(self):
+        from monitor.reports.targets import validate
+
+        validate(self)
+
+
+@dataclass(frozen=True)
+class SnmpSettings:
+    """The SNMP collector (issue 3): interface/health polls and the daily inventory walk."""
+
+    # Seconds between interval polls (rates, utilisation, health, UPS).
+    interval: float = 300.0
+    # Seconds between full inventory walks of a device (names, model, serial, LLDP...).
+    inventory_interval: float = 86400.0
+    # Per request; a silent device costs timeout × (retries + 1).
+    timeout: float = 2.0
+    retries: int = 1
+    # Devices visited at once.
+    max_concurrency: int = 64
+    # Rows per GETBULK response and column.
+    max_repetitions: int = 25
+    # Hourly traffic rollups kept for the 7- and 30-day charts.
+    traffic_hourly_days: int = 35
+
+
+@dataclass(frozen=True)
+class SshSettings:
+    """Configuration backups over SSH (issue 4, collectors.ssh)."""
+
+    # Seconds between scheduled backups of every device with SSH set up (daily by default).
+    interval: float = 86400.0
+    # Hard bound on one device's whole session (login, commands); a hung session is cut then.
+    timeout: float = 60.0
+    # Devices backed up at once.
+    workers: int = 8
+    # True: a device presenting another host key than the recorded one is not logged in to.
+    strict_host_keys: bool = False
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """The mail server alerts and reports go through (issue 5, monitor.mailer)."""
+
+    # Empty host: nothing is sent; messages wait in the outbox until one is configured.
+    host: str = ""
+    port: int = 25
+    security: str = "none"  # none / starttls / ssl
+    username: str = ""
+    password: str = ""
+    from_address: str = "ictmon@localhost"
+    # Seconds for connecting and for each SMTP reply.
+    timeout: float = 30.0
+    # Seconds between outbox drains; first retry after retry_base, doubling up to retry_max.
+    send_interval: float = 5.0
+    retry_base: float = 30.0
+    retry_max: float = 600.0
+    # Attempts before a message is marked failed (shown at /admin/outbox); ~4 h with the above.
+    max_attempts: int = 30
+
+
+@dataclass(frozen=True)
+class AlertSettings:
+    """Who is mailed about incidents and when a device counts as flapping (issue 5)."""
+
+    # The default on-call list, comma separated.
+    recipients: str = ""
+    # Extra recipients per site: "S001=head@school.ac.th principal@school.ac.th; S002=...".
+    site_recipients: str = ""
+    language: str = "th"
+    # A device with flap_threshold up/down changes within flap_window seconds is flapping: one
+    # notice instead of a mail per change, until flap_window passes without a change.
+    flap_window: float = 1800.0
+    flap_threshold: int = 5
+    # This many incidents opening (or resolving) in one sweep go out as one grouped mail.
+    group_threshold: int = 3
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -86,6 +186,11 @@ class Settings:
     paths: PathSettings = field(default_factory=PathSettings)
     security: SecuritySettings = field(default_factory=SecuritySettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    ssh: SshSettings = field(default_factory=SshSettings)
+    snmp: SnmpSettings = field(default_factory=SnmpSettings)
+    reports: ReportSettings = field(default_factory=ReportSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
+    alerts: AlertSettings = field(default_factory=AlertSettings)
     source: str = "(defaults)"
 
     @property
@@ -100,7 +205,17 @@ _POSITIVE = {
     ("retention", "hourly_days"), ("web", "port"),
 }
 _NON_NEGATIVE = {("ping", "spacing")}
+_POSITIVE |= {("snmp", "interval"), ("snmp", "inventory_interval"), ("snmp", "timeout"),
+              ("snmp", "max_concurrency"), ("snmp", "max_repetitions"),
+              ("snmp", "traffic_hourly_days")}
+_NON_NEGATIVE |= {("snmp", "retries")}
+_POSITIVE |= {("ssh", "interval"), ("ssh", "timeout"), ("ssh", "workers")}
 _CHOICES = {("web", "default_language"): ("th", "en")}
+_POSITIVE |= {("smtp", "port"), ("smtp", "timeout"), ("smtp", "send_interval"),
+              ("smtp", "retry_base"), ("smtp", "retry_max"), ("smtp", "max_attempts"),
+              ("alerts", "flap_window"), ("alerts", "flap_threshold"),
+              ("alerts", "group_threshold")}
+_CHOICES |= {("smtp", "security"): ("none", "starttls", "ssl"), ("alerts", "language"): ("th", "en")}
 
 
 def _sections() -> dict[str, type]:
@@ -219,14 +334,15 @@ def _resolve_sqlite_path(settings: Settings, base: Path) -> Settings:
 
 def describe(settings: Settings) -> list[tuple[str, str, str]]:
     """(section, key, value) rows for `ictmon check-config`, secrets masked."""
-    secret_keys = {("web", "secret_key"), ("security", "encryption_key")}
+    secret_keys = {("web", "secret_key"), ("security", "encryption_key"), ("smtp", "password")}
     rows = []
     for section in _sections():
         obj = getattr(settings, section)
         for f in fields(obj):
             value = getattr(obj, f.name)
             if (section, f.name) in secret_keys:
-                shown = "(set)" if value else "(generated in data dir)"
+                shown = "(set)" if value else ("(none)" if section == "smtp"
+                                               else "(generated in data dir)")
             elif section == "database" and f.name == "url":
                 shown = mask_url_password(value)
             else:

@@ -24,11 +24,17 @@ UNREACHABLE stays what it was (maintenance is excluded from availability, a chil
 is its parent's fault), so leaving one of those starts the new interval at the sweep that saw it.
 No interval may start before the current one began; that keeps the stored intervals ordered
 whatever the inputs.
+
+Flapping (off unless `flap_threshold` is given): every change between UP and DOWN is remembered for
+`flap_window`. A device with `flap_threshold` such changes in the window becomes flapping (reported
+once in `flapping_started`); it stays flapping until a whole window passes without such a change
+(reported once in `flapping_ended`). Flapping does not alter the state itself: the alerts use it
+to send one notice instead of a mail per change.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
 from typing import AbstractSet, Hashable, Iterable, Mapping, TypeVar
 
 from monitor.models import Status
@@ -44,6 +50,9 @@ class DeviceState:
     since: datetime
     fail_count: int = 0
     first_fail_at: datetime | None = None
+    flapping: bool = False
+    # When the recent UP<->DOWN changes happened (only those inside the flap window are kept).
+    recent_changes: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -58,6 +67,8 @@ class StateChange:
 class StateUpdate:
     states: dict
     changes: list[StateChange]
+    flapping_started: list = field(default_factory=list)
+    flapping_ended: list = field(default_factory=list)
 
 
 def initial_state(at: datetime) -> DeviceState:
@@ -73,6 +84,8 @@ def next_states(
     parents: Mapping[K, K | None],
     in_maintenance: AbstractSet[K] = frozenset(),
     confirmations: int = 3,
+    flap_window: timedelta | None = None,
+    flap_threshold: int = 0,
 ) -> StateUpdate:
     """Apply one sweep's outcomes (`answered`: device → did it reply) taken at `at`.
 
@@ -84,6 +97,8 @@ def next_states(
     devices = set(previous) | set(answered)
     states: dict = {}
     changes: list[StateChange] = []
+    flapping_started: list = []
+    flapping_ended: list = []
     for device in _parents_first(devices, parents):
         before = previous.get(device) or initial_state(at)
         parent = parents.get(device)
@@ -98,10 +113,31 @@ def next_states(
             parent_silent=parent is not None and answered.get(parent) is False,
             confirmations=confirmations,
         )
+        if flap_threshold and flap_window is not None and device in answered:
+            after = _track_flapping(before, after, at, flap_window, flap_threshold)
+            if after.flapping and not before.flapping:
+                flapping_started.append(device)
+            elif before.flapping and not after.flapping:
+                flapping_ended.append(device)
         states[device] = after
         if after.status != before.status:
             changes.append(StateChange(device, before.status, after.status, after.since))
-    return StateUpdate(states, changes)
+    return StateUpdate(states, changes, flapping_started, flapping_ended)
+
+
+_FLAP_STATES = {Status.UP, Status.DOWN}
+
+
+def _track_flapping(before: DeviceState, after: DeviceState, at: datetime, window: timedelta,
+                    threshold: int) -> DeviceState:
+    recent = tuple(t for t in before.recent_changes if at - t < window)
+    if after.status != before.status and {before.status, after.status} <= _FLAP_STATES:
+        recent += (at,)
+    if before.flapping:
+        flapping = bool(recent)  # settles only after a whole window without a change
+    else:
+        flapping = len(recent) >= threshold
+    return replace(after, flapping=flapping, recent_changes=recent)
 
 
 def _decide(before: DeviceState, answered: bool | None, at: datetime, *, under_maintenance: bool,
@@ -169,7 +205,8 @@ def gap_as_unknown(previous: Mapping[K, DeviceState], last_alive: datetime) -> S
             states[device] = DeviceState(Status.UNKNOWN, before.since)
             continue
         since = max(last_alive, before.since)
-        states[device] = DeviceState(Status.UNKNOWN, since)
+        states[device] = DeviceState(Status.UNKNOWN, since, flapping=before.flapping,
+                                     recent_changes=before.recent_changes)
         changes.append(StateChange(device, before.status, Status.UNKNOWN, since))
     return StateUpdate(states, changes)
 

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Iterable
 
-from sqlalchemy import and_, bindparam, insert, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.ping import PingResult
-from monitor.models import (Device, DeviceState as DeviceStateRow, MaintenanceWindow, PingSample,
+from monitor.models import (Device, DeviceState as DeviceStateRow, PingSample,
                             ServiceHeartbeat, Site, StateInterval, Status)
 from monitor.state import DeviceState, StateUpdate
 
@@ -47,20 +47,23 @@ def load_plan(session: Session) -> PollPlan:
     # Parents of every device, enabled or not: a disabled router still hides its children.
     parents = {r.id: r.parent_id for r in session.execute(select(Device.id, Device.parent_id))}
     states = {
-        r.device_id: DeviceState(Status(r.status), r.since, r.fail_count, r.first_fail_at)
+        r.device_id: DeviceState(Status(r.status), r.since, r.fail_count, r.first_fail_at,
+                                 bool(r.flapping), _times(r.recent_changes))
         for r in session.execute(select(DeviceStateRow)).scalars()
     }
     return PollPlan(targets, parents, states)
 
 
+def _times(stored: list | None) -> tuple[datetime, ...]:
+    return tuple(datetime.fromisoformat(t) for t in stored or ())
+
+
 def devices_in_maintenance(session: Session, at: datetime) -> set[int]:
-    """Devices covered at `at` by a window on the device itself or on its whole site."""
-    active = and_(MaintenanceWindow.starts_at <= at, MaintenanceWindow.ends_at > at)
-    by_device = select(MaintenanceWindow.device_id).where(
-        active, MaintenanceWindow.device_id.is_not(None))
-    by_site = select(Device.id).join(
-        MaintenanceWindow, MaintenanceWindow.site_id == Device.site_id).where(active)
-    return set(session.execute(by_device).scalars()) | set(session.execute(by_site).scalars())
+    """Devices covered at `at` by a window on the device itself or on its whole site
+    (one-off or recurring: monitor.maintenance decides)."""
+    from monitor.maintenance import devices_covered
+
+    return devices_covered(session, at)
 
 
 def last_heartbeat(session: Session) -> datetime | None:
@@ -82,7 +85,8 @@ def record_states(session: Session, update_: StateUpdate, previous: dict[int, De
     """Persist new current states and turn each transition into closed/opened intervals."""
     table = DeviceStateRow.__table__
     rows = [{"b_device_id": device, "status": str(s.status), "since": s.since,
-             "fail_count": s.fail_count, "first_fail_at": s.first_fail_at}
+             "fail_count": s.fail_count, "first_fail_at": s.first_fail_at,
+             "flapping": s.flapping, "recent_changes": [t.isoformat() for t in s.recent_changes]}
             for device, s in update_.states.items()]
     existing = [r for r in rows if r["b_device_id"] in previous]
     new = [r for r in rows if r["b_device_id"] not in previous]
@@ -90,12 +94,14 @@ def record_states(session: Session, update_: StateUpdate, previous: dict[int, De
         session.execute(
             table.update().where(table.c.device_id == bindparam("b_device_id"))
             .values(status=bindparam("status"), since=bindparam("since"),
-                    fail_count=bindparam("fail_count"), first_fail_at=bindparam("first_fail_at")),
+                    fail_count=bindparam("fail_count"), first_fail_at=bindparam("first_fail_at"),
+                    flapping=bindparam("flapping"), recent_changes=bindparam("recent_changes")),
             existing)
     if new:
         session.execute(insert(table), [
             {"device_id": r["b_device_id"], "status": r["status"], "since": r["since"],
-             "fail_count": r["fail_count"], "first_fail_at": r["first_fail_at"]} for r in new])
+             "fail_count": r["fail_count"], "first_fail_at": r["first_fail_at"],
+             "flapping": r["flapping"], "recent_changes": r["recent_changes"]} for r in new])
     _record_intervals(session, update_)
 
 

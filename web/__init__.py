@@ -46,11 +46,22 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     csrf.init_app(app)
 
     from web import api, auth, status
+    from web import incidents_api  # noqa: F401  (issue 5: adds its routes to api.bp first)
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
+    from web import inventory  # issue 3: inventory page, device SNMP section, exports
+    inventory.init_app(app)
+    from web import reports  # issue 6: Reports page and /api/v1/availability
+    app.register_blueprint(reports.bp)
+    app.register_blueprint(reports.api_bp)
+    csrf.exempt(reports.api_bp)
+    from web import configs  # issue 4: configuration backups (device section, diff, download)
+    configs.init_app(app)
+    from web import incidents  # issue 5: incident log, maintenance windows, outbox admin
+    app.register_blueprint(incidents.bp)
     csrf.exempt(api.bp)  # read-only, and authenticated per request by token or session
 
     app.before_request(_start_request)

@@ -8,8 +8,18 @@ never. Device credentials are never part of any answer: the queries do not even 
                                             state, since
     GET /api/v1/devices/<id>                one device: the above + last_check, rtt_ms, loss_pct,
                                             last_error, children
+                                            + SNMP: sys_descr, sys_name, vendor, model, serial,
+                                            firmware, uptime_seconds, snmp_state, snmp_error,
+                                            cpu_pct, memory_pct, interfaces [...], ups
+                                            + SSH (issue 4): ssh_state, ssh {device_type, message,
+                                            last_attempt, last_success, host_key_fingerprint,
+                                            host_key_offered, facts, facts_at, versions}
     GET /api/v1/devices/<id>/latency?range=24h|7d|30d
                                             {t: [unix seconds], rtt_ms: [...], loss_pct: [...]}
+    GET /api/v1/devices/<id>/configs        configuration versions, newest first: id, taken_at,
+                                            size, trigger, lines_added, lines_removed,
+                                            in_maintenance
+    GET /api/v1/devices/<id>/configs/<vid>  that version's text (text/plain; admins, operators)
 """
 from __future__ import annotations
 
@@ -74,6 +84,13 @@ def device(device_id: int):
         "children": [{"id": c.id, "name": c.name, "site": c.site_code, "kind": c.kind,
                       "state": c.state, "since": iso_local(c.since)} for c in detail.children],
     })
+    from monitor.inventory import device_snmp, snmp_json  # issue 3: SNMP fields
+
+    body.update(snmp_json(device_snmp(db(), device_id, now=g.now)))
+    from monitor.config_backups import backup_summary  # issue 4: ssh_state, ssh {...}
+    from web.configs import ssh_json
+
+    body.update(ssh_json(backup_summary(db(), device_id, version_limit=10_000)))
     return jsonify(body)
 
 
@@ -90,3 +107,18 @@ def latency(device_id: int):
         "rtt_ms": [None if v is None else round(v, 2) for v in series.rtt_ms],
         "loss_pct": series.loss_pct,
     })
+
+
+# Configuration backups (issue 4); the bodies are in web.configs.
+@bp.get("/devices/<int:device_id>/configs")
+def config_versions(device_id: int):
+    from web.configs import api_versions
+
+    return api_versions(device_id)
+
+
+@bp.get("/devices/<int:device_id>/configs/<int:version_id>")
+def config_text(device_id: int, version_id: int):
+    from web.configs import api_version_text
+
+    return api_version_text(device_id, version_id)

@@ -53,7 +53,8 @@ def _load_user(user_id: str):
 @login_manager.request_loader
 def _load_user_from_token(req):
     """`Authorization: Bearer <token>`, accepted for the API only."""
-    if req.blueprint != "api":
+    # Every blueprint under /api/ (the availability API has its own module) takes tokens.
+    if req.blueprint != "api" and not req.path.startswith("/api/"):
         return None
     scheme, _, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():

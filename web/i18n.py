@@ -109,6 +109,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "kind_server": "เซิร์ฟเวอร์",
         "kind_ups": "เครื่องสำรองไฟ (UPS)",
         "kind_other": "อื่น ๆ",
+        # reports (issue 6)
+        "reports": "รายงาน",
+        "report_period": "ช่วงเวลา",
+        "report_show": "แสดงรายงาน",
+        "reports_generated": "รายงานประจำเดือนที่จัดทำแล้ว",
+        "reports_none_generated": "ยังไม่มีรายงานที่จัดทำตามกำหนด (จัดทำอัตโนมัติทุกต้นเดือน)",
+        "report_created": "จัดทำเมื่อ",
+        "report_mailed_to": "ส่งถึง",
+        "report_files": "ไฟล์",
     },
     "en": {
         "app_name": "ictmon",
@@ -202,6 +211,15 @@ CATALOGUE: dict[str, dict[str, str]] = {
         "kind_server": "Server",
         "kind_ups": "UPS",
         "kind_other": "Other",
+        # reports (issue 6)
+        "reports": "Reports",
+        "report_period": "Period",
+        "report_show": "Show report",
+        "reports_generated": "Monthly reports generated",
+        "reports_none_generated": "No scheduled report yet (made automatically at the start of each month)",
+        "report_created": "Created",
+        "report_mailed_to": "Mailed to",
+        "report_files": "Files",
     },
 }
 

@@ -23,3 +23,15 @@ def test_upgrade_is_idempotent(settings):
     dbmod.upgrade(engine)
     assert dbmod.is_initialised(engine)
     engine.dispose()
+
+
+def test_migrations_have_a_single_head():
+    """Features developed side by side add branches; they must be merged before they land."""
+    from alembic.script import ScriptDirectory
+
+    from monitor.db import alembic_config, make_engine
+
+    engine = make_engine("sqlite://")
+    heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()
+    engine.dispose()
+    assert len(heads) == 1, heads
