@@ -3,9 +3,6 @@ server on loopback), change its configuration, back up again, compare the two ve
 the latest. Served with the strict CSP, so any inline script or style would fail the test."""
 from __future__ import annotations
 
-import os
-import shutil
-import threading
 from dataclasses import replace
 
 import pytest
@@ -14,10 +11,9 @@ from monitor.models import SshAccess
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
 from monitor.users import create_user
-from tests.browser.test_status_browser import CHROMIUM, CSP, SCREENSHOTS, page  # noqa: F401
+from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import add_device, add_site
 from tests.support.fake_switch import FakeSwitch
-from tests.support.requirements import require
 from tests.web.conftest import PASSWORD, make_app
 
 pytestmark = pytest.mark.browser
@@ -34,9 +30,7 @@ def switch():
 
 @pytest.fixture
 def live_server(settings, db, switch):
-    require(os.path.exists(CHROMIUM) or shutil.which("chromium") is not None,
-            f"needs Debian's chromium at {CHROMIUM}")
-    from waitress.server import create_server
+    require_chromium()
 
     vault = Vault.from_settings(settings)
     with db.begin() as s:
@@ -51,19 +45,8 @@ def live_server(settings, db, switch):
 
     app = make_app(replace(settings, ssh=SshSettings(timeout=8)), db, csrf=True)
 
-    @app.after_request
-    def _csp(response):
-        response.headers["Content-Security-Policy"] = CSP
-        return response
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", device_id
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as base:
+        yield base, device_id
 
 
 def test_back_up_change_compare_and_download_from_the_device_page(live_server, page, switch,

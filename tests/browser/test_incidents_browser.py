@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 
 from monitor import incidents
-from tests.browser.test_status_browser import CSP, SCREENSHOTS, live_server, page  # noqa: F401
+from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD
 

@@ -4,7 +4,6 @@ Excel export (read back with openpyxl), and opens a switch whose traffic chart i
 from __future__ import annotations
 
 import io
-import threading
 from datetime import timedelta
 
 import pytest
@@ -15,9 +14,8 @@ from monitor import snmp_agents
 from monitor.secrets import Vault
 from monitor.snmp_poller import SnmpPoller
 from monitor.users import create_user
-from tests.browser.test_status_browser import CSP, SCREENSHOTS, page  # noqa: F401 (fixture)
+from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import NOW, add_device, add_site
-from tests.support.requirements import require
 from tests.support.snmp_agents import free_udp_port, require_snmpsim
 from tests.web.conftest import PASSWORD, make_app
 from tests.web.seed import set_state
@@ -78,32 +76,14 @@ def polled_district(settings, db, tmp_path):
 
 @pytest.fixture
 def live_server(settings, db, polled_district):
-    import os
-    import shutil
-
-    from tests.browser.test_status_browser import CHROMIUM
-
-    require(os.path.exists(CHROMIUM) or shutil.which("chromium") is not None,
-            f"needs Debian's chromium at {CHROMIUM}")
-    from waitress.server import create_server
+    require_chromium()
 
     with db.begin() as s:
         create_user(s, "officer", PASSWORD, role="operator", display_name="คุณสมชาย ใจดี")
     app = make_app(settings, db, csrf=True)
 
-    @app.after_request
-    def _csp(response):
-        response.headers["Content-Security-Policy"] = CSP
-        return response
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}", polled_district
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as base:
+        yield base, polled_district
 
 
 def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):  # noqa: F811

@@ -3,15 +3,12 @@ worst school first and the charts, switches month, downloads the PDF for the dir
 from __future__ import annotations
 
 import os
-import shutil
-import threading
 
 import pytest
 
 from monitor.users import create_user
-from tests.browser.test_status_browser import CHROMIUM, CSP, SCREENSHOTS, page  # noqa: F401
+from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.reports.district import SITE_NAMES, seed_october
-from tests.support.requirements import require
 from tests.web.conftest import PASSWORD, make_app
 
 pytestmark = pytest.mark.browser
@@ -19,28 +16,15 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def report_server(settings, db):
-    require(os.path.exists(CHROMIUM) or shutil.which("chromium") is not None,
-            f"needs Debian's chromium at {CHROMIUM}")
-    from waitress.server import create_server
+    require_chromium()
 
     seed_october(db)
     with db.begin() as s:
         create_user(s, "officer", PASSWORD, display_name="คุณสมชาย ใจดี")
     app = make_app(settings, db, csrf=True)
 
-    @app.after_request
-    def _csp(response):
-        response.headers["Content-Security-Policy"] = CSP
-        return response
-
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.effective_port}"
-    finally:
-        server.close()
-        thread.join(timeout=5)
+    with served(app) as base:
+        yield base
 
 
 def test_reports_page_charts_and_pdf_download(report_server, page, tmp_path):  # noqa: F811
