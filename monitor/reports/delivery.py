@@ -11,7 +11,6 @@ Once, and only once, per month:
 """
 from __future__ import annotations
 
-import importlib.util
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.db import transaction
 from monitor.localtime import BANGKOK, format_datetime, utcnow
 from monitor.models import GeneratedReport
+from monitor.outbox import enqueue
 from monitor.periods import Period, previous_month
 from monitor.reports import stored
 from monitor.reports.produce import file_name, render, report_for
@@ -46,12 +46,6 @@ class Delivered:
 def run_due(sessions: sessionmaker[Session], settings: Settings) -> Delivered | None:
     """The scheduler's entry point."""
     return deliver_due_report(sessions, settings, utcnow())
-
-
-def outbox_available() -> bool:
-    """The mail outbox comes with the alerts feature (monitor.outbox); without it reports are
-    still generated and kept, and say they were not mailed."""
-    return importlib.util.find_spec("monitor.outbox") is not None
 
 
 def due_period(now: datetime, settings: Settings) -> Period | None:
@@ -86,7 +80,9 @@ def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
                                   mailed_to=", ".join(recipients))
             session.add(row)
             session.flush()
-            queued = bool(recipients) and outbox_available() and _queue_mail(
+            # No recipients configured: kept for download, not mailed. A dedupe hit (the
+            # month's mail already queued, e.g. its report row was deleted) queues nothing.
+            queued = bool(recipients) and _queue_mail(
                 session, report, period, recipients, pdf, xlsx, lang)
             if not queued:
                 row.mailed_to = ""
@@ -94,9 +90,6 @@ def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
     except IntegrityError:
         log.info("monthly report %s was kept by another process", period.key)
         return None
-    if recipients and not queued:
-        log.warning("monthly report %s kept but not mailed: no mail outbox in this installation",
-                    period.key)
     log.info("monthly report %s kept (id %s), mail %s", period.key, report_id,
              "queued" if queued else "not queued")
     return Delivered(period, report_id, recipients, queued)
@@ -104,8 +97,6 @@ def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
 
 def _queue_mail(session: Session, report, period: Period, recipients: list[str], pdf: bytes,
                 xlsx: bytes, lang: str) -> bool:
-    from monitor.outbox import enqueue
-
     subject = period_subject(report, lang)
     d = report.district
     lines = [

@@ -13,6 +13,7 @@ from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
 from monitor.availability import Availability, DeviceInfo, MaintenanceSpan, Span, availability
+from monitor.maintenance import window_occurrences
 from monitor.models import Device, MaintenanceWindow, Site, StateInterval
 
 
@@ -80,11 +81,13 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
         names[r.id] = DeviceName(r.id, r.name, r.kind, r.site_id, r.code, r.site_name)
         sites[r.site_id] = SiteName(r.site_id, r.code, r.site_name)
 
+    # A weekly window's starts_at..ends_at is only its validity range: what is excluded is each
+    # occurrence (e.g. every Saturday 08:00-12:00), never the whole range.
     windows = [
-        MaintenanceSpan(w.starts_at, w.ends_at, device=w.device_id, site=w.site_id)
-        for w in session.execute(
-            select(MaintenanceWindow.starts_at, MaintenanceWindow.ends_at,
-                   MaintenanceWindow.device_id, MaintenanceWindow.site_id)
+        MaintenanceSpan(begin, finish, device=w.device_id, site=w.site_id)
+        for w in session.scalars(
+            select(MaintenanceWindow)
             .where(MaintenanceWindow.starts_at < end, MaintenanceWindow.ends_at > start))
+        for begin, finish in window_occurrences(w, start, end)
     ]
     return History(start, end, devices, names, sites, dict(spans), windows)
