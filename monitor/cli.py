@@ -48,8 +48,10 @@ def _known_failures():
 
     from monitor.periods import PeriodError
 
+    from monitor.risk_rules import RuleError
+
     return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted,
-            PeriodError, DeviceNotFound)
+            PeriodError, DeviceNotFound, RuleError)
 
 
 class Group(click.Group):
@@ -286,3 +288,9 @@ main.add_command(_ssh_group)
 from monitor.snmp_cli import register as _register_snmp  # noqa: E402
 
 _register_snmp(main)
+
+
+# `ictmon risks evaluate|check-rules` (issue 7): the risk rules.
+from monitor.risk_cli import risks as _risks_group  # noqa: E402
+
+main.add_command(_risks_group)

@@ -600,3 +600,60 @@ class OutboxAttachment(Base):
     filename: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+# --- Risk register (issue 7): risks found by rules (monitor.risk_rules) or added by hand --------
+
+RISK_CATEGORIES = ("availability", "capacity", "power", "lifecycle", "configuration", "security",
+                   "other")
+RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
+
+
+class Risk(Base):
+    """One risk. A rule's risk is identified by (rule_key, subject_key): one row per rule and
+    device/site, ever. Hand-made risks have both NULL. The level is not stored: it follows the
+    configured matrix from `score` when shown, so changing the matrix re-grades every risk."""
+
+    __tablename__ = "risks"
+    __table_args__ = (UniqueConstraint("rule_key", "subject_key", name="uq_risks_rule_key"),
+                      Index("ix_risks_status", "status"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    title: Mapped[str] = mapped_column(String(300))
+    category: Mapped[str] = mapped_column(String(24))
+    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    likelihood: Mapped[int] = mapped_column(SmallInteger)
+    impact: Mapped[int] = mapped_column(SmallInteger)
+    score: Mapped[int] = mapped_column(SmallInteger)
+    mitigation: Mapped[str] = mapped_column(Text, default="")
+    owner: Mapped[str] = mapped_column(String(200), default="")
+    review_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    rule_key: Mapped[str | None] = mapped_column(String(64))
+    subject_key: Mapped[str | None] = mapped_column(String(64))
+    # What the rule saw: {"summary": "...", "figures": {...}, "incidents": [ids]}.
+    evidence: Mapped[dict | None] = mapped_column(JSON)
+    # The condition has not held since cleared_since; after the rule's close_after_days the
+    # risk is proposed for closing (a person closes it).
+    cleared_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    proposed_close: Mapped[bool] = mapped_column(Boolean, default=False)
+    evaluated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str] = mapped_column(String(128), default="")
+
+
+class RiskEvent(Base):
+    """One change of a risk: who ("ictmon" for the rules), when, and {field: [old, new]}."""
+
+    __tablename__ = "risk_events"
+    __table_args__ = (Index("ix_risk_events_risk_at", "risk_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    risk_id: Mapped[int] = mapped_column(ForeignKey("risks.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))
+    action: Mapped[str] = mapped_column(String(24))   # created / edited / raised / proposed_close...
+    changes: Mapped[dict | None] = mapped_column(JSON)

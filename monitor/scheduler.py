@@ -67,6 +67,13 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
                       seconds=settings.smtp.send_interval, id="outbox-sender",
                       name="mail outbox", misfire_grace_time=60,
                       next_run_time=datetime.now(timezone.utc) + timedelta(seconds=1))
+    from monitor.risk_facts import run_scheduled as evaluate_risks  # issue 7: risk rules
+
+    scheduler.add_job(_guarded(evaluate_risks, sessions, settings), "interval",
+                      seconds=settings.risks.evaluate_interval, id="risk-rules",
+                      name="risk rules", misfire_grace_time=3600,
+                      next_run_time=datetime.now(timezone.utc) + timedelta(
+                          seconds=min(90.0, settings.risks.evaluate_interval)))
     return scheduler
 
 

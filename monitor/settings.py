@@ -178,6 +178,26 @@ class AlertSettings:
 
 
 @dataclass(frozen=True)
+class RiskSettings:
+    """The risk register (issue 7): where the rules live, how often they run, the level matrix."""
+
+    # The rules file; empty: the shipped monitor/default_risk_rules.toml.
+    rules_file: str = ""
+    # Seconds between scheduled rule evaluations.
+    evaluate_interval: float = 3600.0
+    # Score (likelihood × impact, 1-25) bounds of the levels: score <= low_max is low, <=
+    # medium_max medium, <= high_max high, above it very high (Thai public-sector 5×5 default).
+    low_max: int = 4
+    medium_max: int = 9
+    high_max: int = 16
+
+    def __post_init__(self):
+        if not 1 <= self.low_max < self.medium_max < self.high_max < 25:
+            raise ConfigError("[risks] low_max, medium_max, high_max: must rise within 1-24 "
+                              f"(got {self.low_max}, {self.medium_max}, {self.high_max})")
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -191,6 +211,7 @@ class Settings:
     reports: ReportSettings = field(default_factory=ReportSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
+    risks: RiskSettings = field(default_factory=RiskSettings)
     source: str = "(defaults)"
 
     @property
@@ -215,6 +236,7 @@ _POSITIVE |= {("smtp", "port"), ("smtp", "timeout"), ("smtp", "send_interval"),
               ("smtp", "retry_base"), ("smtp", "retry_max"), ("smtp", "max_attempts"),
               ("alerts", "flap_window"), ("alerts", "flap_threshold"),
               ("alerts", "group_threshold")}
+_POSITIVE |= {("risks", "evaluate_interval")}
 _CHOICES |= {("smtp", "security"): ("none", "starttls", "ssl"), ("alerts", "language"): ("th", "en")}
 
 
@@ -318,6 +340,10 @@ def load_settings(path: str | os.PathLike | None = None,
             settings = dataclasses.replace(
                 settings, paths=PathSettings(data_dir=str(base / settings.paths.data_dir)))
         settings = _resolve_sqlite_path(settings, base)
+        rules = settings.risks.rules_file
+        if rules and not Path(rules).is_absolute():  # issue 7: like data_dir, beside the config
+            settings = dataclasses.replace(settings, risks=dataclasses.replace(
+                settings.risks, rules_file=str(base / rules)))
     return settings
 
 

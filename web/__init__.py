@@ -47,6 +47,7 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
 
     from web import api, auth, status
     from web import incidents_api  # noqa: F401  (issue 5: adds its routes to api.bp first)
+    from web import risks_api  # noqa: F401  (issue 7: /api/v1/risks on api.bp)
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
@@ -62,6 +63,8 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     configs.init_app(app)
     from web import incidents  # issue 5: incident log, maintenance windows, outbox admin
     app.register_blueprint(incidents.bp)
+    from web import risks  # issue 7: risk register, heat-map, export
+    app.register_blueprint(risks.bp)
     csrf.exempt(api.bp)  # read-only, and authenticated per request by token or session
 
     app.before_request(_start_request)

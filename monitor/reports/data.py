@@ -2,6 +2,8 @@
 
 `build_report` reads the history once (the period and the months of the trend), computes the
 figures with monitor.availability and sorts every table worst first. Renderers only format.
+The major incidents come from the incident log (monitor.reports.incident_rows); a month that has
+none there (history imported without incidents) lists the outages computed from history instead.
 """
 from __future__ import annotations
 
@@ -12,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from monitor.availability import Availability, Figures
 from monitor.periods import Period, month_period
+from monitor.reports import incident_rows
 from monitor.reports.history import History, load_history
 from monitor.reports.targets import Targets, met
 from monitor.settings import Settings
@@ -51,19 +54,24 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class OutageRow:
-    """A site's outage in the period, longest first; cause and notes when the incident log
-    (issue 5) has them."""
+    """A major incident of the period, worst first: from the incident log (issue 5) when the
+    period has incidents there, otherwise a site's outage computed from state history."""
 
     site_code: str
     site_name: str
-    start: datetime
-    end: datetime
-    continues: bool     # still down when the period (or the report's "now") ended
-    cause: str = ""
+    start: datetime     # opened (incident) or the outage's start inside the period
+    end: datetime       # resolved, or the window's end while it continues
+    continues: bool     # still open/down when the period (or the report's "now") ended
+    cause: str = ""     # an INCIDENT_CAUSES key, "none" when not set yet; "" when not from the log
+    device: str = ""
+    title: str = ""     # manual incidents: what the person logged
+    notes: str = ""     # the people's latest notes, one line
+    manual: bool = False
+    within: timedelta | None = None  # incidents: the downtime inside the period
 
     @property
     def duration(self) -> timedelta:
-        return self.end - self.start
+        return self.within if self.within is not None else self.end - self.start
 
 
 @dataclass(frozen=True)
@@ -91,6 +99,10 @@ class MonthlyReport:
     devices: list[Row]
     trend: list[TrendPoint]
     outages: list[OutageRow]
+    # "incidents": the outages list comes from the incident log; "history": from state intervals
+    # (a month without incident rows, e.g. history imported from an older system).
+    outage_source: str = "history"
+    outage_total: int = 0         # all incidents (or outages) of the period, the list shows the worst
     # None: that register does not exist in this installation yet, so the report says so.
     risks: list[RiskRow] | None = None
     notes: list[str] = field(default_factory=list)
@@ -151,6 +163,12 @@ def build_report(session: Session, period: Period, settings: Settings, now: date
     # Months before monitoring began measured nothing: the trend starts where the data does.
     while len(points) > 1 and points[0].figures.availability_pct is None:
         points.pop(0)
+    outages, source, total = _incident_outages(session, period.start, window_end)
+    if not total:
+        outages, total = _major_outages(history, current, window_end)
+        source = "history"
+    from monitor.risk_report import report_risks  # issue 7: the risk register
+
     return MonthlyReport(
         office_name=settings.office.name, period=period, window_end=window_end,
         generated_at=now, prepared_by=config.prepared_by,
@@ -159,8 +177,8 @@ def build_report(session: Session, period: Period, settings: Settings, now: date
         site_rule=config.site_rule, district=current.district, sites=sites,
         kinds=worst_first(_kind_rows(history, current, targets)),
         devices=worst_first(_device_rows(history, current, targets)),
-        trend=points, outages=_major_outages(history, current, window_end),
-        risks=None,
+        trend=points, outages=outages, outage_source=source, outage_total=total,
+        risks=report_risks(session, settings),
     )
 
 
@@ -214,7 +232,23 @@ def _device_rows(history: History, result: Availability, targets: Targets) -> li
     return rows
 
 
-def _major_outages(history: History, result: Availability, window_end: datetime) -> list[OutageRow]:
+def _incident_outages(session: Session, start: datetime, end: datetime
+                      ) -> tuple[list[OutageRow], str, int]:
+    logged = incident_rows.overlapping(session, start, end)
+    shown = incident_rows.worst_first(logged, start, end)[:MAJOR_OUTAGES]
+    notes = incident_rows.people_notes(session, [i.id for i in shown])
+    rows = [OutageRow(i.site_code or "", i.site_name or "", i.opened_at,
+                      min(i.resolved_at or end, end),
+                      continues=i.resolved_at is None or i.resolved_at > end,
+                      cause=i.cause or "none", device=i.device or "",
+                      title=i.title if i.manual else "", notes=notes.get(i.id, ""),
+                      manual=i.manual, within=i.downtime_within(start, end))
+            for i in shown]
+    return rows, "incidents", len(logged)
+
+
+def _major_outages(history: History, result: Availability, window_end: datetime
+                   ) -> tuple[list[OutageRow], int]:
     rows = []
     for site_id, segments in result.site_outages.items():
         site = history.sites[site_id]
@@ -222,4 +256,4 @@ def _major_outages(history: History, result: Availability, window_end: datetime)
             rows.append(OutageRow(site.code, site.name, seg.start, seg.end,
                                   continues=seg.end >= window_end))
     rows.sort(key=lambda o: (-o.duration.total_seconds(), o.site_code, o.start))
-    return rows[:MAJOR_OUTAGES]
+    return rows[:MAJOR_OUTAGES], len(rows)

@@ -14,7 +14,8 @@ from markupsafe import Markup
 
 from monitor.localtime import format_date, format_datetime, to_local
 from monitor.reports.data import MonthlyReport
-from monitor.reports.words import hms, kind_label, met_label, pct, period_subject, word
+from monitor.reports.words import (cause_label, hms, incident_what, kind_label, met_label, pct,
+                                   period_subject, word)
 
 SITES_IN_CHART = 20
 
@@ -81,6 +82,7 @@ def render_fragment(report: MonthlyReport, lang: str = "th", *, links: dict | No
     return Markup(template.render(
         r=report, lang=lang, w=lambda key, **v: word(key, lang, **v), pct=pct, hms=hms,
         kind=lambda k: kind_label(k, lang), met=lambda m: met_label(m, lang),
+        cause=lambda c: cause_label(c, lang), what=lambda o: incident_what(o, lang),
         when=lambda t: format_datetime(t, lang), day=lambda d: format_date(d, lang),
         subject=period_subject(report, lang), today=format_date(to_local(report.generated_at).date(), lang),
         charts=chart_data(report, lang), links=links or {}))

@@ -17,7 +17,8 @@ from fpdf.enums import XPos, YPos
 
 from monitor.localtime import format_date, format_datetime, to_local
 from monitor.reports.data import MonthlyReport, Row
-from monitor.reports.words import hms, kind_label, met_label, pct, period_subject, word
+from monitor.reports.words import (cause_label, hms, incident_what, kind_label, met_label, pct,
+                                   period_subject, word)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "web" / "static" / "fonts" / "sarabun"
 FONT = "Sarabun"
@@ -145,6 +146,8 @@ def _summary_lines(report: MonthlyReport, lang: str) -> list[tuple[str, str]]:
          word("sites_meeting_value", lang, met=report.sites_met, measured=report.sites_measured)),
         (word("total_downtime", lang), hms(d.down)),
         (word("outages", lang), word("outages_value", lang, n=d.outages)),
+        *([(word("incidents_total", lang), word("outages_value", lang, n=report.outage_total))]
+          if report.outage_source == "incidents" else []),
         (word("mttr", lang), hms(d.mttr)),
         (word("longest", lang), hms(d.longest_outage) if d.outages else "—"),
         (word("maintenance_time", lang), hms(d.maintenance)),
@@ -355,6 +358,27 @@ def _figure_cells(row: Row, lang: str) -> list[str]:
             str(f.outages), hms(f.mttr), hms(f.unknown)]
 
 
+def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
+    rows = [[o.site_name or "—", incident_what(o, lang) or "—", format_datetime(o.start, lang),
+             word("continues", lang) if o.continues else format_datetime(o.end, lang),
+             hms(o.duration), cause_label(o.cause, lang), o.notes] for o in report.outages]
+    _table(pdf, word("outage_table", lang),
+           [word("col_site", lang), word("col_what", lang), word("col_start", lang),
+            word("col_end", lang), word("col_duration", lang), word("col_incident_cause", lang),
+            word("col_notes", lang)],
+           (28, 26, 19, 19, 17, 20, 38), ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
+           rows, empty=word("no_outages", lang))
+    if not rows:
+        return
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*GREY)
+    note = word("outage_shown", lang, shown=len(rows), total=report.outage_total)
+    if report.outage_source == "history":
+        note += " · " + word("outage_from_history", lang)
+    pdf.multi_cell(pdf.epw, 4.5, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(*INK)
+
+
 def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.set_fill_color(255, 255, 255)
     common = [word(k, lang) for k in ("short_pct", "short_target", "short_met", "short_down",
@@ -385,14 +409,7 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
            [[p.period.label(lang), pct(p.figures.availability_pct),
              f"{p.sites_met}/{p.sites_measured}", hms(p.figures.down), str(p.figures.outages),
              hms(p.figures.mttr), hms(p.figures.unknown)] for p in report.trend])
-    _table(pdf, word("outage_table", lang),
-           [word("col_site", lang), word("col_start", lang), word("col_end", lang),
-            word("col_duration", lang), word("col_cause", lang)],
-           (55, 27, 27, 19, 39), ("LEFT", "LEFT", "LEFT", "RIGHT", "LEFT"),
-           [[o.site_name, format_datetime(o.start, lang),
-             word("continues", lang) if o.continues else format_datetime(o.end, lang),
-             hms(o.duration), o.cause] for o in report.outages],
-           empty=word("no_outages", lang))
+    _outage_table(pdf, report, lang)
     worst = [r for r in report.devices if r.pct is not None and r.figures.down][
         :MAX_DEVICES_IN_PDF]
     _table(pdf, word("worst_devices", lang, n=len(worst)),
@@ -409,4 +426,5 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         _table(pdf, word("risk_table", lang),
                [word("col_risk", lang), word("col_level", lang), word("col_owner", lang)],
                (100, 30, 38), ("LEFT", "LEFT", "LEFT"),
-               [[r.title, r.level, r.owner] for r in report.risks], empty=word("no_risks", lang))
+               [[r.title, word(f"level_{r.level}", lang), r.owner] for r in report.risks],
+               empty=word("no_risks", lang))

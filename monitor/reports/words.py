@@ -51,8 +51,31 @@ WORDS: dict[str, dict[str, str]] = {
         "outage_table": "เหตุขัดข้องสำคัญของเดือน (นานที่สุด)",
         "risk_table": "ความเสี่ยงระดับสูงและสูงมากที่ยังไม่ได้ปิด",
         "no_outages": "ไม่มีเหตุขัดข้องในช่วงเวลานี้",
+        "incidents_total": "เหตุการณ์ในบันทึกเหตุการณ์",
+        "outages_total": "เหตุขัดข้องระดับสถานศึกษา (จากประวัติสถานะ)",
+        "outage_shown": "แสดง {shown} รายการจากทั้งหมด {total} รายการ เรียงตามเวลาขัดข้องในงวดจากมากไปน้อย",
+        "outage_from_history": ("เดือนนี้ไม่มีบันทึกเหตุการณ์ รายการนี้คำนวณจากประวัติสถานะของอุปกรณ์ "
+                                "จึงไม่มีสาเหตุและบันทึกการแก้ไข"),
+        "col_incident_cause": "สาเหตุ",
+        "col_notes": "การแก้ไข/บันทึก",
+        "col_what": "อุปกรณ์/เหตุการณ์",
+        "col_duration_min": "เวลาขัดข้องในงวด (นาที)",
+        "col_manual": "บันทึกโดยเจ้าหน้าที่",
+        "manual_mark": "(บันทึกโดยเจ้าหน้าที่)",
+        "yes": "ใช่",
+        "no": "ไม่ใช่",
+        "cause_isp": "ผู้ให้บริการอินเทอร์เน็ต",
+        "cause_power": "ไฟฟ้า",
+        "cause_hardware": "อุปกรณ์เสีย",
+        "cause_config": "การตั้งค่า",
+        "cause_planned": "งานตามแผน",
+        "cause_theft": "สูญหาย/ถูกขโมย",
+        "cause_other": "อื่น ๆ",
+        "cause_none": "ยังไม่ระบุ",
         "no_risk_register": "ยังไม่มีทะเบียนความเสี่ยงในระบบ",
         "no_risks": "ไม่มีความเสี่ยงระดับสูงที่ยังเปิดอยู่",
+        "level_low": "ต่ำ", "level_medium": "ปานกลาง", "level_high": "สูง",  # issue 7
+        "level_very_high": "สูงมาก",
         "col_no": "ลำดับ",
         "col_code": "รหัส",
         "col_site": "สถานศึกษา/หน่วยงาน",
@@ -161,8 +184,31 @@ WORDS: dict[str, dict[str, str]] = {
         "outage_table": "Major outages of the period (longest)",
         "risk_table": "Open high and very high risks",
         "no_outages": "No outages in this period",
+        "incidents_total": "Incidents in the incident log",
+        "outages_total": "Site outages (from state history)",
+        "outage_shown": "{shown} of {total} shown, most downtime in the period first",
+        "outage_from_history": ("No incidents were logged this month: this list is computed from "
+                                "the devices' state history, so it has no causes or notes"),
+        "col_incident_cause": "Cause",
+        "col_notes": "Resolution / notes",
+        "col_what": "Device / incident",
+        "col_duration_min": "Downtime in period (minutes)",
+        "col_manual": "Logged by a person",
+        "manual_mark": "(logged by a person)",
+        "yes": "Yes",
+        "no": "No",
+        "cause_isp": "Internet provider",
+        "cause_power": "Power",
+        "cause_hardware": "Hardware failure",
+        "cause_config": "Configuration",
+        "cause_planned": "Planned work",
+        "cause_theft": "Lost/stolen",
+        "cause_other": "Other",
+        "cause_none": "Not set",
         "no_risk_register": "No risk register in this installation yet",
         "no_risks": "No open high risks",
+        "level_low": "Low", "level_medium": "Medium", "level_high": "High",  # issue 7
+        "level_very_high": "Very high",
         "col_no": "No.",
         "col_code": "Code",
         "col_site": "Site",
@@ -240,6 +286,19 @@ def word(key: str, lang: str = "th", **values) -> str:
 
 def kind_label(kind: str, lang: str = "th") -> str:
     return WORDS.get(lang, WORDS["th"]).get(f"kind_{kind}", kind)
+
+
+def cause_label(cause: str, lang: str = "th") -> str:
+    """An incident's cause category in words; "" for outages that do not come from the log."""
+    return word(f"cause_{cause}", lang) if cause else ""
+
+
+def incident_what(row, lang: str = "th") -> str:
+    """The device, or for an incident logged by hand its title (and device), marked as such."""
+    if not row.manual:
+        return row.device
+    what = f"{row.title} ({row.device})" if row.device else row.title
+    return f"{what} {word('manual_mark', lang)}"
 
 
 def pct(value: float | None) -> str:

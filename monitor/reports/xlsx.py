@@ -15,7 +15,7 @@ from openpyxl.utils import get_column_letter
 from monitor.availability import Figures
 from monitor.localtime import format_datetime, to_local
 from monitor.reports.data import MonthlyReport, Row
-from monitor.reports.words import kind_label, met_label, word
+from monitor.reports.words import cause_label, incident_what, kind_label, met_label, word
 
 PCT, DURATION, DATETIME = "0.00", "[h]:mm:ss", "yyyy-mm-dd hh:mm:ss"
 HEADER_FILL = PatternFill("solid", fgColor="E3E8EF")
@@ -51,10 +51,14 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
              p.figures.down, p.figures.outages, p.figures.mttr, p.figures.unknown]
             for p in report.trend])
     _sheet(book, word("sheet_outages", lang),
-           [word("col_code", lang), word("col_site", lang), word("col_start", lang),
-            word("col_end", lang), word("col_duration", lang), word("col_cause", lang)],
-           [[o.site_code, o.site_name, _local(o.start),
-             word("continues", lang) if o.continues else _local(o.end), o.duration, o.cause]
+           [word("col_code", lang), word("col_site", lang), word("col_what", lang),
+            word("col_manual", lang), word("col_start", lang), word("col_end", lang),
+            word("col_duration", lang), word("col_duration_min", lang),
+            word("col_incident_cause", lang), word("col_notes", lang)],
+           [[o.site_code, o.site_name, incident_what(o, lang),
+             word("yes" if o.manual else "no", lang), _local(o.start),
+             word("continues", lang) if o.continues else _local(o.end), o.duration,
+             _minutes(o.duration), cause_label(o.cause, lang), o.notes]
             for o in report.outages])
     out = BytesIO()
     book.save(out)
@@ -63,6 +67,11 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
 
 def _pct(value: float | None) -> float | None:
     return None if value is None else round(value, 4)
+
+
+def _minutes(duration: timedelta) -> float:
+    """Minutes as a number Excel can sum; seconds kept as the fraction."""
+    return round(duration.total_seconds() / 60, 2)
 
 
 def _local(moment):
@@ -87,6 +96,8 @@ def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
         (word("col_site", lang), report.sites_measured),
         (word("total_downtime", lang), d.down),
         (word("outages", lang), d.outages),
+        *([(word("incidents_total", lang), report.outage_total)]
+          if report.outage_source == "incidents" else []),
         (word("mttr", lang), d.mttr),
         (word("mtbf", lang), d.mtbf),
         (word("longest", lang), d.longest_outage),
