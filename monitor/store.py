@@ -145,16 +145,3 @@ def device_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, s
         select(Device.id, Site.code, Device.name).join(Site, Site.id == Device.site_id)
         .where(Device.id.in_(ids))).all()
     return {r.id: (r.code, r.name) for r in rows}
-
-
-def ensure_open_intervals(session: Session) -> None:
-    """Every device with a current state has an open interval (heals a database edited by hand)."""
-    open_ids = select(StateInterval.device_id).where(StateInterval.ended_at.is_(None))
-    missing = session.execute(
-        select(DeviceStateRow.device_id, DeviceStateRow.status, DeviceStateRow.since)
-        .where(DeviceStateRow.device_id.not_in(open_ids))).all()
-    if missing:
-        session.execute(insert(StateInterval), [
-            {"device_id": m.device_id, "status": m.status, "started_at": m.since, "ended_at": None}
-            for m in missing])
-
