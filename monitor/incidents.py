@@ -88,12 +88,14 @@ def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int,
     involved = {c.device for c in update.changes} | set(update.flapping_started) \
         | set(update.flapping_ended)
     facts = _device_facts(session, involved)
+    site_of = {r.id: r.site_id for r in session.execute(
+        select(Device.id, Device.site_id).where(Device.id.in_(involved)))}
 
     for change in update.changes:
         device = change.device
         if change.new is Status.DOWN and device not in open_by_device:
             f = facts[device]
-            incident = Incident(device_id=device, site_id=_site_id(session, device), manual=False,
+            incident = Incident(device_id=device, site_id=site_of.get(device), manual=False,
                                 title=f"{f.device} ({f.address})"[:300], state="open",
                                 opened_at=change.at, opened_by=SYSTEM)
             session.add(incident)
@@ -119,10 +121,6 @@ def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int,
     session.flush()
     outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, base_url)
     return outcome
-
-
-def _site_id(session: Session, device_id: int) -> int | None:
-    return session.scalar(select(Device.site_id).where(Device.id == device_id))
 
 
 def _failed_ancestor(device: int, parents: Mapping[int, int | None],
