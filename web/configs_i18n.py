@@ -2,7 +2,7 @@
 feature does not grow the shared file; `install()` never replaces another feature's words)."""
 from __future__ import annotations
 
-from web.i18n import CATALOGUE
+from web.i18n import add_words
 
 WORDS: dict[str, dict[str, str]] = {
     "th": {
@@ -140,7 +140,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def install() -> None:
-    for lang, words in WORDS.items():
-        catalogue = CATALOGUE.setdefault(lang, {})
-        for key, text in words.items():
-            catalogue.setdefault(key, text)
+    add_words(WORDS)

@@ -224,6 +224,19 @@ CATALOGUE: dict[str, dict[str, str]] = {
 }
 
 
+def add_words(words: dict[str, dict[str, str]]) -> None:
+    """Merge a feature's strings into the catalogue (each feature keeps its own module).
+
+    Installing twice is harmless; a key that another feature already uses with a different text is
+    an error, so one feature can never silently change another's wording.
+    """
+    for lang, entries in words.items():
+        catalogue = CATALOGUE.setdefault(lang, {})
+        for key, text in entries.items():
+            if catalogue.setdefault(key, text) != text:
+                raise ValueError(f"i18n key {key!r} ({lang}) is already defined with other text")
+
+
 def translate(key: str, lang: str | None = None, **values) -> str:
     lang = lang or current_language()
     text = CATALOGUE.get(lang, {}).get(key) or CATALOGUE["th"].get(key) or key

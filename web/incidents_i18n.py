@@ -1,7 +1,7 @@
 """Words of the incident, maintenance and outbox pages, merged into web.i18n's catalogue."""
 from __future__ import annotations
 
-from web.i18n import CATALOGUE
+from web.i18n import add_words
 
 WORDS: dict[str, dict[str, str]] = {
     "th": {
@@ -104,7 +104,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def install() -> None:
-    for lang, words in WORDS.items():
-        catalogue = CATALOGUE.setdefault(lang, {})
-        for key, text in words.items():
-            catalogue.setdefault(key, text)
+    add_words(WORDS)

@@ -1,7 +1,7 @@
 """Words of the risk register pages (issue 7), merged into web.i18n's catalogue."""
 from __future__ import annotations
 
-from web.i18n import CATALOGUE
+from web.i18n import add_words
 
 WORDS: dict[str, dict[str, str]] = {
     "th": {
@@ -64,5 +64,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def install() -> None:
-    for lang, words in WORDS.items():
-        CATALOGUE[lang].update(words)
+    add_words(WORDS)

@@ -5,7 +5,7 @@ Kept in a module of their own so the inventory feature does not grow the shared 
 """
 from __future__ import annotations
 
-from web.i18n import CATALOGUE
+from web.i18n import add_words
 
 WORDS: dict[str, dict[str, str]] = {
     "th": {
@@ -206,7 +206,4 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def install() -> None:
-    for lang, words in WORDS.items():
-        catalogue = CATALOGUE.setdefault(lang, {})
-        for key, text in words.items():
-            catalogue.setdefault(key, text)
+    add_words(WORDS)
