@@ -51,6 +51,8 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
+    from monitor import audit  # noqa: F401  (registers the audit log's flush listener)
+
     return sessionmaker(engine, expire_on_commit=False, future=True)
 
 

@@ -227,6 +227,11 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Issue 8. Every browser session carries the epoch it was signed in under; raising it ("log out
+    # everywhere", a password change, disabling the user) ends all of them at their next request.
+    session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class ApiToken(Base):
@@ -657,3 +662,56 @@ class RiskEvent(Base):
     actor: Mapped[str] = mapped_column(String(128))
     action: Mapped[str] = mapped_column(String(24))   # created / edited / raised / proposed_close...
     changes: Mapped[dict | None] = mapped_column(JSON)
+
+
+# --- Running it for real (issue 8): login throttling, the audit log, job timings ----------------
+
+class LoginFailure(Base):
+    """One failed sign-in. Recent rows per username and per address decide a lock-out; kept in
+    the database (not in memory) so the web front behind several workers or processes agrees."""
+
+    __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
+                      Index("ix_login_failures_address_at", "address", "at"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    username: Mapped[str] = mapped_column(String(64))   # as typed, lower-cased, cut to 64
+    address: Mapped[str] = mapped_column(String(64))    # the client address
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class AuditEvent(Base):
+    """Who changed what, when, from what to what. `changes` is {field: [before, after]} with
+    every secret replaced by a marker (monitor.audit), so the log can be shown and exported."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_at", "at"),
+                      Index("ix_audit_events_object", "object_type", "object_id"))
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    actor: Mapped[str] = mapped_column(String(128))          # username, "cli:<os user>", "api:<user>"
+    action: Mapped[str] = mapped_column(String(32))          # create / update / delete / login …
+    object_type: Mapped[str] = mapped_column(String(32))     # device, site, user, snmp_profile …
+    object_id: Mapped[str | None] = mapped_column(String(64))
+    object_label: Mapped[str] = mapped_column(String(300), default="")
+    changes: Mapped[dict | None] = mapped_column(JSON)
+    address: Mapped[str | None] = mapped_column(String(64))  # the client address, for web changes
+
+
+class JobRun(Base):
+    """The latest run of each scheduled job: how long it took and how late it started.
+    Written by the scheduler, read by /metrics (which may run in another process)."""
+
+    __tablename__ = "job_runs"
+
+    job: Mapped[str] = mapped_column(String(64), primary_key=True)
+    scheduled_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    duration_s: Mapped[float] = mapped_column(Float)
+    lag_s: Mapped[float] = mapped_column(Float)
+    ok: Mapped[bool] = mapped_column(Boolean)
+    error: Mapped[str] = mapped_column(Text, default="")
+    runs: Mapped[int] = mapped_column(Integer, default=0)
+    failures: Mapped[int] = mapped_column(Integer, default=0)

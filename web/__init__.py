@@ -15,7 +15,7 @@ from monitor import db as dbmod
 from monitor.localtime import utcnow
 from monitor.secrets import web_secret_key
 from monitor.settings import Settings
-from web import formatting, i18n
+from web import access, errors, formatting, i18n
 from web.database import close_session
 
 csrf = CSRFProtect()
@@ -66,13 +66,20 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     from web import risks  # issue 7: risk register, heat-map, export
     app.register_blueprint(risks.bp)
     csrf.exempt(api.bp)  # read-only, and authenticated per request by token or session
+    # Issue 8: running it for real. Each area registers its routes, access rules and words.
+    from web import accounts, api_write, manage, metrics
+    accounts.init_app(app)
+    manage.init_app(app)
+    api_write.init_app(app)
+    metrics.init_app(app)
 
     app.before_request(_start_request)
+    access.init_app(app)  # after CSRF's own check, before any view
     app.before_request(i18n.select_language)
     app.after_request(_security_headers)
     app.teardown_appcontext(close_session)
     formatting.register(app)
-    status.register_error_pages(app)
+    errors.init_app(app)
     return app
 
 
@@ -81,10 +88,21 @@ def _start_request() -> None:
     g.now = current_app.config["ICTMON_CLOCK"]()
 
 
+# No inline script or style anywhere (the browser tests check every page obeys it), nothing from
+# another origin, and no framing: a device name that smuggles markup in still cannot run.
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
+    "base-uri 'none'; form-action 'self'")
+
+
 def _security_headers(response):
+    response.headers.setdefault("Content-Security-Policy", CONTENT_SECURITY_POLICY)
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("X-Frame-Options", "DENY")
     response.headers.setdefault("Referrer-Policy", "same-origin")
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    response.headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
     if request.endpoint != "static":
         # Status changes minute by minute: never show a cached page as the current state.
         response.headers.setdefault("Cache-Control", "no-store")

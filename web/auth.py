@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, jsonify, redirect, render_template, request,
-                   session, url_for)
+from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template,
+                   request, session, url_for)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
@@ -13,6 +13,7 @@ from wtforms.validators import DataRequired, Length
 
 from monitor import users
 from monitor.models import User
+from web import errors
 from web.database import db
 from web.i18n import translate
 
@@ -62,7 +63,10 @@ def _load_user_from_token(req):
     session_ = db()
     user = users.user_for_token(session_, token.strip())
     session_.commit()  # keeps last_used_at
-    return WebUser(user) if user is not None else None
+    if user is None:
+        return None
+    g.auth_by_token = True  # the audit log says "api:<user>"
+    return WebUser(user)
 
 
 @login_manager.unauthorized_handler
@@ -135,5 +139,6 @@ def _csrf_failed(_error):
     if request.endpoint == "auth.login":
         return render_template("login.html", form=LoginForm(),
                                error=translate("login_expired")), 400
-    flash(translate("login_expired"))
-    return redirect(url_for("status.index"))
+    current_app.logger.warning("refused %s %s: missing or invalid CSRF token", request.method,
+                               request.path)
+    return errors.answer(400, "missing or invalid CSRF token")

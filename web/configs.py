@@ -12,13 +12,13 @@ from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, r
                    render_template, request, url_for)
 from flask_login import current_user, login_required
 
-from monitor import config_backups
+from monitor import audit, config_backups
 from monitor.backup_job import run_backups
 from monitor.db import transaction
 from monitor.localtime import iso_local, to_local
 from monitor.secrets import Vault
 from web import configs_i18n
-from web.database import db
+from web.database import db, web_actor
 from web.i18n import translate
 
 bp = Blueprint("configs", __name__)
@@ -161,6 +161,7 @@ def back_up_now(device_id: int):
 def accept_host_key(device_id: int):
     _require_reader()
     with transaction(current_app.extensions["ictmon_sessions"]) as session:
+        audit.act_as(session, web_actor)
         accepted = config_backups.accept_offered_host_key(session, device_id, g.now)
     current_app.logger.info("user %s accepted the new SSH host key of device %s",
                             current_user.username, device_id)

@@ -51,11 +51,3 @@ def device(device_id: int):
     if detail is None:
         abort(404)
     return render_template("device.html", detail=detail, ranges=list(queries.LATENCY_RANGES))
-
-
-def register_error_pages(app) -> None:
-    @app.errorhandler(404)
-    def _not_found(_error):
-        if request.path.startswith("/api/"):
-            return jsonify(error="not found"), 404
-        return render_template("404.html"), 404
