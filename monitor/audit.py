@@ -107,6 +107,8 @@ def _shown(column: str, value: Any) -> Any:
 
 
 def _label(obj) -> str:
+    if isinstance(obj, Site):
+        return f"{obj.code} {obj.name}"[:300]
     for attr in ("username", "code", "name", "title", "label", "reason"):
         value = getattr(obj, attr, None)
         if isinstance(value, str) and value:

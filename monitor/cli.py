@@ -26,11 +26,18 @@ class Context:
             self._settings = load_settings(self.config_path)
         return self._settings
 
-    def sessions(self, *, require_schema: bool = True):
+    def sessions(self, *, require_schema: bool = True, audited: bool = False):
+        """Sessions on the configured database. `audited`: a person is changing things from the
+        command line, so the audit log records their changes as `cli:<os user>`."""
         engine = dbmod.make_engine(self.settings.database.url)
         if require_schema and not dbmod.is_initialised(engine):
             raise click.ClickException("the database has no ictmon schema yet: run `ictmon init`")
-        return dbmod.session_factory(engine)
+        factory = dbmod.session_factory(engine)
+        if audited:
+            from monitor import audit
+
+            factory.configure(info={"audit_actor": audit.cli_actor()})
+        return factory
 
 
 class Failure(click.ClickException):
@@ -126,7 +133,7 @@ def import_(obj: Context, path):
     from monitor.importer import import_file
     from monitor.secrets import Vault
 
-    report = import_file(obj.sessions(), path, Vault.from_settings(obj.settings))
+    report = import_file(obj.sessions(audited=True), path, Vault.from_settings(obj.settings))
     click.echo(f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
                f"devices {report.devices_created} new, {report.devices_updated} updated")
 
@@ -270,7 +277,7 @@ def token_create(obj: Context, username, label):
     from monitor.models import User
     from monitor.users import create_token
 
-    with transaction(obj.sessions()) as session:
+    with transaction(obj.sessions(audited=True)) as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
             raise Failure(f"no user named {username!r}")

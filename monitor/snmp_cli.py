@@ -70,7 +70,7 @@ def register(main: click.Group) -> None:
         _check_v3(version, user, auth_protocol, priv_protocol)
         community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
         vault = Vault.from_settings(obj.settings)
-        with transaction(obj.sessions()) as session:
+        with transaction(obj.sessions(audited=True)) as session:
             row = session.execute(select(SnmpProfile).where(SnmpProfile.name == name)).scalar()
             if row is None:
                 row = SnmpProfile(name=name, created_at=utcnow(), version=version)
@@ -91,7 +91,7 @@ def register(main: click.Group) -> None:
 
         from monitor.db import transaction
 
-        with transaction(obj.sessions()) as session:
+        with transaction(obj.sessions(audited=True)) as session:
             counts = dict(session.execute(
                 select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)).all())
             rows = session.execute(select(SnmpProfile).order_by(SnmpProfile.name)).scalars().all()
@@ -116,7 +116,7 @@ def register(main: click.Group) -> None:
 
         if not (sites or kinds or devices):
             raise click.ClickException("say which devices: --site, --kind and/or --device")
-        with transaction(obj.sessions()) as session:
+        with transaction(obj.sessions(audited=True)) as session:
             profile_id = None
             if name != "-":
                 profile_id = session.execute(
@@ -155,7 +155,7 @@ def register(main: click.Group) -> None:
         site_code, _, name = device.partition("/")
         community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
         vault = Vault.from_settings(obj.settings)
-        with transaction(obj.sessions()) as session:
+        with transaction(obj.sessions(audited=True)) as session:
             row = session.execute(select(Device).join(Site, Site.id == Device.site_id).where(
                 Site.code == site_code, Device.name == name)).scalar()
             if row is None:

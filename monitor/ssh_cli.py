@@ -100,7 +100,7 @@ def profile(obj, name, username, password_env, ask_password, enable_secret_env,
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
-    with transaction(obj.sessions()) as session:
+    with transaction(obj.sessions(audited=True)) as session:
         row = session.execute(select(SshCredentialProfile)
                               .where(SshCredentialProfile.name == name)).scalar_one_or_none()
         created = row is None
@@ -147,7 +147,7 @@ def device(obj, name, device_type, port, username, password_env, ask_password,
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
-    with transaction(obj.sessions()) as session:
+    with transaction(obj.sessions(audited=True)) as session:
         row = session.get(Device, find_device(session, name))
         access = session.get(SshAccess, row.id) or SshAccess(device_id=row.id)
         session.add(access)
