@@ -360,13 +360,14 @@ def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
                 row.errors.append(RowError(line, column, "required, but the cell is empty"))
             continue
         try:
-            row.fields[column] = _parse_value(column, value)
+            row.fields[column] = parse_value(column, value)
         except ValueError as exc:
             row.errors.append(RowError(line, column, str(exc)))
     return row
 
 
-def _parse_value(column: str, value: str) -> object:
+def parse_value(column: str, value: str) -> object:
+    """One non-empty cell of `column`, checked and converted; ValueError says what is wrong."""
     limit = MAX_LENGTH.get(column) or TEXT_COLUMNS.get(column)
     if limit and len(value) > limit:
         raise ValueError(f"'{value[:20]}...' is longer than {limit} characters")
@@ -540,19 +541,32 @@ def import_rows(session_factory: sessionmaker[Session], header: list[str],
                 rows: list[tuple[int, Mapping[str, str]]], vault: Vault) -> ImportReport:
     """Validate every row, then write them all in one transaction; ImportRejected on any error."""
     with transaction(session_factory) as session:
-        sites = {site.code: site for site in session.scalars(select(Site))}
-        loaded = session.execute(select(Device, Site.code).join(Device.site)).all()
-        devices = {(code, device.name): device for device, code in loaded}
-        existing = [ExistingDevice(code, device.name, device.id, device.parent_id)
-                    for device, code in loaded]
-        valid, errors = validate_rows(header, rows, existing)
-        if errors:
-            raise ImportRejected(errors)
-        report = _write(session, valid, sites, devices, vault)
+        report = import_into(session, header, rows, vault)
     log.info("import: %d sites created, %d updated; %d devices created, %d updated",
              report.sites_created, report.sites_updated, report.devices_created,
              report.devices_updated)
     return report
+
+
+def import_into(session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]],
+                vault: Vault) -> ImportReport:
+    """Validate every row and write them in the caller's transaction (flushed, not committed);
+    ImportRejected, with nothing written, on any error. The web's import uses it so the changes
+    are made (and audited) in the signed-in user's session."""
+    sites, devices = load_existing(session)
+    existing = [ExistingDevice(code, device.name, device.id, device.parent_id)
+                for (code, _), device in devices.items()]
+    valid, errors = validate_rows(header, rows, existing)
+    if errors:
+        raise ImportRejected(errors)
+    return _write(session, valid, sites, devices, vault)
+
+
+def load_existing(session: Session) -> tuple[dict[str, Site], dict[DeviceKey, Device]]:
+    """Every site by code and every device by (site code, name): one query each."""
+    sites = {site.code: site for site in session.scalars(select(Site))}
+    loaded = session.execute(select(Device, Site.code).join(Device.site)).all()
+    return sites, {(code, device.name): device for device, code in loaded}
 
 
 def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
@@ -579,7 +593,7 @@ def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
             device = Device(site_id=sites[row.site_code].id, name=row.name, enabled=True,
                             created_at=now, updated_at=now)
             devices[row.key] = new[row.key] = device
-        if _apply(device, row, vault) and row.key not in new:
+        if apply_row(device, row, vault) and row.key not in new:
             changed.add(row.key)
     session.add_all(new.values())
     session.flush()  # new devices get their ids before anyone points at them
@@ -597,7 +611,7 @@ def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
                         devices_created=len(new), devices_updated=len(changed))
 
 
-def _apply(device: Device, row: DeviceRow, vault: Vault) -> bool:
+def apply_row(device: Device, row: DeviceRow, vault: Vault) -> bool:
     """Set the row's values on the device; True if anything changed."""
     changed = False
     values = {"address": row.address, "kind": row.kind, **row.values}
