@@ -713,5 +713,7 @@ class JobRun(Base):
     lag_s: Mapped[float] = mapped_column(Float)
     ok: Mapped[bool] = mapped_column(Boolean)
     error: Mapped[str] = mapped_column(Text, default="")
+    # Kept apart from finished_at: after a failed run, the last good one is what an alert needs.
+    last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)

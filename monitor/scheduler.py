@@ -33,7 +33,9 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
     scheduler = BackgroundScheduler(timezone=timezone.utc, job_defaults={
         # A sweep that overruns its interval is not stacked behind itself: the next one is
         # skipped, never run twice in a row to catch up.
-        "max_instances": 1, "coalesce": True, "misfire_grace_time": int(settings.ping.interval)})
+        # (At least 1 s: APScheduler refuses 0, which a sub-second test interval would give.)
+        "max_instances": 1, "coalesce": True,
+        "misfire_grace_time": max(1, int(settings.ping.interval))})
     scheduler.add_job(_guarded(poller.sweep), "interval", seconds=settings.ping.interval,
                       id="ping-sweep", name="ping sweep", next_run_time=datetime.now(timezone.utc))
     scheduler.add_job(_guarded(housekeeping, sessions, settings), "interval",
@@ -45,7 +47,7 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
     snmp = SnmpPoller(settings, sessions)
     scheduler.add_job(_guarded(snmp.run), "interval", seconds=settings.snmp.interval,
                       id="snmp-poll", name="SNMP poll and inventory",
-                      misfire_grace_time=int(settings.snmp.interval),
+                      misfire_grace_time=max(1, int(settings.snmp.interval)),
                       next_run_time=datetime.now(timezone.utc) + timedelta(seconds=5))
     from monitor.backup_job import run_scheduled  # issue 4: configuration backups over SSH
 
@@ -74,15 +76,15 @@ def build_scheduler(settings: Settings, sessions: sessionmaker[Session],
                       name="risk rules", misfire_grace_time=3600,
                       next_run_time=datetime.now(timezone.utc) + timedelta(
                           seconds=min(90.0, settings.risks.evaluate_interval)))
+    from monitor.job_runs import record_runs  # issue 8: each run's timing in job_runs, for /metrics
+
+    record_runs(scheduler, sessions)
     return scheduler
 
 
 def _guarded(function, *args):
-    """A failing job is logged with its traceback and runs again next time; it never stops the rest."""
-    def run():
-        try:
-            function(*args)
-        except Exception:
-            log.exception("job %s failed", getattr(function, "__qualname__", function))
-    run.__name__ = getattr(function, "__name__", "job")
-    return run
+    """A failing job is logged with its traceback and runs again next time; it never stops the rest.
+    Its start and error are returned to the job_runs listener (monitor.job_runs.timed)."""
+    from monitor.job_runs import timed
+
+    return timed(function, *args)

@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("lag_s", sa.Float(), nullable=False),
         sa.Column("ok", sa.Boolean(), nullable=False),
         sa.Column("error", sa.Text(), nullable=False),
+        sa.Column("last_success_at", sa.DateTime(), nullable=True),
         sa.Column("runs", sa.Integer(), nullable=False),
         sa.Column("failures", sa.Integer(), nullable=False),
         sa.PrimaryKeyConstraint("job", name=op.f("pk_job_runs")),
