@@ -40,15 +40,50 @@ def ensure_keys(settings: Settings) -> list[Path]:
     return created
 
 
+# Whoever knows the session key can sign a session cookie for any user, so a key copied from an
+# example, a tutorial or a habit is as good as none. Compared lower-cased, punctuation dropped.
+PLACEHOLDER_WEB_KEYS = frozenset({
+    "changeme", "changemeplease", "changethis", "replaceme", "secret", "secretkey",
+    "mysecretkey", "yoursecretkey", "supersecret", "supersecretkey", "flasksecret",
+    "flasksecretkey", "dev", "devkey", "development", "default", "test", "testing", "password",
+    "ictmon", "ictmonsecret", "notsecret", "insecure", "none", "null", "xxx", "todo"})
+MIN_WEB_KEY_LENGTH = 32
+_FIX = ("set [web] secret_key (or ICTMON_WEB_SECRET_KEY) to a random value of 32 characters or "
+        "more, e.g. the output of `python3 -c 'import secrets; print(secrets.token_hex(32))'`, "
+        "or leave it empty and run `ictmon init` to generate {file}")
+
+
+def web_secret_key_problem(key: str) -> str | None:
+    """Why `key` must not sign session cookies, or None when it may. Pure."""
+    folded = "".join(ch for ch in key.lower() if ch.isalnum())
+    if folded in PLACEHOLDER_WEB_KEYS or folded.startswith(("changeme", "replaceme")):
+        return "is a known placeholder"
+    if len(key) < MIN_WEB_KEY_LENGTH:
+        return f"is shorter than {MIN_WEB_KEY_LENGTH} characters"
+    if len(set(key)) < 8:
+        return "is not random (fewer than 8 different characters)"
+    return None
+
+
 def web_secret_key(settings: Settings) -> str:
-    if settings.web.secret_key:
-        return settings.web.secret_key
+    """The key that signs session cookies: [web] secret_key, else the generated key file. Refuses
+    (SecretsError, one line naming the setting and the fix) a missing, placeholder or short key."""
     path = settings.data_dir / WEB_KEY_FILE
-    try:
-        return path.read_text().strip()
-    except FileNotFoundError:
-        raise SecretsError(f"[web] secret_key is empty and {path} does not exist: "
-                           "run `ictmon init` first") from None
+    fix = _FIX.format(file=path)
+    key = settings.web.secret_key
+    if key.strip():
+        where = "[web] secret_key"
+    else:
+        where = f"[web] secret_key is empty and its key file {path}"
+        try:
+            key = path.read_text().strip()
+        except FileNotFoundError:
+            raise SecretsError(f"[web] secret_key is empty and {path} does not exist: "
+                               f"{fix}") from None
+    problem = web_secret_key_problem(key)
+    if problem:
+        raise SecretsError(f"{where} {problem}: refusing to start; {fix}")
+    return key
 
 
 def _write_private(path: Path, content: bytes) -> None:

@@ -1,4 +1,5 @@
-"""Read-only JSON API under /api/v1 (session cookie or `Authorization: Bearer <token>`).
+"""Read-only JSON API under /api/v1 (session cookie or `Authorization: Bearer <token>`). Who may
+call what is web.access's table; without a sign-in the answer is 401 JSON (web.auth).
 
 Times are ISO 8601 in Bangkok time with their offset (`2026-11-24T10:00:00+07:00`), null when
 never. Device credentials are never part of any answer: the queries do not even select them.
@@ -24,23 +25,12 @@ never. Device credentials are never part of any answer: the queries do not even 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
-from flask_login import current_user
 
 from monitor import queries
 from monitor.localtime import iso_local
 from web.database import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-
-@bp.before_request
-def _require_auth():
-    if not current_user.is_authenticated:
-        response = jsonify(error="authentication required")
-        response.status_code = 401
-        response.headers["WWW-Authenticate"] = 'Bearer realm="ictmon"'
-        return response
-    return None
 
 
 def _error(status: int, message: str):

@@ -33,7 +33,8 @@ def _unexpected(error: Exception):
         return _http_error(error)
     current_app.logger.error("unhandled error on %s %s", request.method, request.path,
                              exc_info=error)
-    return answer(500, InternalServerError.name.lower())
+    # `name` is a property of HTTPException instances, not of the class.
+    return answer(500, InternalServerError().name.lower())
 
 
 def init_app(app) -> None:

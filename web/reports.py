@@ -107,13 +107,6 @@ def _file(content: bytes, fmt: str, name: str) -> Response:
 
 # --- GET /api/v1/availability --------------------------------------------------------------------
 
-@api_bp.before_request
-def _require_auth():
-    from web.api import _require_auth as api_auth
-
-    return api_auth()
-
-
 def _seconds(value) -> float | None:
     return None if value is None else round(value.total_seconds(), 3)
 

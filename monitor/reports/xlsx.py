@@ -134,6 +134,9 @@ def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) ->
         for n, value in enumerate(values):
             cell = sheet.cell(row=row_number, column=n + 1)
             cell.font = body_font
+            if isinstance(value, str):
+                # Text stays text: openpyxl would make a site named "=..." a live formula.
+                cell.data_type = "s"
             if formats.get(n) and not isinstance(value, str):
                 cell.number_format = formats[n]
     for n, width in enumerate(widths, start=1):

@@ -1,0 +1,237 @@
+"""A district with one row of every kind the pages show, and the URL of every route for it.
+
+`seed_every_kind(db, vault, words)` fills sites, devices, states, SNMP (status, interfaces, LLDP
+neighbours), SSH (access, host key, backup state and facts, two config versions), incidents with
+notes, a risk with its history, a maintenance window, an outbox message, a generated report,
+users, an API token, SNMP/SSH profiles, an audit event and a job run. Every free text comes from
+`words(n)`: plain words for the authorization matrix, HOSTILE text for the escaping sweeps.
+
+`route_url(rule, ids)` fills a url_map rule's arguments from the seed, so tests generated from
+`app.url_map` reach real rows on routes added after they were written.
+"""
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Callable
+
+from werkzeug.routing.converters import NumberConverter
+
+from monitor.models import (ApiToken, AuditEvent, ConfigChangeEvent, ConfigVersion, Device,
+                            GeneratedReport, Incident, IncidentEvent, JobRun, MaintenanceWindow,
+                            OutboxMessage, Risk, RiskEvent, Site, SnmpInterface, SnmpProfile,
+                            SnmpStatus, SshAccess, SshBackupState, SshCredentialProfile,
+                            SshHostKey)
+from monitor.users import create_user
+from tests.conftest import NOW
+from tests.web.seed import set_state
+
+# --- the payloads -------------------------------------------------------------------------------
+SCRIPT = "<script>window.__xss=1</script>"
+IMG = '"><img src=x onerror="window.__xss=2">'
+SVG = "'><svg onload=window.__xss=3>"
+JS_URL = "javascript:window.__xss=4"
+TEMPLATE = "TPL{{7*7}}END"          # rendered by a template engine it would read TPL49END
+RTL = "\u202eexe.\u200btxt\u200d\u2066"  # right-to-left override, zero-width and isolate marks
+# Spreadsheet formulas: a cell starting with one of these must stay text in every export.
+FORMULAS = ('=HYPERLINK("http://127.0.0.1/x","x")', "+1+1", "-1+1", "@SUM(1+1)")
+
+HTML_PAYLOADS = (SCRIPT, IMG, SVG, JS_URL, TEMPLATE, RTL)
+ALL_HTML = " ".join(HTML_PAYLOADS)
+
+# What must never reach a page unescaped: the payloads' tags, and the quoted attribute that
+# would break out of an attribute value (escaped, `"` becomes &#34; and `<` &lt;).
+RAW_MARKUP = ("<script>window.__xss", "<img src=x", "onerror=\"window", "<svg onload")
+ESCAPED_MARKUP = ("&lt;script&gt;window.__xss=1&lt;/script&gt;", "&lt;img src=x onerror=")
+
+
+def hostile(n: int) -> str:
+    """Text n: a formula start (cycling through FORMULAS) and every HTML payload."""
+    return f"{FORMULAS[n % len(FORMULAS)]} {ALL_HTML}"
+
+
+def plain(n: int) -> str:
+    return f"text {n}"
+
+
+# --- the seed -----------------------------------------------------------------------------------
+
+def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
+                    site_code: str = "S01") -> dict[str, object]:
+    """One row of every kind; returns ids by the name routes give them (device_id, site_id, code,
+    version_id, incident_id, risk_id, window_id, message_id, report_id, user_id, token_id,
+    profile_id, snmp_profile_id, ssh_profile_id, event_id) plus `users` {role: username}."""
+    counter = iter(range(10_000))
+
+    def w() -> str:
+        return words(next(counter))
+
+    ids: dict[str, object] = {}
+    with db.begin() as s:
+        office = Site(code="OFFICE", name=w(), enabled=True, created_at=NOW)
+        school = Site(code=site_code, name=w(), enabled=True, created_at=NOW)
+        s.add_all([office, school])
+        s.flush()
+        snmp_profile = SnmpProfile(name=w()[:64], version="2c", community=vault.encrypt("public"),
+                                   created_at=NOW)
+        ssh_profile = SshCredentialProfile(name=w()[:100], username=w()[:128],
+                                           password=vault.encrypt("pw"), created_at=NOW)
+        s.add_all([snmp_profile, ssh_profile])
+        s.flush()
+
+        core = _device(s, office, w, "127.0.0.1", "router", None)
+        router = _device(s, school, w, "127.0.1.1", "router", core)
+        switch = _device(s, school, w, "127.0.1.2", "switch", router)
+        router.snmp_version, router.snmp_community = "2c", vault.encrypt("public")
+        router.ssh_device_type, router.ssh_username = "cisco_ios", w()[:128]
+        router.ssh_password = vault.encrypt("pw")
+        switch.snmp_profile_id = snmp_profile.id
+        s.flush()
+        set_state(s, core, "up", NOW - timedelta(days=3), rtt=1.0, loss=0)
+        set_state(s, router, "up", NOW - timedelta(days=1), rtt=5.0, loss=0, error=w()[:200])
+        set_state(s, switch, "down", NOW - timedelta(minutes=50), loss=100, error=w()[:200])
+
+        s.add(SnmpStatus(device_id=router.id, state="ok", error=None, polled_at=NOW, ok_at=NOW,
+                         uptime_cs=360_000, inventory_at=NOW, sys_descr=w(), sys_object_id="1.3",
+                         sys_name=w(), sys_location=w(), sys_contact=w(), vendor=w(), model=w(),
+                         serial=w(), firmware=w(), has_host_resources=True, cpu_pct=12.0,
+                         memory_pct=40.0,
+                         storage=[{"descr": w(), "size_bytes": 100, "used_bytes": 50}],
+                         neighbours=[{"local_port": w(), "remote_name": w(),
+                                      "remote_port": w(), "remote_chassis": w()}]))
+        s.add(SnmpStatus(device_id=switch.id, state="timeout", error=w(), polled_at=NOW,
+                         failing_since=NOW - timedelta(minutes=30)))
+        s.add(SnmpInterface(device_id=router.id, if_index=1, name=w(), descr=w(), alias=w(),
+                            admin_status="up", oper_status="up", speed_mbps=1000.0,
+                            in_bps=1e6, out_bps=2e6, utilisation_pct=0.2, seen_at=NOW))
+
+        s.add(SshAccess(device_id=router.id, profile_id=ssh_profile.id, config_path=w()))
+        s.add(SshHostKey(device_id=router.id, host_key="ssh-ed25519 AAAA", fingerprint=w()[:100],
+                         first_seen_at=NOW - timedelta(days=9), last_seen_at=NOW,
+                         offered_key="ssh-ed25519 BBBB", offered_fingerprint=w()[:100],
+                         changed_at=NOW - timedelta(hours=1)))
+        first = ConfigVersion(device_id=router.id, taken_at=NOW - timedelta(days=2), size=20,
+                              digest="a" * 64, trigger="schedule", text=f"hostname {w()}\n")
+        second = ConfigVersion(device_id=router.id, taken_at=NOW - timedelta(hours=2), size=40,
+                               digest="b" * 64, trigger=f"web:{w()}"[:160],
+                               text=f"hostname {w()}\ndescription {w()}\n")
+        s.add_all([first, second])
+        s.flush()
+        s.add(ConfigChangeEvent(device_id=router.id, version_id=second.id,
+                                previous_version_id=first.id, at=second.taken_at,
+                                in_maintenance=False, lines_added=2, lines_removed=1))
+        s.add(SshBackupState(device_id=router.id, state="command_rejected", message=w(),
+                             attempted_at=NOW - timedelta(minutes=5), trigger=f"web:{w()}"[:160],
+                             last_success_at=second.taken_at, facts_model=w(), facts_serial=w(),
+                             facts_firmware=w(), facts_uptime=w(), facts_at=second.taken_at))
+
+        automatic = Incident(device_id=switch.id, site_id=school.id, title=w(), manual=False,
+                             state="open", opened_at=NOW - timedelta(minutes=50), opened_by="ictmon")
+        manual = Incident(device_id=None, site_id=school.id, title=w(), manual=True,
+                          state="acknowledged", cause="isp", opened_at=NOW - timedelta(hours=3),
+                          opened_by=w()[:128], acknowledged_at=NOW - timedelta(hours=2),
+                          acknowledged_by=w()[:128])
+        s.add_all([automatic, manual])
+        s.flush()
+        for incident in (automatic, manual):
+            s.add(IncidentEvent(incident_id=incident.id, at=NOW - timedelta(minutes=20),
+                                actor=w()[:128], action="comment", text=w()))
+
+        risk = Risk(title=w(), category="availability", site_id=school.id, device_id=switch.id,
+                    likelihood=4, impact=4, score=16, mitigation=w(), owner=w(),
+                    review_date=date(2026, 12, 1), status="open", evidence={"summary": w()},
+                    created_at=NOW, created_by=w()[:128], updated_at=NOW, updated_by=w()[:128])
+        s.add(risk)
+        s.flush()
+        s.add(RiskEvent(risk_id=risk.id, at=NOW, actor=w()[:128], action="edited",
+                        changes={"title": [w(), w()], "mitigation": ["", w()]}))
+
+        window = MaintenanceWindow(site_id=school.id, starts_at=NOW - timedelta(hours=1),
+                                   ends_at=NOW + timedelta(days=2), reason=w(), created_by=w(),
+                                   created_at=NOW)
+        s.add(window)
+        message = OutboxMessage(kind="alert", recipients="ict@127.0.0.1", subject=w(), text=w(),
+                                status="failed", attempts=3, created_at=NOW, next_attempt_at=NOW,
+                                last_error=w())
+        s.add(message)
+        report = GeneratedReport(period_key="2026-10", period_label=w(), created_at=NOW,
+                                 created_by=w()[:128], pdf=b"%PDF-1.4\n%%EOF\n",
+                                 xlsx=_workbook(w()),
+                                 mailed_to=w())
+        s.add(report)
+
+        users = {}
+        for role in ("viewer", "operator", "admin"):
+            users[role] = create_user(s, f"{role}1", PASSWORD, role=role, display_name=w())
+        # Someone the admin may edit, disable or delete without locking the test out.
+        target = create_user(s, "target", PASSWORD, role="viewer", display_name=w())
+        s.add(ApiToken(user_id=target.id, token_hash="0" * 64, label=w()[:100], created_at=NOW))
+        s.flush()
+        token_id = s.query(ApiToken.id).filter_by(user_id=target.id).scalar()
+        event = AuditEvent(at=NOW - timedelta(minutes=1), actor=w()[:128], action="update",
+                           object_type="device", object_id=str(router.id),
+                           object_label=w()[:300], changes={"name": [w(), w()]},
+                           address="127.0.0.1")
+        s.add(event)
+        s.add(JobRun(job="ping-sweep", scheduled_at=NOW, started_at=NOW, finished_at=NOW,
+                     duration_s=0.5, lag_s=0.0, ok=False, error=w(), runs=10, failures=1))
+        s.flush()
+        ids.update(device_id=router.id, site_id=school.id, code=school.code,
+                   version_id=second.id, old_version_id=first.id, incident_id=manual.id,
+                   automatic_incident_id=automatic.id, risk_id=risk.id, window_id=window.id,
+                   message_id=message.id, report_id=report.id, user_id=target.id,
+                   token_id=token_id, profile_id=snmp_profile.id,
+                   snmp_profile_id=snmp_profile.id, ssh_profile_id=ssh_profile.id,
+                   event_id=event.id, device_ids=[core.id, router.id, switch.id],
+                   users={role: u.username for role, u in users.items()})
+    return ids
+
+
+PASSWORD = "correct horse battery"
+
+
+def _device(s, site, w, address, kind, parent) -> Device:
+    device = Device(site_id=site.id, name=w()[:200], address=address, kind=kind,
+                    parent_id=parent.id if parent else None, enabled=True, model=w()[:200],
+                    serial=w()[:200], location=w()[:200], notes=w(),
+                    purchase_date=date(2020, 1, 1), warranty_end=date(2027, 1, 1),
+                    created_at=NOW, updated_at=NOW)
+    s.add(device)
+    s.flush()
+    return device
+
+
+def _workbook(text: str) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    cell = book.active.cell(row=1, column=1)
+    cell.value, cell.data_type = text, "s"
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+# --- URLs of the url_map's rules ---------------------------------------------------------------
+
+# Harmless values for string arguments that are not row ids; anything else gets "x".
+STRING_VALUES = {"fmt": "xlsx", "action": "comment", "filename": "css/ictmon.css",
+                 "lang": "en", "language": "en"}
+
+
+def route_url(rule, ids: dict[str, object]) -> str:
+    """The rule's URL with every argument filled: ints from the seed by name (1 when the seed has
+    no such name), `code` → the seeded site's code, other strings → a harmless value."""
+    values = {}
+    for name in rule.arguments:
+        converter = rule._converters.get(name)
+        if isinstance(converter, NumberConverter):
+            value = ids.get(name, 1)
+            values[name] = value if isinstance(value, int) else 1
+        elif name in ids and isinstance(ids[name], str):
+            values[name] = ids[name]
+        else:
+            values[name] = STRING_VALUES.get(name, "x")
+    # Built from the rule itself, not its endpoint: two rules may share one endpoint.
+    return rule.build(values, append_unknown=False)[1]
