@@ -19,7 +19,6 @@ import sqlite3
 import sys
 import tempfile
 import time
-from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 

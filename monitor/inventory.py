@@ -8,13 +8,12 @@ so the page can show both instead of silently choosing.
 """
 from __future__ import annotations
 
-import csv
-import io
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import desc, func, select
 
+from monitor import spreadsheet
 from monitor.localtime import as_utc, utcnow
 from monitor.models import (Device, DeviceReboot, DeviceState, Site, SnmpInterface, SnmpProfile,
                             SnmpStatus, TrafficRollup, TrafficSample)
@@ -445,69 +444,13 @@ def _headers(lang: str) -> list[str]:
     return [th if lang == "th" else en for _, th, en in EXPORT_COLUMNS]
 
 
-def _no_formula(value):
-    """A device's text starting with = + - @ would run as a formula in Excel: keep it text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def _csv_value(value) -> object:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.isoformat(sep=" ")
-    if isinstance(value, date):
-        return value.isoformat()
-    return _no_formula(value)
-
-
 def inventory_csv(rows: list[InventoryRow], lang: str = "th") -> bytes:
-    """UTF-8 with a BOM, so Excel opens Thai correctly."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(_headers(lang))
-    for row in rows:
-        writer.writerow([_csv_value(v) for v in export_values(row)])
-    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+    return spreadsheet.csv_bytes(_headers(lang), (export_values(row) for row in rows))
 
 
 def inventory_xlsx(rows: list[InventoryRow], lang: str = "th") -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "ทะเบียนครุภัณฑ์" if lang == "th" else "Inventory"
-    sheet.append(_headers(lang))
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for r, row in enumerate(rows, start=2):
-        for c, value in enumerate(export_values(row), start=1):
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, str):
-                # Assigned as a plain string type: openpyxl would turn "=..." into a formula.
-                cell.value = _illegal_free(value)
-                cell.data_type = "s"
-            else:
-                cell.value = value
-            if isinstance(value, date) and not isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd"
-            elif isinstance(value, datetime):
-                cell.number_format = "yyyy-mm-dd hh:mm"
-    for c, (_, th, en) in enumerate(EXPORT_COLUMNS, start=1):
-        sheet.column_dimensions[get_column_letter(c)].width = max(12, len(th if lang == "th" else en) + 4)
-    sheet.freeze_panes = "A2"
-    sheet.auto_filter.ref = sheet.dimensions
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
-def _illegal_free(text: str) -> str:
-    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-    return ILLEGAL_CHARACTERS_RE.sub(" ", text)
+    return spreadsheet.xlsx_bytes("ทะเบียนครุภัณฑ์" if lang == "th" else "Inventory",
+                                  _headers(lang), (export_values(row) for row in rows))
 
 
 def sites_and_kinds(session) -> tuple[list[tuple[str, str]], list[str]]:

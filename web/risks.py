@@ -1,8 +1,7 @@
 """The risk register page (issue 7): heat-map, filtered list, one risk with its history, add and
-edit by hand (admins and operators), Excel export. Views parse, call monitor.risks, render."""
+edit by hand (admins and operators: web.access), Excel export. Views parse, call monitor.risks, render."""
 from __future__ import annotations
 
-import io
 from datetime import date
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
@@ -10,6 +9,7 @@ from flask import (Blueprint, abort, current_app, flash, g, redirect, render_tem
 from flask_login import current_user, login_required
 
 from monitor import incident_queries as iq
+from monitor import spreadsheet
 from monitor import risks as core
 from monitor.localtime import format_date, to_local
 from monitor.models import RISK_CATEGORIES, RISK_STATUSES, Risk
@@ -23,10 +23,6 @@ risks_i18n.install()
 
 def _settings():
     return current_app.config["ICTMON_SETTINGS"].risks
-
-
-def _may_edit() -> bool:
-    return current_user.role in ("admin", "operator")
 
 
 def _actor() -> str:
@@ -71,7 +67,7 @@ def index():
     active = core.risk_rows(db(), _settings(), core.RiskFilter(status="active"))
     return render_template("risks/index.html", rows=core.risk_rows(db(), _settings(), where),
                            cells=core.heatmap(active), where=where, args=request.args,
-                           sites=iq.site_choices(db()), may_edit=_may_edit(),
+                           sites=iq.site_choices(db()),
                            matrix=_settings())
 
 
@@ -81,8 +77,7 @@ def show(risk_id: int):
     row = next((r for r in core.risk_rows(db(), _settings()) if r.id == risk_id), None)
     if row is None:
         abort(404)
-    return render_template("risks/show.html", row=row, events=core.history(db(), risk_id),
-                           may_edit=_may_edit())
+    return render_template("risks/show.html", row=row, events=core.history(db(), risk_id))
 
 
 def _form_values(form, *, with_subject: bool) -> dict:
@@ -102,8 +97,6 @@ def _form_values(form, *, with_subject: bool) -> dict:
 
 def _form(risk: Risk | None):
     session = db()
-    if not _may_edit():
-        abort(403)
     if request.method == "POST":
         try:
             if risk is None:
@@ -156,33 +149,13 @@ _COLUMNS = ("#", "risk_title", "risk_category", "risk_subject", "risk_likelihood
 
 
 def risks_xlsx(rows: list[core.RiskRow], lang: str) -> bytes:
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-
-    book = Workbook()
-    sheet = book.active
-    sheet.title = translate("risk_register", lang)
-    sheet.append([c if c == "#" else translate(c, lang) for c in _COLUMNS])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for r, row in enumerate(rows, start=2):
+    def values(row: core.RiskRow) -> list:
         subject = " / ".join(x for x in (row.site_name, row.device_name) if x)
-        values = [row.id, row.title, translate(f"rcat_{row.category}", lang), subject,
-                  row.likelihood, row.impact, row.score, translate(f"level_{row.level}", lang),
-                  translate(f"rstatus_{row.status}", lang), row.mitigation, row.owner,
-                  row.review_date, row.rule or translate("risk_manual", lang),
-                  (row.evidence or {}).get("summary", "")]
-        for c, value in enumerate(values, start=1):
-            cell = sheet.cell(row=r, column=c)
-            if isinstance(value, str):
-                # A plain string: openpyxl would otherwise turn "=..." into a formula.
-                cell.value = "".join(ch for ch in value if ch >= " " or ch in "\t\n")
-                cell.data_type = "s"
-            else:
-                cell.value = value
-                if isinstance(value, date):
-                    cell.number_format = "yyyy-mm-dd"
-    sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
+        return [row.id, row.title, translate(f"rcat_{row.category}", lang), subject,
+                row.likelihood, row.impact, row.score, translate(f"level_{row.level}", lang),
+                translate(f"rstatus_{row.status}", lang), row.mitigation, row.owner,
+                row.review_date, row.rule or translate("risk_manual", lang),
+                (row.evidence or {}).get("summary", "")]
+
+    headers = [c if c == "#" else translate(c, lang) for c in _COLUMNS]
+    return spreadsheet.xlsx_bytes(translate("risk_register", lang), headers, map(values, rows))

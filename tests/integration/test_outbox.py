@@ -4,7 +4,6 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
-from dataclasses import replace
 from datetime import timedelta
 
 import pytest
