@@ -177,12 +177,16 @@ def poll(obj: Context, once, snmp):
 
 
 @main.command()
+@click.option("--only", type=click.Choice(["all", "web", "poller"]), default="all",
+              show_default=True,
+              help="Run one part: the web front (as many as you like) or the scheduler (exactly "
+                   "one), for a larger office on PostgreSQL.")
 @click.pass_obj
-def run(obj: Context):
-    """Run the scheduler and the web application in one process."""
+def run(obj: Context, only):
+    """Run the scheduler and the web application (one process by default)."""
     from monitor.service import serve
 
-    serve(obj.settings, announce=click.echo)
+    serve(obj.settings, announce=click.echo, only=only)
 
 
 @main.command()
@@ -301,3 +305,15 @@ _register_snmp(main)
 from monitor.risk_cli import risks as _risks_group  # noqa: E402
 
 main.add_command(_risks_group)
+
+
+# `ictmon db-backup|db-restore|upgrade` (issue 8): running an installation.
+from monitor.deploy_cli import register as _register_deploy  # noqa: E402
+
+_register_deploy(main)
+
+
+# `ictmon user add|passwd|disable|enable|list` (issue 8): people and roles.
+from monitor.user_cli import user as _user_group  # noqa: E402
+
+main.add_command(_user_group)
