@@ -36,6 +36,9 @@ class WebSettings:
     # Used in links that leave the browser (emails, printed reports).
     base_url: str = ""
     default_language: str = "th"
+    # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are believed; 0
+    # believes none, so a client cannot pick the address the audit log and lock-out record.
+    trusted_proxies: int = 0
 
 
 @dataclass(frozen=True)
@@ -69,6 +72,16 @@ class PathSettings:
 class SecuritySettings:
     # Fernet key for credentials at rest; empty means read/generate <data_dir>/secret.key.
     encryption_key: str = ""
+    # Sign-in lock-out (monitor.login_limits): this many failed sign-ins for one username within
+    # login_lockout_minutes lock that username until the window passes, the right password too.
+    login_max_failures: int = 5
+    login_lockout_minutes: int = 15
+    # Failed sign-ins from one address (any usernames) in the same window: stops one machine
+    # from spraying many usernames.
+    login_max_failures_per_address: int = 20
+    # A browser session ends after this long without a request, and this long after sign-in.
+    session_idle_minutes: int = 480
+    session_max_hours: int = 168
 
 
 @dataclass(frozen=True)
@@ -225,7 +238,7 @@ _POSITIVE = {
     ("ping", "max_in_flight"), ("retention", "raw_hours"), ("retention", "five_minute_days"),
     ("retention", "hourly_days"), ("web", "port"),
 }
-_NON_NEGATIVE = {("ping", "spacing")}
+_NON_NEGATIVE = {("ping", "spacing"), ("web", "trusted_proxies")}
 _POSITIVE |= {("snmp", "interval"), ("snmp", "inventory_interval"), ("snmp", "timeout"),
               ("snmp", "max_concurrency"), ("snmp", "max_repetitions"),
               ("snmp", "traffic_hourly_days")}
@@ -237,6 +250,9 @@ _POSITIVE |= {("smtp", "port"), ("smtp", "timeout"), ("smtp", "send_interval"),
               ("alerts", "flap_window"), ("alerts", "flap_threshold"),
               ("alerts", "group_threshold")}
 _POSITIVE |= {("risks", "evaluate_interval")}
+_POSITIVE |= {("security", k) for k in ("login_max_failures", "login_lockout_minutes",
+                                        "login_max_failures_per_address",
+                                        "session_idle_minutes", "session_max_hours")}
 _CHOICES |= {("smtp", "security"): ("none", "starttls", "ssl"), ("alerts", "language"): ("th", "en")}
 
 

@@ -23,6 +23,9 @@ csrf = CSRFProtect()
 
 def create_app(settings: Settings, *, session_factory=None) -> Flask:
     app = Flask(__name__)
+    from web.routing import RowIdConverter
+
+    app.url_map.converters["int"] = RowIdConverter  # an id too big for the database is a 404
     if session_factory is None:
         session_factory = dbmod.session_factory(dbmod.make_engine(settings.database.url))
     app.config.update(
@@ -43,6 +46,7 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     app.json.ensure_ascii = False  # Thai names readable in the JSON
     app.extensions["ictmon_sessions"] = session_factory
 
+    _trust_proxies(app, settings.web.trusted_proxies)
     csrf.init_app(app)
 
     from web import api, auth, status
@@ -81,6 +85,16 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     formatting.register(app)
     errors.init_app(app)
     return app
+
+
+def _trust_proxies(app: Flask, hops: int) -> None:
+    """Behind nginx (config/nginx-ictmon.conf) the client's address and scheme arrive in
+    X-Forwarded-* headers. Only the `hops` proxies we run are believed: with 0 a client that sends
+    the header itself is still recorded under its real address."""
+    if hops:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
 
 
 def _start_request() -> None:
