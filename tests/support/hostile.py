@@ -12,7 +12,10 @@ users, an API token, SNMP/SSH profiles, an audit event and a job run. Every free
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Callable
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import Callable, Iterator
 
 from werkzeug.routing.converters import NumberConverter
 
@@ -21,6 +24,9 @@ from monitor.models import (ApiToken, AuditEvent, ConfigChangeEvent, ConfigVersi
                             OutboxMessage, Risk, RiskEvent, Site, SnmpInterface, SnmpProfile,
                             SnmpStatus, SshAccess, SshBackupState, SshCredentialProfile,
                             SshHostKey)
+from monitor import db as dbmod
+from monitor.secrets import Vault, ensure_keys
+from monitor.settings import DatabaseSettings, PathSettings, Settings
 from monitor.users import create_user
 from tests.conftest import NOW
 from tests.web.seed import set_state
@@ -54,6 +60,26 @@ def plain(n: int) -> str:
 
 
 # --- the seed -----------------------------------------------------------------------------------
+
+@contextmanager
+def seeded_database(directory: Path, words: Callable[[int], str] | None = None, **overrides
+                    ) -> Iterator[tuple[Settings, object, dict]]:
+    """Settings, a session factory and the ids of `seed_every_kind` on a fresh SQLite file in
+    `directory` — for module-scoped fixtures that sweep every route over one district.
+    `overrides` replace sections of the settings (e.g. ssh=SshSettings(timeout=2))."""
+    settings = replace(Settings(), database=DatabaseSettings(url=f"sqlite:///{directory / 'db'}"),
+                       paths=PathSettings(data_dir=str(directory / "data")), **overrides)
+    ensure_keys(settings)
+    engine = dbmod.make_engine(settings.database.url)
+    dbmod.upgrade(engine)
+    factory = dbmod.session_factory(engine)
+    vault = Vault.from_settings(settings)
+    ids = seed_every_kind(factory, vault, words) if words else seed_every_kind(factory, vault)
+    try:
+        yield settings, factory, ids
+    finally:
+        engine.dispose()
+
 
 def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
                     site_code: str = "S01") -> dict[str, object]:

@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import hashlib
 import re
-from dataclasses import replace
 
 import pytest
 from sqlalchemy import select
 
-from monitor import db as dbmod
 from monitor.models import Base
-from monitor.secrets import Vault, ensure_keys
-from monitor.settings import DatabaseSettings, PathSettings, Settings
-from tests.support.hostile import PASSWORD, route_url, seed_every_kind
+from tests.support.hostile import PASSWORD, route_url, seeded_database
 from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules
 
@@ -44,17 +40,8 @@ def form_token(client, path="/login") -> str:
 
 @pytest.fixture(scope="module")
 def forged(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("csrf")
-    settings = replace(Settings(), database=DatabaseSettings(url=f"sqlite:///{directory / 'c.db'}"),
-                       paths=PathSettings(data_dir=str(directory / "data")))
-    ensure_keys(settings)
-    engine = dbmod.make_engine(settings.database.url)
-    dbmod.upgrade(engine)
-    factory = dbmod.session_factory(engine)
-    ids = seed_every_kind(factory, Vault.from_settings(settings))
-    app = make_app(settings, factory, csrf=True)
-    yield app, factory, ids
-    engine.dispose()
+    with seeded_database(tmp_path_factory.mktemp("csrf")) as (settings, factory, ids):
+        yield make_app(settings, factory, csrf=True), factory, ids
 
 
 def signed_in_admin(app, ids):

@@ -17,11 +17,9 @@ from dataclasses import replace
 
 import pytest
 
-from monitor import db as dbmod
-from monitor.secrets import Vault, ensure_keys
-from monitor.settings import DatabaseSettings, PathSettings, Settings, WebSettings
+from monitor.settings import WebSettings
 from tests.support.hostile import (ESCAPED_MARKUP, FORMULAS, PASSWORD, RAW_MARKUP, SCRIPT,
-                                   hostile, route_url, seed_every_kind)
+                                   hostile, route_url, seeded_database)
 from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules
 from web import CONTENT_SECURITY_POLICY
@@ -47,20 +45,12 @@ JAVASCRIPT_URL = re.compile(r"""(href|src|action|formaction|data)\s*=\s*["']?\s*
 
 @pytest.fixture(scope="module")
 def hostile_app(tmp_path_factory):
-    directory = tmp_path_factory.mktemp("hostile")
-    settings = replace(Settings(), database=DatabaseSettings(url=f"sqlite:///{directory / 'h.db'}"),
-                       paths=PathSettings(data_dir=str(directory / "data")))
-    ensure_keys(settings)
-    engine = dbmod.make_engine(settings.database.url)
-    dbmod.upgrade(engine)
-    factory = dbmod.session_factory(engine)
-    ids = seed_every_kind(factory, Vault.from_settings(settings), hostile)
-    app = make_app(settings, factory)
-    client = app.test_client()
-    assert client.post("/login", data={"username": ids["users"]["admin"],
-                                       "password": PASSWORD}).status_code == 302
-    yield app, client, ids
-    engine.dispose()
+    with seeded_database(tmp_path_factory.mktemp("hostile"), hostile) as (settings, factory, ids):
+        app = make_app(settings, factory)
+        client = app.test_client()
+        assert client.post("/login", data={"username": ids["users"]["admin"],
+                                           "password": PASSWORD}).status_code == 302
+        yield app, client, ids
 
 
 # Pages that need query arguments to show anything.
