@@ -43,7 +43,7 @@ def snapshot(db):
         return devices, sites
 
 
-NEW = {"site": "S01", "name": "ap-1", "address": "10.1.1.5", "kind": "ap"}
+NEW = {"site": "S01", "name": "ap-1", "address": "127.1.1.5", "kind": "ap"}
 
 
 @pytest.mark.parametrize("field, value, message", [

@@ -13,8 +13,8 @@ from monitor.settings import ConfigError, WebSettings, load_settings
 from monitor.users import create_user
 from tests.web.conftest import PASSWORD, make_app
 
-CLIENT = "10.20.30.40"      # only ever a header value: no traffic goes to it
-SPOOFED = "192.0.2.66"
+CLIENT = "127.20.30.40"     # only ever a header value: no traffic goes to it
+SPOOFED = "127.0.2.66"
 
 
 def _client(settings, db, proxies: int):
