@@ -128,8 +128,9 @@ def _columns(obj):
 
 
 def _created(obj) -> dict:
+    # "id" is the row's object_id already; every other value set on creation is shown.
     return {c: [None, _shown(c, getattr(obj, c))] for c in _columns(obj)
-            if c not in IGNORED_COLUMNS and getattr(obj, c) is not None}
+            if c not in IGNORED_COLUMNS and c != "id" and getattr(obj, c) is not None}
 
 
 def _deleted(obj) -> dict:
