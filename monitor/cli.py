@@ -98,6 +98,10 @@ def check_config(obj: Context):
     if problem:
         raise Failure(problem)
     click.echo("ICMP: permitted")
+    from monitor.secrets import web_secret_key
+
+    web_secret_key(settings)  # the same refusal `ictmon run` would give, said before it is run
+    click.echo("web session key: acceptable")
     if not initialised:
         raise Failure("the database has no ictmon schema yet: run `ictmon init`")
     click.echo("configuration OK")

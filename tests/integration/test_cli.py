@@ -122,3 +122,17 @@ def test_token_create_for_unknown_user_fails(config):
     done = ictmon("token", "create", "nobody", config=config)
     assert done.returncode != 0
     assert done.stderr.strip() == "ictmon: no user named 'nobody'"
+
+
+def test_check_config_says_a_weak_session_key_before_run_would(config):
+    from collectors.ping import icmp_permission_problem
+    from tests.support.requirements import require
+
+    # check-config stops at a missing ICMP permission before it reaches the key.
+    require(icmp_permission_problem() is None, "needs ICMP permission (root or ping_group_range)")
+    assert ictmon("init", "--admin-password", "long-enough-1", config=config).returncode == 0
+    good = ictmon("check-config", config=config)
+    assert "web session key: acceptable" in good.stdout, good.stderr
+    weak = ictmon("check-config", config=config, env={"ICTMON_WEB_SECRET_KEY": "change-me"})
+    assert weak.returncode != 0
+    assert weak.stderr.startswith("ictmon: [web] secret_key is a known placeholder")
