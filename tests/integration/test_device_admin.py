@@ -341,7 +341,7 @@ def test_the_preview_counts_what_the_import_then_does(any_db, tree, vault):
     text = ("site,site_name,name,address,kind,parent,model\n"
             "S01,โรงเรียนหนึ่ง,router,127.0.1.1,router,OFFICE/core,ISR\n"
             "S01,โรงเรียนหนึ่ง,switch,127.0.1.2,switch,router,\n"
-            "S02,โรงเรียนสอง,router,10.2.0.1,router,OFFICE/core,\n")
+            "S02,โรงเรียนสอง,router,127.0.2.1,router,OFFICE/core,\n")
     header, rows = _rows_from_table("x.csv", csv_table(text))
     with any_db() as s:
         plan = plan_import(s, header, rows, vault)
