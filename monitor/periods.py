@@ -74,7 +74,8 @@ class Period:
         return list(reversed(months))
 
 
-def _midnight(day: date) -> datetime:
+def bangkok_midnight(day: date) -> datetime:
+    """The moment (UTC) a Bangkok day begins: where months, fiscal years and day filters cut."""
     return datetime.combine(day, time(0), BANGKOK).astimezone(timezone.utc)
 
 
@@ -90,16 +91,16 @@ def month_period(year: int, month: int) -> Period:
                           f"2026-10)")
     first = date(year, month, 1)
     following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return Period("month", f"{year:04d}-{month:02d}", _midnight(first), _midnight(following),
-                  first, following - timedelta(days=1))
+    return Period("month", f"{year:04d}-{month:02d}", bangkok_midnight(first),
+                  bangkok_midnight(following), first, following - timedelta(days=1))
 
 
 def fiscal_year_period(year: int) -> Period:
     """The Thai fiscal year that ends on 30 September of `year` (Buddhist or common era)."""
     year = _common_era(year)
     first, following = date(year - 1, 10, 1), date(year, 10, 1)
-    return Period("fiscal_year", f"fiscal-{year:04d}", _midnight(first), _midnight(following),
-                  first, following - timedelta(days=1))
+    return Period("fiscal_year", f"fiscal-{year:04d}", bangkok_midnight(first),
+                  bangkok_midnight(following), first, following - timedelta(days=1))
 
 
 def fiscal_year_of(day: date) -> int:
@@ -112,7 +113,7 @@ def range_period(first_day: date, last_day: date) -> Period:
         raise PeriodError(f"the period ends ({last_day}) before it starts ({first_day})")
     following = last_day + timedelta(days=1)
     return Period("range", f"{first_day.isoformat()}..{last_day.isoformat()}",
-                  _midnight(first_day), _midnight(following), first_day, last_day)
+                  bangkok_midnight(first_day), bangkok_midnight(following), first_day, last_day)
 
 
 def previous_month(now: datetime) -> Period:

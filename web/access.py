@@ -13,6 +13,8 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 
+from web.routing import for_machines
+
 PUBLIC = "public"
 VIEWER = "viewer"
 OPERATOR = "operator"
@@ -117,13 +119,9 @@ def can(endpoint: str, method: str = "GET") -> bool:
     return current_user.is_authenticated and role_allows(current_user.role, needed)
 
 
-def _is_api() -> bool:
-    return request.path.startswith("/api/") or request.path == "/metrics"
-
-
 def refuse():
     """403 as the caller understands it: JSON for the API, a page for people."""
-    if _is_api():
+    if for_machines(request.path):
         return jsonify(error="not allowed for your role"), 403
     return render_template("errors/error.html", code=403), 403
 

@@ -7,7 +7,7 @@ page with what was typed (except passwords) and the field it concerns.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import datetime, timedelta
 
 from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
                    session, url_for)
@@ -16,9 +16,9 @@ from sqlalchemy import select
 
 from monitor import audit, users
 from monitor.audit_export import EXPORT_LIMIT, audit_csv, audit_xlsx, changes_text
-from monitor.localtime import BANGKOK, to_local
+from monitor.localtime import to_local
 from monitor.models import ROLES, AuditEvent, User
-from monitor.periods import PeriodError, parse_day
+from monitor.periods import PeriodError, bangkok_midnight, parse_day
 from web import access, accounts_i18n, auth
 from web.database import db
 from web.i18n import CATALOGUE, current_language, translate
@@ -221,10 +221,6 @@ def user_revoke_token(user_id: int, token_id: int):
 
 
 # --- the audit log (admin) ------------------------------------------------------------------
-
-def bangkok_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), BANGKOK).astimezone(timezone.utc)
-
 
 def audit_filter(args) -> tuple[audit.AuditFilter, list[str]]:
     """The filter from the query string, and the problems with it (a bad date is named and left

@@ -23,6 +23,7 @@ from monitor import audit, login_limits, users
 from monitor.models import User
 from web import errors
 from web.database import db
+from web.routing import for_machines
 from web.i18n import translate
 
 bp = Blueprint("auth", __name__)
@@ -127,7 +128,7 @@ def _load_user_from_token(req):
     """`Authorization: Bearer <token>`, accepted for the API and /metrics only."""
     # Every blueprint under /api/ (the availability API has its own module) takes tokens, and
     # /metrics, which a Prometheus scrape job reads with a token.
-    if not _takes_tokens(req):
+    if not for_machines(req.path):
         return None
     scheme, _, token = req.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -141,13 +142,9 @@ def _load_user_from_token(req):
     return WebUser(user)
 
 
-def _takes_tokens(req) -> bool:
-    return req.blueprint == "api" or req.path.startswith("/api/") or req.path == "/metrics"
-
-
 @login_manager.unauthorized_handler
 def _unauthorized():
-    if _takes_tokens(request):
+    if for_machines(request.path):
         response = jsonify(error="authentication required")
         response.status_code = 401
         response.headers["WWW-Authenticate"] = 'Bearer realm="ictmon"'

@@ -5,16 +5,14 @@ from __future__ import annotations
 from flask import current_app, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
+from web.routing import for_machines
+
 # The codes that get words of their own; any other HTTP error shows as 400 or 500.
 PAGES = (400, 403, 404, 405, 413, 429, 500)
 
 
-def _wants_json() -> bool:
-    return request.path.startswith("/api/") or request.path == "/metrics"
-
-
 def answer(code: int, message: str):
-    if _wants_json():
+    if for_machines(request.path):
         return jsonify(error=message), code
     page = code if code in PAGES else (500 if code >= 500 else 400)
     try:

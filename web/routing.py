@@ -1,4 +1,4 @@
-"""Path segments as the database can take them.
+"""Which paths are for machines, and path segments as the database can take them.
 
 `<int:...>` in every route is a row id: werkzeug's own converter takes any number of digits, and a
 number past what the database's INTEGER holds (PostgreSQL: 2^31 - 1) made the query itself fail
@@ -10,6 +10,12 @@ from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
 MAX_ROW_ID = 2**31 - 1
+
+
+def for_machines(path: str) -> bool:
+    """The paths scripts and Prometheus read: they take Bearer tokens, and a refusal or an error
+    is answered in JSON (401, not a redirect to the login page)."""
+    return path.startswith("/api/") or path == "/metrics"
 
 
 class RowIdConverter(IntegerConverter):
