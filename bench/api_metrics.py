@@ -20,13 +20,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.web_status import build_district, measure  # noqa: E402
-from monitor import db as dbmod  # noqa: E402
+from monitor.db import engine as dbmod  # noqa: E402
 from monitor.localtime import utcnow  # noqa: E402
-from monitor.models import JobRun  # noqa: E402
+from monitor.db.models import JobRun  # noqa: E402
 from monitor.secrets import ensure_keys  # noqa: E402
 from monitor.settings import DatabaseSettings, PathSettings, Settings  # noqa: E402
-from monitor.users import create_token, create_user  # noqa: E402
-from web import create_app  # noqa: E402
+from monitor.accounts.users import create_token, create_user  # noqa: E402
+from web.app import create_app  # noqa: E402
 
 JOBS = ("ping-sweep", "housekeeping", "snmp-poll", "ssh-backup", "monthly-report",
         "outbox-sender", "risk-rules")

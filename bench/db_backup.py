@@ -3,7 +3,7 @@
 Builds a migrated database with N devices at the default retention's steady state (26 h of
 one-minute samples, 8 days of 5-minute rollups) plus M months of hourly rollups, then measures:
 
-- ictmon's backup (monitor.db_backup: `VACUUM INTO`, then integrity_check of the copy), its two
+- ictmon's backup (monitor.db.backup: `VACUUM INTO`, then integrity_check of the copy), its two
   halves, and the file size;
 - the online backup API in one step (the alternative the module did not pick), time and size;
 - Debian's `sqlite3 FILE ".backup COPY"` (the reference tool), side by side as a ratio;
@@ -31,8 +31,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from monitor import db as dbmod  # noqa: E402
-from monitor import db_backup  # noqa: E402
+from monitor.db import engine as dbmod  # noqa: E402
+from monitor.db import backup as db_backup  # noqa: E402
 
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)
 FMT = "%Y-%m-%d %H:%M:%S.%f"  # how UTCDateTime lands in SQLite

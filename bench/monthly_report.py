@@ -33,11 +33,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text  # noqa: E402
 
-from monitor import db as dbmod  # noqa: E402
+from monitor.db import engine as dbmod  # noqa: E402
 from monitor.localtime import BANGKOK  # noqa: E402
-from monitor.models import (Device, MaintenanceWindow, PingRollup, Site,  # noqa: E402
+from monitor.db.models import (Device, MaintenanceWindow, PingRollup, Site,  # noqa: E402
                             StateInterval)
-from monitor.periods import month_period  # noqa: E402
+from monitor.reports.periods import month_period  # noqa: E402
 from monitor.reports.data import build_report  # noqa: E402
 from monitor.reports.pdf import render_pdf  # noqa: E402
 from monitor.reports.xlsx import render_xlsx  # noqa: E402

@@ -34,7 +34,7 @@ sys.path.insert(0, str(REPO))
 
 from collectors import snmp as oids  # noqa: E402
 from collectors.snmp import SnmpCollector, SnmpCredentials, SnmpTarget  # noqa: E402
-from monitor import snmp_agents  # noqa: E402
+from monitor.demo import agents as snmp_agents  # noqa: E402
 
 PORT = 16100
 POLL_COLUMNS = [oids.IF_OPER, oids.IF_HC_IN, oids.IF_HC_OUT, oids.IF_HIGH_SPEED,
@@ -115,9 +115,9 @@ def bench_store(devices: int = 1000, ports: int = 26) -> list[float]:
     from datetime import datetime, timedelta, timezone
 
     from collectors.snmp import InterfaceSample, SnmpResult
-    from monitor import db as dbmod
-    from monitor.models import Device, Site
-    from monitor.snmp_store import record_results
+    from monitor.db import engine as dbmod
+    from monitor.db.models import Device, Site
+    from monitor.snmp.store import record_results
 
     folder = tempfile.mkdtemp(prefix="ictmon-bench-store-")
     engine = dbmod.make_engine(f"sqlite:///{folder}/bench.db")

@@ -51,9 +51,9 @@ def main() -> None:
     if not 1 <= args.devices <= 250:
         parser.error("--devices must be 1-250 (one 127.21.0.x address each)")
 
-    from monitor import db as dbmod
-    from monitor.backup_job import run_backups
-    from monitor.models import SshAccess
+    from monitor.db import engine as dbmod
+    from monitor.configs.backup_job import run_backups
+    from monitor.db.models import SshAccess
     from monitor.secrets import Vault
     from cryptography.fernet import Fernet
     from monitor.settings import SshSettings

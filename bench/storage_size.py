@@ -27,11 +27,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from collectors.ping import PingResult  # noqa: E402
-from monitor import db as dbmod  # noqa: E402
-from monitor.db import transaction  # noqa: E402
-from monitor.models import Device, PingRollup, Site  # noqa: E402
-from monitor.poller import Poller  # noqa: E402
-from monitor.rollups import FIVE_MINUTES, HOUR, roll_up  # noqa: E402
+from monitor.db import engine as dbmod  # noqa: E402
+from monitor.db.engine import transaction  # noqa: E402
+from monitor.db.models import Device, PingRollup, Site  # noqa: E402
+from monitor.status.poller import Poller  # noqa: E402
+from monitor.status.rollups import FIVE_MINUTES, HOUR, roll_up  # noqa: E402
 from monitor.settings import PingSettings, RetentionSettings  # noqa: E402
 
 START = datetime(2026, 10, 1, tzinfo=timezone.utc)

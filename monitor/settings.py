@@ -72,7 +72,7 @@ class PathSettings:
 class SecuritySettings:
     # Fernet key for credentials at rest; empty means read/generate <data_dir>/secret.key.
     encryption_key: str = ""
-    # Sign-in lock-out (monitor.login_limits): this many failed sign-ins for one username within
+    # Sign-in lock-out (monitor.accounts.login_limits): this many failed sign-ins for one username within
     # login_lockout_minutes lock that username until the window passes, the right password too.
     login_max_failures: int = 5
     login_lockout_minutes: int = 15
@@ -154,7 +154,7 @@ class SshSettings:
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """The mail server alerts and reports go through (issue 5, monitor.mailer)."""
+    """The mail server alerts and reports go through (issue 5, monitor.mail.smtp)."""
 
     # Empty host: nothing is sent; messages wait in the outbox until one is configured.
     host: str = ""
@@ -194,7 +194,7 @@ class AlertSettings:
 class RiskSettings:
     """The risk register (issue 7): where the rules live, how often they run, the level matrix."""
 
-    # The rules file; empty: the shipped monitor/default_risk_rules.toml.
+    # The rules file; empty: the shipped monitor/default_rules.toml.
     rules_file: str = ""
     # Seconds between scheduled rule evaluations.
     evaluate_interval: float = 3600.0

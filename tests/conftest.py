@@ -10,8 +10,8 @@ from datetime import datetime, timezone
 import pytest
 from sqlalchemy import text
 
-from monitor import db as dbmod
-from monitor.models import Base, Device, Site
+from monitor.db import engine as dbmod
+from monitor.db.models import Base, Device, Site
 from monitor.secrets import ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
 from tests.support.requirements import require

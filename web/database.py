@@ -1,11 +1,11 @@
 """One database session per request, closed when the request ends; its changes are audited as
-made by the signed-in user (monitor.audit)."""
+made by the signed-in user (monitor.db.audit)."""
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
-from monitor import audit
+from monitor.db import audit
 
 
 def web_actor() -> audit.Actor | None:

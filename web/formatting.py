@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from flask import Flask, current_app, g, request, url_for
 
 from monitor import localtime
-from monitor.queries import STATES
+from monitor.status.queries import STATES
 from web.i18n import LANGUAGES, current_language, translate
 
 

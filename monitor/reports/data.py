@@ -1,7 +1,7 @@
 """The report's content as plain data: what every renderer (PDF, XLSX, HTML page) shows.
 
 `build_report` reads the history once (the period and the months of the trend), computes the
-figures with monitor.availability and sorts every table worst first. Renderers only format.
+figures with monitor.reports.availability and sorts every table worst first. Renderers only format.
 The major incidents come from the incident log (monitor.reports.incident_rows); a month that has
 none there (history imported without incidents) lists the outages computed from history instead.
 """
@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor.availability import Availability, Figures
-from monitor.periods import Period, month_period
+from monitor.reports.availability import Availability, Figures
+from monitor.reports.periods import Period, month_period
 from monitor.reports import incident_rows
 from monitor.reports.history import History, load_history
 from monitor.reports.targets import Targets, met
@@ -167,7 +167,7 @@ def build_report(session: Session, period: Period, settings: Settings, now: date
     if not total:
         outages, total = _major_outages(history, current, window_end)
         source = "history"
-    from monitor.risk_report import report_risks  # issue 7: the risk register
+    from monitor.reports.risks import report_risks  # issue 7: the risk register
 
     return MonthlyReport(
         office_name=settings.office.name, period=period, window_end=window_end,

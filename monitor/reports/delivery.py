@@ -18,11 +18,11 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.db import transaction
+from monitor.db.engine import transaction
 from monitor.localtime import BANGKOK, format_datetime, utcnow
-from monitor.models import GeneratedReport
-from monitor.outbox import enqueue
-from monitor.periods import Period, previous_month
+from monitor.db.models import GeneratedReport
+from monitor.mail.outbox import enqueue
+from monitor.reports.periods import Period, previous_month
 from monitor.reports import stored
 from monitor.reports.produce import file_name, render, report_for
 from monitor.reports.targets import parse_recipients, parse_send_time

@@ -1,4 +1,4 @@
-"""Reading what availability needs from the database: the thin I/O side of monitor.availability.
+"""Reading what availability needs from the database: the thin I/O side of monitor.reports.availability.
 
 A constant number of queries per call whatever the district's size: devices, the state intervals
 that touch the window, the maintenance windows that touch it.
@@ -12,9 +12,9 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.availability import Availability, DeviceInfo, MaintenanceSpan, Span, availability
-from monitor.maintenance import window_occurrences
-from monitor.models import Device, MaintenanceWindow, Site, StateInterval
+from monitor.reports.availability import Availability, DeviceInfo, MaintenanceSpan, Span, availability
+from monitor.status.maintenance import window_occurrences
+from monitor.db.models import Device, MaintenanceWindow, Site, StateInterval
 
 
 @dataclass(frozen=True)

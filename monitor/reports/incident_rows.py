@@ -12,8 +12,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.incidents import SYSTEM
-from monitor.models import Device, Incident, IncidentEvent, Site
+from monitor.incidents.recording import SYSTEM
+from monitor.db.models import Device, Incident, IncidentEvent, Site
 
 NOTE_ACTIONS = ("opened", "comment")
 NOTES_KEPT = 2             # the latest comments: what was done, not the whole timeline

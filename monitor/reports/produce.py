@@ -5,7 +5,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.periods import (Period, PeriodError, fiscal_year_period, parse_period, parse_range)
+from monitor.reports.periods import (Period, PeriodError, fiscal_year_period, parse_period, parse_range)
 from monitor.reports.data import MonthlyReport, build_report
 from monitor.settings import Settings
 

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.models import GeneratedReport
+from monitor.db.models import GeneratedReport
 
 
 @dataclass(frozen=True)

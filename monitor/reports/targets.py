@@ -5,7 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import time
 
-from monitor.models import DEVICE_KINDS
+from monitor.db.models import DEVICE_KINDS
 
 _ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
 _TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")

@@ -10,7 +10,7 @@ from typing import Iterator
 
 import pytest
 
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.support.requirements import require
 from tests.web.conftest import PASSWORD, make_app
 from tests.web.seed import seed_district, seed_heartbeat, seed_more_schools, seed_rollups

@@ -7,10 +7,10 @@ from dataclasses import replace
 
 import pytest
 
-from monitor.models import SshAccess
+from monitor.db.models import SshAccess
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import add_device, add_site
 from tests.support.fake_switch import FakeSwitch

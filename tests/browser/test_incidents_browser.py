@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from monitor import incidents
+from monitor.incidents import recording as incidents
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD

@@ -10,10 +10,10 @@ import pytest
 from openpyxl import load_workbook
 
 from collectors.snmp import SnmpCollector
-from monitor import snmp_agents
+from monitor.demo import agents as snmp_agents
 from monitor.secrets import Vault
-from monitor.snmp_poller import SnmpPoller
-from monitor.users import create_user
+from monitor.snmp.rounds import SnmpPoller
+from monitor.accounts.users import create_user
 from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import NOW, add_device, add_site
 from tests.support.snmp_agents import free_udp_port, require_snmpsim

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import func, select
 
-from monitor.models import Device, Site
+from monitor.db.models import Device, Site
 from tests.browser.conftest import SCREENSHOTS
 from tests.web.conftest import PASSWORD
 

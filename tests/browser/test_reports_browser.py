@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.reports.district import SITE_NAMES, seed_october
 from tests.web.conftest import PASSWORD, make_app

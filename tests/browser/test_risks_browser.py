@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from monitor.localtime import format_datetime
-from monitor.risks import create_risk
+from monitor.risks.register import create_risk
 from tests.browser.conftest import SCREENSHOTS
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD

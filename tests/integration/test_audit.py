@@ -7,8 +7,8 @@ import json
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from monitor import audit
-from monitor.models import AuditEvent, Device, PingSample, Site
+from monitor.db import audit
+from monitor.db.models import AuditEvent, Device, PingSample, Site
 from monitor.secrets import Vault
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
@@ -103,7 +103,7 @@ def test_record_and_filter(any_db):
 
 
 def test_a_change_through_the_web_names_the_signed_in_user_and_address(settings, db):
-    from monitor.users import create_user
+    from monitor.accounts.users import create_user
 
     with db.begin() as s:
         create_user(s, "officer", PASSWORD, role="operator")
@@ -120,7 +120,7 @@ def test_a_change_through_the_web_names_the_signed_in_user_and_address(settings,
 
 
 def test_an_import_from_the_command_line_is_recorded_as_cli(settings, db, tmp_path, monkeypatch):
-    from monitor.cli import main
+    from monitor.cli.main import main
 
     csv = tmp_path / "district.csv"
     csv.write_text("site,site_name,name,address,kind,parent\n"

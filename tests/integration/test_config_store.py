@@ -8,8 +8,8 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from collectors.ssh import SshResult, SshState, fingerprint
-from monitor import config_backups
-from monitor.models import ConfigChangeEvent
+from monitor.configs import versions as config_backups
+from monitor.db.models import ConfigChangeEvent
 from tests.conftest import NOW, add_device, add_site
 
 KEY_A = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"

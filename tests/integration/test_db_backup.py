@@ -24,12 +24,12 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from monitor import db as dbmod
-from monitor import db_backup
-from monitor.cli import main
+from monitor.db import engine as dbmod
+from monitor.db import backup as db_backup
+from monitor.cli.main import main
 from monitor.localtime import utcnow
-from monitor.models import AuditEvent, PingSample
-from monitor.store import beat
+from monitor.db.models import AuditEvent, PingSample
+from monitor.status.store import beat
 from tests.conftest import NOW, POSTGRES_ADMIN_URL, add_device, add_site
 from tests.support.requirements import require, require_commands
 

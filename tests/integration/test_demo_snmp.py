@@ -4,12 +4,12 @@ inventory with models and serials and the UPSes with battery state."""
 from __future__ import annotations
 
 from collectors.snmp import SnmpCollector
-from monitor import db as dbmod
-from monitor.demo import prepare_demo
-from monitor.demo_snmp import running_agents
-from monitor.inventory import inventory_rows
+from monitor.db import engine as dbmod
+from monitor.demo.district import prepare_demo
+from monitor.demo.snmp import running_agents
+from monitor.devices.inventory import inventory_rows
 from monitor.settings import load_settings
-from monitor.snmp_poller import SnmpPoller
+from monitor.snmp.rounds import SnmpPoller
 from tests.support.snmp_agents import require_snmpsim
 
 

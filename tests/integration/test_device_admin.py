@@ -1,5 +1,5 @@
-"""Sites, devices and credential profiles changed one at a time or in bulk (monitor.device_admin,
-monitor.credential_profiles), on SQLite and PostgreSQL: the importer's checks, nothing written on
+"""Sites, devices and credential profiles changed one at a time or in bulk (monitor.devices.admin,
+monitor.devices.profiles), on SQLite and PostgreSQL: the importer's checks, nothing written on
 error, secrets write-only, loops refused, the audit log filled by itself."""
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from monitor import audit, credential_profiles as profiles, device_admin as admin
-from monitor.import_preview import plan_import
-from monitor.importer import csv_table, import_rows, _rows_from_table
-from monitor.models import AuditEvent, Device, Site, SnmpProfile, SshAccess
+from monitor.db import audit
+from monitor.devices import profiles, admin
+from monitor.devices.import_preview import plan_import
+from monitor.devices.importer import csv_table, import_rows, _rows_from_table
+from monitor.db.models import AuditEvent, Device, Site, SnmpProfile, SshAccess
 from monitor.secrets import Vault
 from tests.conftest import add_device, add_site
 

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
-from monitor.importer import ImportRejected, ImportReport, import_file, import_rows, read_rows
-from monitor.models import Device, DeviceState, Site
+from monitor.devices.importer import ImportRejected, ImportReport, import_file, import_rows, read_rows
+from monitor.db.models import Device, DeviceState, Site
 from monitor.secrets import Vault
 from tests.conftest import add_device, add_site
 

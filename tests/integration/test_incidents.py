@@ -10,11 +10,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from monitor import incident_queries as iq
-from monitor import incidents
-from monitor.db import transaction
-from monitor.models import MaintenanceWindow, OutboxMessage
-from monitor.poller import Poller
+from monitor.incidents import queries as iq
+from monitor.incidents import recording as incidents
+from monitor.db.engine import transaction
+from monitor.db.models import MaintenanceWindow, OutboxMessage
+from monitor.status.poller import Poller
 from monitor.settings import AlertSettings, PingSettings
 from tests.conftest import NOW, add_device, add_site
 from tests.integration.test_poller import Clock, ScriptedNetwork

@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor import job_runs
-from monitor.models import JobRun
-from monitor.scheduler import _guarded, build_scheduler
+from monitor.runtime import job_runs
+from monitor.db.models import JobRun
+from monitor.runtime.scheduler import _guarded, build_scheduler
 
 WAIT_S = 10.0
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 
-from monitor.models import Base
+from monitor.db.models import Base
 
 
 def test_migrated_schema_matches_the_models(any_db):
@@ -16,7 +16,7 @@ def test_migrated_schema_matches_the_models(any_db):
 
 
 def test_upgrade_is_idempotent(settings):
-    from monitor import db as dbmod
+    from monitor.db import engine as dbmod
 
     engine = dbmod.make_engine(settings.database.url)
     dbmod.upgrade(engine)
@@ -29,7 +29,7 @@ def test_migrations_have_a_single_head():
     """Features developed side by side add branches; they must be merged before they land."""
     from alembic.script import ScriptDirectory
 
-    from monitor.db import alembic_config, make_engine
+    from monitor.db.engine import alembic_config, make_engine
 
     engine = make_engine("sqlite://")
     heads = ScriptDirectory.from_config(alembic_config(engine)).get_heads()

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from monitor import outbox
-from monitor.mailer import SmtpTransport
-from monitor.models import OutboxMessage
-from monitor.outbox import RetryPolicy, deliver_due, enqueue
+from monitor.mail import outbox
+from monitor.mail.smtp import SmtpTransport
+from monitor.db.models import OutboxMessage
+from monitor.mail.outbox import RetryPolicy, deliver_due, enqueue
 from monitor.settings import SmtpSettings
 from tests.conftest import NOW
 from tests.support.smtp import SmtpServer, body

@@ -10,10 +10,10 @@ from datetime import datetime, timedelta, timezone
 from sqlalchemy import select
 
 from collectors.ping import PingResult
-from monitor.db import transaction
-from monitor.models import (DeviceState, MaintenanceWindow, PingRollup, PingSample, StateInterval)
-from monitor.poller import Poller
-from monitor.rollups import prune, roll_up
+from monitor.db.engine import transaction
+from monitor.db.models import (DeviceState, MaintenanceWindow, PingRollup, PingSample, StateInterval)
+from monitor.status.poller import Poller
+from monitor.status.rollups import prune, roll_up
 from monitor.settings import PingSettings, RetentionSettings
 from tests.conftest import NOW, add_device, add_site
 

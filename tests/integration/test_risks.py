@@ -9,12 +9,12 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
-from monitor.cli import main
+from monitor.cli.main import main
 from monitor.localtime import utcnow
-from monitor.models import (ConfigChangeEvent, ConfigVersion, Incident, Risk, RiskEvent,
+from monitor.db.models import (ConfigChangeEvent, ConfigVersion, Incident, Risk, RiskEvent,
                             SshBackupState, StateInterval)
-from monitor.risk_facts import evaluate_once
-from monitor.risks import RiskError, create_risk, update_risk
+from monitor.risks.facts import evaluate_once
+from monitor.risks.register import RiskError, create_risk, update_risk
 from monitor.settings import RiskSettings
 from tests.conftest import NOW, add_device, add_site
 
@@ -197,7 +197,7 @@ def test_cli_evaluate_prints_changes_and_rejects_bad_rules(db, settings, tmp_pat
 
 
 def test_snmp_and_latency_facts_from_stored_rows(db, settings, tmp_path):
-    from monitor.models import PingRollup, SnmpInterface, SnmpStatus, TrafficRollup
+    from monitor.db.models import PingRollup, SnmpInterface, SnmpStatus, TrafficRollup
 
     settings = with_rules(settings, tmp_path, """
 [rules.ups]

@@ -12,8 +12,8 @@ import pytest
 
 from collectors.snmp import (AUTH_ERROR, OK, TIMEOUT, SnmpCollector, SnmpCredentials, SnmpTarget,
                              clean_text)
-from monitor import snmp_agents
-from monitor.snmp_agents import Agent, recording, snmprec
+from monitor.demo import agents as snmp_agents
+from monitor.demo.agents import Agent, recording, snmprec
 from tests.support import snmp_agents as agents_support
 from tests.support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_AUTH_ONLY_USER, V3_PRIV_KEY,
                                        V3_USER, free_udp_port, shipped_recording, snmpd)

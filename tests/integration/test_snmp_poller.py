@@ -10,11 +10,11 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from collectors.snmp import SnmpCollector
-from monitor import snmp_agents
-from monitor.models import (Device, DeviceReboot, SnmpInterface, SnmpStatus, TrafficRollup,
+from monitor.demo import agents as snmp_agents
+from monitor.db.models import (Device, DeviceReboot, SnmpInterface, SnmpStatus, TrafficRollup,
                             TrafficSample)
 from monitor.secrets import Vault
-from monitor.snmp_poller import SnmpPoller
+from monitor.snmp.rounds import SnmpPoller
 from tests.conftest import NOW, add_device, add_site
 from tests.support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_PRIV_KEY, V3_USER,
                                        free_udp_port, snmpd)
@@ -207,7 +207,7 @@ def test_cli_poll_once_snmp_prints_a_table(db, settings, simulated, tmp_path, mo
         site = add_site(s, "S01")
         _add_snmp_device(s, vault, site, "sw-core", simulated, "sw-core")
         _add_snmp_device(s, vault, site, "ghost", simulated, "no-such-community")
-    from monitor.cli import main
+    from monitor.cli.main import main
 
     result = CliRunner().invoke(main, ["--config", str(config), "poll", "--once", "--snmp"])
     assert result.exit_code == 0, result.output
@@ -221,7 +221,7 @@ def test_cli_poll_once_snmp_prints_a_table(db, settings, simulated, tmp_path, mo
 
 
 def test_hostile_values_are_stored_safely_and_shown_as_text(any_db, settings, simulated):
-    from monitor.inventory import device_snmp
+    from monitor.devices.inventory import device_snmp
 
     vault = Vault.from_settings(settings)
     with any_db.begin() as s:

@@ -7,9 +7,9 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from collectors.snmp import SnmpCollector
-from monitor.cli import main
-from monitor.models import Device, SnmpProfile, SnmpStatus
-from monitor.snmp_poller import SnmpPoller
+from monitor.cli.main import main
+from monitor.db.models import Device, SnmpProfile, SnmpStatus
+from monitor.snmp.rounds import SnmpPoller
 from tests.conftest import add_device, add_site
 from tests.support.snmp_agents import V3_AUTH_KEY, V3_PRIV_KEY, V3_USER, snmpd
 

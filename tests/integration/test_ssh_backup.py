@@ -14,10 +14,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from monitor import config_backups
-from monitor.backup_job import run_backups
+from monitor.configs import versions as config_backups
+from monitor.configs.backup_job import run_backups
 from monitor.localtime import utcnow
-from monitor.models import (ConfigChangeEvent, ConfigVersion, Device, MaintenanceWindow, Site,
+from monitor.db.models import (ConfigChangeEvent, ConfigVersion, Device, MaintenanceWindow, Site,
                             SshAccess, SshBackupState, SshHostKey)
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
@@ -291,7 +291,7 @@ def test_the_password_appears_in_no_log_record(db, vault, switch, caplog, chatty
 
 def test_the_scheduled_job_backs_up_what_is_due_and_a_restart_does_not_repeat_it(
         db, vault, switch, settings):
-    from monitor.backup_job import run_scheduled
+    from monitor.configs.backup_job import run_scheduled
 
     device = add_ssh_device(db, vault, switch)
     configured = replace(settings, ssh=SSH)

@@ -9,7 +9,7 @@ from alembic import command
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import make_url
 
-from monitor import db as dbmod
+from monitor.db import engine as dbmod
 from tests.integration.test_db_backup import _config, cli
 
 OLD = "0007"

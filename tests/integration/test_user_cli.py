@@ -6,9 +6,9 @@ import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
-from monitor.cli import main
-from monitor.models import AuditEvent, User
-from monitor.users import create_user
+from monitor.cli.main import main
+from monitor.db.models import AuditEvent, User
+from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "another long password"

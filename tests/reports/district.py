@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from monitor.localtime import BANGKOK
-from monitor.models import MaintenanceWindow, StateInterval
+from monitor.db.models import MaintenanceWindow, StateInterval
 from tests.conftest import NOW, add_device, add_site
 
 H, M, S = timedelta(hours=1), timedelta(minutes=1), timedelta(seconds=1)

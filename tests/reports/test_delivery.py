@@ -10,7 +10,7 @@ from pypdf import PdfReader
 from openpyxl import load_workbook
 
 from monitor.localtime import BANGKOK
-from monitor.models import GeneratedReport
+from monitor.db.models import GeneratedReport
 from monitor.reports.delivery import deliver_due_report, due_period
 from monitor.settings import ReportSettings
 from tests.reports.district import seed_october
@@ -52,7 +52,7 @@ def test_nothing_before_the_send_time(db, settings):
 
 
 def test_the_service_schedule_checks_for_a_due_report(settings, db):
-    from monitor.scheduler import build_scheduler
+    from monitor.runtime.scheduler import build_scheduler
 
     job = build_scheduler(settings, db).get_job("monthly-report")
     assert job is not None and job.trigger.interval.total_seconds() == 600

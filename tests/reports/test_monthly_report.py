@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from monitor.periods import parse_period
+from monitor.reports.periods import parse_period
 from monitor.reports.data import build_report
 from monitor.reports.html import render_html
 from monitor.reports.pdf import render_pdf
@@ -151,7 +151,7 @@ def test_workbook_has_the_same_numbers_as_real_numbers(report):
 
 def test_html_report_is_standalone_and_escapes_names(any_db, settings):
     seed_october(any_db)
-    from monitor.models import Site
+    from monitor.db.models import Site
     with any_db.begin() as s:
         s.query(Site).filter_by(code="S01").one().name = "<script>alert(1)</script>"
     with any_db() as session:

@@ -6,7 +6,7 @@ import io
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from monitor import db as dbmod
+from monitor.db import engine as dbmod
 from tests.integration.test_cli import ictmon
 from tests.reports.district import EXPECTED, seed_october
 

@@ -9,10 +9,10 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
-from monitor import incidents
+from monitor.incidents import recording as incidents
 from monitor.localtime import to_local
-from monitor.models import Device, Incident, IncidentEvent, Site
-from monitor.periods import parse_period
+from monitor.db.models import Device, Incident, IncidentEvent, Site
+from monitor.reports.periods import parse_period
 from monitor.reports.data import MAJOR_OUTAGES, build_report
 from monitor.reports.html import render_html
 from monitor.reports.incident_rows import NOTES_MAX_CHARS, concise
@@ -32,7 +32,7 @@ THEFT_DOWN = NOV_START - THEFT_OPENED                  # still open at the month
 
 
 def _auto_incident(s, device: Device, opened, resolved, *, cause=None) -> Incident:
-    """What the sweep writes for a device confirmed DOWN (monitor.incidents.record_sweep)."""
+    """What the sweep writes for a device confirmed DOWN (monitor.incidents.recording.record_sweep)."""
     incident = Incident(title=f"{device.name} ขัดข้อง", manual=False, state="open", cause=cause,
                         device_id=device.id, site_id=device.site_id, opened_at=opened,
                         opened_by=incidents.SYSTEM)

@@ -16,11 +16,11 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from monitor import db as dbmod
+from monitor.db import engine as dbmod
 from monitor.localtime import BANGKOK
-from monitor.models import GeneratedReport, OutboxMessage
+from monitor.db.models import GeneratedReport, OutboxMessage
 from monitor.reports import delivery
-from monitor.scheduler import build_scheduler
+from monitor.runtime.scheduler import build_scheduler
 from monitor.settings import ReportSettings, SmtpSettings
 from tests.reports.district import seed_october
 from tests.support.smtp import SmtpServer, body

@@ -6,8 +6,8 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from monitor.models import GeneratedReport
-from monitor.users import create_token
+from monitor.db.models import GeneratedReport
+from monitor.accounts.users import create_token
 from tests.conftest import NOW
 from tests.reports.district import EXPECTED, EXPECTED_PCT, SITE_NAMES, seed_october
 from tests.web.conftest import app, client, officer  # noqa: F401  (fixtures)
@@ -100,7 +100,7 @@ def test_api_fiscal_year_and_date_range(officer, october):
 
 def test_api_with_a_token_and_errors(client, db, october):
     with db.begin() as s:
-        from monitor.users import create_user
+        from monitor.accounts.users import create_user
         user = create_user(s, "script", "a long enough password")
         token = create_token(s, user, "report script")
     headers = {"Authorization": f"Bearer {token}"}

@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import datetime
 
 from monitor.localtime import BANGKOK, as_utc
-from monitor.maintenance import create_window
-from monitor.models import StateInterval
+from monitor.status.maintenance import create_window
+from monitor.db.models import StateInterval
 from monitor.reports.history import load_history
 from tests.conftest import NOW, add_device, add_site
 

@@ -19,15 +19,15 @@ from typing import Callable, Iterator
 
 from werkzeug.routing.converters import NumberConverter
 
-from monitor.models import (ApiToken, AuditEvent, ConfigChangeEvent, ConfigVersion, Device,
+from monitor.db.models import (ApiToken, AuditEvent, ConfigChangeEvent, ConfigVersion, Device,
                             GeneratedReport, Incident, IncidentEvent, JobRun, MaintenanceWindow,
                             OutboxMessage, Risk, RiskEvent, Site, SnmpInterface, SnmpProfile,
                             SnmpStatus, SshAccess, SshBackupState, SshCredentialProfile,
                             SshHostKey)
-from monitor import db as dbmod
+from monitor.db import engine as dbmod
 from monitor.secrets import Vault, ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.seed import set_state
 

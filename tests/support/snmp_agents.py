@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from monitor import snmp_agents
+from monitor.demo import agents as snmp_agents
 from tests.support.requirements import require
 
 V3_USER = "ictmon"

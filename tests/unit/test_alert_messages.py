@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from monitor.alert_messages import (DeviceFacts, IncidentFacts, flapping_mail, grouped_mail,
+from monitor.mail.messages import (DeviceFacts, IncidentFacts, flapping_mail, grouped_mail,
                                     incident_mail)
 
 OPENED = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)  # 10:00 Bangkok

@@ -6,10 +6,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings as hsettings, strategies as st
 
-from monitor.availability import (DeviceInfo, Figures, MaintenanceSpan, Span, availability,
+from monitor.reports.availability import (DeviceInfo, Figures, MaintenanceSpan, Span, availability,
                                   combine, figures, site_uplinks, timeline)
-from monitor.models import Status
-from monitor.periods import month_period
+from monitor.db.models import Status
+from monitor.reports.periods import month_period
 
 UTC = timezone.utc
 UP, DOWN, UNR, MNT, UNK = (Status.UP, Status.DOWN, Status.UNREACHABLE, Status.MAINTENANCE,

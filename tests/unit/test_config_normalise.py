@@ -6,7 +6,7 @@ import pytest
 
 from collectors.ssh import (DEVICE_TYPES, clean_output, configuration_problem, fingerprint,
                             parse_facts, rejection, SshTarget)
-from monitor.config_backups import diff, digest, normalise, unified_diff
+from monitor.configs.versions import diff, digest, normalise, unified_diff
 
 IOS_A = """Building configuration...
 

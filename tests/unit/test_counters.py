@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.counters import (Reading, count_delta, octet_delta, rate_bps, rebooted,
+from monitor.snmp.counters import (Reading, count_delta, octet_delta, rate_bps, rebooted,
                               utilisation_pct)
 
 W32 = 2 ** 32

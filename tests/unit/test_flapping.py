@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from monitor.models import Status
-from monitor.state import DeviceState, next_states
+from monitor.db.models import Status
+from monitor.status.state import DeviceState, next_states
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
 WINDOW = timedelta(minutes=10)

@@ -6,7 +6,7 @@ from datetime import date
 import pytest
 from openpyxl import Workbook
 
-from monitor.importer import (ExistingDevice, ImportRejected, RowError, parse_date, read_rows,
+from monitor.devices.importer import (ExistingDevice, ImportRejected, RowError, parse_date, read_rows,
                               validate_rows)
 
 HEADER = "site,site_name,name,address,kind,parent"

@@ -6,7 +6,7 @@ from datetime import datetime, time, timedelta, timezone
 import pytest
 
 from monitor.localtime import BANGKOK
-from monitor.maintenance import (MaintenanceError, Recurrence, in_force, parse_clock,
+from monitor.status.maintenance import (MaintenanceError, Recurrence, in_force, parse_clock,
                                  parse_weekdays)
 
 TERM = (datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2027, 3, 31, tzinfo=timezone.utc))
@@ -64,7 +64,7 @@ def test_bad_clock_times_are_refused(text):
 
 
 def test_occurrences_of_a_weekly_window_are_only_its_saturday_mornings():
-    from monitor.maintenance import occurrences
+    from monitor.status.maintenance import occurrences
 
     november = (bkk(2026, 11, 1), bkk(2026, 12, 1))
     spans = occurrences(*TERM, SATURDAY_MORNING, *november)
@@ -74,7 +74,7 @@ def test_occurrences_of_a_weekly_window_are_only_its_saturday_mornings():
 
 
 def test_occurrences_of_a_one_off_window_are_clipped_to_the_period():
-    from monitor.maintenance import occurrences
+    from monitor.status.maintenance import occurrences
 
     spans = occurrences(bkk(2026, 11, 30, 22), bkk(2026, 12, 1, 2), None,
                         bkk(2026, 11, 1), bkk(2026, 12, 1))

@@ -5,7 +5,7 @@ from datetime import date, datetime, timezone
 
 import pytest
 
-from monitor.periods import (PeriodError, fiscal_year_of, month_period, parse_day, parse_period,
+from monitor.reports.periods import (PeriodError, fiscal_year_of, month_period, parse_day, parse_period,
                              parse_range, previous_month)
 
 UTC = timezone.utc

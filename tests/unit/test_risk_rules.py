@@ -6,7 +6,7 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.risk_rules import (DEFAULT_RULES_FILE, DeviceFact, Facts, RuleError, SiteFact,
+from monitor.risks.rules import (DEFAULT_RULES_FILE, DeviceFact, Facts, RuleError, SiteFact,
                                 evaluate, level_of, load_rules, parse_rules)
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from hypothesis import given, settings, strategies as st
 
-from monitor.models import Status
-from monitor.state import DeviceState, StateChange, gap_as_unknown, initial_state, next_states
+from monitor.db.models import Status
+from monitor.status.state import DeviceState, StateChange, gap_as_unknown, initial_state, next_states
 
 UP, DOWN, UNREACHABLE = Status.UP, Status.DOWN, Status.UNREACHABLE
 UNKNOWN, MAINTENANCE = Status.UNKNOWN, Status.MAINTENANCE

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.seed import seed_district
-from web import create_app
+from web.app import create_app
 
 PASSWORD = "correct horse battery"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.models import DeviceState, PingRollup, PingSample, ServiceHeartbeat, StateInterval
+from monitor.db.models import DeviceState, PingRollup, PingSample, ServiceHeartbeat, StateInterval
 from tests.conftest import NOW, add_device, add_site
 
 

@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from monitor.localtime import format_datetime
-from monitor.models import ApiToken, User
-from monitor.users import admin_change_problem, create_token, create_user
+from monitor.db.models import ApiToken, User
+from monitor.accounts.users import admin_change_problem, create_token, create_user
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "a brand new password"

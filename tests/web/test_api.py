@@ -5,8 +5,8 @@ from datetime import timedelta
 
 import pytest
 
-from monitor.models import Device, PingRollup
-from monitor.users import create_user
+from monitor.db.models import Device, PingRollup
+from monitor.accounts.users import create_user
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
 from tests.web.seed import seed_district, set_state

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from monitor import incident_queries as iq
-from monitor import incidents
-from monitor.models import ApiToken, AuditEvent, Device, Incident, MaintenanceWindow
+from monitor.incidents import queries as iq
+from monitor.incidents import recording as incidents
+from monitor.db.models import ApiToken, AuditEvent, Device, Incident, MaintenanceWindow
 from monitor.secrets import Vault
-from monitor.users import create_token, create_user
+from monitor.accounts.users import create_token, create_user
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, make_app
 

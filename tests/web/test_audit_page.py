@@ -11,8 +11,8 @@ import pytest
 from sqlalchemy import insert, select
 
 from monitor.localtime import format_datetime
-from monitor.models import AuditEvent, User
-from monitor.users import create_user
+from monitor.db.models import AuditEvent, User
+from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new password"

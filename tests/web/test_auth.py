@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import select
 
 from monitor.localtime import utcnow
-from monitor.models import ApiToken, User
-from monitor.users import authenticate, create_token, create_user, user_for_token
+from monitor.db.models import ApiToken, User
+from monitor.accounts.users import authenticate, create_token, create_user, user_for_token
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 

@@ -21,10 +21,11 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from monitor.settings import DatabaseSettings, PathSettings, Settings, SshSettings
-from monitor.users import create_token
+from monitor.accounts.users import create_token
 from tests.support.hostile import PASSWORD, route_url, seeded_database
 from tests.web.conftest import make_app
-from web import access, create_app
+from web import access
+from web.app import create_app
 
 ROLES = ("anonymous", "viewer", "operator", "admin")
 IGNORED_METHODS = {"HEAD", "OPTIONS"}  # answered by Flask from GET's rule / automatically
@@ -92,7 +93,7 @@ def matrix(tmp_path_factory):
         app = make_app(settings, factory)
         clients = {role: app.test_client() for role in ROLES if role != "anonymous"}
         with factory.begin() as s:
-            from monitor.models import User
+            from monitor.db.models import User
 
             tokens = {role: create_token(s, s.query(User).filter_by(username=name).one())
                       for role, name in ids["users"].items()}
@@ -188,7 +189,7 @@ def test_a_route_without_a_rule_is_refused_even_for_an_admin(settings, db, caplo
         return "the view ran"
 
     with db.begin() as s:
-        from monitor.users import create_user
+        from monitor.accounts.users import create_user
 
         create_user(s, "chief", PASSWORD, role="admin")
     client = app.test_client()

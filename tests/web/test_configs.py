@@ -8,10 +8,10 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
-from monitor.models import ConfigVersion, Device, SshAccess
+from monitor.db.models import ConfigVersion, Device, SshAccess
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
-from monitor.users import create_token, create_user
+from monitor.accounts.users import create_token, create_user
 from tests.conftest import add_device, add_site
 from tests.support.fake_switch import FakeSwitch
 from tests.web.conftest import PASSWORD as WEB_PASSWORD, make_app, sign_in
@@ -109,7 +109,7 @@ def test_unchanged_then_changed_and_the_diff_between_them(officer, device, db, s
 def test_the_api_lists_versions_returns_text_and_reports_ssh_state(app, officer, device, db):
     back_up_now(officer, device)
     with db.begin() as s:
-        from monitor.models import User
+        from monitor.db.models import User
         token = create_token(s, s.execute(select(User).where(User.username == "officer"))
                              .scalar_one(), "script")
     client = app.test_client()

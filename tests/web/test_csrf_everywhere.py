@@ -11,7 +11,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from monitor.models import Base
+from monitor.db.models import Base
 from tests.support.hostile import PASSWORD, route_url, seeded_database
 from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules

@@ -22,7 +22,7 @@ from tests.support.hostile import (ESCAPED_MARKUP, FORMULAS, PASSWORD, RAW_MARKU
                                    hostile, route_url, seeded_database)
 from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules
-from web import CONTENT_SECURITY_POLICY
+from web.app import CONTENT_SECURITY_POLICY
 
 GETS = sorted({(rule.rule, rule.endpoint) for rule in _rules()
                if "GET" in rule.methods and rule.endpoint != "static"})
@@ -170,7 +170,7 @@ def test_error_and_refusal_answers_carry_them_too(hostile_app):
 
 
 def _session_cookie(settings, db):
-    from monitor.users import create_user
+    from monitor.accounts.users import create_user
 
     with db.begin() as s:
         create_user(s, "cookie", PASSWORD, role="viewer")

@@ -5,9 +5,11 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from monitor import incidents, outbox, store
-from monitor.models import MaintenanceWindow
-from monitor.users import create_user
+from monitor.incidents import recording as incidents
+from monitor.mail import outbox
+from monitor.status import store
+from monitor.db.models import MaintenanceWindow
+from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, sign_in
 
@@ -94,7 +96,7 @@ def test_a_weekly_window_made_on_the_page_silences_the_site_on_saturday_mornings
 
 
 def _site_id(db, code):
-    from monitor.models import Site
+    from monitor.db.models import Site
     with db() as s:
         return s.scalar(select(Site.id).where(Site.code == code))
 

@@ -9,9 +9,9 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
-from monitor.models import Device, SnmpInterface, SnmpStatus, TrafficRollup, TrafficSample
+from monitor.db.models import Device, SnmpInterface, SnmpStatus, TrafficRollup, TrafficSample
 from monitor.secrets import Vault
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, sign_in
 from tests.web.seed import seed_district, set_state

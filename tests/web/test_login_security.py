@@ -11,11 +11,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from monitor.login_limits import Limits, Lock, decide, lock_end
-from monitor.models import AuditEvent, LoginFailure, User
+from monitor.accounts.login_limits import Limits, Lock, decide, lock_end
+from monitor.db.models import AuditEvent, LoginFailure, User
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, make_app, sign_in
-from web.auth import EPOCH, SEEN, SIGNED_IN, session_problem
+from web.accounts.auth import EPOCH, SEEN, SIGNED_IN, session_problem
 
 WINDOW = timedelta(minutes=15)
 LOCKED_TH = "บัญชีนี้ถูกระงับการเข้าสู่ระบบชั่วคราว"
@@ -255,7 +255,7 @@ def test_a_session_ends_after_its_maximum_age_even_in_use(client, clock):
 def test_shorter_session_limits_from_the_settings(settings, db, clock):
     from dataclasses import replace
 
-    from monitor.users import create_user
+    from monitor.accounts.users import create_user
 
     with db.begin() as s:
         create_user(s, "somchai", PASSWORD, role="viewer")

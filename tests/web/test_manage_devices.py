@@ -7,9 +7,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from monitor.models import AuditEvent, Device, Site, SnmpProfile
+from monitor.db.models import AuditEvent, Device, Site, SnmpProfile
 from monitor.secrets import Vault
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -10,8 +10,8 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from monitor.models import AuditEvent, Device, Site
-from monitor.users import create_user
+from monitor.db.models import AuditEvent, Device, Site
+from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

@@ -8,9 +8,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from monitor import outbox
-from monitor.models import Device, JobRun, OutboxMessage, SnmpStatus, SshBackupState
-from monitor.users import create_token, create_user
+from monitor.mail import outbox
+from monitor.db.models import Device, JobRun, OutboxMessage, SnmpStatus, SshBackupState
+from monitor.accounts.users import create_token, create_user
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
 from tests.web.seed import set_state

@@ -17,8 +17,8 @@ from schemathesis.specs.openapi.checks import (content_type_conformance,
                                                response_schema_conformance,
                                                status_code_conformance)
 
-from monitor import device_admin
-from monitor.users import create_token, create_user
+from monitor.devices import admin as device_admin
+from monitor.accounts.users import create_token, create_user
 from tests.web.conftest import PASSWORD, make_app
 from tests.web.seed import seed_district
 from web import access
@@ -57,7 +57,7 @@ def test_the_document_is_public_openapi_3_1(app):
 def test_every_api_route_is_in_the_document(app, document):
     documented = {(path, method) for path, item in document["paths"].items() for method in item}
     missing = sorted(set(api_routes(app)) - documented)
-    assert missing == [], f"routes missing from web/openapi.py: {missing}"
+    assert missing == [], f"routes missing from web/api/openapi.py: {missing}"
 
 
 def test_the_document_describes_no_route_the_app_lacks(app, document):

@@ -9,11 +9,11 @@ from datetime import timedelta
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from monitor.models import Incident, Risk, RiskEvent, Site
-from monitor.risk_rules import parse_rules
-from monitor.risks import create_risk, reconcile
-from monitor.risk_rules import DesiredRisk
-from monitor.users import create_user
+from monitor.db.models import Incident, Risk, RiskEvent, Site
+from monitor.risks.rules import parse_rules
+from monitor.risks.register import create_risk, reconcile
+from monitor.risks.rules import DesiredRisk
+from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, make_app, sign_in
 

@@ -13,10 +13,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from monitor.cli import main
+from monitor.cli.main import main
 from monitor.secrets import WEB_KEY_FILE, SecretsError, web_secret_key, web_secret_key_problem
 from monitor.settings import PathSettings, WebSettings, load_settings
-from web import create_app
+from web.app import create_app
 
 ROOT = Path(__file__).resolve().parents[2]
 GOOD_KEY = secrets.token_hex(32)

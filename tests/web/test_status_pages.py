@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from monitor.models import Device
+from monitor.db.models import Device
 from tests.conftest import NOW, add_device, add_site
 from tests.web.seed import seed_heartbeat, set_state
 
@@ -88,7 +88,7 @@ def test_default_language_comes_from_settings(settings, db, district):
 
     from monitor.settings import WebSettings
     from tests.web.conftest import PASSWORD, make_app
-    from monitor.users import create_user
+    from monitor.accounts.users import create_user
 
     with db.begin() as s:
         create_user(s, "officer", PASSWORD)

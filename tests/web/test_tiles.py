@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from monitor.queries import make_tile
+from monitor.status.queries import make_tile
 from tests.conftest import NOW
 
 

@@ -8,9 +8,9 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
-from monitor.models import AuditEvent, LoginFailure
+from monitor.db.models import AuditEvent, LoginFailure
 from monitor.settings import ConfigError, WebSettings, load_settings
-from monitor.users import create_user
+from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app
 
 CLIENT = "127.20.30.40"     # only ever a header value: no traffic goes to it

@@ -1,0 +1,323 @@
+"""The `ictmon` command line. Each command parses options, calls one core function, prints.
+
+Failures end with a one-line reason on stderr and a non-zero exit code (import errors list every
+bad line), never a traceback.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+from monitor.db import engine as dbmod
+from monitor.settings import ConfigError, Settings, describe, load_settings
+
+
+@dataclass
+class Context:
+    config_path: str | None
+    _settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config_path)
+        return self._settings
+
+    def sessions(self, *, require_schema: bool = True, audited: bool = False):
+        """Sessions on the configured database. `audited`: a person is changing things from the
+        command line, so the audit log records their changes as `cli:<os user>`."""
+        engine = dbmod.make_engine(self.settings.database.url)
+        if require_schema and not dbmod.is_initialised(engine):
+            raise click.ClickException("the database has no ictmon schema yet: run `ictmon init`")
+        factory = dbmod.session_factory(engine)
+        if audited:
+            from monitor.db import audit
+
+            factory.configure(info={"audit_actor": audit.cli_actor()})
+        return factory
+
+
+class Failure(click.ClickException):
+    """A failure whose message is already what the user must read."""
+
+    def show(self, file=None):
+        click.echo(f"ictmon: {self.format_message()}", err=True)
+
+
+def _known_failures():
+    from collectors.ping import IcmpNotPermitted
+    from monitor.configs.backup_job import DeviceNotFound
+    from monitor.devices.importer import ImportRejected
+    from monitor.secrets import SecretsError
+
+    from monitor.reports.periods import PeriodError
+
+    from monitor.risks.rules import RuleError
+
+    return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted,
+            PeriodError, DeviceNotFound, RuleError)
+
+
+class Group(click.Group):
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except _known_failures() as exc:
+            raise Failure(str(exc)) from None
+
+
+@click.group(cls=Group)
+@click.option("--config", "config_path", envvar="ICTMON_CONFIG", type=click.Path(dir_okay=False),
+              help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).")
+@click.option("-v", "--verbose", is_flag=True, help="Log what the scheduler does.")
+@click.pass_context
+def main(ctx, config_path, verbose):
+    """ictmon — network and ICT-asset monitoring for a school district office."""
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    ctx.obj = Context(config_path)
+
+
+@main.command("check-config")
+@click.pass_obj
+def check_config(obj: Context):
+    """Validate the settings, the database and ICMP permission."""
+    from collectors.ping import icmp_permission_problem
+
+    settings = obj.settings
+    click.echo(f"settings from {settings.source}")
+    for section, key, value in describe(settings):
+        click.echo(f"  [{section}] {key} = {value}")
+    engine = dbmod.make_engine(settings.database.url)
+    initialised = dbmod.is_initialised(engine)
+    click.echo(f"database: reachable, {'schema present' if initialised else 'no schema yet'}")
+    problem = icmp_permission_problem()
+    if problem:
+        raise Failure(problem)
+    click.echo("ICMP: permitted")
+    from monitor.secrets import web_secret_key
+
+    web_secret_key(settings)  # the same refusal `ictmon run` would give, said before it is run
+    click.echo("web session key: acceptable")
+    if not initialised:
+        raise Failure("the database has no ictmon schema yet: run `ictmon init`")
+    click.echo("configuration OK")
+
+
+@main.command()
+@click.option("--admin-user", default="admin", show_default=True)
+@click.option("--admin-password", envvar="ICTMON_ADMIN_PASSWORD",
+              help="Password of the first admin (or $ICTMON_ADMIN_PASSWORD). "
+                   "Generated and printed once when omitted.")
+@click.pass_obj
+def init(obj: Context, admin_user, admin_password):
+    """Create or upgrade the database, generate keys, create the first admin."""
+    from monitor.runtime.bootstrap import initialise
+
+    outcome = initialise(obj.settings, admin_user, admin_password)
+    for path in outcome.keys_created:
+        click.echo(f"created key file {path}")
+    click.echo(f"database ready: {outcome.database}")
+    if outcome.admin_created:
+        click.echo(f"created admin user {admin_user!r}")
+        if outcome.generated_password:
+            click.echo(f"  password: {outcome.generated_password}   (shown once; change it after login)")
+    else:
+        click.echo("users already exist; none created")
+
+
+@main.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.pass_obj
+def import_(obj: Context, path):
+    """Import sites and devices from CSV (UTF-8, with or without BOM) or .xlsx — all or nothing."""
+    from monitor.devices.importer import import_file
+    from monitor.secrets import Vault
+
+    report = import_file(obj.sessions(audited=True), path, Vault.from_settings(obj.settings))
+    click.echo(f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
+               f"devices {report.devices_created} new, {report.devices_updated} updated")
+
+
+@main.command()
+@click.option("--once", is_flag=True, required=True, help="One sweep, then exit.")
+@click.option("--snmp", "snmp", is_flag=True,
+              help="One SNMP round instead (interfaces, health; inventory where due).")
+@click.pass_obj
+def poll(obj: Context, once, snmp):
+    """Ping every enabled device once and print the results as a table."""
+    if snmp:
+        from monitor.snmp.round_table import print_snmp_round
+
+        print_snmp_round(obj.settings, obj.sessions(), click.echo)
+        return
+    from monitor.status.poller import Poller
+    from monitor.status.store import device_names
+    from monitor.db.engine import transaction
+
+    sessions = obj.sessions()
+    # With alerts: a state change seen here opens/resolves incidents like a scheduled sweep.
+    summary = Poller(obj.settings.ping, sessions, alerts=obj.settings.alerts,
+                     base_url=obj.settings.web.base_url).sweep()
+    with transaction(sessions) as session:
+        names = device_names(session, [r.key for r in summary.results])
+    changed = {c.device: c for c in summary.changes}
+    click.echo(f"{'site':<10} {'device':<28} {'address':<16} {'sent':>4} {'recv':>4} "
+               f"{'rtt ms':>8}  result")
+    for r in summary.results:
+        site, name = names.get(r.key, ("?", "?"))
+        rtt = f"{r.rtt_avg_ms:.2f}" if r.rtt_avg_ms is not None else "-"
+        note = "ok" if r.ok else (r.error or "no reply")
+        if r.key in changed:
+            note += f"  ({changed[r.key].old} → {changed[r.key].new})"
+        click.echo(f"{site:<10} {name[:28]:<28} {r.address[:16]:<16} {r.sent:>4} {r.received:>4} "
+                   f"{rtt:>8}  {note}")
+    answered = sum(r.ok for r in summary.results)
+    click.echo(f"{len(summary.results)} devices, {answered} answered, "
+               f"{len(summary.results) - answered} silent, {summary.seconds:.2f} s")
+
+
+@main.command()
+@click.option("--only", type=click.Choice(["all", "web", "poller"]), default="all",
+              show_default=True,
+              help="Run one part: the web front (as many as you like) or the scheduler (exactly "
+                   "one), for a larger office on PostgreSQL.")
+@click.pass_obj
+def run(obj: Context, only):
+    """Run the scheduler and the web application (one process by default)."""
+    from monitor.runtime.service import serve
+
+    serve(obj.settings, announce=click.echo, only=only)
+
+
+@main.command()
+@click.option("--dir", "directory", default="var/demo", show_default=True,
+              type=click.Path(file_okay=False), help="Where the demo keeps its config and database.")
+@click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--setup-only", is_flag=True, help="Prepare the demo district, do not start.")
+def demo(directory, port, setup_only):
+    """Monitor a simulated district on loopback (office + 5 schools), ready to log in."""
+    from monitor.demo.district import prepare_demo
+    from monitor.runtime.service import serve
+
+    prepared = prepare_demo(Path(directory), port=port)
+    click.echo(f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
+               f"(config {prepared.config_path})")
+    if setup_only:
+        return
+    from monitor.demo.snmp import running_agents
+
+    with running_agents(Path(directory), announce=click.echo):
+        serve(load_settings(prepared.config_path), announce=click.echo,
+              login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}")
+
+
+@main.command()
+@click.option("--month", help="A month: 2569-10 (Buddhist era) or 2026-10.")
+@click.option("--fiscal-year", "fiscal_year", help="A Thai fiscal year (Oct-Sep): 2569 or 2026.")
+@click.option("--from", "first", help="First day of a range: 2026-10-01 or 01/10/2569.")
+@click.option("--to", "last", help="Last day of a range (included).")
+@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "html"]),
+              help="Default: from the --out file's extension, else pdf.")
+@click.option("--out", "out", type=click.Path(dir_okay=False),
+              help="File to write (default: ictmon-report-<period>.<format> here).")
+@click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True)
+@click.pass_obj
+def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
+    """Write the availability report for a month, a fiscal year or a date range."""
+    from monitor.localtime import utcnow
+    from monitor.reports.produce import choose_period, file_name, render, report_for
+
+    period = choose_period(month=month, fiscal_year=fiscal_year, first=first, last=last)
+    if fmt is None:
+        suffix = Path(out).suffix.lower().lstrip(".") if out else ""
+        fmt = suffix if suffix in ("pdf", "xlsx", "html") else "pdf"
+    made = report_for(obj.sessions(), obj.settings, period, utcnow())
+    path = Path(out or file_name(period, fmt))
+    try:
+        path.write_bytes(render(made, fmt, lang))
+    except OSError as exc:
+        raise Failure(f"cannot write {path}: {exc.strerror}") from None
+    d = made.district
+    click.echo(f"{path}: {period.label(lang)}, {len(made.sites)} sites, district availability "
+               f"{'-' if d.availability_pct is None else f'{d.availability_pct:.2f}%'}, "
+               f"{made.sites_met}/{made.sites_measured} sites met {made.target:g}%")
+
+
+@main.command("test-email")
+@click.argument("address")
+@click.pass_obj
+def test_email(obj: Context, address):
+    """Send one test mail to ADDRESS now and print what the SMTP server answered."""
+    from monitor.mail.smtp import send_test
+
+    settings = obj.settings
+    smtp = settings.smtp
+    if not smtp.host:
+        raise Failure("[smtp] host is not set: nothing to send through")
+    click.echo(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.from_address}")
+    ok, dialogue = send_test(smtp, address, subject="ictmon: ทดสอบการส่งอีเมล / test email",
+                             text=f"{settings.office.name}\n\nictmon test email.\n")
+    for line in dialogue:
+        click.echo(f"  {line}")
+    if not ok:
+        raise Failure(f"the mail was not accepted: {dialogue[-1] if dialogue else 'no answer'}")
+    click.echo(f"accepted for {address}")
+
+
+@main.group()
+def token():
+    """API tokens."""
+
+
+@token.command("create")
+@click.argument("username")
+@click.option("--label", default="", help="What the token is for.")
+@click.pass_obj
+def token_create(obj: Context, username, label):
+    """Create an API token for USERNAME and print it (only now; it is stored hashed)."""
+    from sqlalchemy import select
+
+    from monitor.db.engine import transaction
+    from monitor.db.models import User
+    from monitor.accounts.users import create_token
+
+    with transaction(obj.sessions(audited=True)) as session:
+        user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
+        if user is None:
+            raise Failure(f"no user named {username!r}")
+        click.echo(create_token(session, user, label))
+
+
+# Configuration backups over SSH (issue 4): `ictmon backup`, `ictmon ssh profile|device`.
+from monitor.cli.ssh import backup as _backup_command, ssh as _ssh_group  # noqa: E402
+
+main.add_command(_backup_command)
+main.add_command(_ssh_group)
+
+
+# `ictmon snmp …` (issue 3): SNMP credential profiles and per-device SNMP settings.
+from monitor.cli.snmp import register as _register_snmp  # noqa: E402
+
+_register_snmp(main)
+
+
+# `ictmon risks evaluate|check-rules` (issue 7): the risk rules.
+from monitor.cli.risks import risks as _risks_group  # noqa: E402
+
+main.add_command(_risks_group)
+
+
+# `ictmon db-backup|db-restore|upgrade` (issue 8): running an installation.
+from monitor.cli.deploy import register as _register_deploy  # noqa: E402
+
+_register_deploy(main)
+
+
+# `ictmon user add|passwd|disable|enable|list` (issue 8): people and roles.
+from monitor.cli.users import user as _user_group  # noqa: E402
+
+main.add_command(_user_group)

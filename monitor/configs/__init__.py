@@ -1,0 +1,1 @@
+"""SSH configuration backups: the backup job, versions and their diffs."""

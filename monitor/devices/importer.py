@@ -1,0 +1,632 @@
+"""Sites and devices from a CSV file or an .xlsx workbook: all of the file, or nothing.
+
+The file has one row per device; the columns are named in the first line (case and surrounding
+spaces do not matter, values may be Thai):
+
+    required  site, site_name, name, address, kind
+    optional  parent, snmp_version, snmp_community, snmp_port, ssh_device_type, ssh_username,
+              ssh_password, ssh_port, model, serial, location, purchase_date, warranty_end,
+              eol_date, notes, enabled
+
+CSV files are UTF-8 (Excel's "CSV UTF-8", with its BOM, is fine), separated by `,` (or `;` or a
+tab: whichever the header line uses). For a workbook the first sheet is read.
+
+How an import goes:
+
+1. The whole file is read and checked first (`validate_rows`, pure apart from the list of devices
+   already in the database, loaded with one query). Every problem becomes a `RowError` with the
+   physical line of the file (the header is line 1; in a workbook, the sheet's row number).
+2. If there is any error, nothing is written and `ImportRejected` carries every error.
+3. Otherwise everything is written in one transaction and an `ImportReport` counts what changed.
+
+Re-importing updates rather than duplicates: a device is identified by (site code, name) and a
+site by its code. For an existing device only the columns present in the file are written, and
+**an empty cell in an optional column means "leave it as it is"**: it never clears a stored value
+(an empty `parent` keeps the current parent; an empty `ssh_password` keeps the stored password).
+Clear values in the web UI. A new device gets nothing (NULL) for an empty optional cell, and
+`enabled` defaults to yes. Site names are updated from `site_name`.
+
+`parent` names another device: first in the same site, then as a name that is unique across all
+sites (the file plus the database). `SITECODE/name` names a device of another site explicitly and
+is needed when the plain name exists in several other sites. A parent in another site is normal
+(a school's router hangs off the office core switch).
+
+Dates may be written `2024-05-31` or `31/05/2024`; Buddhist-era years (`31/05/2567`,
+`2567-05-31`: any year above 2400) are converted to the Christian era.
+
+Credentials (`snmp_community`, `ssh_password`) are stored encrypted with the `Vault` and never
+appear in an error, a report or a log line: errors quote only the value of the column at fault,
+and those two columns have no check that could fail.
+
+Device states are not created here; the poller creates them.
+"""
+from __future__ import annotations
+
+import csv
+import io
+import ipaddress
+import logging
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from pathlib import Path
+from zipfile import BadZipFile
+
+from openpyxl import load_workbook
+from openpyxl.utils.exceptions import InvalidFileException
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from monitor.db.engine import transaction
+from monitor.localtime import BUDDHIST_ERA_OFFSET, utcnow
+from monitor.db.models import DEVICE_KINDS, Device, Site
+from monitor.secrets import SecretsError, Vault
+
+log = logging.getLogger(__name__)
+
+REQUIRED_COLUMNS = ("site", "site_name", "name", "address", "kind")
+OPTIONAL_COLUMNS = ("parent", "snmp_version", "snmp_community", "snmp_port", "ssh_device_type",
+                    "ssh_username", "ssh_password", "ssh_port", "model", "serial", "location",
+                    "purchase_date", "warranty_end", "eol_date", "notes", "enabled")
+COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
+
+CREDENTIAL_COLUMNS = ("snmp_community", "ssh_password")
+TEXT_COLUMNS = {"ssh_device_type": 64, "ssh_username": 128, "model": 200, "serial": 200,
+                "location": 200, "notes": None}
+PORT_COLUMNS = ("snmp_port", "ssh_port")
+DATE_COLUMNS = ("purchase_date", "warranty_end", "eol_date")
+MAX_LENGTH = {"site": 32, "site_name": 200, "name": 200, "address": 255}
+
+SNMP_VERSIONS = {"1": "1", "2c": "2c", "2": "2c", "3": "3"}
+TRUE_WORDS = {"yes", "y", "true", "1"}
+FALSE_WORDS = {"no", "n", "false", "0"}
+BUDDHIST_ERA_THRESHOLD = 2400  # a year above this is พ.ศ.; 2400 BE is 1857 CE, before any device
+DATE_FORMATS_HELP = "use YYYY-MM-DD or DD/MM/YYYY (Buddhist-era years such as 2567 are fine)"
+
+_HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+_DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
+_SITE_CODE = re.compile(r"^[^\s/]+$")
+MAX_ERRORS_SHOWN = 10
+
+
+@dataclass(frozen=True)
+class RowError:
+    """One problem in the file. line 0 is the file as a whole (it could not be read)."""
+
+    line: int
+    column: str | None
+    reason: str
+
+    def __str__(self) -> str:
+        if self.line == 0:
+            return self.reason if self.column is None else f"{self.column}: {self.reason}"
+        where = f"line {self.line}" if self.column is None else f"line {self.line}, {self.column}"
+        return f"{where}: {self.reason}"
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What the import changed. An existing row counts as updated only if a value changed."""
+
+    sites_created: int
+    sites_updated: int
+    devices_created: int
+    devices_updated: int
+
+
+class ImportRejected(Exception):
+    """The file has errors; nothing was written. `errors` lists every one, in file order."""
+
+    def __init__(self, errors: list[RowError]):
+        self.errors = sorted(errors, key=lambda e: e.line)
+        super().__init__(self.errors)
+
+    def __str__(self) -> str:
+        count = len(self.errors)
+        lines = [f"{count} error{'' if count == 1 else 's'}, nothing imported"]
+        lines += [str(error) for error in self.errors[:MAX_ERRORS_SHOWN]]
+        if count > MAX_ERRORS_SHOWN:
+            lines.append(f"... and {count - MAX_ERRORS_SHOWN} more")
+        return "\n".join(lines)
+
+
+DeviceKey = tuple[str, str]  # (site code, device name)
+
+
+@dataclass(frozen=True)
+class ExistingDevice:
+    """A device already in the database, as much of it as validation needs."""
+
+    site_code: str
+    name: str
+    id: int
+    parent_id: int | None
+
+
+@dataclass(frozen=True)
+class DeviceRow:
+    """One validated row. `values` holds only the optional columns the row gives a value for."""
+
+    line: int
+    site_code: str
+    site_name: str
+    name: str
+    address: str
+    kind: str
+    parent: DeviceKey | None = None  # resolved; None: no parent given (keep the current one)
+    values: Mapping[str, object] = field(default_factory=dict)
+    credentials: Mapping[str, str] = field(default_factory=dict, repr=False)  # plain text
+
+    @property
+    def key(self) -> DeviceKey:
+        return (self.site_code, self.name)
+
+
+# --- reading files ----------------------------------------------------------------------------
+
+def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    """The header and the non-empty rows (physical line, {header cell: value}) of a CSV or .xlsx.
+
+    Cells beyond the header's last column are kept under the key "" so validation can report
+    them. A file that cannot be read raises ImportRejected with one error.
+    """
+    path = Path(path)
+    suffix = path.suffix.lower()
+    if suffix == ".xlsx":
+        table = _xlsx_table(path)
+    elif suffix in (".csv", ".txt"):
+        table = _csv_table(path)
+    else:
+        raise ImportRejected([RowError(0, None, f"{path.name}: unsupported file type "
+                                                f"'{suffix or '(none)'}': use .csv (CSV UTF-8) "
+                                                "or .xlsx")])
+    return _rows_from_table(path.name, table)
+
+
+def _csv_table(path: Path) -> list[tuple[int, list[str]]]:
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]) \
+            from None
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ImportRejected([RowError(line, None, "the file is not UTF-8 text: in Excel use "
+                                                   "Save As > 'CSV UTF-8', or upload the .xlsx")]) \
+            from None
+    return csv_table(text)
+
+
+def csv_table(text: str) -> list[tuple[int, list[str]]]:
+    """(first physical line, cells) for every record of CSV text; the separator is guessed."""
+    first_line = text.split("\n", 1)[0]
+    delimiter = max((",", ";", "\t"), key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    table = []
+    start = 1
+    try:
+        for cells in reader:
+            table.append((start, cells))
+            start = reader.line_num + 1
+    except csv.Error as exc:
+        raise ImportRejected([RowError(start, None, f"not valid CSV: {exc}")]) from None
+    return table
+
+
+def _xlsx_table(path: Path) -> list[tuple[int, list[str]]]:
+    try:
+        workbook = load_workbook(path, read_only=True, data_only=True)
+    except OSError as exc:
+        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]) \
+            from None
+    except (BadZipFile, InvalidFileException, KeyError, ValueError):
+        reason = "not an .xlsx workbook (in Excel use Save As > 'Excel Workbook (.xlsx)')"
+        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {reason}")]) from None
+    try:
+        sheet = workbook.worksheets[0]
+        sheet.reset_dimensions()  # some writers store a wrong size; read to the real end
+        return [(number, [_cell_text(v) for v in values])
+                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True),
+                                                start=1)]
+    finally:
+        workbook.close()
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, datetime):
+        return value.date().isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, time):
+        return value.isoformat()
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _rows_from_table(name: str, table: list[tuple[int, list[str]]]
+                     ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+    nonempty = [(line, cells) for line, cells in table if any(c.strip() for c in cells)]
+    if not nonempty:
+        raise ImportRejected([RowError(0, None, f"{name} is empty: the first line must name "
+                                                "the columns")])
+    (_, header), body = nonempty[0], nonempty[1:]
+    while header and not header[-1].strip():
+        header = header[:-1]
+    rows = []
+    for line, cells in body:
+        values = {h: "" for h in header}
+        for position, cell in enumerate(cells):
+            column = header[position] if position < len(header) else ""
+            if cell.strip() or column not in values:
+                values[column] = cell
+        rows.append((line, values))
+    return list(header), rows
+
+
+# --- validation (pure) ------------------------------------------------------------------------
+
+def normalise_column(name: str) -> str:
+    return name.replace("\ufeff", "").strip().lower()
+
+
+def validate_header(header: list[str]) -> list[RowError]:
+    errors = []
+    seen = set()
+    for raw in header:
+        column = normalise_column(raw)
+        if not column:
+            continue
+        if column not in COLUMNS:
+            errors.append(RowError(1, None, f"unknown column '{raw.strip()}' "
+                                            f"(the columns are: {', '.join(COLUMNS)})"))
+        elif column in seen:
+            errors.append(RowError(1, None, f"column '{column}' appears twice"))
+        seen.add(column)
+    missing = [c for c in REQUIRED_COLUMNS if c not in seen]
+    if missing:
+        errors.append(RowError(1, None, f"missing required column{'s' if len(missing) > 1 else ''}"
+                                        f": {', '.join(missing)}"))
+    return errors
+
+
+def validate_rows(header: list[str], rows: Iterable[tuple[int, Mapping[str, str]]],
+                  existing: Iterable[ExistingDevice] = ()
+                  ) -> tuple[list[DeviceRow], list[RowError]]:
+    """Check every row; ([valid rows], []) when the whole file is good, else ([], [errors])."""
+    errors = validate_header(header)
+    if errors:
+        return [], errors
+    columns = {raw: normalise_column(raw) for raw in header if normalise_column(raw)}
+    parsed: list[_Parsed] = []
+    for line, raw_values in rows:
+        values = {}
+        for raw, value in raw_values.items():
+            value = (value or "").strip()
+            if raw in columns:
+                values[columns[raw]] = value
+            elif value:
+                # Never quote the value: it could be a password in a misplaced cell.
+                errors.append(RowError(line, None, "a value in a column that has no name in the "
+                                                   "header line"))
+        row = _parse_row(line, values)
+        errors += row.errors
+        parsed.append(row)
+    errors += _check_file(parsed)
+    existing = list(existing)
+    resolved, parent_errors = _resolve_parents(parsed, existing)
+    errors += parent_errors
+    if errors:
+        return [], sorted(errors, key=lambda e: e.line)
+    return [row.device_row(resolved.get(row.line)) for row in parsed], []
+
+
+@dataclass
+class _Parsed:
+    line: int
+    fields: dict[str, object] = field(default_factory=dict)
+    errors: list[RowError] = field(default_factory=list)
+
+    @property
+    def key(self) -> DeviceKey | None:
+        site, name = self.fields.get("site"), self.fields.get("name")
+        return (site, name) if site and name else None
+
+    def device_row(self, parent: DeviceKey | None) -> DeviceRow:
+        f = self.fields
+        optional = {c: f[c] for c in OPTIONAL_COLUMNS
+                    if c in f and c not in CREDENTIAL_COLUMNS and c != "parent"}
+        credentials = {c: f[c] for c in CREDENTIAL_COLUMNS if c in f}
+        return DeviceRow(line=self.line, site_code=f["site"], site_name=f["site_name"],
+                         name=f["name"], address=f["address"], kind=f["kind"], parent=parent,
+                         values=optional, credentials=credentials)
+
+
+def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
+    """Check each cell of one row on its own; empty optional cells are left out of `fields`."""
+    row = _Parsed(line)
+    for column in COLUMNS:
+        value = values.get(column, "")
+        if not value:
+            if column in REQUIRED_COLUMNS:
+                row.errors.append(RowError(line, column, "required, but the cell is empty"))
+            continue
+        try:
+            row.fields[column] = parse_value(column, value)
+        except ValueError as exc:
+            row.errors.append(RowError(line, column, str(exc)))
+    return row
+
+
+def parse_value(column: str, value: str) -> object:
+    """One non-empty cell of `column`, checked and converted; ValueError says what is wrong."""
+    limit = MAX_LENGTH.get(column) or TEXT_COLUMNS.get(column)
+    if limit and len(value) > limit:
+        raise ValueError(f"'{value[:20]}...' is longer than {limit} characters")
+    if column == "site":
+        if not _SITE_CODE.match(value):
+            raise ValueError(f"site code '{value}' must not contain spaces or '/'")
+        return value
+    if column == "address":
+        return parse_address(value)
+    if column == "kind":
+        kind = value.lower()
+        if kind not in DEVICE_KINDS:
+            raise ValueError(f"unknown kind '{value}': use one of {', '.join(DEVICE_KINDS)}")
+        return kind
+    if column == "snmp_version":
+        version = SNMP_VERSIONS.get(value.lower().removeprefix("v"))
+        if version is None:
+            raise ValueError(f"unknown SNMP version '{value}': use 1, 2c or 3")
+        return version
+    if column in PORT_COLUMNS:
+        return parse_port(value)
+    if column in DATE_COLUMNS:
+        return parse_date(value)
+    if column == "enabled":
+        word = value.lower()
+        if word in TRUE_WORDS:
+            return True
+        if word in FALSE_WORDS:
+            return False
+        raise ValueError(f"'{value}' is not yes or no (use yes/no, true/false or 1/0)")
+    return value
+
+
+def parse_address(value: str) -> str:
+    """An IPv4/IPv6 literal or a DNS host name; raises ValueError saying which it is not."""
+    try:
+        return str(ipaddress.ip_address(value))
+    except ValueError:
+        pass
+    host = value[:-1] if value.endswith(".") else value
+    labels = host.split(".")
+    # An all-numeric last label means someone meant an IP address (10.0.0.300), not a name.
+    if (len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
+            and not labels[-1].isdigit()):
+        return value
+    raise ValueError(f"'{value}' is not an IP address or host name")
+
+
+def parse_port(value: str) -> int:
+    if value.isdigit() and 1 <= int(value) <= 65535:
+        return int(value)
+    raise ValueError(f"'{value}' is not a port number (1-65535)")
+
+
+def parse_date(value: str) -> date:
+    """2024-05-31 or 31/05/2024; years above 2400 are Buddhist era and lose 543."""
+    iso, dmy = _ISO_DATE.match(value), _DMY_DATE.match(value)
+    if iso:
+        year, month, day = (int(part) for part in iso.groups())
+    elif dmy:
+        day, month, year = (int(part) for part in dmy.groups())
+    else:
+        raise ValueError(f"'{value}' is not a date: {DATE_FORMATS_HELP}")
+    if year > BUDDHIST_ERA_THRESHOLD:
+        year -= BUDDHIST_ERA_OFFSET
+    try:
+        return date(year, month, day)
+    except ValueError:
+        raise ValueError(f"'{value}' is not a real date: {DATE_FORMATS_HELP}") from None
+
+
+def _check_file(rows: list[_Parsed]) -> list[RowError]:
+    """Rules across rows: one row per (site, name); one name per site code."""
+    errors = []
+    first_line: dict[DeviceKey, int] = {}
+    site_names: dict[str, tuple[str, int]] = {}
+    for row in rows:
+        key = row.key
+        if key is not None:
+            if key in first_line:
+                errors.append(RowError(row.line, "name", f"device '{key[1]}' of site {key[0]} "
+                                                         f"is already on line {first_line[key]}"))
+            else:
+                first_line[key] = row.line
+        site, site_name = row.fields.get("site"), row.fields.get("site_name")
+        if site and site_name:
+            if site not in site_names:
+                site_names[site] = (site_name, row.line)
+            elif site_names[site][0] != site_name:
+                name, line = site_names[site]
+                errors.append(RowError(row.line, "site_name",
+                                       f"site {site} is named '{name}' on line {line} but "
+                                       f"'{site_name}' here: one site code, one name"))
+    return errors
+
+
+def _resolve_parents(rows: list[_Parsed], existing: list[ExistingDevice]
+                     ) -> tuple[dict[int, DeviceKey], list[RowError]]:
+    """{line: parent key} for rows naming a parent, and the errors (unknown, ambiguous, loops)."""
+    by_id = {d.id: (d.site_code, d.name) for d in existing}
+    parent_of: dict[DeviceKey, DeviceKey | None] = {
+        (d.site_code, d.name): by_id.get(d.parent_id) for d in existing}
+    for row in rows:
+        if row.key is not None:
+            parent_of.setdefault(row.key, None)
+    sites_by_name: dict[str, set[str]] = {}
+    for site, name in parent_of:
+        sites_by_name.setdefault(name, set()).add(site)
+
+    errors = []
+    resolved: dict[int, DeviceKey] = {}
+    row_by_key: dict[DeviceKey, _Parsed] = {}
+    for row in rows:
+        reference = row.fields.get("parent")
+        if reference is None or row.key is None:
+            continue
+        row_by_key.setdefault(row.key, row)
+        parent, reason = _find_parent(reference, row.key[0], parent_of, sites_by_name)
+        if parent is None:
+            errors.append(RowError(row.line, "parent", reason))
+        elif parent == row.key:
+            errors.append(RowError(row.line, "parent", "a device cannot be its own parent"))
+        else:
+            resolved[row.line] = parent
+
+    for row in rows:
+        if row.line in resolved and row_by_key.get(row.key) is row:
+            parent_of[row.key] = resolved[row.line]
+    for key, row in row_by_key.items():
+        if row.line not in resolved:
+            continue
+        chain = [key]
+        current = parent_of.get(key)
+        while current is not None and current not in chain:
+            chain.append(current)
+            current = parent_of.get(current)
+        if current == key:
+            loop = " → ".join(f"{site}/{name}" for site, name in chain + [key])
+            errors.append(RowError(row.line, "parent", f"parent loop: {loop}"))
+    return resolved, errors
+
+
+def _find_parent(reference: str, own_site: str, known: Mapping[DeviceKey, object],
+                 sites_by_name: Mapping[str, set[str]]) -> tuple[DeviceKey | None, str]:
+    site, slash, name = reference.partition("/")
+    if slash and (site, name) in known:
+        return (site, name), ""
+    if (own_site, reference) in known:
+        return (own_site, reference), ""
+    sites = sites_by_name.get(reference, set())
+    if len(sites) == 1:
+        return (next(iter(sites)), reference), ""
+    if sites:
+        listed = sorted(sites)
+        return None, (f"parent '{reference}' is a device in several sites "
+                      f"({', '.join(listed)}): write it as SITE/name, e.g. "
+                      f"{listed[0]}/{reference}")
+    return None, f"parent '{reference}' is not a device in this file or in the database"
+
+
+# --- writing ----------------------------------------------------------------------------------
+
+def import_file(session_factory: sessionmaker[Session], path: str | Path,
+                vault: Vault) -> ImportReport:
+    """Import a .csv or .xlsx file; raises ImportRejected (and writes nothing) on any error."""
+    header, rows = read_rows(path)
+    return import_rows(session_factory, header, rows, vault)
+
+
+def import_rows(session_factory: sessionmaker[Session], header: list[str],
+                rows: list[tuple[int, Mapping[str, str]]], vault: Vault) -> ImportReport:
+    """Validate every row, then write them all in one transaction; ImportRejected on any error."""
+    with transaction(session_factory) as session:
+        report = import_into(session, header, rows, vault)
+    log.info("import: %d sites created, %d updated; %d devices created, %d updated",
+             report.sites_created, report.sites_updated, report.devices_created,
+             report.devices_updated)
+    return report
+
+
+def import_into(session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]],
+                vault: Vault) -> ImportReport:
+    """Validate every row and write them in the caller's transaction (flushed, not committed);
+    ImportRejected, with nothing written, on any error. The web's import uses it so the changes
+    are made (and audited) in the signed-in user's session."""
+    sites, devices = load_existing(session)
+    existing = [ExistingDevice(code, device.name, device.id, device.parent_id)
+                for (code, _), device in devices.items()]
+    valid, errors = validate_rows(header, rows, existing)
+    if errors:
+        raise ImportRejected(errors)
+    return _write(session, valid, sites, devices, vault)
+
+
+def load_existing(session: Session) -> tuple[dict[str, Site], dict[DeviceKey, Device]]:
+    """Every site by code and every device by (site code, name): one query each."""
+    sites = {site.code: site for site in session.scalars(select(Site))}
+    loaded = session.execute(select(Device, Site.code).join(Device.site)).all()
+    return sites, {(code, device.name): device for device, code in loaded}
+
+
+def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
+           devices: dict[DeviceKey, Device], vault: Vault) -> ImportReport:
+    now = utcnow()
+    sites_created = sites_updated = 0
+    for row in rows:
+        site = sites.get(row.site_code)
+        if site is None:
+            sites[row.site_code] = Site(code=row.site_code, name=row.site_name, enabled=True,
+                                        created_at=now)
+            session.add(sites[row.site_code])
+            sites_created += 1
+        elif site.name != row.site_name:
+            site.name = row.site_name
+            sites_updated += 1
+    session.flush()
+
+    new: dict[DeviceKey, Device] = {}
+    changed: set[DeviceKey] = set()
+    for row in rows:
+        device = devices.get(row.key)
+        if device is None:
+            device = Device(site_id=sites[row.site_code].id, name=row.name, enabled=True,
+                            created_at=now, updated_at=now)
+            devices[row.key] = new[row.key] = device
+        if apply_row(device, row, vault) and row.key not in new:
+            changed.add(row.key)
+    session.add_all(new.values())
+    session.flush()  # new devices get their ids before anyone points at them
+
+    for row in rows:
+        if row.parent is not None:
+            device, parent_id = devices[row.key], devices[row.parent].id
+            if device.parent_id != parent_id:
+                device.parent_id = parent_id
+                if row.key not in new:
+                    changed.add(row.key)
+    for key in changed:
+        devices[key].updated_at = now
+    return ImportReport(sites_created=sites_created, sites_updated=sites_updated,
+                        devices_created=len(new), devices_updated=len(changed))
+
+
+def apply_row(device: Device, row: DeviceRow, vault: Vault) -> bool:
+    """Set the row's values on the device; True if anything changed."""
+    changed = False
+    values = {"address": row.address, "kind": row.kind, **row.values}
+    for column, value in values.items():
+        if getattr(device, column) != value:
+            setattr(device, column, value)
+            changed = True
+    for column, plain in row.credentials.items():
+        stored = getattr(device, column)
+        if stored is not None:
+            try:
+                if vault.decrypt(stored) == plain:
+                    continue
+            except SecretsError:
+                pass  # encrypted with an old key: replace it
+        setattr(device, column, vault.encrypt(plain))
+        changed = True
+    return changed

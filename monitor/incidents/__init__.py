@@ -1,0 +1,1 @@
+"""Incidents: opened and resolved by the sweep, annotated by people, and read back."""

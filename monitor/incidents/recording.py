@@ -1,0 +1,266 @@
+"""Incidents: opened and resolved by the sweep, annotated by people; and the alerts they cause.
+
+`record_sweep` runs inside the sweep's second transaction (monitor.status.poller), so a transition, its
+incident change and its outbox rows commit together. One incident per root cause: a device
+confirmed DOWN opens one; a device that turns UNREACHABLE attaches to the open incident of its
+nearest failed ancestor and opens none. Every step is an IncidentEvent: who, what, when.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from monitor.mail import messages as words
+from monitor.mail import outbox
+from monitor.db.models import (INCIDENT_CAUSES, Device, Incident, IncidentDevice, IncidentEvent, Site,
+                            Status)
+from monitor.settings import AlertSettings
+from monitor.status.state import StateUpdate
+
+log = logging.getLogger(__name__)
+
+SYSTEM = "ictmon"
+OPEN_STATES = ("open", "acknowledged")
+
+
+class IncidentError(ValueError):
+    """An action that does not fit the incident (resolving a resolved one, an unknown cause)."""
+
+
+# --- recipients ------------------------------------------------------------------------------
+
+def split_addresses(text: str) -> list[str]:
+    return [a for a in text.replace(";", ",").replace(" ", ",").split(",") if "@" in a]
+
+
+def site_recipients(alerts: AlertSettings) -> dict[str, list[str]]:
+    """"S001=a@x b@y; S002=c@z" → {"S001": [...], ...}."""
+    table: dict[str, list[str]] = {}
+    for entry in alerts.site_recipients.split(";"):
+        code, _, addresses = entry.partition("=")
+        if code.strip() and addresses.strip():
+            table[code.strip()] = split_addresses(addresses)
+    return table
+
+
+def recipients_for(alerts: AlertSettings, site_codes: set[str]) -> list[str]:
+    chosen = split_addresses(alerts.recipients)
+    per_site = site_recipients(alerts)
+    for code in sorted(site_codes):
+        chosen += per_site.get(code, [])
+    return list(dict.fromkeys(chosen))
+
+
+# --- what the sweep does ---------------------------------------------------------------------
+
+@dataclass
+class SweepIncidents:
+    opened: list[Incident] = field(default_factory=list)
+    resolved: list[Incident] = field(default_factory=list)
+    children: dict[int, list[int]] = field(default_factory=dict)  # incident id → device ids
+    mails: int = 0
+
+
+def _event(session: Session, incident: Incident, at: datetime, actor: str, action: str,
+           text: str = "") -> None:
+    session.add(IncidentEvent(incident_id=incident.id, at=at, actor=actor[:128], action=action,
+                              text=text))
+
+
+def _open_auto_incidents(session: Session) -> dict[int, Incident]:
+    rows = session.scalars(select(Incident).where(Incident.state.in_(OPEN_STATES),
+                                                  Incident.manual.is_(False),
+                                                  Incident.device_id.is_not(None)))
+    return {i.device_id: i for i in rows}
+
+
+def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int, int | None],
+                 at: datetime, alerts: AlertSettings, base_url: str = "") -> SweepIncidents:
+    outcome = SweepIncidents()
+    if not (update.changes or update.flapping_started or update.flapping_ended):
+        return outcome
+    open_by_device = _open_auto_incidents(session)
+    involved = {c.device for c in update.changes} | set(update.flapping_started) \
+        | set(update.flapping_ended)
+    facts = _device_facts(session, involved)
+    site_of = {r.id: r.site_id for r in session.execute(
+        select(Device.id, Device.site_id).where(Device.id.in_(involved)))}
+
+    for change in update.changes:
+        device = change.device
+        if change.new is Status.DOWN and device not in open_by_device:
+            f = facts[device]
+            incident = Incident(device_id=device, site_id=site_of.get(device), manual=False,
+                                title=f"{f.device} ({f.address})"[:300], state="open",
+                                opened_at=change.at, opened_by=SYSTEM)
+            session.add(incident)
+            session.flush()
+            _event(session, incident, change.at, SYSTEM, "opened")
+            open_by_device[device] = incident
+            outcome.opened.append(incident)
+        elif change.new is Status.UNREACHABLE:
+            root = _failed_ancestor(device, parents, open_by_device)
+            if root is not None and session.get(IncidentDevice, (root.id, device)) is None:
+                session.add(IncidentDevice(incident_id=root.id, device_id=device,
+                                           attached_at=change.at))
+                _event(session, root, change.at, SYSTEM, "child", facts[device].device)
+                outcome.children.setdefault(root.id, []).append(device)
+        elif change.new is Status.UP and device in open_by_device:
+            incident = open_by_device.pop(device)
+            incident.state = "resolved"
+            incident.resolved_at = change.at
+            incident.resolved_by = SYSTEM
+            _event(session, incident, change.at, SYSTEM, "recovered",
+                   str(int((change.at - incident.opened_at).total_seconds())))
+            outcome.resolved.append(incident)
+    session.flush()
+    outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, base_url)
+    return outcome
+
+
+def _failed_ancestor(device: int, parents: Mapping[int, int | None],
+                     open_by_device: Mapping[int, Incident]) -> Incident | None:
+    node = parents.get(device)
+    for _ in range(len(parents) + 1):  # bounded: a parent loop cannot keep us here
+        if node is None:
+            return None
+        if node in open_by_device:
+            return open_by_device[node]
+        node = parents.get(node)
+    return None
+
+
+def _device_facts(session: Session, ids) -> dict[int, words.DeviceFacts]:
+    ids = list(ids)
+    if not ids:
+        return {}
+    rows = session.execute(
+        select(Device.id, Device.name, Device.address, Site.code, Site.name.label("site_name"))
+        .join(Site, Site.id == Device.site_id).where(Device.id.in_(ids))).all()
+    return {r.id: words.DeviceFacts(r.id, r.name, r.address, r.code, r.site_name) for r in rows}
+
+
+def incident_link(base_url: str, incident_id: int) -> str:
+    return f"{base_url.rstrip('/')}/incidents/{incident_id}" if base_url else ""
+
+
+def _children_names(session: Session, incident: Incident) -> tuple[str, ...]:
+    return tuple(session.scalars(
+        select(Device.name).join(IncidentDevice, IncidentDevice.device_id == Device.id)
+        .where(IncidentDevice.incident_id == incident.id).order_by(Device.name)))
+
+
+def _queue_alerts(session: Session, update: StateUpdate, outcome: SweepIncidents,
+                  facts: Mapping[int, words.DeviceFacts], at: datetime, alerts: AlertSettings,
+                  base_url: str) -> int:
+    lang = alerts.language
+    window = timedelta(seconds=alerts.flap_window)
+    flapping = {d for d, s in update.states.items() if s.flapping}
+    queued = 0
+
+    def send(mail: words.Mail, sites: set[str], key: str) -> None:
+        nonlocal queued
+        to = recipients_for(alerts, sites)
+        if not to:
+            log.warning("alert %r not mailed: [alerts] recipients is empty", mail.subject)
+            return
+        if outbox.enqueue(session, recipients=to, subject=mail.subject, text=mail.text,
+                          html=mail.html, kind="alert", dedupe_key=key, now=at) is not None:
+            queued += 1
+
+    for recovered, incidents in ((False, outcome.opened), (True, outcome.resolved)):
+        # A flapping device sends its one notice instead (below), not a mail per change.
+        items = [words.IncidentFacts(i.id, facts[i.device_id], i.opened_at, i.resolved_at,
+                                     _children_names(session, i), incident_link(base_url, i.id))
+                 for i in incidents if i.device_id not in flapping]
+        suffix = "recovery" if recovered else "down"
+        if len(items) >= alerts.group_threshold:
+            send(words.grouped_mail(items, lang, recovered=recovered),
+                 {i.device.site_code for i in items},
+                 f"incidents-{suffix}-" + ",".join(str(i.incident_id) for i in items)[:150])
+        else:
+            for item in items:
+                send(words.incident_mail(item, lang, recovered=recovered), {item.device.site_code},
+                     f"incident-{item.incident_id}-{suffix}")
+
+    for device in update.flapping_started:
+        state = update.states[device]
+        send(words.flapping_mail(facts[device], lang, changes=len(state.recent_changes),
+                                 window=window),
+             {facts[device].site_code}, f"flapping-{device}-{at.isoformat()}")
+    for device in update.flapping_ended:
+        send(words.settled_mail(facts[device], lang, state=str(update.states[device].status),
+                                window=window),
+             {facts[device].site_code}, f"settled-{device}-{at.isoformat()}")
+    return queued
+
+
+# --- what people do --------------------------------------------------------------------------
+
+def open_manual(session: Session, *, title: str, actor: str, at: datetime, site_id: int | None,
+                device_id: int | None = None, text: str = "", cause: str | None = None) -> Incident:
+    """An incident nobody's ping could see (a stolen access point, a broken projector)."""
+    title = " ".join((title or "").split())
+    if not title:
+        raise IncidentError("title")
+    if cause and cause not in INCIDENT_CAUSES:
+        raise IncidentError("cause")
+    if device_id is not None:
+        device = session.get(Device, device_id)
+        if device is None:
+            raise IncidentError("device")
+        site_id = device.site_id
+    if site_id is not None and session.get(Site, site_id) is None:
+        raise IncidentError("site")
+    incident = Incident(title=title[:300], manual=True, state="open", cause=cause or None,
+                        device_id=device_id, site_id=site_id, opened_at=at, opened_by=actor)
+    session.add(incident)
+    session.flush()
+    _event(session, incident, at, actor, "opened", text.strip())
+    return incident
+
+
+def acknowledge(session: Session, incident: Incident, actor: str, at: datetime) -> None:
+    if incident.state != "open":
+        raise IncidentError("state")
+    incident.state = "acknowledged"
+    incident.acknowledged_at = at
+    incident.acknowledged_by = actor
+    _event(session, incident, at, actor, "acknowledged")
+
+
+def comment(session: Session, incident: Incident, actor: str, at: datetime, text: str) -> None:
+    text = (text or "").strip()
+    if not text:
+        raise IncidentError("text")
+    _event(session, incident, at, actor, "comment", text[:5000])
+
+
+def set_cause(session: Session, incident: Incident, actor: str, at: datetime, cause: str) -> None:
+    if cause not in INCIDENT_CAUSES:
+        raise IncidentError("cause")
+    incident.cause = cause
+    _event(session, incident, at, actor, "cause", cause)
+
+
+def resolve(session: Session, incident: Incident, actor: str, at: datetime) -> None:
+    if incident.state not in OPEN_STATES:
+        raise IncidentError("state")
+    incident.state = "resolved"
+    incident.resolved_at = at
+    incident.resolved_by = actor
+    _event(session, incident, at, actor, "resolved")
+
+
+def reopen(session: Session, incident: Incident, actor: str, at: datetime) -> None:
+    if incident.state != "resolved":
+        raise IncidentError("state")
+    incident.state = "open"
+    incident.resolved_at = None
+    incident.resolved_by = None
+    _event(session, incident, at, actor, "reopened")

@@ -1,0 +1,1 @@
+"""The risk register: declarative rules (pure engine), the facts they read, the register."""

@@ -1,0 +1,499 @@
+"""Risk rules: a declarative rules file, its validation, and the pure engine facts → desired risks.
+
+The rules file (monitor/default_rules.toml, or [risks] rules_file) holds one table per rule:
+
+    [rules.repeated_outages]
+    check = "repeated_outages"   # what is measured (CHECKS below)
+    count = 3                    # the check's own thresholds, defaults in CHECKS
+    likelihood = 3               # 1-5 when the rule just fires; more evidence raises it
+    impact = 3                   # 1-5
+    impact_by_kind = { router = 5, firewall = 5 }    # per device kind (likelihood_by_kind too)
+    close_after_days = 7         # cleared this long → proposed for closing
+
+`evaluate(rules, facts)` is pure: it returns the risks the facts call for right now, one per
+(rule, subject), each with its likelihood raised by `steps` of extra evidence (capped at 5).
+Storing them, and respecting what people decided, is monitor.risks.register.reconcile.
+"""
+from __future__ import annotations
+
+import tomllib
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Callable
+
+from monitor.db.models import DEVICE_KINDS, RISK_CATEGORIES
+
+# Shipped inside the package so a plain (non-editable) install finds it too.
+DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.toml")
+
+
+class RuleError(ValueError):
+    """The rules file is unreadable or a rule is wrong; the message names the rule and field."""
+
+
+# --- Facts: what the database knows, gathered by monitor.risks.facts ---------------------------
+
+@dataclass(frozen=True)
+class DeviceFact:
+    id: int
+    name: str
+    kind: str
+    site_id: int
+    site_code: str
+    site_name: str = ""
+    purchase_date: date | None = None
+    warranty_end: date | None = None
+    eol_date: date | None = None
+    target: float = 99.5
+    # Percent up over the last N days, per N asked for by the rules (None: nothing measured).
+    availability: dict[int, float | None] = field(default_factory=dict)
+    # Automatic incidents this device caused: (incident id, opened at).
+    incidents: tuple[tuple[int, datetime], ...] = ()
+    backup_tracked: bool = False           # has an SSH backup state at all
+    last_backup_success: datetime | None = None
+    # (change event id, at, inside a maintenance window)
+    config_changes: tuple[tuple[int, datetime, bool], ...] = ()
+    is_uplink: bool = False                 # a root of its site (see availability.site_uplinks)
+    # Hourly ping rollups: (hour start, mean rtt ms or None, loss percent).
+    latency_hours: tuple[tuple[datetime, float | None, float], ...] = ()
+    # SNMP, the latest successful poll (None: not known).
+    cpu_pct: float | None = None
+    memory_pct: float | None = None
+    storage_pct: float | None = None        # the fullest storage area
+    ups_on_battery: bool | None = None
+    ups_charge_pct: float | None = None
+    ups_minutes: float | None = None
+    # Hourly mean utilisation per interface: (interface name, hour start, percent of speed).
+    utilisation_hours: tuple[tuple[str, datetime, float], ...] = ()
+
+
+@dataclass(frozen=True)
+class SiteFact:
+    id: int
+    code: str
+    name: str
+    target: float = 99.5
+    availability: dict[int, float | None] = field(default_factory=dict)
+    device_count: int = 0
+    uplinks: tuple[int, ...] = ()           # root devices (parent none or in another site)
+
+
+@dataclass(frozen=True)
+class Facts:
+    now: datetime
+    today: date                              # Bangkok calendar day
+    devices: tuple[DeviceFact, ...] = ()
+    sites: tuple[SiteFact, ...] = ()
+
+
+@dataclass(frozen=True)
+class DesiredRisk:
+    rule_key: str
+    subject_key: str                         # "device:12" / "site:3"
+    title: str
+    category: str
+    site_id: int | None
+    device_id: int | None
+    likelihood: int
+    impact: int
+    evidence: dict
+
+
+# --- Rules -----------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    key: str
+    check: str
+    likelihood: int
+    impact: int
+    impact_by_kind: dict[str, int]
+    category: str
+    close_after_days: int
+    params: dict[str, Any]
+    enabled: bool = True
+    likelihood_by_kind: dict[str, int] = field(default_factory=dict)
+
+    def impact_for(self, kind: str | None) -> int:
+        return self.impact_by_kind.get(kind or "", self.impact)
+
+    def likelihood_for(self, kind: str | None) -> int:
+        return self.likelihood_by_kind.get(kind or "", self.likelihood)
+
+
+@dataclass(frozen=True)
+class Finding:
+    subject: DeviceFact | SiteFact
+    title: str
+    steps: int
+    evidence: dict
+
+
+@dataclass(frozen=True)
+class Check:
+    category: str
+    params: dict[str, tuple[type, Any, float]]   # name → (type, default, minimum)
+    run: Callable[[dict, Facts], list[Finding]]
+    likelihood: int = 3
+    impact: int = 3
+
+
+def _clamp(value: int) -> int:
+    return max(1, min(5, value))
+
+
+def _device_label(d: DeviceFact) -> str:
+    return f"{d.name} ({d.site_code})"
+
+
+def _availability(p: dict, facts: Facts) -> list[Finding]:
+    days, step = p["window_days"], p["escalate_pct"]
+    subjects = facts.sites if p["subject"] == "site" else facts.devices
+    found = []
+    for s in subjects:
+        pct = s.availability.get(days)
+        if pct is None or pct >= s.target:
+            continue
+        label = s.name if isinstance(s, SiteFact) else _device_label(s)
+        found.append(Finding(
+            s, f"ความพร้อมใช้งานต่ำกว่าเป้าหมาย: {label}", int((s.target - pct) // step),
+            {"summary": f"{pct:.2f}% ใน {days} วัน (เป้าหมาย {s.target:g}%)",
+             "figures": {"availability_pct": round(pct, 3), "target_pct": s.target,
+                         "window_days": days}}))
+    return found
+
+
+def _repeated_outages(p: dict, facts: Facts) -> list[Finding]:
+    since = facts.now - timedelta(days=p["window_days"])
+    found = []
+    for d in facts.devices:
+        ids = sorted(i for i, at in d.incidents if at >= since)
+        if len(ids) < p["count"]:
+            continue
+        found.append(Finding(
+            d, f"ขัดข้องซ้ำหลายครั้ง: {_device_label(d)}", (len(ids) - p["count"]) // p["count"],
+            {"summary": f"ขัดข้อง {len(ids)} ครั้งใน {p['window_days']} วัน",
+             "figures": {"outages": len(ids), "window_days": p["window_days"]},
+             "incidents": ids}))
+    return found
+
+
+def _warranty(p: dict, facts: Facts) -> list[Finding]:
+    found = []
+    for d in facts.devices:
+        if d.warranty_end is None:
+            continue
+        left = (d.warranty_end - facts.today).days
+        if left > p["within_days"]:
+            continue
+        expired = left < 0
+        found.append(Finding(
+            d, f"{'หมดประกันแล้ว' if expired else 'ประกันใกล้หมด'}: {_device_label(d)}",
+            1 if expired else 0,
+            {"summary": f"ประกันสิ้นสุด {d.warranty_end.isoformat()}",
+             "figures": {"warranty_end": d.warranty_end.isoformat(), "days_left": left}}))
+    return found
+
+
+def _eol(p: dict, facts: Facts) -> list[Finding]:
+    found = []
+    for d in facts.devices:
+        if d.eol_date is None:
+            continue
+        left = (d.eol_date - facts.today).days
+        if left > p["within_days"]:
+            continue
+        passed = left < 0
+        found.append(Finding(
+            d, f"{'สิ้นสุดการสนับสนุนแล้ว' if passed else 'ใกล้สิ้นสุดการสนับสนุน'}: "
+               f"{_device_label(d)}", 1 if passed else 0,
+            {"summary": f"EOL {d.eol_date.isoformat()}",
+             "figures": {"eol_date": d.eol_date.isoformat(), "days_left": left}}))
+    return found
+
+
+def _age(p: dict, facts: Facts) -> list[Finding]:
+    found = []
+    for d in facts.devices:
+        if d.purchase_date is None:
+            continue
+        years = (facts.today - d.purchase_date).days / 365.25
+        if years < p["years"]:
+            continue
+        found.append(Finding(
+            d, f"อุปกรณ์ใช้งานมานาน: {_device_label(d)}", int((years - p["years"]) // 2),
+            {"summary": f"อายุ {years:.1f} ปี (ซื้อ {d.purchase_date.isoformat()})",
+             "figures": {"age_years": round(years, 1), "purchase_date":
+                         d.purchase_date.isoformat()}}))
+    return found
+
+
+def _backup_missing(p: dict, facts: Facts) -> list[Finding]:
+    found = []
+    for d in facts.devices:
+        if not d.backup_tracked:
+            continue
+        last = d.last_backup_success
+        days = None if last is None else (facts.now - last).total_seconds() / 86400
+        if days is not None and days < p["days"]:
+            continue
+        found.append(Finding(
+            d, f"ไม่มีการสำรองค่าการตั้งค่าสำเร็จ: {_device_label(d)}",
+            1 if days is None else int((days - p["days"]) // p["days"]),
+            {"summary": "ไม่เคยสำรองสำเร็จ" if days is None
+             else f"สำรองสำเร็จครั้งล่าสุด {days:.0f} วันก่อน",
+             "figures": {"days_since_success": None if days is None else round(days, 1),
+                         "last_success": None if last is None else last.isoformat()}}))
+    return found
+
+
+def _config_outside_maintenance(p: dict, facts: Facts) -> list[Finding]:
+    since = facts.now - timedelta(days=p["window_days"])
+    found = []
+    for d in facts.devices:
+        events = sorted(i for i, at, inside in d.config_changes if at >= since and not inside)
+        if len(events) < p["count"]:
+            continue
+        found.append(Finding(
+            d, f"การตั้งค่าถูกเปลี่ยนนอกช่วงปิดปรับปรุง: {_device_label(d)}",
+            len(events) - p["count"],
+            {"summary": f"เปลี่ยน {len(events)} ครั้งใน {p['window_days']} วัน",
+             "figures": {"changes": len(events), "window_days": p["window_days"]},
+             "config_changes": events}))
+    return found
+
+
+def _single_uplink(p: dict, facts: Facts) -> list[Finding]:
+    return [Finding(s, f"จุดเสี่ยงเดียว (อัปลิงก์เดียว): {s.name}", 0,
+                    {"summary": f"อุปกรณ์ {s.device_count} เครื่องต่อผ่านอัปลิงก์เดียว",
+                     "figures": {"devices": s.device_count, "uplink_device": s.uplinks[0]}})
+            for s in facts.sites
+            if len(s.uplinks) == 1 and s.device_count >= p["min_devices"]]
+
+
+def _latency(p: dict, facts: Facts) -> list[Finding]:
+    since = facts.now - timedelta(days=p["window_days"])
+    found = []
+    for d in facts.devices:
+        if not d.is_uplink:
+            continue
+        hours = [(rtt, loss) for at, rtt, loss in d.latency_hours if at >= since]
+        bad = sum((rtt is not None and rtt >= p["rtt_ms"]) or loss >= p["loss_pct"]
+                  for rtt, loss in hours)
+        if bad < p["min_hours"]:
+            continue
+        found.append(Finding(
+            d, f"อัปลิงก์ช้าหรือสูญหายของแพ็กเก็ตต่อเนื่อง: {_device_label(d)}",
+            (bad - p["min_hours"]) // p["min_hours"],
+            {"summary": f"{bad} ชั่วโมงใน {p['window_days']} วัน ที่ RTT ≥ {p['rtt_ms']:g} ms "
+                        f"หรือสูญหาย ≥ {p['loss_pct']:g}%",
+             "figures": {"bad_hours": bad, "hours_measured": len(hours)}}))
+    return found
+
+
+def _utilisation(p: dict, facts: Facts) -> list[Finding]:
+    since = facts.now - timedelta(days=p["window_days"])
+    found = []
+    for d in facts.devices:
+        busy: dict[str, int] = {}
+        for name, at, pct in d.utilisation_hours:
+            if at >= since and pct >= p["threshold_pct"]:
+                busy[name] = busy.get(name, 0) + 1
+        worst = max(busy.items(), key=lambda kv: (kv[1], kv[0]), default=None)
+        if worst is None or worst[1] < p["min_hours"]:
+            continue
+        found.append(Finding(
+            d, f"ลิงก์ใช้งานเกือบเต็มต่อเนื่อง: {_device_label(d)} {worst[0]}",
+            (worst[1] - p["min_hours"]) // p["min_hours"],
+            {"summary": f"{worst[0]}: {worst[1]} ชั่วโมงที่ใช้งาน ≥ {p['threshold_pct']:g}%",
+             "figures": {"interface": worst[0], "busy_hours": worst[1],
+                         "interfaces": dict(sorted(busy.items()))}}))
+    return found
+
+
+def _health(metric: str, label: str) -> Callable[[dict, Facts], list[Finding]]:
+    def run(p: dict, facts: Facts) -> list[Finding]:
+        found = []
+        for d in facts.devices:
+            value = getattr(d, metric)
+            if value is None or value < p["threshold_pct"]:
+                continue
+            found.append(Finding(
+                d, f"{label}สูง: {_device_label(d)}",
+                int((value - p["threshold_pct"]) // 5),
+                {"summary": f"{label} {value:.0f}% (เกณฑ์ {p['threshold_pct']:g}%)",
+                 "figures": {metric: round(value, 1)}}))
+        return found
+    return run
+
+
+def _ups(p: dict, facts: Facts) -> list[Finding]:
+    found = []
+    for d in facts.devices:
+        problems = []
+        if d.ups_on_battery:
+            problems.append("ใช้ไฟจากแบตเตอรี่")
+        if d.ups_charge_pct is not None and d.ups_charge_pct < p["charge_pct"]:
+            problems.append(f"ประจุ {d.ups_charge_pct:.0f}%")
+        if d.ups_minutes is not None and d.ups_minutes < p["minutes"]:
+            problems.append(f"สำรองไฟได้อีก {d.ups_minutes:.0f} นาที")
+        if not problems:
+            continue
+        found.append(Finding(
+            d, f"เครื่องสำรองไฟมีปัญหา: {_device_label(d)}", len(problems) - 1,
+            {"summary": ", ".join(problems),
+             "figures": {"on_battery": d.ups_on_battery, "charge_pct": d.ups_charge_pct,
+                         "minutes_remaining": d.ups_minutes}}))
+    return found
+
+
+CHECKS: dict[str, Check] = {
+    "availability": Check("availability", {"window_days": (int, 30, 1),
+                                           "escalate_pct": (float, 1.0, 0.001),
+                                           "subject": (str, "site", 0)}, _availability),
+    "repeated_outages": Check("availability", {"window_days": (int, 30, 1), "count": (int, 3, 1)},
+                              _repeated_outages),
+    "warranty": Check("lifecycle", {"within_days": (int, 90, 0)}, _warranty, 2, 2),
+    "end_of_life": Check("lifecycle", {"within_days": (int, 180, 0)}, _eol, 3, 3),
+    "device_age": Check("lifecycle", {"years": (float, 7.0, 0.1)}, _age, 2, 2),
+    "backup_missing": Check("configuration", {"days": (int, 7, 1)}, _backup_missing, 2, 3),
+    "config_outside_maintenance": Check("configuration", {"window_days": (int, 30, 1),
+                                                          "count": (int, 1, 1)},
+                                        _config_outside_maintenance, 2, 3),
+    "single_uplink": Check("availability", {"min_devices": (int, 2, 1)}, _single_uplink, 2, 4),
+    "uplink_latency": Check("availability", {"window_days": (int, 7, 1),
+                                             "rtt_ms": (float, 200.0, 0.001),
+                                             "loss_pct": (float, 5.0, 0.001),
+                                             "min_hours": (int, 24, 1)}, _latency, 2, 3),
+    "utilisation": Check("capacity", {"window_days": (int, 7, 1),
+                                      "threshold_pct": (float, 80.0, 0.001),
+                                      "min_hours": (int, 20, 1)}, _utilisation, 2, 3),
+    "cpu_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
+                      _health("cpu_pct", "CPU "), 2, 3),
+    "memory_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
+                         _health("memory_pct", "หน่วยความจำ "), 2, 3),
+    "storage_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
+                          _health("storage_pct", "พื้นที่จัดเก็บ "), 2, 3),
+    "ups": Check("power", {"charge_pct": (float, 50.0, 0.0), "minutes": (float, 10.0, 0.0)},
+                 _ups, 3, 4),
+}
+_CHOICES = {("availability", "subject"): ("site", "device")}
+_COMMON = {"check", "enabled", "likelihood", "impact", "impact_by_kind", "likelihood_by_kind",
+           "category", "close_after_days"}
+
+
+# --- Loading and validation ------------------------------------------------------------------
+
+def _level(value: Any, where: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
+        raise RuleError(f"{where}: must be a whole number 1-5, got {value!r}")
+    return value
+
+
+def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
+    rules_table = document.get("rules", {})
+    unknown = set(document) - {"rules"}
+    if unknown:
+        raise RuleError(f"{source}: unknown table(s) {', '.join(sorted(unknown))} "
+                        "(rules go under [rules.<name>])")
+    if not isinstance(rules_table, dict):
+        raise RuleError(f"{source}: [rules] must be a table of rules")
+    rules = []
+    for key, body in rules_table.items():
+        where = f"{source}: [rules.{key}]"
+        if not isinstance(body, dict):
+            raise RuleError(f"{where}: must be a table")
+        check_name = body.get("check", key)
+        check = CHECKS.get(check_name)
+        if check is None:
+            raise RuleError(f"{where} check: unknown check {check_name!r} "
+                            f"(known: {', '.join(sorted(CHECKS))})")
+        for name in body:
+            if name not in _COMMON and name not in check.params:
+                raise RuleError(f"{where} {name}: unknown field (known: "
+                                f"{', '.join(sorted(_COMMON | set(check.params)))})")
+        enabled = body.get("enabled", True)
+        if not isinstance(enabled, bool):
+            raise RuleError(f"{where} enabled: must be true or false, got {enabled!r}")
+        likelihood = _level(body.get("likelihood", check.likelihood), f"{where} likelihood")
+        impact = _level(body.get("impact", check.impact), f"{where} impact")
+        per_kind = {}
+        for table in ("impact_by_kind", "likelihood_by_kind"):
+            by_kind = body.get(table, {})
+            if not isinstance(by_kind, dict):
+                raise RuleError(f"{where} {table}: must be a table like {{ router = 5 }}")
+            for kind, value in by_kind.items():
+                if kind not in DEVICE_KINDS:
+                    raise RuleError(f"{where} {table}.{kind}: unknown device kind "
+                                    f"(known: {', '.join(DEVICE_KINDS)})")
+                _level(value, f"{where} {table}.{kind}")
+            per_kind[table] = dict(by_kind)
+        category = body.get("category", check.category)
+        if category not in RISK_CATEGORIES:
+            raise RuleError(f"{where} category: must be one of {', '.join(RISK_CATEGORIES)}, "
+                            f"got {category!r}")
+        close_after = body.get("close_after_days", 7)
+        if isinstance(close_after, bool) or not isinstance(close_after, int) or close_after < 0:
+            raise RuleError(f"{where} close_after_days: must be a whole number ≥ 0, "
+                            f"got {close_after!r}")
+        params = {}
+        for name, (kind, default, minimum) in check.params.items():
+            value = body.get(name, default)
+            choices = _CHOICES.get((check_name, name))
+            if choices:
+                if value not in choices:
+                    raise RuleError(f"{where} {name}: must be one of {', '.join(choices)}, "
+                                    f"got {value!r}")
+            elif (isinstance(value, bool) or not isinstance(value, (int, float))
+                  or (kind is int and not isinstance(value, int)) or value < minimum):
+                what = "a whole number" if kind is int else "a number"
+                raise RuleError(f"{where} {name}: must be {what} ≥ {minimum:g}, got {value!r}")
+            params[name] = kind(value)
+        rules.append(Rule(key, check_name, likelihood, impact, per_kind["impact_by_kind"],
+                          category, close_after, params, enabled,
+                          per_kind["likelihood_by_kind"]))
+    return rules
+
+
+def load_rules(path: str | Path | None = None) -> list[Rule]:
+    p = Path(path) if path else DEFAULT_RULES_FILE
+    try:
+        document = tomllib.loads(p.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RuleError(f"risk rules file not found: {p}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise RuleError(f"{p}: not valid TOML: {exc}") from None
+    return parse_rules(document, str(p))
+
+
+# --- The engine ------------------------------------------------------------------------------
+
+def evaluate(rules: list[Rule], facts: Facts) -> list[DesiredRisk]:
+    """The risks the facts call for now: one per (enabled rule, subject)."""
+    desired = []
+    for rule in rules:
+        if not rule.enabled:
+            continue
+        for f in CHECKS[rule.check].run(rule.params, facts):
+            s = f.subject
+            if isinstance(s, DeviceFact):
+                subject, site_id, device_id, kind = f"device:{s.id}", s.site_id, s.id, s.kind
+            else:
+                subject, site_id, device_id, kind = f"site:{s.id}", s.id, None, None
+            desired.append(DesiredRisk(
+                rule.key, subject, f.title[:300], rule.category, site_id, device_id,
+                _clamp(rule.likelihood_for(kind) + max(0, f.steps)), rule.impact_for(kind),
+                f.evidence))
+    return desired
+
+
+def level_of(score: int, low_max: int = 4, medium_max: int = 9, high_max: int = 16) -> str:
+    """low / medium / high / very_high from likelihood × impact."""
+    if score <= low_max:
+        return "low"
+    if score <= medium_max:
+        return "medium"
+    if score <= high_max:
+        return "high"
+    return "very_high"

@@ -1,0 +1,1 @@
+"""Running it: the schedule (one table of jobs), the service, job runs, metrics, first set-up."""

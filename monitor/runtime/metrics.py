@@ -1,0 +1,86 @@
+"""What /metrics reports, read in a fixed number of queries whatever the district's size.
+
+Device states per site and per device (enabled devices of enabled sites, as the status page counts
+them; a device never polled is unknown), the scheduler's job runs (monitor.runtime.job_runs), the mail
+outbox by status, SNMP and SSH-backup states, open incidents, and the poller's heartbeat.
+Plain frozen dataclasses; web.api.metrics writes them in the Prometheus text format.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, literal_column, select
+from sqlalchemy.orm import Session
+
+from monitor.mail import outbox
+from monitor.db.models import (Device, DeviceState, Incident, JobRun, ServiceHeartbeat, Site,
+                            SnmpStatus, SshBackupState)
+from monitor.status.queries import STATES
+from monitor.status.store import POLLER
+
+OUTBOX_STATUSES = (outbox.PENDING, outbox.SENDING, outbox.SENT, outbox.FAILED)
+PING_JOB = "ping-sweep"
+
+
+@dataclass(frozen=True)
+class DeviceLine:
+    site: str
+    name: str
+    kind: str
+    state: str
+
+
+@dataclass(frozen=True)
+class MetricsData:
+    devices: list[DeviceLine]                  # by site, then name
+    jobs: list[JobRun]                         # by job name
+    outbox: dict[str, int]                     # every OUTBOX_STATUSES key
+    snmp: dict[str, int]                       # SNMP state → devices
+    ssh: dict[str, int]                        # SSH backup state → devices
+    incidents: dict[str, int]                  # open / acknowledged → incidents
+    poller_beat_at: datetime | None
+
+    def device_counts(self) -> dict[str, int]:
+        counts = dict.fromkeys(STATES, 0)
+        for line in self.devices:
+            counts[line.state] = counts.get(line.state, 0) + 1
+        return counts
+
+    def site_counts(self) -> dict[str, dict[str, int]]:
+        sites: dict[str, dict[str, int]] = {}
+        for line in self.devices:
+            counts = sites.setdefault(line.site, dict.fromkeys(STATES, 0))
+            counts[line.state] = counts.get(line.state, 0) + 1
+        return sites
+
+    def job(self, name: str) -> JobRun | None:
+        return next((j for j in self.jobs if j.job == name), None)
+
+
+def _grouped(session: Session, column, *where) -> dict[str, int]:
+    return {state: n for state, n in session.execute(
+        select(column, func.count()).where(*where).group_by(column))}
+
+
+def read(session: Session) -> MetricsData:
+    """Seven queries, whatever the number of sites and devices."""
+    devices = [DeviceLine(site, name, kind, state) for site, name, kind, state in session.execute(
+        select(Site.code, Device.name, Device.kind,
+               func.coalesce(DeviceState.status, literal_column("'unknown'")))
+        .join(Site, Site.id == Device.site_id)
+        .outerjoin(DeviceState, DeviceState.device_id == Device.id)
+        .where(Device.enabled.is_(True), Site.enabled.is_(True))
+        .order_by(Site.code, Device.name))]
+    jobs = list(session.scalars(select(JobRun).order_by(JobRun.job)))
+    mails = {status: 0 for status in OUTBOX_STATUSES}
+    mails.update(outbox.counts(session))
+    return MetricsData(
+        devices=devices, jobs=jobs, outbox=mails,
+        snmp=_grouped(session, SnmpStatus.state),
+        ssh=_grouped(session, SshBackupState.state),
+        incidents={"open": 0, "acknowledged": 0,
+                   **_grouped(session, Incident.state,
+                              Incident.state.in_(("open", "acknowledged")))},
+        poller_beat_at=session.scalar(
+            select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)))

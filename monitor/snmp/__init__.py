@@ -1,0 +1,1 @@
+"""SNMP rounds: plan → collectors.snmp → rows; counter arithmetic (pure)."""

@@ -1,0 +1,1 @@
+"""Device state: the pure state function, the ping sweep that feeds it, its rows, rollups, maintenance."""

@@ -1,0 +1,1 @@
+"""Signing in, users and roles, one's own account, the audit log page."""

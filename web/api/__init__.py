@@ -1,0 +1,1 @@
+"""Machine endpoints: the JSON API (read and write), its OpenAPI document, /metrics."""

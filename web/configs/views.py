@@ -1,0 +1,194 @@
+"""Configuration backups on the web: the device page's section (history, state, facts, host key),
+one version, the diff of any two, downloads, "back up now" and "accept the new host key".
+
+Configuration text holds secrets of its own (SNMP communities, hashed passwords, VPN keys): only
+admins and operators read it, download it or start a backup; viewers see the history alone. Who
+may do which is web.access's table; templates ask `can('configs.version')`.
+"""
+from __future__ import annotations
+
+import re
+
+from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
+                   render_template, request, url_for)
+from flask_login import current_user, login_required
+
+from monitor.db import audit
+from monitor.configs import versions as config_backups
+from monitor.configs.backup_job import run_backups
+from monitor.db.engine import transaction
+from monitor.localtime import iso_local, to_local
+from monitor.secrets import Vault
+from web.configs import words as configs_i18n
+from web.database import db, web_actor
+from web.i18n import translate
+
+bp = Blueprint("configs", __name__)
+
+def init_app(app) -> None:
+    configs_i18n.install()
+    app.register_blueprint(bp)
+    app.add_template_global(_device_backups, "device_backups")
+    app.add_template_filter(trigger_label, "backup_trigger")
+    app.add_template_filter(size_label, "config_size")
+
+
+def _device_backups(device_id: int):
+    """The device page's include asks for its data by id (device.html is shared)."""
+    return config_backups.backup_summary(db(), device_id)
+
+
+def trigger_label(trigger: str | None) -> str:
+    if not trigger:
+        return "—"
+    if trigger.startswith("web:"):
+        return translate("cfg_trigger_web", user=trigger[4:])
+    return translate(f"cfg_trigger_{trigger}") if trigger in ("schedule", "cli") else trigger
+
+
+def size_label(size: int | None) -> str:
+    if size is None:
+        return "—"
+    return f"{size:,} B" if size < 10_000 else f"{size / 1024:,.1f} KB"
+
+
+def _file_name(device_id: int, version) -> str:
+    site, name = config_backups.device_label(db(), device_id) or ("device", str(device_id))
+    stamp = to_local(version.taken_at).strftime("%Y%m%d-%H%M")
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "_", f"{site}-{name}").strip("_") or f"device-{device_id}"
+    return f"{safe}-{stamp}.txt"
+
+
+def _text_download(device_id: int, version) -> Response:
+    response = Response(version.text, mimetype="text/plain")
+    response.headers["Content-Disposition"] = \
+        f'attachment; filename="{_file_name(device_id, version)}"'
+    return response
+
+
+@bp.get("/devices/<int:device_id>/configs/<int:version_id>")
+@login_required
+def version(device_id: int, version_id: int):
+    row = config_backups.version(db(), device_id, version_id)
+    if row is None:
+        abort(404)
+    label = config_backups.device_label(db(), device_id)
+    return render_template("configs/version.html", device_id=device_id, version=row,
+                           device_name=label[1] if label else "")
+
+
+@bp.get("/devices/<int:device_id>/configs/<int:version_id>.txt")
+@login_required
+def download(device_id: int, version_id: int):
+    row = config_backups.version(db(), device_id, version_id)
+    if row is None:
+        abort(404)
+    return _text_download(device_id, row)
+
+
+@bp.get("/devices/<int:device_id>/configs/latest.txt")
+@login_required
+def download_latest(device_id: int):
+    row = config_backups.latest_version(db(), device_id)
+    if row is None:
+        abort(404)
+    return _text_download(device_id, row)
+
+
+@bp.get("/devices/<int:device_id>/configs/diff")
+@login_required
+def diff(device_id: int):
+    try:
+        old_id, new_id = int(request.args["from"]), int(request.args["to"])
+    except (KeyError, ValueError):
+        abort(400)
+    old = config_backups.version(db(), device_id, old_id)
+    new = config_backups.version(db(), device_id, new_id)
+    if old is None or new is None:
+        abort(404)
+    if old.taken_at > new.taken_at:  # always show the older one on the left
+        old, new = new, old
+    label = config_backups.device_label(db(), device_id)
+    return render_template("configs/diff.html", device_id=device_id, old=old, new=new,
+                           change=config_backups.diff(
+                               old.text, new.text,
+                               device_type=config_backups.device_type_of(db(), device_id)),
+                           device_name=label[1] if label else "")
+
+
+@bp.post("/devices/<int:device_id>/configs/backup")
+@login_required
+def back_up_now(device_id: int):
+    """Runs the backup in the request: bounded by [ssh] timeout, and the officer who clicked
+    wants the answer on the page they return to."""
+    if config_backups.device_label(db(), device_id) is None:
+        abort(404)
+    settings = current_app.config["ICTMON_SETTINGS"]
+    [outcome] = run_backups(current_app.extensions["ictmon_sessions"], settings.ssh,
+                            Vault.from_settings(settings), device_ids=[device_id],
+                            trigger=f"web:{current_user.username}",
+                            clock=current_app.config["ICTMON_CLOCK"])
+    if outcome.version_id is None:
+        flash(translate("cfg_flash_failed", state=translate(f"cfg_state_{outcome.state}"),
+                        message=outcome.message))
+    elif outcome.first:
+        flash(translate("cfg_flash_first"))
+    elif outcome.changed:
+        flash(translate("cfg_flash_changed"))
+    else:
+        flash(translate("cfg_flash_unchanged"))
+    return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+
+
+@bp.post("/devices/<int:device_id>/ssh/accept-host-key")
+@login_required
+def accept_host_key(device_id: int):
+    with transaction(current_app.extensions["ictmon_sessions"]) as session:
+        audit.act_as(session, web_actor)
+        accepted = config_backups.accept_offered_host_key(session, device_id, g.now)
+    current_app.logger.info("user %s accepted the new SSH host key of device %s",
+                            current_user.username, device_id)
+    flash(translate("cfg_host_key_accepted" if accepted else "cfg_host_key_nothing"))
+    return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+
+
+# --------------------------------------------------------------------------------------------
+# JSON API bodies; the routes live in web.api.read (its token authentication covers them).
+
+def ssh_json(summary: config_backups.BackupSummary | None) -> dict:
+    """`ssh_state` and an `ssh` object for /api/v1/devices/<id>. No credential, ever."""
+    if summary is None:
+        return {}
+    key = summary.host_key
+    return {
+        "ssh_state": summary.state,
+        "ssh": {
+            "device_type": summary.device_type,
+            "message": summary.message,
+            "last_attempt": iso_local(summary.attempted_at),
+            "last_success": iso_local(summary.last_success_at),
+            "host_key_fingerprint": key.fingerprint if key else None,
+            "host_key_offered": key.offered_fingerprint if key else None,
+            # From the device's CLI (show version); SNMP's inventory fields are separate.
+            "facts": summary.facts,
+            "facts_at": iso_local(summary.facts_at),
+            "versions": len(summary.versions),
+        },
+    }
+
+
+def api_versions(device_id: int):
+    summary = config_backups.backup_summary(db(), device_id)
+    if summary is None:
+        abort(404)
+    return jsonify([{"id": v.id, "taken_at": iso_local(v.taken_at), "size": v.size,
+                     "trigger": v.trigger, "lines_added": v.lines_added,
+                     "lines_removed": v.lines_removed, "in_maintenance": v.in_maintenance}
+                    for v in summary.versions])
+
+
+def api_version_text(device_id: int, version_id: int):
+    row = config_backups.version(db(), device_id, version_id)
+    if row is None:
+        abort(404)
+    return Response(row.text, mimetype="text/plain")

@@ -1,0 +1,1 @@
+"""The incident log, maintenance windows, the outbox page, and their API."""

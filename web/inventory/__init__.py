@@ -1,0 +1,1 @@
+"""The inventory page and the device page's SNMP section."""

@@ -1,0 +1,1 @@
+"""Managing sites, devices and credential profiles from the browser, and imports."""

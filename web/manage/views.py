@@ -1,0 +1,291 @@
+"""Managing sites, devices and credential profiles from the browser: forms, CSV/XLSX import with a per-row error list before anything is written, bulk actions.
+
+Views are thin: they turn the form into the `data` the core takes (monitor.devices.admin,
+monitor.devices.profiles), commit on success, and on `Invalid` show the form again with each
+message next to its field and the typed values kept (never a typed secret). Every route is for
+operators and admins (web.access); the audit log records the changes by itself.
+"""
+from __future__ import annotations
+
+from datetime import date
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+
+from monitor.devices import profiles
+from monitor.devices import admin
+from monitor.devices import queries as mq
+from monitor.devices.importer import CREDENTIAL_COLUMNS, OPTIONAL_COLUMNS
+from monitor.db.models import DEVICE_KINDS, Device, Site, SnmpProfile, SshCredentialProfile
+from monitor.secrets import Vault
+from web import access
+from web.manage import words as manage_i18n
+from web.database import db
+from web.i18n import current_language, translate
+
+bp = Blueprint("manage", __name__, url_prefix="/manage")
+
+DEVICE_FORM_FIELDS = ("site", "name", "address", "kind", "parent_id", "snmp_profile_id",
+                      "ssh_profile_id", *(c for c in OPTIONAL_COLUMNS
+                                          if c not in ("parent", "enabled")))
+MAX_UPLOAD_BYTES = 10 * 1024 * 1024
+
+
+def _vault() -> Vault:
+    return Vault.from_settings(current_app.config["ICTMON_SETTINGS"])
+
+
+def _or_404(model, ident: int):
+    row = db().get(model, ident)
+    if row is None:
+        abort(404)
+    return row
+
+
+def _saved(message_key: str, endpoint: str, **values):
+    db().commit()
+    flash(translate(message_key))
+    return redirect(url_for(endpoint, **values))
+
+
+def form_date(value) -> str:
+    """A stored date as the form shows it: Buddhist era on Thai pages (the importer reads both)."""
+    if not isinstance(value, date):
+        return value or ""
+    if current_language() == "th":
+        return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+    return value.isoformat()
+
+
+# --- sites ------------------------------------------------------------------------------------
+
+def _site_data() -> dict:
+    return {key: request.form.get(key, "") for key in ("code", "name")}
+
+
+@bp.get("/sites")
+def sites():
+    return render_template("manage/sites.html", rows=mq.site_rows(db()), values={}, errors={})
+
+
+@bp.post("/sites")
+def add_site():
+    data = _site_data()
+    try:
+        site = admin.create_site(db(), data)
+    except admin.Invalid as exc:
+        db().rollback()
+        return render_template("manage/sites.html", rows=mq.site_rows(db()), values=data,
+                               errors=exc.errors), 400
+    return _saved("manage_saved", "manage.sites", _anchor=f"site-{site.id}")
+
+
+@bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
+def edit_site(site_id: int):
+    site = _or_404(Site, site_id)
+    values, errors = {"code": site.code, "name": site.name}, {}
+    if request.method == "POST":
+        values = _site_data()
+        try:
+            admin.update_site(db(), site_id, values)
+            return _saved("manage_saved", "manage.sites")
+        except admin.Invalid as exc:
+            db().rollback()
+            errors = exc.errors
+    return render_template("manage/site_form.html", site=site, values=values,
+                           errors=errors), 400 if errors else 200
+
+
+@bp.post("/sites/<int:site_id>/enabled")
+def site_enabled(site_id: int):
+    _or_404(Site, site_id)
+    admin.update_site(db(), site_id, {"enabled": request.form.get("enabled") == "yes"})
+    return _saved("manage_saved", "manage.sites")
+
+
+# --- devices ----------------------------------------------------------------------------------
+
+def _device_filter() -> mq.DeviceFilter:
+    a = request.args
+    enabled = {"yes": True, "no": False}.get(a.get("enabled", ""))
+    return mq.DeviceFilter(site=a.get("site") or None,
+                           kind=a.get("kind") if a.get("kind") in DEVICE_KINDS else None,
+                           enabled=enabled, q=(a.get("q") or "").strip() or None)
+
+
+def _devices_page(errors: dict | None = None, status: int = 200):
+    session = db()
+    return render_template("manage/devices.html", rows=mq.device_rows(session, _device_filter()),
+                           args=request.args, sites=mq.site_choices(session), kinds=DEVICE_KINDS,
+                           parents=mq.parent_choices(session), errors=errors or {},
+                           selected={int(i) for i in request.form.getlist("device")
+                                     if i.isdigit()}), status
+
+
+@bp.get("/")
+@bp.get("/devices")
+def devices():
+    return _devices_page()
+
+
+def _device_data() -> dict:
+    form = request.form
+    data = {key: form[key] for key in DEVICE_FORM_FIELDS if key in form}
+    data["enabled"] = "yes" if form.get("enabled") == "yes" else "no"
+    for column in CREDENTIAL_COLUMNS:
+        data[f"clear_{column}"] = form.get(f"clear_{column}") == "yes"
+    return data
+
+
+def _device_form(device: Device | None):
+    session = db()
+    errors: dict[str, str] = {}
+    if device is not None:
+        values = admin.public_fields(session, device)
+    else:
+        values = {"site": request.args.get("site", ""), "enabled": True, "kind": "router"}
+    if request.method == "POST":
+        data = _device_data()
+        try:
+            if device is None:
+                device = admin.create_device(session, data, _vault())
+            else:
+                admin.update_device(session, device.id, data, _vault())
+            return _saved("manage_saved", "status.device", device_id=device.id)
+        except admin.Invalid as exc:
+            session.rollback()
+            errors = exc.errors
+            # The typed values come back; typed secrets do not (the page is not a safe place).
+            values = {**values, **{k: v for k, v in data.items() if k not in CREDENTIAL_COLUMNS},
+                      "enabled": data["enabled"] == "yes"}
+            device = session.get(Device, device.id) if device is not None else None
+    from collectors.ssh import DEVICE_TYPES
+
+    snmp_profiles, ssh_profiles = mq.profile_choices(session)
+    return render_template(
+        "manage/device_form.html", device=device, values=values, errors=errors,
+        sites=mq.site_choices(session), kinds=DEVICE_KINDS,
+        parents=mq.parent_choices(session, device.id if device else None),
+        snmp_profiles=snmp_profiles, ssh_profiles=ssh_profiles,
+        ssh_types=tuple(DEVICE_TYPES), form_date=form_date), 400 if errors else 200
+
+
+@bp.route("/devices/new", methods=["GET", "POST"])
+def new_device():
+    return _device_form(None)
+
+
+@bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
+def edit_device(device_id: int):
+    return _device_form(_or_404(Device, device_id))
+
+
+@bp.post("/devices/bulk")
+def bulk():
+    """One action on the ticked devices: all of them, or none with the reason."""
+    session = db()
+    ids = [int(i) for i in request.form.getlist("device") if i.isdigit()]
+    action = request.form.get("action", "")
+    try:
+        if action in ("enable", "disable"):
+            changed = admin.set_enabled(session, ids, action == "enable")
+        elif action == "move":
+            site_id = request.form.get("site_id", "")
+            if not site_id.isdigit():
+                raise admin.Invalid({"site_id": "choose the site to move them to"})
+            changed = admin.move_to_site(session, ids, int(site_id))
+        elif action == "parent":
+            parent = request.form.get("parent_id", "")
+            changed = admin.set_parent(session, ids, int(parent) if parent.isdigit() else None)
+        else:
+            raise admin.Invalid({"action": "choose an action"})
+    except admin.Invalid as exc:
+        session.rollback()
+        return _devices_page(exc.errors, 400)
+    session.commit()
+    flash(translate("manage_bulk_done", n=len(changed)))
+    return redirect(url_for("manage.devices", **request.args))
+
+
+# --- credential profiles ------------------------------------------------------------------------
+
+PROFILE_KINDS = {"snmp": (SnmpProfile, profiles.save_snmp_profile, profiles.delete_snmp_profile,
+                          profiles.SNMP_KEYS),
+                 "ssh": (SshCredentialProfile, profiles.save_ssh_profile,
+                         profiles.delete_ssh_profile, profiles.SSH_KEYS)}
+
+
+@bp.get("/profiles")
+def profiles_page(errors: dict | None = None):
+    return render_template("manage/profiles.html", rows=profiles.profile_rows(db()),
+                           errors=errors or {})
+
+
+def _profile_form(kind: str, profile_id: int | None):
+    if kind not in PROFILE_KINDS:
+        abort(404)
+    model, save, _, keys = PROFILE_KINDS[kind]
+    session = db()
+    row = _or_404(model, profile_id) if profile_id is not None else None
+    values = profiles.profile_values(row) if row is not None else {"version": "2c"}
+    errors: dict[str, str] = {}
+    if request.method == "POST":
+        form = request.form
+        data = {key: form[key] for key in keys if key in form and not key.startswith("clear_")}
+        data.update({key: form.get(key) == "yes" for key in keys if key.startswith("clear_")})
+        try:
+            save(session, profile_id, data, _vault())
+            return _saved("manage_saved", "manage.profiles_page")
+        except admin.Invalid as exc:
+            session.rollback()
+            errors = exc.errors
+            secrets = profiles.SNMP_SECRETS + profiles.SSH_SECRETS
+            values = {**values, **{k: v for k, v in data.items() if k not in secrets}}
+    from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+
+    return render_template(f"manage/{kind}_profile_form.html", row=row, values=values,
+                           errors=errors, auth_protocols=AUTH_PROTOCOLS,
+                           priv_protocols=PRIV_PROTOCOLS), 400 if errors else 200
+
+
+@bp.route("/profiles/<kind>/new", methods=["GET", "POST"])
+def new_profile(kind: str):
+    return _profile_form(kind, None)
+
+
+@bp.route("/profiles/<kind>/<int:profile_id>/edit", methods=["GET", "POST"])
+def edit_profile(kind: str, profile_id: int):
+    return _profile_form(kind, profile_id)
+
+
+@bp.post("/profiles/<kind>/<int:profile_id>/delete")
+def delete_profile(kind: str, profile_id: int):
+    if kind not in PROFILE_KINDS:
+        abort(404)
+    _, _, delete, _ = PROFILE_KINDS[kind]
+    try:
+        delete(db(), profile_id)
+    except LookupError:
+        abort(404)
+    except admin.Invalid as exc:
+        db().rollback()
+        return profiles_page(exc.errors), 400
+    return _saved("manage_deleted", "manage.profiles_page")
+
+
+# --- wiring -------------------------------------------------------------------------------------
+
+RULES = {f"manage.{endpoint}": access.OPERATOR for endpoint in (
+    "sites", "add_site", "edit_site", "site_enabled", "devices", "new_device", "edit_device",
+    "bulk", "profiles_page", "new_profile", "edit_profile", "delete_profile",
+    "import_page", "import_upload", "import_confirm", "import_cancel")}
+
+
+def init_app(app) -> None:
+    """Registers this area's blueprint, access rules (web.access.add_rules) and words."""
+    from web.manage import imports as manage_import  # noqa: F401  (adds the import routes to bp)
+
+    manage_i18n.install()
+    app.register_blueprint(bp)
+    access.add_rules(RULES)
+    if not app.config.get("MAX_CONTENT_LENGTH"):
+        app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES

@@ -1,0 +1,1 @@
+"""The risk register pages and their API."""

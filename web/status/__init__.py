@@ -1,0 +1,1 @@
+"""The status pages: district, site, device."""
