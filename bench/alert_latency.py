@@ -8,6 +8,7 @@ school router with an nft drop just after a sweep has seen it answer (so the fir
 next sweep's), and prints how long until the mail arrived. Defaults are ictmon's own defaults.
 Prints figures; asserts nothing.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,8 +20,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.integration.test_alerts_service import AlertingService  # noqa: E402
-from tests.support.netns import network_namespace  # noqa: E402
+from tests.integration.test_alerts_service import AlertingService
+from tests.support.netns import network_namespace
 
 
 def main() -> None:
@@ -41,8 +42,11 @@ def main() -> None:
             head, _, rest = text.partition("[ping]\n")
             _, _, rest = rest.partition("\n\n")
             svc.config.write_text(
-                head + f"[ping]\ninterval = {a.interval}\ntimeout = {a.timeout}\ncount = {a.count}\n"
-                f"confirmations = {a.confirmations}\n\n" + rest, encoding="utf-8")
+                head
+                + f"[ping]\ninterval = {a.interval}\ntimeout = {a.timeout}\ncount = {a.count}\n"
+                f"confirmations = {a.confirmations}\n\n" + rest,
+                encoding="utf-8",
+            )
             svc.start_smtp()
             svc.setup()
             svc.start()
@@ -56,10 +60,12 @@ def main() -> None:
                 silenced = time.time()
                 svc.ns.silence("127.30.1.1")
                 mail = svc.wait_for_mails(1, within=bound)[0]
-                print(f"run {run + 1}: silenced → DOWN mail {mail.arrived - silenced:.1f} s "
-                      f"(interval {a.interval:g} s, confirmations {a.confirmations}, timeout "
-                      f"{a.timeout:g} s, count {a.count}, send_interval {a.send_interval:g} s)",
-                      flush=True)
+                print(
+                    f"run {run + 1}: silenced → DOWN mail {mail.arrived - silenced:.1f} s "
+                    f"(interval {a.interval:g} s, confirmations {a.confirmations}, timeout "
+                    f"{a.timeout:g} s, count {a.count}, send_interval {a.send_interval:g} s)",
+                    flush=True,
+                )
             finally:
                 svc.stop()
                 svc.stop_smtp()
@@ -67,8 +73,10 @@ def main() -> None:
 
 def _last_check(svc):
     with sqlite3.connect(svc.directory / "ictmon.db", timeout=30) as db:
-        return db.execute("SELECT s.last_check_at FROM device_states s JOIN devices d "
-                          "ON d.id = s.device_id WHERE d.address = '127.30.1.1'").fetchone()
+        return db.execute(
+            "SELECT s.last_check_at FROM device_states s JOIN devices d "
+            "ON d.id = s.device_id WHERE d.address = '127.30.1.1'"
+        ).fetchone()
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ the input hook. No packet leaves the namespace. Each tool runs as a child proces
 (resource.getrusage of the children: user + system) are measured the same way for both, including
 interpreter start-up for ictmon. Figures are printed, not asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,7 +25,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tests.support.netns import network_namespace, netns_problem  # noqa: E402
+from tests.support.netns import netns_problem, network_namespace  # noqa: E402
 
 _ICTMON = r"""
 import json, sys
@@ -62,8 +63,9 @@ def run_ictmon(ns, path: str, timeout: float) -> tuple[float, float, set[str]]:
 
 def run_fping(ns, path: str, timeout: float) -> tuple[float, float, set[str]]:
     # -a: print answering targets; -i 0: no gap between sends; -r 0: no retries; -t: per-target timeout
-    wall, cpu, out = timed(ns, ["fping", "-a", "-i", "0", "-r", "0", "-t", str(int(timeout * 1000)),
-                                "-f", path])
+    wall, cpu, out = timed(
+        ns, ["fping", "-a", "-i", "0", "-r", "0", "-t", str(int(timeout * 1000)), "-f", path]
+    )
     return wall, cpu, set(out.split())
 
 
@@ -73,7 +75,9 @@ def measure(ns, tool, path: str, timeout: float, expected: set[str], repeat: int
         "wall": statistics.median(r[0] for r in runs),
         "cpu": statistics.median(r[1] for r in runs),
         "lost": max(len(expected - r[2]) for r in runs),  # worst run
-        "extra": max(len(r[2] - expected) for r in runs),  # silenced targets seen answering (should be 0)
+        "extra": max(
+            len(r[2] - expected) for r in runs
+        ),  # silenced targets seen answering (should be 0)
     }
 
 
@@ -89,8 +93,11 @@ def main() -> int:
         print(f"cannot run: {problem}", file=sys.stderr)
         return 2
 
-    scenarios = [("1,000 loopback", 1000, 0), ("5,000 loopback", 5000, 0),
-                 ("5,000, 10% silent", 5000, 10)]
+    scenarios = [
+        ("1,000 loopback", 1000, 0),
+        ("5,000 loopback", 5000, 0),
+        ("5,000, 10% silent", 5000, 10),
+    ]
     rows = []
     with network_namespace("ictmon-bench") as ns, tempfile.TemporaryDirectory() as tmp:
         for label, n, silent_every in scenarios:
@@ -106,8 +113,10 @@ def main() -> int:
             ns.restore(*sorted(silent))
             rows.append((label, ictmon, fping))
 
-    print(f"ping sweep, timeout {args.timeout:g} s, median of {args.repeat} runs, "
-          f"inside namespace (loopback), {os.cpu_count()} CPUs")
+    print(
+        f"ping sweep, timeout {args.timeout:g} s, median of {args.repeat} runs, "
+        f"inside namespace (loopback), {os.cpu_count()} CPUs"
+    )
     header = f"{'scenario':<20} {'tool':<7} {'wall s':>7} {'CPU s':>7} {'lost':>5}   {'wall x':>7} {'CPU x':>7}"
     print(header)
     print("-" * len(header))
@@ -115,9 +124,13 @@ def main() -> int:
         for name, m in (("ictmon", ictmon), ("fping", fping)):
             ratio = ""
             if name == "ictmon":
-                ratio = (f"{m['wall'] / fping['wall']:>7.1f} {m['cpu'] / max(fping['cpu'], 1e-3):>7.1f}")
+                ratio = (
+                    f"{m['wall'] / fping['wall']:>7.1f} {m['cpu'] / max(fping['cpu'], 1e-3):>7.1f}"
+                )
             extra = f"  ({m['extra']} silenced answered!)" if m["extra"] else ""
-            print(f"{label:<20} {name:<7} {m['wall']:>7.2f} {m['cpu']:>7.2f} {m['lost']:>5}   {ratio}{extra}")
+            print(
+                f"{label:<20} {name:<7} {m['wall']:>7.2f} {m['cpu']:>7.2f} {m['lost']:>5}   {ratio}{extra}"
+            )
             label = ""
     print("lost = answering targets reported down (worst run); ratios are ictmon / fping")
     return 0

@@ -17,6 +17,7 @@ interval poll one `snmpget` of sysUpTime plus one `snmpbulkwalk -Cr25` per colum
 Its per-poll CPU therefore includes process start-up (~3-5 ms each), reported beside the per-var-bind
 figure, which is the fairer comparison of protocol work. Figures are printed, not asserted.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,16 +33,33 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
+from datetime import UTC
+
 from collectors import snmp as oids  # noqa: E402
 from collectors.snmp import SnmpCollector, SnmpCredentials, SnmpTarget  # noqa: E402
 from monitor.demo import agents as snmp_agents  # noqa: E402
 
 PORT = 16100
-POLL_COLUMNS = [oids.IF_OPER, oids.IF_HC_IN, oids.IF_HC_OUT, oids.IF_HIGH_SPEED,
-                oids.IF_IN_ERRORS, oids.IF_OUT_ERRORS, oids.IF_IN_DISCARDS, oids.IF_OUT_DISCARDS]
-INVENTORY_TREES = ["1.3.6.1.2.1.1", "1.3.6.1.2.1.2.2", "1.3.6.1.2.1.31.1.1", "1.3.6.1.2.1.47.1.1.1",
-                   "1.3.6.1.2.1.25.2.3", "1.3.6.1.2.1.25.3.3", "1.3.6.1.2.1.33.1",
-                   "1.0.8802.1.1.2.1.4.1"]
+POLL_COLUMNS = [
+    oids.IF_OPER,
+    oids.IF_HC_IN,
+    oids.IF_HC_OUT,
+    oids.IF_HIGH_SPEED,
+    oids.IF_IN_ERRORS,
+    oids.IF_OUT_ERRORS,
+    oids.IF_IN_DISCARDS,
+    oids.IF_OUT_DISCARDS,
+]
+INVENTORY_TREES = [
+    "1.3.6.1.2.1.1",
+    "1.3.6.1.2.1.2.2",
+    "1.3.6.1.2.1.31.1.1",
+    "1.3.6.1.2.1.47.1.1.1",
+    "1.3.6.1.2.1.25.2.3",
+    "1.3.6.1.2.1.25.3.3",
+    "1.3.6.1.2.1.33.1",
+    "1.0.8802.1.1.2.1.4.1",
+]
 
 
 def cpu_self() -> float:
@@ -56,7 +74,7 @@ def cpu_children() -> float:
 
 def rss_mib() -> float:
     with open("/proc/self/statm") as f:
-        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+        return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
 
 
 def peak_rss_mib() -> float:
@@ -66,7 +84,7 @@ def peak_rss_mib() -> float:
 def bench_ictmon(targets, rounds, concurrency, inventory):
     collector = SnmpCollector(timeout=2.0, retries=1, max_concurrency=concurrency)
     try:
-        collector.poll(targets[:1])        # engine start-up and imports out of the figures
+        collector.poll(targets[:1])  # engine start-up and imports out of the figures
         rss = []
         varbinds = values = requests = polls = failed = 0
         cpu0, wall0 = cpu_self(), time.monotonic()
@@ -82,8 +100,16 @@ def bench_ictmon(targets, rounds, concurrency, inventory):
     finally:
         collector.close()
     # "varbinds" = useful values, as Net-SNMP's printed lines; "received" includes GETBULK overshoot
-    return {"polls": polls, "failed": failed, "wall": wall, "cpu": cpu, "varbinds": values,
-            "received": varbinds, "requests": requests, "rss": rss}
+    return {
+        "polls": polls,
+        "failed": failed,
+        "wall": wall,
+        "cpu": cpu,
+        "varbinds": values,
+        "received": varbinds,
+        "requests": requests,
+        "rss": rss,
+    }
 
 
 def _run(argv) -> int:
@@ -105,14 +131,18 @@ def bench_netsnmp(agents, rounds, inventory):
                 for column in POLL_COLUMNS:
                     varbinds += _run(["snmpbulkwalk", "-Cr25", *base, column])
             polls += 1
-    return {"polls": polls, "wall": time.monotonic() - wall0, "cpu": cpu_children() - cpu0,
-            "varbinds": varbinds}
+    return {
+        "polls": polls,
+        "wall": time.monotonic() - wall0,
+        "cpu": cpu_children() - cpu0,
+        "varbinds": varbinds,
+    }
 
 
 def bench_store(devices: int = 1000, ports: int = 26) -> list[float]:
     """CPU seconds to write one round of `devices` × `ports` results into SQLite (rates from the
     previous counters, samples, status), three rounds: the inventory one, then two polls."""
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
 
     from collectors.snmp import InterfaceSample, SnmpResult
     from monitor.db import engine as dbmod
@@ -123,22 +153,53 @@ def bench_store(devices: int = 1000, ports: int = 26) -> list[float]:
     engine = dbmod.make_engine(f"sqlite:///{folder}/bench.db")
     dbmod.upgrade(engine)
     sessions = dbmod.session_factory(engine)
-    now = datetime(2026, 11, 24, 3, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 24, 3, tzinfo=UTC)
     with sessions.begin() as s:
         site = Site(code="B", name="bench", enabled=True, created_at=now)
         s.add(site)
         s.flush()
-        s.add_all(Device(site_id=site.id, name=f"d{i}", address="127.0.0.1", kind="switch",
-                         enabled=True, created_at=now, updated_at=now) for i in range(devices))
+        s.add_all(
+            Device(
+                site_id=site.id,
+                name=f"d{i}",
+                address="127.0.0.1",
+                kind="switch",
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+            )
+            for i in range(devices)
+        )
     seconds = []
     for k, inventory in enumerate((True, False, False)):
         t = 300 * (k + 1)
-        results = [SnmpResult(i + 1, "127.0.0.1", "ok", uptime_cs=10 ** 6 + t * 100,
-                              inventory=inventory, interfaces=tuple(
-                                  InterfaceSample(j, "up", None, 1000 * t * j, 500 * t * j, 64,
-                                                  1000.0, 0, 0, 0, 0,
-                                                  name=f"p{j}" if inventory else None)
-                                  for j in range(1, ports + 1))) for i in range(devices)]
+        results = [
+            SnmpResult(
+                i + 1,
+                "127.0.0.1",
+                "ok",
+                uptime_cs=10**6 + t * 100,
+                inventory=inventory,
+                interfaces=tuple(
+                    InterfaceSample(
+                        j,
+                        "up",
+                        None,
+                        1000 * t * j,
+                        500 * t * j,
+                        64,
+                        1000.0,
+                        0,
+                        0,
+                        0,
+                        0,
+                        name=f"p{j}" if inventory else None,
+                    )
+                    for j in range(1, ports + 1)
+                ),
+            )
+            for i in range(devices)
+        ]
         cpu0 = cpu_self()
         with sessions.begin() as s:
             record_results(s, now + timedelta(minutes=5 * k), results)
@@ -151,10 +212,15 @@ def bench_store(devices: int = 1000, ports: int = 26) -> list[float]:
 def row(label, tool, m):
     per_poll = 1000 * m["cpu"] / max(1, m["polls"])
     per_vb = 1000 * m["cpu"] / max(1, m["varbinds"])
-    print(f"{label:<34} {tool:<8} {m['polls']:>6} {m['polls'] / m['wall']:>8.1f} "
-          f"{per_poll:>9.1f} {per_vb:>8.3f} {m['varbinds'] / max(1, m['polls']):>8.0f}"
-          + (f" {m['received'] / max(1, m['polls']):>9.0f} {m['requests'] / max(1, m['polls']):>6.1f}"
-             if "received" in m else ""))
+    print(
+        f"{label:<34} {tool:<8} {m['polls']:>6} {m['polls'] / m['wall']:>8.1f} "
+        f"{per_poll:>9.1f} {per_vb:>8.3f} {m['varbinds'] / max(1, m['polls']):>8.0f}"
+        + (
+            f" {m['received'] / max(1, m['polls']):>9.0f} {m['requests'] / max(1, m['polls']):>6.1f}"
+            if "received" in m
+            else ""
+        )
+    )
     return per_poll, per_vb
 
 
@@ -177,24 +243,41 @@ def main() -> None:
         profile = "switch24" if n % 2 == 0 else "switch48"
         address = f"127.30.0.{n + 1}"
         community = snmp_agents.community_for("bench", address, PORT)
-        agents.append(snmp_agents.Agent(address, snmp_agents.recording(
-            profile, name=f"sw{n}", model="24-port" if profile == "switch24" else "48-port"),
-            community, PORT))
+        agents.append(
+            snmp_agents.Agent(
+                address,
+                snmp_agents.recording(
+                    profile, name=f"sw{n}", model="24-port" if profile == "switch24" else "48-port"
+                ),
+                community,
+                PORT,
+            )
+        )
         sizes[address] = profile
     print(f"starting snmpsim with {len(agents)} agents…", flush=True)
     sim = snmp_agents.start_snmpsim(work / "sim", agents, wait=120)
     sim_cpu0 = _proc_cpu(sim.pid)
     snmpd = _start_snmpd(work)
     try:
-        print(f"\n{'scenario':<34} {'tool':<8} {'polls':>6} {'polls/s':>8} "
-              f"{'CPU ms/poll':>9} {'ms/vb':>8} {'vb/poll':>8} {'received':>9} {'req':>6}")
+        print(
+            f"\n{'scenario':<34} {'tool':<8} {'polls':>6} {'polls/s':>8} "
+            f"{'CPU ms/poll':>9} {'ms/vb':>8} {'vb/poll':>8} {'received':>9} {'req':>6}"
+        )
         summary = []
         for profile in ("switch24", "switch48"):
             subset = [a for a in agents if sizes[a.address] == profile]
             ports = 26 if profile == "switch24" else 52
             # as the service polls: the interface count known from the last inventory
-            targets = [SnmpTarget(a.address, a.address, SnmpCredentials("2c", a.community),
-                                  port=PORT, if_count=ports) for a in subset]
+            targets = [
+                SnmpTarget(
+                    a.address,
+                    a.address,
+                    SnmpCredentials("2c", a.community),
+                    port=PORT,
+                    if_count=ports,
+                )
+                for a in subset
+            ]
             plain = [(a.address, PORT, a.community) for a in subset]
             for inventory in (False, True):
                 label = f"{'inventory' if inventory else 'interval poll'} {profile[-2:]}-port ×{len(subset)}"
@@ -207,34 +290,49 @@ def main() -> None:
                 summary.append((label, a, b, mine["rss"]))
         # the real C agent, as in the issue's reference figure (4-interface host)
         probe = SnmpCollector()
-        known = len(probe.poll([SnmpTarget(1, "127.0.0.1", SnmpCredentials("2c", "bench"),
-                                           port=snmpd)])[0].interfaces)
+        known = len(
+            probe.poll([SnmpTarget(1, "127.0.0.1", SnmpCredentials("2c", "bench"), port=snmpd)])[
+                0
+            ].interfaces
+        )
         probe.close()
-        target = [SnmpTarget(1, "127.0.0.1", SnmpCredentials("2c", "bench"), port=snmpd,
-                             if_count=known)]
+        target = [
+            SnmpTarget(1, "127.0.0.1", SnmpCredentials("2c", "bench"), port=snmpd, if_count=known)
+        ]
         mine = bench_ictmon(target * 20, args.rounds, args.concurrency, False)
-        theirs = bench_netsnmp([("127.0.0.1", snmpd, "bench")] * 20, max(1, args.rounds // 2), False)
+        theirs = bench_netsnmp(
+            [("127.0.0.1", snmpd, "bench")] * 20, max(1, args.rounds // 2), False
+        )
         a = row("interval poll, Net-SNMP snmpd ×20", "ictmon", mine)
         b = row("", "net-snmp", theirs)
         summary.append(("interval poll, snmpd", a, b, mine["rss"]))
 
         print("\nratio ictmon / Net-SNMP (CPU):")
         for label, (poll_a, vb_a), (poll_b, vb_b), _ in summary:
-            print(f"  {label:<34} per poll {poll_a / poll_b:5.2f}   per var-bind {vb_a / vb_b:5.2f}")
+            print(
+                f"  {label:<34} per poll {poll_a / poll_b:5.2f}   per var-bind {vb_a / vb_b:5.2f}"
+            )
         print(f"\npeak RSS of this process: {peak_rss_mib():.1f} MiB")
         for label, _, _, rss in summary:
             print(f"  RSS over rounds, {label:<30}: " + " ".join(f"{x:.1f}" for x in rss))
         poll24 = summary[0][1][0]
         devices_per_core = 300_000 / poll24
-        print(f"\n24-port interval poll: {poll24:.1f} ms CPU → 3,000 devices every 5 min use "
-              f"{3000 * poll24 / 300_000:.2f} of a core (target ≤ 0.5, ≤ 50 ms per poll); "
-              f"one core polls ~{devices_per_core:,.0f} such devices every 5 min")
-        print(f"snmpsim (the simulated agents) used {_proc_cpu(sim.pid) - sim_cpu0:.1f} s CPU "
-              "in its own process — not counted above")
+        print(
+            f"\n24-port interval poll: {poll24:.1f} ms CPU → 3,000 devices every 5 min use "
+            f"{3000 * poll24 / 300_000:.2f} of a core (target ≤ 0.5, ≤ 50 ms per poll); "
+            f"one core polls ~{devices_per_core:,.0f} such devices every 5 min"
+        )
+        print(
+            f"snmpsim (the simulated agents) used {_proc_cpu(sim.pid) - sim_cpu0:.1f} s CPU "
+            "in its own process — not counted above"
+        )
         store = bench_store()
-        print(f"writing a round of 1,000 × 26-port results to SQLite: "
-              + ", ".join(f"{x:.2f}" for x in store) + " s CPU (inventory, poll, poll) → "
-              f"{store[-1]:.1f} ms per device")
+        print(
+            "writing a round of 1,000 × 26-port results to SQLite: "
+            + ", ".join(f"{x:.2f}" for x in store)
+            + " s CPU (inventory, poll, poll) → "
+            f"{store[-1]:.1f} ms per device"
+        )
     finally:
         snmp_agents.stop(sim)
         subprocess.run(["pkill", "-F", str(work / "snmpd.pid")], check=False)
@@ -257,10 +355,22 @@ def _start_snmpd(work: Path) -> int:
         port = s.getsockname()[1]
     conf = work / "snmpd.conf"
     conf.write_text("rocommunity bench 127.0.0.1\n", encoding="utf-8")
-    subprocess.run(["snmpd", "-C", "-c", str(conf), "-p", str(work / "snmpd.pid"),
-                    "-Lf", str(work / "snmpd.log"), f"udp:127.0.0.1:{port}"],
-                   env=dict(os.environ, SNMP_PERSISTENT_DIR=str(work / "persist")), check=True,
-                   timeout=30)
+    subprocess.run(
+        [
+            "snmpd",
+            "-C",
+            "-c",
+            str(conf),
+            "-p",
+            str(work / "snmpd.pid"),
+            "-Lf",
+            str(work / "snmpd.log"),
+            f"udp:127.0.0.1:{port}",
+        ],
+        env=dict(os.environ, SNMP_PERSISTENT_DIR=str(work / "persist")),
+        check=True,
+        timeout=30,
+    )
     time.sleep(0.5)
     return port
 

@@ -12,6 +12,7 @@ per-device session time (median, p95, max), the concurrency used, and peak RSS o
 and never answer, to show that they cost one worker for the timeout and nothing more.
 Figures are printed, not asserted; no packet leaves loopback.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -51,24 +52,33 @@ def main() -> None:
     if not 1 <= args.devices <= 250:
         parser.error("--devices must be 1-250 (one 127.21.0.x address each)")
 
-    from monitor.db import engine as dbmod
+    from cryptography.fernet import Fernet
+
     from monitor.configs.backup_job import run_backups
+    from monitor.db import engine as dbmod
     from monitor.db.models import SshAccess
     from monitor.secrets import Vault
-    from cryptography.fernet import Fernet
     from monitor.settings import SshSettings
     from tests.conftest import add_device, add_site
 
-    servers = subprocess.Popen([sys.executable, "-c", _SERVERS, REPO, str(args.devices),
-                                str(args.hung)], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                               stderr=subprocess.DEVNULL, text=True)
+    servers = subprocess.Popen(
+        [sys.executable, "-c", _SERVERS, REPO, str(args.devices), str(args.hung)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
+    )
     try:
         endpoints = json.loads(servers.stdout.readline())
         vault = Vault(Fernet.generate_key())
-        print(f"{args.devices} simulated switches on 127.21.0.x ({args.hung} hung), "
-              f"[ssh] timeout {args.timeout:g} s")
-        print(f"{'workers':>7} {'run':<10} {'wall s':>7} {'dev/s':>6} {'median s':>8} "
-              f"{'p95 s':>6} {'max s':>6} {'ok':>4} {'changed':>7} {'peak RSS MB':>11}")
+        print(
+            f"{args.devices} simulated switches on 127.21.0.x ({args.hung} hung), "
+            f"[ssh] timeout {args.timeout:g} s"
+        )
+        print(
+            f"{'workers':>7} {'run':<10} {'wall s':>7} {'dev/s':>6} {'median s':>8} "
+            f"{'p95 s':>6} {'max s':>6} {'ok':>4} {'changed':>7} {'peak RSS MB':>11}"
+        )
         for workers in [int(w) for w in args.workers.split(",")]:
             with tempfile.TemporaryDirectory() as tmp:
                 engine = dbmod.make_engine(f"sqlite:///{tmp}/bench.db")
@@ -80,8 +90,9 @@ def main() -> None:
                         device = add_device(s, site, f"sw-{n:03d}", host, "switch")
                         device.ssh_device_type, device.ssh_username = "cisco_ios", "backup"
                         device.ssh_port, device.ssh_password = port, vault.encrypt("bench-pw")
-                        s.add(SshAccess(device_id=device.id,
-                                        enable_secret=vault.encrypt("bench-en")))
+                        s.add(
+                            SshAccess(device_id=device.id, enable_secret=vault.encrypt("bench-en"))
+                        )
                 settings = SshSettings(timeout=args.timeout, workers=workers)
                 for label in ("first", "unchanged"):
                     started = time.monotonic()
@@ -90,10 +101,12 @@ def main() -> None:
                     seconds = sorted(o.seconds for o in outcomes)
                     p95 = seconds[min(len(seconds) - 1, int(len(seconds) * 0.95))]
                     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-                    print(f"{workers:>7} {label:<10} {wall:>7.2f} {len(outcomes) / wall:>6.1f} "
-                          f"{statistics.median(seconds):>8.2f} {p95:>6.2f} {seconds[-1]:>6.2f} "
-                          f"{sum(o.state == 'ok' for o in outcomes):>4} "
-                          f"{sum(o.changed for o in outcomes):>7} {peak:>11.0f}")
+                    print(
+                        f"{workers:>7} {label:<10} {wall:>7.2f} {len(outcomes) / wall:>6.1f} "
+                        f"{statistics.median(seconds):>8.2f} {p95:>6.2f} {seconds[-1]:>6.2f} "
+                        f"{sum(o.state == 'ok' for o in outcomes):>4} "
+                        f"{sum(o.changed for o in outcomes):>7} {peak:>11.0f}"
+                    )
                 engine.dispose()
     finally:
         servers.stdin.close()

@@ -11,6 +11,7 @@ Prints per-device figures: the steady-state footprint of raw samples and 5-minut
 are pruned, so they do not grow), and the growth per device-month (hourly rollups + state
 intervals), then scales both to 5,000 devices.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,22 +20,22 @@ import sqlite3
 import sys
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from sqlalchemy import insert  # noqa: E402
+from sqlalchemy import insert
 
-from collectors.ping import PingResult  # noqa: E402
-from monitor.db import engine as dbmod  # noqa: E402
-from monitor.db.engine import transaction  # noqa: E402
-from monitor.db.models import Device, PingRollup, Site  # noqa: E402
-from monitor.status.poller import Poller  # noqa: E402
-from monitor.status.rollups import FIVE_MINUTES, HOUR, roll_up  # noqa: E402
-from monitor.settings import PingSettings, RetentionSettings  # noqa: E402
+from collectors.ping import PingResult
+from monitor.db import engine as dbmod
+from monitor.db.engine import transaction
+from monitor.db.models import Device, PingRollup, Site
+from monitor.settings import PingSettings, RetentionSettings
+from monitor.status.poller import Poller
+from monitor.status.rollups import FIVE_MINUTES, HOUR, roll_up
 
-START = datetime(2026, 10, 1, tzinfo=timezone.utc)
+START = datetime(2026, 10, 1, tzinfo=UTC)
 
 
 def scripted_network(targets, **_):
@@ -66,14 +67,29 @@ def main() -> None:
             site = Site(code="S", name="s", enabled=True, created_at=START)
             s.add(site)
             s.flush()
-            s.execute(insert(Device), [
-                {"site_id": site.id, "name": f"d{i}", "address": f"127.60.{i // 250}.{i % 250 + 1}",
-                 "kind": "switch", "enabled": True, "created_at": START, "updated_at": START}
-                for i in range(n)])
+            s.execute(
+                insert(Device),
+                [
+                    {
+                        "site_id": site.id,
+                        "name": f"d{i}",
+                        "address": f"127.60.{i // 250}.{i % 250 + 1}",
+                        "kind": "switch",
+                        "enabled": True,
+                        "created_at": START,
+                        "updated_at": START,
+                    }
+                    for i in range(n)
+                ],
+            )
 
         clock = {"now": START}
-        poller = Poller(PingSettings(interval=60, count=3, confirmations=3), sessions,
-                        probe=scripted_network, clock=lambda: clock["now"])
+        poller = Poller(
+            PingSettings(interval=60, count=3, confirmations=3),
+            sessions,
+            probe=scripted_network,
+            clock=lambda: clock["now"],
+        )
         sweeps = retention.raw_hours * 60
         began = time.perf_counter()
         for minute in range(sweeps):
@@ -89,18 +105,28 @@ def main() -> None:
         with transaction(sessions) as s:
             latest = clock["now"]
             rows = []
-            for resolution, span in ((FIVE_MINUTES, timedelta(days=retention.five_minute_days)),
-                                     (HOUR, timedelta(days=30))):
+            for resolution, span in (
+                (FIVE_MINUTES, timedelta(days=retention.five_minute_days)),
+                (HOUR, timedelta(days=30)),
+            ):
                 bucket = latest + timedelta(hours=1)
                 bucket = bucket.replace(minute=0, second=0, microsecond=0)
                 end = bucket + span
                 while bucket < end:
                     for d in range(1, n + 1):
                         rtt = random.uniform(0.3, 40.0)
-                        rows.append({"device_id": d, "resolution": resolution, "bucket_start": bucket,
-                                     "sent": 15 if resolution == FIVE_MINUTES else 180,
-                                     "received": 15 if resolution == FIVE_MINUTES else 178,
-                                     "rtt_sum_ms": rtt * 5, "rtt_samples": 5, "rtt_max_ms": rtt * 1.5})
+                        rows.append(
+                            {
+                                "device_id": d,
+                                "resolution": resolution,
+                                "bucket_start": bucket,
+                                "sent": 15 if resolution == FIVE_MINUTES else 180,
+                                "received": 15 if resolution == FIVE_MINUTES else 178,
+                                "rtt_sum_ms": rtt * 5,
+                                "rtt_samples": 5,
+                                "rtt_max_ms": rtt * 1.5,
+                            }
+                        )
                     bucket += timedelta(seconds=resolution)
                     if len(rows) > 50_000:
                         s.execute(insert(PingRollup), rows)
@@ -114,15 +140,24 @@ def main() -> None:
             sizes = dict(db.execute("SELECT name, sum(pgsize) FROM dbstat GROUP BY name"))
             counts = {
                 "samples": db.execute("SELECT count(*) FROM ping_samples").fetchone()[0],
-                "five": db.execute("SELECT count(*) FROM ping_rollups WHERE resolution=300").fetchone()[0],
-                "hourly": db.execute("SELECT count(*) FROM ping_rollups WHERE resolution=3600").fetchone()[0],
+                "five": db.execute(
+                    "SELECT count(*) FROM ping_rollups WHERE resolution=300"
+                ).fetchone()[0],
+                "hourly": db.execute(
+                    "SELECT count(*) FROM ping_rollups WHERE resolution=3600"
+                ).fetchone()[0],
             }
             rollup_rows = counts["five"] + counts["hourly"]
 
     def table_bytes(prefix_names):
-        return sum(v for k, v in sizes.items() if any(k == p or k.startswith(f"ix_{p}") or
-                                                       k.startswith(f"sqlite_autoindex_{p}")
-                                                       for p in prefix_names))
+        return sum(
+            v
+            for k, v in sizes.items()
+            if any(
+                k == p or k.startswith(f"ix_{p}") or k.startswith(f"sqlite_autoindex_{p}")
+                for p in prefix_names
+            )
+        )
 
     samples_bytes = table_bytes(["ping_samples"])
     rollup_bytes = table_bytes(["ping_rollups"])
@@ -131,22 +166,36 @@ def main() -> None:
     five_per_device = per_rollup_row * counts["five"] / n
     hourly_month_per_device = per_rollup_row * counts["hourly"] / n
 
-    print(f"devices: {n}; {sweeps} one-minute sweeps ({retention.raw_hours} h) in {sweep_seconds:.1f} s "
-          f"({1000 * sweep_seconds / sweeps:.1f} ms per sweep incl. writes)")
-    print(f"rows: samples {counts['samples']:,}, 5-min {counts['five']:,}, hourly {counts['hourly']:,}")
-    print(f"bytes per sample row {samples_bytes / counts['samples']:.0f}, per rollup row {per_rollup_row:.0f} "
-          "(table + indexes)")
+    print(
+        f"devices: {n}; {sweeps} one-minute sweeps ({retention.raw_hours} h) in {sweep_seconds:.1f} s "
+        f"({1000 * sweep_seconds / sweeps:.1f} ms per sweep incl. writes)"
+    )
+    print(
+        f"rows: samples {counts['samples']:,}, 5-min {counts['five']:,}, hourly {counts['hourly']:,}"
+    )
+    print(
+        f"bytes per sample row {samples_bytes / counts['samples']:.0f}, per rollup row {per_rollup_row:.0f} "
+        "(table + indexes)"
+    )
     print()
     print(f"{'per device':<46}{'bytes':>12}")
-    print(f"{'raw samples, steady state (' + str(retention.raw_hours) + ' h)':<46}{raw_per_device:>12,.0f}")
-    print(f"{'5-min rollups, steady state (' + str(retention.five_minute_days) + ' d)':<46}{five_per_device:>12,.0f}")
+    print(
+        f"{'raw samples, steady state (' + str(retention.raw_hours) + ' h)':<46}{raw_per_device:>12,.0f}"
+    )
+    print(
+        f"{'5-min rollups, steady state (' + str(retention.five_minute_days) + ' d)':<46}{five_per_device:>12,.0f}"
+    )
     print(f"{'hourly rollups, growth per device-month':<46}{hourly_month_per_device:>12,.0f}")
     steady = raw_per_device + five_per_device
     print()
-    print(f"5,000 devices: steady {5000 * steady / 1e6:,.0f} MB + growth {5000 * hourly_month_per_device / 1e6:,.1f} MB "
-          "per month (state intervals: one row per change, negligible)")
-    print(f"a month of 1-minute pings for one device, as kept: {steady + hourly_month_per_device:,.0f} bytes "
-          f"(vs {43200 * samples_bytes / counts['samples']:,.0f} bytes if every raw sample were kept)")
+    print(
+        f"5,000 devices: steady {5000 * steady / 1e6:,.0f} MB + growth {5000 * hourly_month_per_device / 1e6:,.1f} MB "
+        "per month (state intervals: one row per change, negligible)"
+    )
+    print(
+        f"a month of 1-minute pings for one device, as kept: {steady + hourly_month_per_device:,.0f} bytes "
+        f"(vs {43200 * samples_bytes / counts['samples']:,.0f} bytes if every raw sample were kept)"
+    )
 
 
 if __name__ == "__main__":

@@ -10,6 +10,7 @@ signed in, requests each page `--requests` times after a warm-up and prints the 
 percentile time per request and the SQL statements per request (counted with a
 `before_cursor_execute` listener). Prints figures; asserts nothing. Touches no network.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,14 +25,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event  # noqa: E402
+from sqlalchemy import event
 
-from monitor.db import engine as dbmod  # noqa: E402
-from monitor.localtime import utcnow  # noqa: E402
-from monitor.secrets import ensure_keys  # noqa: E402
-from monitor.settings import DatabaseSettings, PathSettings, Settings  # noqa: E402
-from monitor.accounts.users import create_user  # noqa: E402
-from web.app import create_app  # noqa: E402
+from monitor.accounts.users import create_user
+from monitor.db import engine as dbmod
+from monitor.localtime import utcnow
+from monitor.secrets import ensure_keys
+from monitor.settings import DatabaseSettings, PathSettings, Settings
+from web.app import create_app
 
 PASSWORD = "benchmark password"
 
@@ -41,16 +42,17 @@ def _ts(moment) -> str:
     return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def build_district(engine, devices_total: int, sites_total: int, sample_interval: int,
-                   now) -> dict:
+def build_district(engine, devices_total: int, sites_total: int, sample_interval: int, now) -> dict:
     """Write the district with executemany on the raw DB-API connection (fast bulk inserts)."""
     rng = random.Random(devices_total)
     created = _ts(now - timedelta(days=60))
     sites, devices, states, intervals = [], [], [], []
     school_devices = devices_total - 1
     schools = sites_total - 1
-    per_school = [school_devices // schools + (1 if i < school_devices % schools else 0)
-                  for i in range(schools)]
+    per_school = [
+        school_devices // schools + (1 if i < school_devices % schools else 0)
+        for i in range(schools)
+    ]
 
     sites.append((1, "OFFICE", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา", 1, created))
     devices.append((1, 1, "office-core", "127.0.0.1", "router", None, 1, created, created))
@@ -61,19 +63,51 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
         code = f"S{i + 1:03d}"
         sites.append((site_id, code, f"โรงเรียนทดสอบที่ {i + 1}", 1, created))
         router = next_id
-        devices.append((router, site_id, f"{code.lower()}-router", f"127.1.{i % 250}.1", "router",
-                        1, 1, created, created))
+        devices.append(
+            (
+                router,
+                site_id,
+                f"{code.lower()}-router",
+                f"127.1.{i % 250}.1",
+                "router",
+                1,
+                1,
+                created,
+                created,
+            )
+        )
         next_id += 1
         switches = []
         for k in range(max(1, min(4, (count - 1) // 8))):
             switches.append(next_id)
-            devices.append((next_id, site_id, f"{code.lower()}-sw{k + 1}",
-                            f"127.1.{i % 250}.{10 + k}", "switch", router, 1, created, created))
+            devices.append(
+                (
+                    next_id,
+                    site_id,
+                    f"{code.lower()}-sw{k + 1}",
+                    f"127.1.{i % 250}.{10 + k}",
+                    "switch",
+                    router,
+                    1,
+                    created,
+                    created,
+                )
+            )
             next_id += 1
         for k in range(count - 1 - len(switches)):
-            devices.append((next_id, site_id, f"{code.lower()}-ap{k + 1}",
-                            f"127.2.{i % 250}.{(k % 250) + 1}", "ap", switches[k % len(switches)],
-                            1, created, created))
+            devices.append(
+                (
+                    next_id,
+                    site_id,
+                    f"{code.lower()}-ap{k + 1}",
+                    f"127.2.{i % 250}.{(k % 250) + 1}",
+                    "ap",
+                    switches[k % len(switches)],
+                    1,
+                    created,
+                    created,
+                )
+            )
             next_id += 1
         if site_for_page is None and i >= 3:
             site_for_page = code
@@ -99,10 +133,19 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
             else:
                 status, since = "up", now - timedelta(days=3, hours=rng.randrange(48))
             failing = status in ("down", "unreachable")
-            states.append((device_id, status, _ts(since), 3 if failing else 0, None,
-                           _ts(now - timedelta(seconds=30)),
-                           None if failing else round(rng.uniform(1, 40), 2),
-                           100.0 if failing else 0.0, "timeout" if failing else None))
+            states.append(
+                (
+                    device_id,
+                    status,
+                    _ts(since),
+                    3 if failing else 0,
+                    None,
+                    _ts(now - timedelta(seconds=30)),
+                    None if failing else round(rng.uniform(1, 40), 2),
+                    100.0 if failing else 0.0,
+                    "timeout" if failing else None,
+                )
+            )
             first = now - timedelta(days=30)
             intervals.append((device_id, "up", _ts(first), _ts(since)))
             intervals.append((device_id, status, _ts(since), None))
@@ -110,15 +153,25 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.executemany("INSERT INTO sites (id, code, name, enabled, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)", sites)
-        cur.executemany("INSERT INTO devices (id, site_id, name, address, kind, parent_id, enabled,"
-                        " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", devices)
-        cur.executemany("INSERT INTO device_states (device_id, status, since, fail_count,"
-                        " first_fail_at, last_check_at, last_rtt_ms, last_loss_pct, last_error)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", states)
-        cur.executemany("INSERT INTO state_intervals (device_id, status, started_at, ended_at)"
-                        " VALUES (?, ?, ?, ?)", intervals)
+        cur.executemany(
+            "INSERT INTO sites (id, code, name, enabled, created_at) VALUES (?, ?, ?, ?, ?)", sites
+        )
+        cur.executemany(
+            "INSERT INTO devices (id, site_id, name, address, kind, parent_id, enabled,"
+            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            devices,
+        )
+        cur.executemany(
+            "INSERT INTO device_states (device_id, status, since, fail_count,"
+            " first_fail_at, last_check_at, last_rtt_ms, last_loss_pct, last_error)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+            states,
+        )
+        cur.executemany(
+            "INSERT INTO state_intervals (device_id, status, started_at, ended_at)"
+            " VALUES (?, ?, ?, ?)",
+            intervals,
+        )
         raw.commit()
 
         hour0 = now.replace(minute=0, second=0, microsecond=0)
@@ -131,13 +184,15 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                     rtt = base + (h % 24) * 0.3
                     yield (d[0], 3600, bucket, 180, 179, rtt * 60, 60, rtt * 2)
 
-        cur.executemany("INSERT INTO ping_rollups (device_id, resolution, bucket_start, sent,"
-                        " received, rtt_sum_ms, rtt_samples, rtt_max_ms)"
-                        " VALUES (?, ?, ?, ?, ?, ?, ?, ?)", rollups())
+        cur.executemany(
+            "INSERT INTO ping_rollups (device_id, resolution, bucket_start, sent,"
+            " received, rtt_sum_ms, rtt_samples, rtt_max_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rollups(),
+        )
         raw.commit()
 
-        sweeps = [_ts(now - timedelta(seconds=s))
-                  for s in range(24 * 3600, 0, -sample_interval)]
+        sweeps = [_ts(now - timedelta(seconds=s)) for s in range(24 * 3600, 0, -sample_interval)]
 
         def samples():
             for d in devices:
@@ -145,15 +200,22 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                 for k, at in enumerate(sweeps):
                     yield (d[0], at, 3, 3, base + (k % 10) * 0.2, base + 3)
 
-        cur.executemany("INSERT INTO ping_samples (device_id, at, sent, received, rtt_avg_ms,"
-                        " rtt_max_ms) VALUES (?, ?, ?, ?, ?, ?)", samples())
+        cur.executemany(
+            "INSERT INTO ping_samples (device_id, at, sent, received, rtt_avg_ms,"
+            " rtt_max_ms) VALUES (?, ?, ?, ?, ?, ?)",
+            samples(),
+        )
         raw.commit()
         cur.execute("ANALYZE")
         raw.commit()
     finally:
         raw.close()
-    return {"site": site_for_page, "device": 2, "rollups": len(devices) * len(hours),
-            "samples": len(devices) * len(sweeps)}
+    return {
+        "site": site_for_page,
+        "device": 2,
+        "rollups": len(devices) * len(hours),
+        "samples": len(devices) * len(sweeps),
+    }
 
 
 def measure(client, engine, url: str, requests: int) -> tuple[float, float, float, int]:
@@ -183,9 +245,11 @@ def measure(client, engine, url: str, requests: int) -> tuple[float, float, floa
 
 def run(devices_total: int, sites_total: int, requests: int, sample_interval: int) -> list[tuple]:
     with tempfile.TemporaryDirectory(prefix="ictmon-bench-") as tmp:
-        settings = replace(Settings(),
-                           database=DatabaseSettings(url=f"sqlite:///{tmp}/bench.db"),
-                           paths=PathSettings(data_dir=f"{tmp}/data"))
+        settings = replace(
+            Settings(),
+            database=DatabaseSettings(url=f"sqlite:///{tmp}/bench.db"),
+            paths=PathSettings(data_dir=f"{tmp}/data"),
+        )
         ensure_keys(settings)
         engine = dbmod.make_engine(settings.database.url)
         dbmod.upgrade(engine)
@@ -196,24 +260,31 @@ def run(devices_total: int, sites_total: int, requests: int, sample_interval: in
         built = time.perf_counter() - started
         with dbmod.transaction(factory) as s:
             create_user(s, "bench", PASSWORD)
-        print(f"  {devices_total:,} devices / {sites_total} sites: built in {built:.1f} s "
-              f"({info['rollups']:,} hourly rollups, {info['samples']:,} samples, "
-              f"{Path(tmp, 'bench.db').stat().st_size / 1e6:,.0f} MB)", file=sys.stderr)
+        print(
+            f"  {devices_total:,} devices / {sites_total} sites: built in {built:.1f} s "
+            f"({info['rollups']:,} hourly rollups, {info['samples']:,} samples, "
+            f"{Path(tmp, 'bench.db').stat().st_size / 1e6:,.0f} MB)",
+            file=sys.stderr,
+        )
 
         app = create_app(settings, session_factory=factory)
         app.config["WTF_CSRF_ENABLED"] = False  # sign in with a plain post
         client = app.test_client()
-        assert client.post("/login", data={"username": "bench", "password": PASSWORD}
-                           ).status_code == 302
+        assert (
+            client.post("/login", data={"username": "bench", "password": PASSWORD}).status_code
+            == 302
+        )
         rows = []
-        for label, url in [("status page /", "/"),
-                           ("status refresh /status/overview", "/status/overview"),
-                           (f"site page /sites/{info['site']}", f"/sites/{info['site']}"),
-                           ("device page /devices/2", "/devices/2"),
-                           ("/api/v1/sites", "/api/v1/sites"),
-                           ("/api/v1/devices", "/api/v1/devices"),
-                           ("latency 24h (samples)", "/api/v1/devices/2/latency?range=24h"),
-                           ("latency 30d (hourly)", "/api/v1/devices/2/latency?range=30d")]:
+        for label, url in [
+            ("status page /", "/"),
+            ("status refresh /status/overview", "/status/overview"),
+            (f"site page /sites/{info['site']}", f"/sites/{info['site']}"),
+            ("device page /devices/2", "/devices/2"),
+            ("/api/v1/sites", "/api/v1/sites"),
+            ("/api/v1/devices", "/api/v1/devices"),
+            ("latency 24h (samples)", "/api/v1/devices/2/latency?range=24h"),
+            ("latency 30d (hourly)", "/api/v1/devices/2/latency?range=30d"),
+        ]:
             median, p95, queries, size = measure(client, engine, url, requests)
             rows.append((f"{devices_total:,}/{sites_total}", label, median, p95, queries, size))
         engine.dispose()
@@ -223,22 +294,31 @@ def run(devices_total: int, sites_total: int, requests: int, sample_interval: in
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=30)
-    parser.add_argument("--sizes", default="500,5000",
-                        help="device counts; sites = devices / 33.3 (150 for 5,000)")
-    parser.add_argument("--sample-interval", type=int, default=60,
-                        help="seconds between raw samples in the generated day (default 60)")
+    parser.add_argument(
+        "--sizes", default="500,5000", help="device counts; sites = devices / 33.3 (150 for 5,000)"
+    )
+    parser.add_argument(
+        "--sample-interval",
+        type=int,
+        default=60,
+        help="seconds between raw samples in the generated day (default 60)",
+    )
     args = parser.parse_args(argv)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         sites = max(2, round(size * 150 / 5000))
         rows += run(size, sites, args.requests, args.sample_interval)
     print()
-    print(f"| {'devices/sites':<13} | {'request':<34} | {'median ms':>9} | {'p95 ms':>7} "
-          f"| {'SQL/request':>11} | {'bytes':>9} |")
+    print(
+        f"| {'devices/sites':<13} | {'request':<34} | {'median ms':>9} | {'p95 ms':>7} "
+        f"| {'SQL/request':>11} | {'bytes':>9} |"
+    )
     print(f"|{'-' * 15}|{'-' * 36}|{'-' * 10}:|{'-' * 8}:|{'-' * 12}:|{'-' * 10}:|")
     for district, label, median, p95, queries, size in rows:
-        print(f"| {district:<13} | {label:<34} | {median:>9.1f} | {p95:>7.1f} | {queries:>11g} "
-              f"| {size:>9,} |")
+        print(
+            f"| {district:<13} | {label:<34} | {median:>9.1f} | {p95:>7.1f} | {queries:>11g} "
+            f"| {size:>9,} |"
+        )
     return 0
 
 

@@ -15,6 +15,7 @@ Layers, so the logic can be tested without a network:
   summarize()   samples -> PingResult    (pure)
   probe()       the socket loop around them
 """
+
 from __future__ import annotations
 
 import collections
@@ -28,8 +29,8 @@ import socket
 import struct
 import time
 import zlib
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Hashable, Iterable
 
 import ping3
 from ping3.enums import IcmpV4Type, IcmpV6Type
@@ -141,9 +142,18 @@ class Icmp:
     error: str | None = None  # set for destination-unreachable / time-exceeded
 
 
-_V4_UNREACHABLE = {0: "network unreachable", 1: "host unreachable", 9: "administratively prohibited",
-                   10: "administratively prohibited", 13: "administratively prohibited"}
-_V6_UNREACHABLE = {0: "network unreachable", 1: "administratively prohibited", 3: "host unreachable"}
+_V4_UNREACHABLE = {
+    0: "network unreachable",
+    1: "host unreachable",
+    9: "administratively prohibited",
+    10: "administratively prohibited",
+    13: "administratively prohibited",
+}
+_V6_UNREACHABLE = {
+    0: "network unreachable",
+    1: "administratively prohibited",
+    3: "host unreachable",
+}
 
 
 def icmp_error_text(family: int, icmp_type: int, code: int) -> str | None:
@@ -171,14 +181,16 @@ def parse_icmp(data: bytes, family: int, has_ip_header: bool, source: str) -> Ic
         if has_ip_header:  # raw IPv4 only
             ip = ping3.read_ipv4_header(data[:20])
             source = ip["src_addr"]
-            data = data[(data[0] & 0x0F) * 4:]  # IHL, so IP options cannot shift the ICMP header
+            data = data[(data[0] & 0x0F) * 4 :]  # IHL, so IP options cannot shift the ICMP header
         header = ping3.read_icmp_header(data[:_ICMP_HEADER_SIZE])
     except (struct.error, IndexError):
         return None
     types = IcmpV4Type if family == socket.AF_INET else IcmpV6Type
     if header["type"] == types.ECHO_REPLY:
-        body = data[_ICMP_HEADER_SIZE:_ICMP_HEADER_SIZE + _TIME_SIZE]
-        sent_wall = struct.unpack(ping3.ICMP_TIME_FORMAT, body)[0] if len(body) == _TIME_SIZE else None
+        body = data[_ICMP_HEADER_SIZE : _ICMP_HEADER_SIZE + _TIME_SIZE]
+        sent_wall = (
+            struct.unpack(ping3.ICMP_TIME_FORMAT, body)[0] if len(body) == _TIME_SIZE else None
+        )
         return Icmp(source, header["id"], header["seq"], sent_wall=sent_wall)
     error = icmp_error_text(family, header["type"], header["code"])
     if error is None:  # includes our own echo requests, seen on loopback by a raw socket
@@ -199,7 +211,7 @@ def _parse_quoted_request(quoted: bytes, family: int, error: str) -> Icmp | None
             if inner_ip["next_header"] != socket.IPPROTO_ICMPV6:
                 return None
             offset = _IPV6_HEADER_SIZE
-        inner = ping3.read_icmp_header(quoted[offset:offset + _ICMP_HEADER_SIZE])
+        inner = ping3.read_icmp_header(quoted[offset : offset + _ICMP_HEADER_SIZE])
     except (struct.error, IndexError, ValueError):
         return None
     request = IcmpV4Type.ECHO_REQUEST if family == socket.AF_INET else IcmpV6Type.ECHO_REQUEST
@@ -219,8 +231,9 @@ class _Tally:
     error: str | None = None
 
 
-def summarize(key: Hashable, address: str, sent: int, rtts_s: list[float],
-              error: str | None) -> PingResult:
+def summarize(
+    key: Hashable, address: str, sent: int, rtts_s: list[float], error: str | None
+) -> PingResult:
     """Aggregate one target's rounds. An answering device is ok even if some rounds failed."""
     if rtts_s:
         ms = [r * 1000.0 for r in rtts_s]
@@ -236,8 +249,15 @@ class Sweep:
     the address must match too, so stray or late packets from other sweeps cannot be miscounted.
     """
 
-    def __init__(self, addresses: list[tuple[int, str] | None], *, count: int, timeout: float,
-                 interval: float, window: int):
+    def __init__(
+        self,
+        addresses: list[tuple[int, str] | None],
+        *,
+        count: int,
+        timeout: float,
+        interval: float,
+        window: int,
+    ):
         self.addresses = addresses
         self.count = count
         self.timeout = timeout
@@ -249,7 +269,9 @@ class Sweep:
         # in time order, so this queue is already sorted and a deque serves as the priority queue.
         self._later: collections.deque[tuple[float, int]] = collections.deque()
         self._in_flight: dict[tuple[int, str, int], tuple[int, float, int]] = {}
-        self._deadlines: collections.deque[tuple[float, tuple[int, str, int], int]] = collections.deque()
+        self._deadlines: collections.deque[tuple[float, tuple[int, str, int], int]] = (
+            collections.deque()
+        )
         self._seq = itertools.count()
         self._serial = itertools.count()  # tells a reused seq's new request from an old deadline
 
@@ -302,7 +324,9 @@ class Sweep:
         if tally.sent < self.count:
             self._later.append((now + self.interval, target))
 
-    def reply(self, family: int, address: str, seq: int, now: float, rtt: float | None = None) -> bool:
+    def reply(
+        self, family: int, address: str, seq: int, now: float, rtt: float | None = None
+    ) -> bool:
         """Record an echo reply; False if it matches nothing in flight (stray, late or duplicate).
 
         `rtt` (seconds) may come from packet timestamps; otherwise it is measured from our send time.
@@ -366,10 +390,14 @@ class Sweep:
         out = []
         for i, target in enumerate(targets):
             if i in errors:
-                out.append(PingResult(target.key, target.address, 0, 0, None, None, None, error=errors[i]))
+                out.append(
+                    PingResult(target.key, target.address, 0, 0, None, None, None, error=errors[i])
+                )
             else:
                 tally = self.tallies[i]
-                out.append(summarize(target.key, target.address, tally.sent, tally.rtts, tally.error))
+                out.append(
+                    summarize(target.key, target.address, tally.sent, tally.rtts, tally.error)
+                )
         return out
 
 
@@ -384,9 +412,11 @@ def _not_permitted_message() -> str:
         range_note = f", net.ipv4.ping_group_range is '{current}'"
     except OSError:
         range_note = ""
-    return (f"ICMP sockets are not permitted for uid {os.geteuid()} (gid {os.getegid()}{range_note}): "
-            "run as root, or allow ping sockets with: "
-            "sudo sysctl -w net.ipv4.ping_group_range='0 2147483647'")
+    return (
+        f"ICMP sockets are not permitted for uid {os.geteuid()} (gid {os.getegid()}{range_note}): "
+        "run as root, or allow ping sockets with: "
+        "sudo sysctl -w net.ipv4.ping_group_range='0 2147483647'"
+    )
 
 
 def _open(family: int) -> tuple[socket.socket, bool]:
@@ -442,9 +472,19 @@ class _IcmpSocket:
         if self.raw:
             # A raw socket sees every ICMP packet of the host, including our own requests on loopback;
             # let the kernel drop all but replies and errors before they take receive-buffer space.
-            keep = ((IcmpV4Type.ECHO_REPLY, IcmpV4Type.DESTINATION_UNREACHABLE, IcmpV4Type.TIME_EXCEEDED)
-                    if v4 else
-                    (IcmpV6Type.ECHO_REPLY, IcmpV6Type.DESTINATION_UNREACHABLE, IcmpV6Type.TIME_EXCEEDED))
+            keep = (
+                (
+                    IcmpV4Type.ECHO_REPLY,
+                    IcmpV4Type.DESTINATION_UNREACHABLE,
+                    IcmpV4Type.TIME_EXCEEDED,
+                )
+                if v4
+                else (
+                    IcmpV6Type.ECHO_REPLY,
+                    IcmpV6Type.DESTINATION_UNREACHABLE,
+                    IcmpV6Type.TIME_EXCEEDED,
+                )
+            )
             try:
                 if v4:
                     mask = 0xFFFFFFFF & ~sum(1 << t for t in keep)
@@ -453,10 +493,14 @@ class _IcmpSocket:
                     words = [0xFFFFFFFF] * 8
                     for t in keep:
                         words[t >> 5] &= ~(1 << (t & 31))
-                    sock.setsockopt(socket.IPPROTO_ICMPV6, _ICMP6_FILTER, struct.pack("=8I", *words))
+                    sock.setsockopt(
+                        socket.IPPROTO_ICMPV6, _ICMP6_FILTER, struct.pack("=8I", *words)
+                    )
             except OSError:
                 pass  # parse_icmp filters in user space as well
-            self.ident = (zlib.crc32(str(os.getpid()).encode()) + next(_ident_counter)) & 0xFFFF or 1
+            self.ident = (
+                zlib.crc32(str(os.getpid()).encode()) + next(_ident_counter)
+            ) & 0xFFFF or 1
         else:
             # Ping sockets drop ICMP errors for unconnected sockets unless RECVERR queues them.
             try:
@@ -566,8 +610,12 @@ def _recverr_text(family: int, ancdata) -> str | None:
 
 
 def _send_error_text(err: OSError) -> str:
-    known = {errno.ENETUNREACH: "network unreachable", errno.EHOSTUNREACH: "host unreachable",
-             errno.EPERM: "send blocked by local firewall", errno.EACCES: "send not permitted"}
+    known = {
+        errno.ENETUNREACH: "network unreachable",
+        errno.EHOSTUNREACH: "host unreachable",
+        errno.EPERM: "send blocked by local firewall",
+        errno.EACCES: "send not permitted",
+    }
     return known.get(err.errno, f"send failed: {err.strerror or err}")
 
 
@@ -575,8 +623,14 @@ def _send_error_text(err: OSError) -> str:
 # The sweep
 
 
-def probe(targets: Iterable[PingTarget], *, timeout: float = 1.0, count: int = 1,
-          interval: float = 0.2, max_in_flight: int = 1024) -> list[PingResult]:
+def probe(
+    targets: Iterable[PingTarget],
+    *,
+    timeout: float = 1.0,
+    count: int = 1,
+    interval: float = 0.2,
+    max_in_flight: int = 1024,
+) -> list[PingResult]:
     """Ping every target `count` times; one result per target, in target order.
 
     Each request times out `timeout` seconds after its own send; rounds of one target are `interval`
@@ -628,8 +682,14 @@ def _run(sweep: Sweep, sockets: dict[int, _IcmpSocket]) -> None:
     waves = math.ceil(total_sends / sweep.window)
     # Cannot be reached by the schedule itself (each wave of the window ends within `timeout`); it only
     # keeps a misbehaving socket or clock from turning a sweep into an endless loop.
-    hard_stop = (time.monotonic() + waves * sweep.timeout + sweep.count * sweep.interval
-                 + sweep.timeout + total_sends * 0.001 + 5.0)
+    hard_stop = (
+        time.monotonic()
+        + waves * sweep.timeout
+        + sweep.count * sweep.interval
+        + sweep.timeout
+        + total_sends * 0.001
+        + 5.0
+    )
 
     while not sweep.done:
         now = time.monotonic()

@@ -4,12 +4,13 @@ getaddrinfo has no timeout of its own and a broken resolver can hang it for many
 lookups run on a small shared pool and the caller waits only until its deadline: a hung lookup
 costs that sweep its deadline once, never the other devices their poll.
 """
+
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor, wait
-from typing import Iterable
 
 _pool = ThreadPoolExecutor(max_workers=8, thread_name_prefix="resolve")
 

@@ -21,14 +21,16 @@ has a deadline, so a silent or garbage-answering agent costs its own timeout and
 Everything an agent says is untrusted: strings are decoded defensively, numbers checked, tables
 bounded in rows and requests, non-increasing OIDs end a walk.
 """
+
 from __future__ import annotations
 
 import asyncio
 import ipaddress
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 # --------------------------------------------------------------------------------------------
 # Numeric OIDs (no MIB resolution anywhere)
@@ -49,8 +51,11 @@ IF_HIGH_SPEED, IF_ALIAS = f"{IFX}.15", f"{IFX}.18"
 HR_PROCESSOR_LOAD = "1.3.6.1.2.1.25.3.3.1.2"
 HR_STORAGE = "1.3.6.1.2.1.25.2.3.1"
 HR_STORAGE_TYPE, HR_STORAGE_DESCR = f"{HR_STORAGE}.2", f"{HR_STORAGE}.3"
-HR_STORAGE_UNITS, HR_STORAGE_SIZE, HR_STORAGE_USED = (f"{HR_STORAGE}.4", f"{HR_STORAGE}.5",
-                                                      f"{HR_STORAGE}.6")
+HR_STORAGE_UNITS, HR_STORAGE_SIZE, HR_STORAGE_USED = (
+    f"{HR_STORAGE}.4",
+    f"{HR_STORAGE}.5",
+    f"{HR_STORAGE}.6",
+)
 HR_STORAGE_RAM, HR_STORAGE_FIXED_DISK = "1.3.6.1.2.1.25.2.1.2", "1.3.6.1.2.1.25.2.1.4"
 
 ENT = "1.3.6.1.2.1.47.1.1.1.1"
@@ -71,24 +76,53 @@ LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
 LLDP_REM_CHASSIS, LLDP_REM_PORT_ID = f"{LLDP_REM}.5", f"{LLDP_REM}.7"
 LLDP_REM_PORT_DESCR, LLDP_REM_SYS_NAME = f"{LLDP_REM}.8", f"{LLDP_REM}.9"
 
-IF_STATUS = {1: "up", 2: "down", 3: "testing", 4: "unknown", 5: "dormant", 6: "notPresent",
-             7: "lowerLayerDown"}
+IF_STATUS = {
+    1: "up",
+    2: "down",
+    3: "testing",
+    4: "unknown",
+    5: "dormant",
+    6: "notPresent",
+    7: "lowerLayerDown",
+}
 
 # sysObjectID enterprise number → vendor, for devices without ENTITY-MIB manufacturer names.
 ENTERPRISES = {
-    9: "Cisco", 11: "HPE", 43: "3Com", 171: "D-Link", 311: "Microsoft", 318: "APC",
-    534: "Eaton", 674: "Dell", 890: "Zyxel", 2011: "Huawei", 2636: "Juniper", 4526: "Netgear",
-    6574: "Synology", 8072: "Net-SNMP", 11863: "TP-Link", 12356: "Fortinet", 14988: "MikroTik",
-    25053: "Ruckus", 25506: "H3C", 41112: "Ubiquiti", 10002: "Ubiquiti", 8741: "SonicWall",
-    14823: "Aruba", 4413: "Broadcom", 24681: "QNAP", 2620: "Check Point", 3375: "F5",
+    9: "Cisco",
+    11: "HPE",
+    43: "3Com",
+    171: "D-Link",
+    311: "Microsoft",
+    318: "APC",
+    534: "Eaton",
+    674: "Dell",
+    890: "Zyxel",
+    2011: "Huawei",
+    2636: "Juniper",
+    4526: "Netgear",
+    6574: "Synology",
+    8072: "Net-SNMP",
+    11863: "TP-Link",
+    12356: "Fortinet",
+    14988: "MikroTik",
+    25053: "Ruckus",
+    25506: "H3C",
+    41112: "Ubiquiti",
+    10002: "Ubiquiti",
+    8741: "SonicWall",
+    14823: "Aruba",
+    4413: "Broadcom",
+    24681: "QNAP",
+    2620: "Check Point",
+    3375: "F5",
 }
 
 # Error states a result can carry (the API's `snmp_state`).
 OK, TIMEOUT, AUTH_ERROR, ERROR = "ok", "timeout", "auth_error", "error"
 
-MAX_TEXT = 255            # longest string kept from an agent (sysDescr can be a novel)
-MAX_ROWS = 4096           # rows per table column: a garbage agent cannot fill memory
-MAX_REQUESTS = 400        # requests per device per visit
+MAX_TEXT = 255  # longest string kept from an agent (sysDescr can be a novel)
+MAX_ROWS = 4096  # rows per table column: a garbage agent cannot fill memory
+MAX_REQUESTS = 400  # requests per device per visit
 
 
 # --------------------------------------------------------------------------------------------
@@ -99,12 +133,12 @@ MAX_REQUESTS = 400        # requests per device per visit
 class SnmpCredentials:
     """v1/v2c community or v3 USM user. Secrets never appear in repr (logs, tracebacks)."""
 
-    version: str = "2c"                                   # "1", "2c" or "3"
+    version: str = "2c"  # "1", "2c" or "3"
     community: str | None = field(default=None, repr=False)
     user: str | None = None
-    auth_protocol: str | None = None                      # MD5, SHA, SHA224, SHA256, SHA384, SHA512
+    auth_protocol: str | None = None  # MD5, SHA, SHA224, SHA256, SHA384, SHA512
     auth_key: str | None = field(default=None, repr=False)
-    priv_protocol: str | None = None                      # DES, 3DES, AES, AES192, AES256
+    priv_protocol: str | None = None  # DES, 3DES, AES, AES192, AES256
     priv_key: str | None = field(default=None, repr=False)
 
 
@@ -114,7 +148,7 @@ PRIV_PROTOCOLS = ("DES", "3DES", "AES", "AES192", "AES256")
 
 @dataclass(frozen=True)
 class SnmpTarget:
-    key: Any                      # the caller's id for the device
+    key: Any  # the caller's id for the device
     address: str
     credentials: SnmpCredentials
     port: int = 161
@@ -133,7 +167,7 @@ class InterfaceSample:
     admin_status: str | None = None
     in_octets: int | None = None
     out_octets: int | None = None
-    counter_bits: int = 64        # 64 (ifHC*) or 32 (ifIn/OutOctets) — the wrap arithmetic differs
+    counter_bits: int = 64  # 64 (ifHC*) or 32 (ifIn/OutOctets) — the wrap arithmetic differs
     speed_mbps: float | None = None
     in_errors: int | None = None
     out_errors: int | None = None
@@ -149,7 +183,7 @@ class InterfaceSample:
 @dataclass(frozen=True)
 class StorageUse:
     descr: str
-    kind: str                     # "memory" or "disk"
+    kind: str  # "memory" or "disk"
     size_bytes: int
     used_bytes: int
 
@@ -160,7 +194,7 @@ class StorageUse:
 
 @dataclass(frozen=True)
 class Health:
-    cpu_pct: float | None = None              # mean hrProcessorLoad over processors
+    cpu_pct: float | None = None  # mean hrProcessorLoad over processors
     memory: StorageUse | None = None
     disks: tuple[StorageUse, ...] = ()
 
@@ -168,7 +202,7 @@ class Health:
 @dataclass(frozen=True)
 class UpsStatus:
     on_battery: bool | None = None
-    battery_status: str | None = None         # normal / low / depleted / unknown
+    battery_status: str | None = None  # normal / low / depleted / unknown
     charge_pct: int | None = None
     minutes_remaining: int | None = None
     seconds_on_battery: int | None = None
@@ -203,17 +237,17 @@ class SnmpResult:
     address: str
     state: str
     error: str | None = None
-    uptime_cs: int | None = None             # sysUpTime in hundredths of a second
+    uptime_cs: int | None = None  # sysUpTime in hundredths of a second
     interfaces: tuple[InterfaceSample, ...] = ()
     health: Health | None = None
     ups: UpsStatus | None = None
-    system: SystemInfo | None = None         # inventory only
+    system: SystemInfo | None = None  # inventory only
     neighbours: tuple[Neighbour, ...] | None = None  # inventory only; () = LLDP present, none seen
     inventory: bool = False
     seconds: float = 0.0
     requests: int = 0
-    varbinds: int = 0          # var-binds received (GETBULK overshoot included)
-    values: int = 0            # of which useful: rows and scalars kept
+    varbinds: int = 0  # var-binds received (GETBULK overshoot included)
+    values: int = 0  # of which useful: rows and scalars kept
 
     @property
     def ok(self) -> bool:
@@ -239,7 +273,7 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
         text = str(raw)
     text = "".join(c if c >= " " and c != "\x7f" else " " for c in text).strip()
     if len(text) > limit:
-        text = text[:limit - 1] + "…"
+        text = text[: limit - 1] + "…"
     return text or None
 
 
@@ -279,8 +313,8 @@ def _is_exception(value: Any) -> bool:
 
 def _exception_tags():
     from pysnmp.proto import rfc1905
-    return {rfc1905.noSuchObject.tagSet, rfc1905.noSuchInstance.tagSet,
-            rfc1905.endOfMibView.tagSet}
+
+    return {rfc1905.noSuchObject.tagSet, rfc1905.noSuchInstance.tagSet, rfc1905.endOfMibView.tagSet}
 
 
 _EXCEPTION_TAGS: set = set()
@@ -290,7 +324,7 @@ def vendor_from_object_id(object_id: str | None) -> str | None:
     prefix = "1.3.6.1.4.1."
     if not object_id or not object_id.startswith(prefix):
         return None
-    number = object_id[len(prefix):].split(".", 1)[0]
+    number = object_id[len(prefix) :].split(".", 1)[0]
     return ENTERPRISES.get(int(number)) if number.isdigit() else None
 
 
@@ -310,10 +344,18 @@ def _classify(indication) -> _Failed:
     text = str(indication)
     if isinstance(indication, errind.RequestTimedOut):
         return _Failed(TIMEOUT, "no answer (agent silent, or wrong community)")
-    auth = (errind.UnknownUserName, errind.WrongDigest, errind.DecryptionError,
-            errind.AuthenticationError, errind.AuthenticationFailure,
-            errind.UnsupportedSecurityLevel, errind.UnknownSecurityName,
-            errind.UnknownCommunityName, errind.NotInTimeWindow, errind.NoAuthentication)
+    auth = (
+        errind.UnknownUserName,
+        errind.WrongDigest,
+        errind.DecryptionError,
+        errind.AuthenticationError,
+        errind.AuthenticationFailure,
+        errind.UnsupportedSecurityLevel,
+        errind.UnknownSecurityName,
+        errind.UnknownCommunityName,
+        errind.NotInTimeWindow,
+        errind.NoAuthentication,
+    )
     if isinstance(indication, auth):
         return _Failed(AUTH_ERROR, f"authentication failed: {text}")
     return _Failed(ERROR, text[:200] or "SNMP error")
@@ -326,8 +368,15 @@ def _classify(indication) -> _Failed:
 class SnmpCollector:
     """Owns one SnmpEngine on a private event loop; `poll` and `inventory` block the caller."""
 
-    def __init__(self, *, timeout: float = 2.0, retries: int = 1, max_concurrency: int = 64,
-                 max_repetitions: int = 25, device_deadline: float | None = None):
+    def __init__(
+        self,
+        *,
+        timeout: float = 2.0,
+        retries: int = 1,
+        max_concurrency: int = 64,
+        max_repetitions: int = 25,
+        device_deadline: float | None = None,
+    ):
         self.timeout = timeout
         self.retries = retries
         self.max_concurrency = max_concurrency
@@ -345,8 +394,9 @@ class SnmpCollector:
         with self._lock:
             if self._loop is None:
                 loop = asyncio.new_event_loop()
-                thread = threading.Thread(target=loop.run_forever, name="snmp-collector",
-                                          daemon=True)
+                thread = threading.Thread(
+                    target=loop.run_forever, name="snmp-collector", daemon=True
+                )
                 thread.start()
                 self._loop, self._thread = loop, thread
             return self._loop
@@ -378,8 +428,9 @@ class SnmpCollector:
     def inventory(self, targets: Iterable[SnmpTarget]) -> list[SnmpResult]:
         return self._run(list(targets), inventory=True)
 
-    def visit(self, poll_targets: list[SnmpTarget],
-              inventory_targets: list[SnmpTarget]) -> list[SnmpResult]:
+    def visit(
+        self, poll_targets: list[SnmpTarget], inventory_targets: list[SnmpTarget]
+    ) -> list[SnmpResult]:
         """Both kinds in one concurrent round (the interval job)."""
         loop = self._ensure_loop()
         jobs = [(t, False) for t in poll_targets] + [(t, True) for t in inventory_targets]
@@ -403,6 +454,7 @@ class SnmpCollector:
     async def _round(self, jobs: list[tuple[SnmpTarget, bool]]) -> list[SnmpResult]:
         if self._engine is None:
             from pysnmp.hlapi.v3arch.asyncio import SnmpEngine
+
             if not _EXCEPTION_TAGS:
                 _EXCEPTION_TAGS.update(_exception_tags())
             self._engine = SnmpEngine()
@@ -439,7 +491,7 @@ class SnmpCollector:
             await asyncio.wait_for(_collect(session, result, inventory), self.device_deadline)
         except _Failed as failure:
             result.state, result.error = failure.state, str(failure)
-        except asyncio.TimeoutError:
+        except TimeoutError:
             result.state = TIMEOUT
             result.error = f"no complete answer within {self.device_deadline:g} s"
         except Exception as exc:  # a garbage reply pysnmp chokes on is this device's problem only
@@ -461,7 +513,8 @@ def _user_locks(targets: list[SnmpTarget]) -> dict[str, asyncio.Lock]:
         c = t.credentials
         if c.version == "3" and c.user:
             keys.setdefault(c.user, set()).add(
-                (c.auth_protocol, c.auth_key, c.priv_protocol, c.priv_key))
+                (c.auth_protocol, c.auth_key, c.priv_protocol, c.priv_key)
+            )
     return {user: asyncio.Lock() for user, sets in keys.items() if len(sets) > 1}
 
 
@@ -470,7 +523,8 @@ def _forget_engine_id(engine, target: SnmpTarget) -> bool:
     from pysnmp.proto.mpmod.rfc3412 import SnmpV3MessageProcessingModel
 
     model = engine.message_processing_subsystems.get(
-        SnmpV3MessageProcessingModel.MESSAGE_PROCESSING_MODEL_ID)
+        SnmpV3MessageProcessingModel.MESSAGE_PROCESSING_MODEL_ID
+    )
     cache = getattr(model, "_SnmpV3MessageProcessingModel__engineIdCache", None)
     if not isinstance(cache, dict):
         return False
@@ -505,8 +559,7 @@ class _Session:
         self.addr_name = None
 
     async def open(self) -> None:
-        from pysnmp.hlapi.v3arch.asyncio import (ContextData, Udp6TransportTarget,
-                                                 UdpTransportTarget)
+        from pysnmp.hlapi.v3arch.asyncio import ContextData, Udp6TransportTarget, UdpTransportTarget
         from pysnmp.hlapi.v3arch.asyncio.cmdgen import LCD
 
         auth = _auth_data(self.target.credentials)
@@ -518,7 +571,9 @@ class _Session:
         try:
             transport = await transport_class.create(
                 (self.target.address, self.target.port),
-                timeout=self.collector.timeout, retries=self.collector.retries)
+                timeout=self.collector.timeout,
+                retries=self.collector.retries,
+            )
         except Exception as exc:
             raise _Failed(ERROR, f"bad address: {exc}"[:200]) from None
         self.context = ContextData()
@@ -531,8 +586,15 @@ class _Session:
             if not future.done():
                 future.set_result((indication, status, index, var_binds))
 
-        generator.send_varbinds(self.engine, self.addr_name, self.context.contextEngineId,
-                                self.context.contextName, *args, done, None)
+        generator.send_varbinds(
+            self.engine,
+            self.addr_name,
+            self.context.contextEngineId,
+            self.context.contextName,
+            *args,
+            done,
+            None,
+        )
         return future
 
     async def _request(self, generator, *args):
@@ -550,11 +612,12 @@ class _Session:
 
     async def get(self, oids: list[str]) -> dict[str, Any]:
         from pysnmp.entity.rfc3413 import cmdgen
-        from pysnmp.proto.rfc1902 import ObjectName
         from pysnmp.proto.api import v2c
+        from pysnmp.proto.rfc1902 import ObjectName
 
-        var_binds = await self._request(cmdgen.GetCommandGenerator(),
-                                        [(ObjectName(o), v2c.null) for o in oids])
+        var_binds = await self._request(
+            cmdgen.GetCommandGenerator(), [(ObjectName(o), v2c.null) for o in oids]
+        )
         values: dict[str, Any] = {}
         for name, value in var_binds or ():
             if not _is_exception(value):
@@ -562,9 +625,9 @@ class _Session:
         self.values += len(values)
         return values
 
-    async def walk(self, columns: list[str], non_repeaters: list[str] = (),
-                   repetitions: int | None = None) \
-            -> tuple[dict[str, Any], dict[str, dict[tuple[int, ...], Any]]]:
+    async def walk(
+        self, columns: list[str], non_repeaters: list[str] = (), repetitions: int | None = None
+    ) -> tuple[dict[str, Any], dict[str, dict[tuple[int, ...], Any]]]:
         """GETBULK walk of several table columns side by side (plus scalars fetched as
         non-repeaters in the first request). Returns (scalars, {column: {index: value}})."""
         from pysnmp.entity.rfc3413 import cmdgen
@@ -584,17 +647,20 @@ class _Session:
         while active or pending_scalars:
             request = [(ObjectName(_scalar_parent(o)), v2c.null) for o in pending_scalars]
             request += [(ObjectName(cursor[c]), v2c.null) for c in active]
-            rows = min(repetitions or self.collector.max_repetitions,
-                       self.collector.max_repetitions) if active else 1
+            rows = (
+                min(repetitions or self.collector.max_repetitions, self.collector.max_repetitions)
+                if active
+                else 1
+            )
             var_binds = await self._request(generator, len(pending_scalars), rows, request)
             if var_binds is None:
                 break
             var_binds = list(var_binds)
-            for (name, value), asked in zip(var_binds[:len(pending_scalars)], pending_scalars):
+            for (name, value), asked in zip(var_binds[: len(pending_scalars)], pending_scalars):
                 if str(name) == asked and not _is_exception(value):
                     scalars[asked] = value
                     self.values += 1
-            rest = var_binds[len(pending_scalars):]
+            rest = var_binds[len(pending_scalars) :]
             pending_scalars = []
             if not active:
                 break
@@ -607,12 +673,11 @@ class _Session:
                     continue
                 oid = tuple(name)
                 prefix = prefixes[column]
-                if (oid[:len(prefix)] != prefix or _is_exception(value)
-                        or oid <= cursor[column]):
+                if oid[: len(prefix)] != prefix or _is_exception(value) or oid <= cursor[column]:
                     # left the column, end of MIB, or a non-increasing OID (broken agent)
                     finished.add(column)
                     continue
-                tables[column][oid[len(prefix):]] = value
+                tables[column][oid[len(prefix) :]] = value
                 self.values += 1
                 cursor[column] = oid
                 if len(tables[column]) >= MAX_ROWS:
@@ -636,15 +701,16 @@ class _Session:
             prefix = tuple(int(p) for p in column.split("."))
             cursor, rows = prefix, {}
             while len(rows) < MAX_ROWS:
-                var_binds = await self._request(cmdgen.NextCommandGenerator(),
-                                                [(ObjectName(cursor), v2c.null)])
+                var_binds = await self._request(
+                    cmdgen.NextCommandGenerator(), [(ObjectName(cursor), v2c.null)]
+                )
                 if not var_binds:
                     break
                 name, value = var_binds[0]
                 oid = tuple(name)
-                if oid[:len(prefix)] != prefix or oid <= cursor or _is_exception(value):
+                if oid[: len(prefix)] != prefix or oid <= cursor or _is_exception(value):
                     break
-                rows[oid[len(prefix):]] = value
+                rows[oid[len(prefix) :]] = value
                 self.values += 1
                 cursor = oid
             tables[column] = rows
@@ -668,12 +734,21 @@ def _auth_data(credentials: SnmpCredentials):
         raise _Failed(ERROR, f"unknown SNMP version {credentials.version!r}")
     if not credentials.user:
         raise _Failed(ERROR, "no SNMPv3 user configured")
-    auth_protocols = {"MD5": A.USM_AUTH_HMAC96_MD5, "SHA": A.USM_AUTH_HMAC96_SHA,
-                      "SHA224": A.USM_AUTH_HMAC128_SHA224, "SHA256": A.USM_AUTH_HMAC192_SHA256,
-                      "SHA384": A.USM_AUTH_HMAC256_SHA384, "SHA512": A.USM_AUTH_HMAC384_SHA512}
-    priv_protocols = {"DES": A.USM_PRIV_CBC56_DES, "3DES": A.USM_PRIV_CBC168_3DES,
-                      "AES": A.USM_PRIV_CFB128_AES, "AES192": A.USM_PRIV_CFB192_AES,
-                      "AES256": A.USM_PRIV_CFB256_AES}
+    auth_protocols = {
+        "MD5": A.USM_AUTH_HMAC96_MD5,
+        "SHA": A.USM_AUTH_HMAC96_SHA,
+        "SHA224": A.USM_AUTH_HMAC128_SHA224,
+        "SHA256": A.USM_AUTH_HMAC192_SHA256,
+        "SHA384": A.USM_AUTH_HMAC256_SHA384,
+        "SHA512": A.USM_AUTH_HMAC384_SHA512,
+    }
+    priv_protocols = {
+        "DES": A.USM_PRIV_CBC56_DES,
+        "3DES": A.USM_PRIV_CBC168_3DES,
+        "AES": A.USM_PRIV_CFB128_AES,
+        "AES192": A.USM_PRIV_CFB192_AES,
+        "AES256": A.USM_PRIV_CFB256_AES,
+    }
     kwargs: dict[str, Any] = {}
     if credentials.auth_key:
         protocol = auth_protocols.get((credentials.auth_protocol or "SHA").upper())
@@ -683,7 +758,9 @@ def _auth_data(credentials: SnmpCredentials):
         if credentials.priv_key:
             protocol = priv_protocols.get((credentials.priv_protocol or "AES").upper())
             if protocol is None:
-                raise _Failed(ERROR, f"unknown SNMPv3 privacy protocol {credentials.priv_protocol!r}")
+                raise _Failed(
+                    ERROR, f"unknown SNMPv3 privacy protocol {credentials.priv_protocol!r}"
+                )
             kwargs.update(privKey=credentials.priv_key, privProtocol=protocol)
     try:
         return UsmUserData(credentials.user, **kwargs)
@@ -694,14 +771,26 @@ def _auth_data(credentials: SnmpCredentials):
 # --------------------------------------------------------------------------------------------
 # What to fetch, and how raw values become results
 
-POLL_COLUMNS_64 = [IF_OPER, IF_HC_IN, IF_HC_OUT, IF_HIGH_SPEED, IF_IN_ERRORS, IF_OUT_ERRORS,
-                   IF_IN_DISCARDS, IF_OUT_DISCARDS]
+POLL_COLUMNS_64 = [
+    IF_OPER,
+    IF_HC_IN,
+    IF_HC_OUT,
+    IF_HIGH_SPEED,
+    IF_IN_ERRORS,
+    IF_OUT_ERRORS,
+    IF_IN_DISCARDS,
+    IF_OUT_DISCARDS,
+]
 POLL_COLUMNS_32 = [IF_IN_OCTETS, IF_OUT_OCTETS, IF_SPEED]
 INVENTORY_IF_COLUMNS = [IF_DESCR, IF_TYPE, IF_ADMIN, IF_NAME, IF_ALIAS]
-HR_COLUMNS = [HR_STORAGE_TYPE, HR_STORAGE_DESCR, HR_STORAGE_UNITS, HR_STORAGE_SIZE,
-              HR_STORAGE_USED]
-UPS_SCALARS = [UPS_BATTERY_STATUS, UPS_SECONDS_ON_BATTERY, UPS_MINUTES_REMAINING, UPS_CHARGE,
-               UPS_OUTPUT_SOURCE]
+HR_COLUMNS = [HR_STORAGE_TYPE, HR_STORAGE_DESCR, HR_STORAGE_UNITS, HR_STORAGE_SIZE, HR_STORAGE_USED]
+UPS_SCALARS = [
+    UPS_BATTERY_STATUS,
+    UPS_SECONDS_ON_BATTERY,
+    UPS_MINUTES_REMAINING,
+    UPS_CHARGE,
+    UPS_OUTPUT_SOURCE,
+]
 
 
 async def _collect(session: _Session, result: SnmpResult, inventory: bool) -> None:
@@ -740,8 +829,11 @@ def _interface(index: int, tables, tables32, inventory: bool) -> InterfaceSample
     hc_in, hc_out = as_int(tables[IF_HC_IN].get(row)), as_int(tables[IF_HC_OUT].get(row))
     bits = 64
     if hc_in is None or hc_out is None:
-        hc_in, hc_out, bits = (as_int(tables32[IF_IN_OCTETS].get(row)),
-                               as_int(tables32[IF_OUT_OCTETS].get(row)), 32)
+        hc_in, hc_out, bits = (
+            as_int(tables32[IF_IN_OCTETS].get(row)),
+            as_int(tables32[IF_OUT_OCTETS].get(row)),
+            32,
+        )
     speed = as_int(tables[IF_HIGH_SPEED].get(row))
     speed_mbps: float | None = float(speed) if speed else None
     if speed_mbps is None:
@@ -751,7 +843,10 @@ def _interface(index: int, tables, tables32, inventory: bool) -> InterfaceSample
         if_index=index,
         oper_status=IF_STATUS.get(as_int(tables[IF_OPER].get(row))),
         admin_status=IF_STATUS.get(as_int(tables[IF_ADMIN].get(row))) if inventory else None,
-        in_octets=hc_in, out_octets=hc_out, counter_bits=bits, speed_mbps=speed_mbps,
+        in_octets=hc_in,
+        out_octets=hc_out,
+        counter_bits=bits,
+        speed_mbps=speed_mbps,
         in_errors=as_int(tables[IF_IN_ERRORS].get(row)),
         out_errors=as_int(tables[IF_OUT_ERRORS].get(row)),
         in_discards=as_int(tables[IF_IN_DISCARDS].get(row)),
@@ -765,8 +860,11 @@ def _interface(index: int, tables, tables32, inventory: bool) -> InterfaceSample
 
 async def _health(session: _Session) -> Health | None:
     _, tables = await session.walk([HR_PROCESSOR_LOAD] + HR_COLUMNS)
-    loads = [v for v in (as_int(x) for x in tables[HR_PROCESSOR_LOAD].values())
-             if v is not None and 0 <= v <= 100]
+    loads = [
+        v
+        for v in (as_int(x) for x in tables[HR_PROCESSOR_LOAD].values())
+        if v is not None and 0 <= v <= 100
+    ]
     memory, disks = None, []
     for row, kind in tables[HR_STORAGE_TYPE].items():
         kind_oid = _as_oid(kind)
@@ -777,9 +875,12 @@ async def _health(session: _Session) -> Health | None:
         used = as_int(tables[HR_STORAGE_USED].get(row)) or 0
         if units <= 0 or size <= 0 or used < 0:
             continue
-        use = StorageUse(clean_text(tables[HR_STORAGE_DESCR].get(row), 100) or "?",
-                         "memory" if kind_oid == HR_STORAGE_RAM else "disk",
-                         size * units, min(used, size) * units)
+        use = StorageUse(
+            clean_text(tables[HR_STORAGE_DESCR].get(row), 100) or "?",
+            "memory" if kind_oid == HR_STORAGE_RAM else "disk",
+            size * units,
+            min(used, size) * units,
+        )
         if kind_oid == HR_STORAGE_RAM and memory is None:
             memory = use
         elif kind_oid == HR_STORAGE_FIXED_DISK and len(disks) < 32:
@@ -808,24 +909,41 @@ async def _ups(session: _Session) -> UpsStatus | None:
         battery_status=UPS_BATTERY_STATES.get(as_int(values.get(UPS_BATTERY_STATUS))),
         charge_pct=charge if charge is not None and 0 <= charge <= 100 else None,
         minutes_remaining=minutes if minutes is not None and 0 <= minutes < 100_000 else None,
-        seconds_on_battery=seconds if seconds is not None and seconds >= 0 else None)
+        seconds_on_battery=seconds if seconds is not None and seconds >= 0 else None,
+    )
 
 
 async def _system(session: _Session, result: SnmpResult) -> SystemInfo:
-    values = await session.get([SYS_DESCR, SYS_OBJECT_ID, SYS_CONTACT, SYS_NAME, SYS_LOCATION,
-                                UPS_MFG, UPS_MODEL, UPS_SOFTWARE])
-    _, entity = await session.walk([ENT_CLASS, ENT_SERIAL, ENT_MFG, ENT_MODEL, ENT_SOFTWARE,
-                                    ENT_FIRMWARE, ENT_DESCR])
+    values = await session.get(
+        [
+            SYS_DESCR,
+            SYS_OBJECT_ID,
+            SYS_CONTACT,
+            SYS_NAME,
+            SYS_LOCATION,
+            UPS_MFG,
+            UPS_MODEL,
+            UPS_SOFTWARE,
+        ]
+    )
+    _, entity = await session.walk(
+        [ENT_CLASS, ENT_SERIAL, ENT_MFG, ENT_MODEL, ENT_SOFTWARE, ENT_FIRMWARE, ENT_DESCR]
+    )
     object_id = _as_oid(values.get(SYS_OBJECT_ID))
     vendor = model = serial = firmware = None
-    rows = sorted(entity[ENT_CLASS], key=lambda r: (as_int(entity[ENT_CLASS][r]) != ENT_CLASS_CHASSIS, r))
+    rows = sorted(
+        entity[ENT_CLASS], key=lambda r: (as_int(entity[ENT_CLASS][r]) != ENT_CLASS_CHASSIS, r)
+    )
     rows += [r for r in sorted(entity[ENT_SERIAL]) if r not in rows]
     for row in rows:
         serial = serial or clean_text(entity[ENT_SERIAL].get(row), 100)
         model = model or clean_text(entity[ENT_MODEL].get(row), 200)
         vendor = vendor or clean_text(entity[ENT_MFG].get(row), 100)
-        firmware = firmware or clean_text(entity[ENT_SOFTWARE].get(row), 100) \
+        firmware = (
+            firmware
+            or clean_text(entity[ENT_SOFTWARE].get(row), 100)
             or clean_text(entity[ENT_FIRMWARE].get(row), 100)
+        )
         if serial and model and vendor and firmware:
             break
     if result.ups is not None:
@@ -833,17 +951,28 @@ async def _system(session: _Session, result: SnmpResult) -> SystemInfo:
         model = model or clean_text(values.get(UPS_MODEL), 200)
         firmware = firmware or clean_text(values.get(UPS_SOFTWARE), 100)
     return SystemInfo(
-        descr=clean_text(values.get(SYS_DESCR)), object_id=object_id,
+        descr=clean_text(values.get(SYS_DESCR)),
+        object_id=object_id,
         name=clean_text(values.get(SYS_NAME), 200),
         location=clean_text(values.get(SYS_LOCATION), 200),
         contact=clean_text(values.get(SYS_CONTACT), 200),
-        vendor=vendor or vendor_from_object_id(object_id), model=model, serial=serial,
-        firmware=firmware)
+        vendor=vendor or vendor_from_object_id(object_id),
+        model=model,
+        serial=serial,
+        firmware=firmware,
+    )
 
 
 async def _neighbours(session: _Session) -> tuple[Neighbour, ...] | None:
-    _, tables = await session.walk([LLDP_REM_CHASSIS, LLDP_REM_PORT_ID, LLDP_REM_PORT_DESCR,
-                                    LLDP_REM_SYS_NAME, LLDP_LOC_PORT_DESCR])
+    _, tables = await session.walk(
+        [
+            LLDP_REM_CHASSIS,
+            LLDP_REM_PORT_ID,
+            LLDP_REM_PORT_DESCR,
+            LLDP_REM_SYS_NAME,
+            LLDP_LOC_PORT_DESCR,
+        ]
+    )
     local = {row[0]: clean_text(v, 100) for row, v in tables[LLDP_LOC_PORT_DESCR].items() if row}
     if not local and not tables[LLDP_REM_CHASSIS]:
         return None
@@ -852,10 +981,13 @@ async def _neighbours(session: _Session) -> tuple[Neighbour, ...] | None:
         if len(row) < 3:
             continue
         port = row[1]
-        found.append(Neighbour(
-            local_port=local.get(port) or str(port),
-            remote_name=clean_text(tables[LLDP_REM_SYS_NAME].get(row), 200),
-            remote_port=clean_text(tables[LLDP_REM_PORT_DESCR].get(row), 100)
-            or _hex_or_text(tables[LLDP_REM_PORT_ID].get(row)),
-            remote_chassis=_hex_or_text(tables[LLDP_REM_CHASSIS].get(row))))
+        found.append(
+            Neighbour(
+                local_port=local.get(port) or str(port),
+                remote_name=clean_text(tables[LLDP_REM_SYS_NAME].get(row), 200),
+                remote_port=clean_text(tables[LLDP_REM_PORT_DESCR].get(row), 100)
+                or _hex_or_text(tables[LLDP_REM_PORT_ID].get(row)),
+                remote_chassis=_hex_or_text(tables[LLDP_REM_CHASSIS].get(row)),
+            )
+        )
     return tuple(found)

@@ -21,6 +21,7 @@ Secrets: netmiko's session log is never enabled, netmiko's own logger (which ech
 and written, the enable secret included) is held at WARNING, and passwords are excluded from the
 targets' repr.
 """
+
 from __future__ import annotations
 
 import base64
@@ -58,100 +59,133 @@ STEP_SHARE = 0.3
 class SshState(StrEnum):
     OK = "ok"
     NOT_CONFIGURED = "not_configured"
-    UNREACHABLE = "unreachable"            # connection refused / no route
+    UNREACHABLE = "unreachable"  # connection refused / no route
     TIMEOUT = "timeout"
     AUTH_FAILED = "auth_failed"
     HOST_KEY_CHANGED = "host_key_changed"  # strict mode: refused before logging in
     PROMPT_NOT_RECOGNISED = "prompt_not_recognised"
     COMMAND_REJECTED = "command_rejected"
-    ERROR = "error"                        # SSH protocol failure, oversized output, …
+    ERROR = "error"  # SSH protocol failure, oversized output, …
 
 
 @dataclass(frozen=True)
 class DeviceType:
     """How to back up one kind of device (see the module docstring)."""
 
-    name: str                        # what ssh_device_type holds; also netmiko's device_type
+    name: str  # what ssh_device_type holds; also netmiko's device_type
     label: str
     config_commands: tuple[str, ...]  # may use {config_path} (shell-quoted)
     fact_commands: tuple[str, ...] = ()
-    volatile: tuple[str, ...] = ()    # regexes; matching lines are ignored when comparing
-    rejected: tuple[str, ...] = ()    # regexes; a match in a command's output = command refused
+    volatile: tuple[str, ...] = ()  # regexes; matching lines are ignored when comparing
+    rejected: tuple[str, ...] = ()  # regexes; a match in a command's output = command refused
     facts: dict[str, str] = field(default_factory=dict)  # fact → regex with one group
     needs_config_path: bool = False
-    uses_enable: bool = False        # enter privileged mode (with the enable secret) first
+    uses_enable: bool = False  # enter privileged mode (with the enable secret) first
 
     def volatile_patterns(self) -> list[re.Pattern]:
         return [re.compile(p) for p in self.volatile]
 
 
-DEVICE_TYPES: dict[str, DeviceType] = {t.name: t for t in (
-    DeviceType(
-        name="cisco_ios", label="Cisco IOS / IOS-XE",
-        config_commands=("show running-config",),
-        fact_commands=("show version",),
-        volatile=(r"^! Last configuration change at ", r"^! NVRAM config last updated at ",
-                  r"^! No configuration change since last restart",
-                  r"^ntp clock-period ", r"^Building configuration",
-                  r"^Current configuration ?: \d+ bytes"),
-        rejected=(r"^% ?Invalid input detected", r"^% ?Incomplete command",
-                  r"^% ?Ambiguous command", r"^% ?Unknown command", r"^% ?Authorization failed"),
-        facts={"model": r"^Model [Nn]umber\s*:\s*(\S+)|^[Cc]isco (\S+) \(.*\) processor",
-               "serial": r"^System [Ss]erial [Nn]umber\s*:\s*(\S+)|^Processor board ID (\S+)",
-               "firmware": r"^Cisco IOS.*?Version ([^,\s]+)",
-               "uptime": r"^\S+ uptime is (.+)$"},
-        uses_enable=True),
-    DeviceType(
-        name="mikrotik_routeros", label="MikroTik RouterOS",
-        config_commands=("/export",),
-        fact_commands=("/system resource print", "/system routerboard print"),
-        # "# 2026-11-24 10:00:00 by RouterOS 7.16" (v7) or "# nov/24/2026 10:00:00 by RouterOS …"
-        volatile=(r"^# \S+ \d\d:\d\d:\d\d by RouterOS",),
-        rejected=(r"^bad command name", r"^syntax error", r"^expected end of command",
-                  r"^failure:"),
-        facts={"model": r"^\s*board-name:\s*(.+)$", "serial": r"^\s*serial-number:\s*(\S+)",
-               "firmware": r"^\s*version:\s*(.+)$", "uptime": r"^\s*uptime:\s*(\S+)"}),
-    DeviceType(
-        name="hp_procurve", label="HP/Aruba ProCurve",
-        config_commands=("show running-config",),
-        fact_commands=("show system",),
-        volatile=(r"^Running configuration:",),
-        rejected=(r"^Invalid input:", r"^Ambiguous input:"),
-        facts={"serial": r"Serial Number\s*:\s*(\S+)", "firmware": r"Software revision\s*:\s*(\S+)",
-               "uptime": r"Up Time\s*:\s*(.+?)(?:\s{2,}|$)",
-               "model": r"^\s*Product Name\s*:\s*(.+)$|^\s*System Name\s*:\s*(\S+)"}),
-    DeviceType(
-        name="linux", label="Linux (cat of a configuration file)",
-        config_commands=("cat -- {config_path}",),
-        fact_commands=("uname -sr", "uptime -p"),
-        rejected=(r"^cat: ", r": command not found$"),
-        facts={"firmware": r"^(Linux \S+)", "uptime": r"^up (.+)$"},
-        needs_config_path=True),
-)}
+DEVICE_TYPES: dict[str, DeviceType] = {
+    t.name: t
+    for t in (
+        DeviceType(
+            name="cisco_ios",
+            label="Cisco IOS / IOS-XE",
+            config_commands=("show running-config",),
+            fact_commands=("show version",),
+            volatile=(
+                r"^! Last configuration change at ",
+                r"^! NVRAM config last updated at ",
+                r"^! No configuration change since last restart",
+                r"^ntp clock-period ",
+                r"^Building configuration",
+                r"^Current configuration ?: \d+ bytes",
+            ),
+            rejected=(
+                r"^% ?Invalid input detected",
+                r"^% ?Incomplete command",
+                r"^% ?Ambiguous command",
+                r"^% ?Unknown command",
+                r"^% ?Authorization failed",
+            ),
+            facts={
+                "model": r"^Model [Nn]umber\s*:\s*(\S+)|^[Cc]isco (\S+) \(.*\) processor",
+                "serial": r"^System [Ss]erial [Nn]umber\s*:\s*(\S+)|^Processor board ID (\S+)",
+                "firmware": r"^Cisco IOS.*?Version ([^,\s]+)",
+                "uptime": r"^\S+ uptime is (.+)$",
+            },
+            uses_enable=True,
+        ),
+        DeviceType(
+            name="mikrotik_routeros",
+            label="MikroTik RouterOS",
+            config_commands=("/export",),
+            fact_commands=("/system resource print", "/system routerboard print"),
+            # "# 2026-11-24 10:00:00 by RouterOS 7.16" (v7) or "# nov/24/2026 10:00:00 by RouterOS …"
+            volatile=(r"^# \S+ \d\d:\d\d:\d\d by RouterOS",),
+            rejected=(
+                r"^bad command name",
+                r"^syntax error",
+                r"^expected end of command",
+                r"^failure:",
+            ),
+            facts={
+                "model": r"^\s*board-name:\s*(.+)$",
+                "serial": r"^\s*serial-number:\s*(\S+)",
+                "firmware": r"^\s*version:\s*(.+)$",
+                "uptime": r"^\s*uptime:\s*(\S+)",
+            },
+        ),
+        DeviceType(
+            name="hp_procurve",
+            label="HP/Aruba ProCurve",
+            config_commands=("show running-config",),
+            fact_commands=("show system",),
+            volatile=(r"^Running configuration:",),
+            rejected=(r"^Invalid input:", r"^Ambiguous input:"),
+            facts={
+                "serial": r"Serial Number\s*:\s*(\S+)",
+                "firmware": r"Software revision\s*:\s*(\S+)",
+                "uptime": r"Up Time\s*:\s*(.+?)(?:\s{2,}|$)",
+                "model": r"^\s*Product Name\s*:\s*(.+)$|^\s*System Name\s*:\s*(\S+)",
+            },
+        ),
+        DeviceType(
+            name="linux",
+            label="Linux (cat of a configuration file)",
+            config_commands=("cat -- {config_path}",),
+            fact_commands=("uname -sr", "uptime -p"),
+            rejected=(r"^cat: ", r": command not found$"),
+            facts={"firmware": r"^(Linux \S+)", "uptime": r"^up (.+)$"},
+            needs_config_path=True,
+        ),
+    )
+}
 
 
 @dataclass(frozen=True)
 class SshTarget:
-    key: int                      # the caller's id (the device id)
+    key: int  # the caller's id (the device id)
     host: str
     port: int
     device_type: str | None
     username: str | None
     password: str | None = field(default=None, repr=False)
-    secret: str | None = field(default=None, repr=False)   # enable secret
+    secret: str | None = field(default=None, repr=False)  # enable secret
     key_file: str | None = None
     config_path: str | None = None
-    known_host_key: str | None = None   # "<type> <base64>", as recorded on first contact
+    known_host_key: str | None = None  # "<type> <base64>", as recorded on first contact
 
 
 @dataclass(frozen=True)
 class SshResult:
     key: int
     state: SshState
-    message: str = ""                 # for the officer; never holds a credential
-    config: str | None = None         # cleaned text (see clean_output)
+    message: str = ""  # for the officer; never holds a credential
+    config: str | None = None  # cleaned text (see clean_output)
     facts: dict[str, str] = field(default_factory=dict)
-    host_key: str | None = None       # what the device presented this time
+    host_key: str | None = None  # what the device presented this time
     host_key_fingerprint: str | None = None
     host_key_changed: bool = False
     seconds: float = 0.0
@@ -204,8 +238,10 @@ def configuration_problem(target: SshTarget) -> str | None:
         return "no SSH device type set"
     device_type = DEVICE_TYPES.get(target.device_type)
     if device_type is None:
-        return (f"unsupported SSH device type {target.device_type!r} "
-                f"(supported: {', '.join(DEVICE_TYPES)})")
+        return (
+            f"unsupported SSH device type {target.device_type!r} "
+            f"(supported: {', '.join(DEVICE_TYPES)})"
+        )
     if not target.username:
         return "no SSH username set"
     if not target.password and not target.key_file:
@@ -215,15 +251,19 @@ def configuration_problem(target: SshTarget) -> str | None:
     return None
 
 
-def back_up(targets: list[SshTarget], *, timeout: float, workers: int,
-            strict_host_keys: bool = False) -> list[SshResult]:
+def back_up(
+    targets: list[SshTarget], *, timeout: float, workers: int, strict_host_keys: bool = False
+) -> list[SshResult]:
     """Back up every target concurrently (at most `workers` at once); results in target order."""
     if not targets:
         return []
-    with ThreadPoolExecutor(max_workers=max(1, min(workers, len(targets))),
-                            thread_name_prefix="ssh-backup") as pool:
-        futures = [pool.submit(back_up_one, t, timeout=timeout, strict_host_keys=strict_host_keys)
-                   for t in targets]
+    with ThreadPoolExecutor(
+        max_workers=max(1, min(workers, len(targets))), thread_name_prefix="ssh-backup"
+    ) as pool:
+        futures = [
+            pool.submit(back_up_one, t, timeout=timeout, strict_host_keys=strict_host_keys)
+            for t in targets
+        ]
         return [f.result() for f in futures]
 
 
@@ -234,16 +274,16 @@ def back_up_one(target: SshTarget, *, timeout: float, strict_host_keys: bool = F
     if problem:
         return SshResult(target.key, SshState.NOT_CONFIGURED, problem)
     session = _Session(target, DEVICE_TYPES[target.device_type], timeout, strict_host_keys)
-    worker = threading.Thread(target=session.run, daemon=True,
-                              name=f"ssh-session-{target.key}")
+    worker = threading.Thread(target=session.run, daemon=True, name=f"ssh-session-{target.key}")
     worker.start()
     worker.join(timeout)
     if worker.is_alive():
         # netmiko is stuck waiting on a silent device: cut the connection under it. The thread
         # ends on its own once its read fails; nobody waits for it.
         session.cut()
-        result = session.result_for(SshState.TIMEOUT,
-                                    f"no complete answer within {timeout:g} s; session cut")
+        result = session.result_for(
+            SshState.TIMEOUT, f"no complete answer within {timeout:g} s; session cut"
+        )
     else:
         result = session.result
     return _with_seconds(result, time.monotonic() - started)
@@ -300,36 +340,49 @@ class _Session:
 
     def result_for(self, state: SshState, message: str, **values) -> SshResult:
         seen = self.check.seen
-        return SshResult(self.target.key, state, message, host_key=seen,
-                         host_key_fingerprint=fingerprint(seen) if seen else None,
-                         host_key_changed=self.check.changed, **values)
+        return SshResult(
+            self.target.key,
+            state,
+            message,
+            host_key=seen,
+            host_key_fingerprint=fingerprint(seen) if seen else None,
+            host_key_changed=self.check.changed,
+            **values,
+        )
 
     def run(self) -> None:
         try:
             self.result = self._run()
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             # A device's garbage must become a state, never a crash of the run.
             if self._cut.is_set():
                 self.result = self.result_for(SshState.TIMEOUT, "session cut at the deadline")
             else:
-                log.warning("SSH backup of device %s failed unexpectedly: %s",
-                            self.target.key, type(exc).__name__)
+                log.warning(
+                    "SSH backup of device %s failed unexpectedly: %s",
+                    self.target.key,
+                    type(exc).__name__,
+                )
                 self.result = self.result_for(SshState.ERROR, _short(exc))
 
     def _run(self) -> SshResult:
         from netmiko import ConnectHandler
-        from netmiko.exceptions import (NetmikoAuthenticationException, NetmikoTimeoutException,
-                                        ReadException, ReadTimeout)
+        from netmiko.exceptions import (
+            NetmikoAuthenticationException,
+            NetmikoTimeoutException,
+            ReadException,
+            ReadTimeout,
+        )
 
         target, timeout = self.target, self.timeout
         step = timeout * STEP_SHARE
         try:
-            self.sock = socket.create_connection((target.host, target.port),
-                                                 timeout=step)
+            self.sock = socket.create_connection((target.host, target.port), timeout=step)
         except ConnectionRefusedError:
-            return self.result_for(SshState.UNREACHABLE,
-                                   f"connection refused on port {target.port}")
-        except (socket.timeout, TimeoutError):
+            return self.result_for(
+                SshState.UNREACHABLE, f"connection refused on port {target.port}"
+            )
+        except TimeoutError:
             return self.result_for(SshState.TIMEOUT, f"no answer on port {target.port}")
         except OSError as exc:
             return self.result_for(SshState.UNREACHABLE, exc.strerror or _short(exc))
@@ -338,35 +391,50 @@ class _Session:
             return self.result_for(SshState.TIMEOUT, "session cut at the deadline")
 
         connection = ConnectHandler(
-            device_type=self.device_type.name, host=target.host, port=target.port,
-            username=target.username, password=target.password or "",
-            secret=target.secret or "", key_file=target.key_file,
-            use_keys=bool(target.key_file), allow_agent=False, sock=self.sock,
-            conn_timeout=step, auth_timeout=step, banner_timeout=step,
-            read_timeout_override=step, session_log=None,
-            auto_connect=False)
+            device_type=self.device_type.name,
+            host=target.host,
+            port=target.port,
+            username=target.username,
+            password=target.password or "",
+            secret=target.secret or "",
+            key_file=target.key_file,
+            use_keys=bool(target.key_file),
+            allow_agent=False,
+            sock=self.sock,
+            conn_timeout=step,
+            auth_timeout=step,
+            banner_timeout=step,
+            read_timeout_override=step,
+            session_log=None,
+            auto_connect=False,
+        )
         # netmiko builds paramiko's client with its own host-key policy; ours must see the key
         # before the password is sent, so it replaces netmiko's before the connection opens.
         connection.key_policy = self.check
         try:
             connection._open()
         except NetmikoAuthenticationException:
-            return self.result_for(SshState.AUTH_FAILED, "authentication failed (username, "
-                                   "password or key rejected)")
+            return self.result_for(
+                SshState.AUTH_FAILED, "authentication failed (username, password or key rejected)"
+            )
         except NetmikoTimeoutException as exc:
             if self.check.refused:
                 return self.result_for(
                     SshState.HOST_KEY_CHANGED,
                     f"host key changed (now {fingerprint(self.check.seen)}); "
-                    "not logged in (strict host keys)")
+                    "not logged in (strict host keys)",
+                )
             if "banner" in str(exc).lower():
                 return self.result_for(SshState.TIMEOUT, f"no SSH greeting within {step:g} s")
-            return self.result_for(SshState.TIMEOUT,
-                                   f"the SSH server did not complete the login within {step:g} s")
+            return self.result_for(
+                SshState.TIMEOUT, f"the SSH server did not complete the login within {step:g} s"
+            )
         except (ReadTimeout, ValueError):
-            return self.result_for(SshState.PROMPT_NOT_RECOGNISED,
-                                   "logged in, but no prompt recognised as "
-                                   f"{self.device_type.label} within {step:g} s")
+            return self.result_for(
+                SshState.PROMPT_NOT_RECOGNISED,
+                "logged in, but no prompt recognised as "
+                f"{self.device_type.label} within {step:g} s",
+            )
         try:
             return self._collect(connection)
         except ReadTimeout as exc:
@@ -376,7 +444,7 @@ class _Session:
         finally:
             try:
                 connection.disconnect()
-            except Exception:  # noqa: BLE001 — the session is over either way
+            except Exception:
                 pass
 
     def _collect(self, connection) -> SshResult:
@@ -385,27 +453,34 @@ class _Session:
         device_type, target = self.device_type, self.target
         if device_type.uses_enable and not connection.check_enable_mode():
             if not target.secret:
-                return self.result_for(SshState.COMMAND_REJECTED,
-                                       "logged in without privileged mode and no enable secret set")
+                return self.result_for(
+                    SshState.COMMAND_REJECTED,
+                    "logged in without privileged mode and no enable secret set",
+                )
             try:
                 connection.enable()
             except (ValueError, ReadTimeout):
-                return self.result_for(SshState.AUTH_FAILED,
-                                       "logged in, but the enable secret was rejected")
+                return self.result_for(
+                    SshState.AUTH_FAILED, "logged in, but the enable secret was rejected"
+                )
         path = shlex.quote(target.config_path or "")
         parts = []
         for command in device_type.config_commands:
-            output = connection.send_command(command.format(config_path=path),
-                                             read_timeout=self.timeout)
+            output = connection.send_command(
+                command.format(config_path=path), read_timeout=self.timeout
+            )
             refused = rejection(device_type, output)
             if refused:
-                return self.result_for(SshState.COMMAND_REJECTED,
-                                       f"`{command.split()[0]}…` refused: {refused}")
+                return self.result_for(
+                    SshState.COMMAND_REJECTED, f"`{command.split()[0]}…` refused: {refused}"
+                )
             parts.append(output)
         config = clean_output("\n".join(parts))
         if len(config.encode("utf-8")) > MAX_OUTPUT_BYTES:
-            return self.result_for(SshState.ERROR, f"configuration larger than "
-                                   f"{MAX_OUTPUT_BYTES // (1024 * 1024)} MB; not stored")
+            return self.result_for(
+                SshState.ERROR,
+                f"configuration larger than {MAX_OUTPUT_BYTES // (1024 * 1024)} MB; not stored",
+            )
         facts_output = []
         for command in device_type.fact_commands:
             output = connection.send_command(command, read_timeout=self.timeout)

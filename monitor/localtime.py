@@ -3,31 +3,68 @@
 Every place that shows a time to a person (pages, emails, reports) formats it here, so the rules
 (time zone, พ.ศ. = ค.ศ. + 543, Thai month names, Thai durations) live in one module.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BUDDHIST_ERA_OFFSET = 543
 
-THAI_MONTHS = ("มกราคม", "กุมภาพันธ์", "มีนาคม", "เมษายน", "พฤษภาคม", "มิถุนายน",
-               "กรกฎาคม", "สิงหาคม", "กันยายน", "ตุลาคม", "พฤศจิกายน", "ธันวาคม")
-THAI_MONTHS_SHORT = ("ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.",
-                     "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค.")
-ENGLISH_MONTHS_SHORT = ("Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                        "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+THAI_MONTHS = (
+    "มกราคม",
+    "กุมภาพันธ์",
+    "มีนาคม",
+    "เมษายน",
+    "พฤษภาคม",
+    "มิถุนายน",
+    "กรกฎาคม",
+    "สิงหาคม",
+    "กันยายน",
+    "ตุลาคม",
+    "พฤศจิกายน",
+    "ธันวาคม",
+)
+THAI_MONTHS_SHORT = (
+    "ม.ค.",
+    "ก.พ.",
+    "มี.ค.",
+    "เม.ย.",
+    "พ.ค.",
+    "มิ.ย.",
+    "ก.ค.",
+    "ส.ค.",
+    "ก.ย.",
+    "ต.ค.",
+    "พ.ย.",
+    "ธ.ค.",
+)
+ENGLISH_MONTHS_SHORT = (
+    "Jan",
+    "Feb",
+    "Mar",
+    "Apr",
+    "May",
+    "Jun",
+    "Jul",
+    "Aug",
+    "Sep",
+    "Oct",
+    "Nov",
+    "Dec",
+)
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def as_utc(moment: datetime) -> datetime:
     """Naive datetimes from the database are UTC by convention; give them their zone back."""
     if moment.tzinfo is None:
-        return moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def to_local(moment: datetime) -> datetime:
@@ -46,8 +83,10 @@ def format_datetime(moment: datetime | None, lang: str = "th", *, short: bool = 
     local = to_local(moment)
     if lang == "th":
         months = THAI_MONTHS_SHORT if short else THAI_MONTHS
-        return (f"{local.day} {months[local.month - 1]} {local.year + BUDDHIST_ERA_OFFSET} "
-                f"{local:%H:%M}")
+        return (
+            f"{local.day} {months[local.month - 1]} {local.year + BUDDHIST_ERA_OFFSET} "
+            f"{local:%H:%M}"
+        )
     return f"{local.day} {ENGLISH_MONTHS_SHORT[local.month - 1]} {local.year} {local:%H:%M}"
 
 
@@ -76,4 +115,4 @@ def format_duration(delta: timedelta | float | None, lang: str = "th") -> str:
     if largest is None:
         return "0 วินาที" if lang == "th" else "0 s"
     # The largest unit and the one right below it: "1 วัน", never "1 วัน 12 วินาที".
-    return " ".join(f"{value} {name}" for name, value in units[largest:largest + 2] if value)
+    return " ".join(f"{value} {name}" for name, value in units[largest : largest + 2] if value)

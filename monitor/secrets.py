@@ -3,6 +3,7 @@
 The key comes from [security] encryption_key (or ICTMON_SECURITY_ENCRYPTION_KEY), else from
 <data_dir>/secret.key, which `ictmon init` creates (mode 0600) when it is absent.
 """
+
 from __future__ import annotations
 
 import os
@@ -42,15 +43,43 @@ def ensure_keys(settings: Settings) -> list[Path]:
 
 # Whoever knows the session key can sign a session cookie for any user, so a key copied from an
 # example, a tutorial or a habit is as good as none. Compared lower-cased, punctuation dropped.
-PLACEHOLDER_WEB_KEYS = frozenset({
-    "changeme", "changemeplease", "changethis", "replaceme", "secret", "secretkey",
-    "mysecretkey", "yoursecretkey", "supersecret", "supersecretkey", "flasksecret",
-    "flasksecretkey", "dev", "devkey", "development", "default", "test", "testing", "password",
-    "ictmon", "ictmonsecret", "notsecret", "insecure", "none", "null", "xxx", "todo"})
+PLACEHOLDER_WEB_KEYS = frozenset(
+    {
+        "changeme",
+        "changemeplease",
+        "changethis",
+        "replaceme",
+        "secret",
+        "secretkey",
+        "mysecretkey",
+        "yoursecretkey",
+        "supersecret",
+        "supersecretkey",
+        "flasksecret",
+        "flasksecretkey",
+        "dev",
+        "devkey",
+        "development",
+        "default",
+        "test",
+        "testing",
+        "password",
+        "ictmon",
+        "ictmonsecret",
+        "notsecret",
+        "insecure",
+        "none",
+        "null",
+        "xxx",
+        "todo",
+    }
+)
 MIN_WEB_KEY_LENGTH = 32
-_FIX = ("set [web] secret_key (or ICTMON_WEB_SECRET_KEY) to a random value of 32 characters or "
-        "more, e.g. the output of `python3 -c 'import secrets; print(secrets.token_hex(32))'`, "
-        "or leave it empty and run `ictmon init` to generate {file}")
+_FIX = (
+    "set [web] secret_key (or ICTMON_WEB_SECRET_KEY) to a random value of 32 characters or "
+    "more, e.g. the output of `python3 -c 'import secrets; print(secrets.token_hex(32))'`, "
+    "or leave it empty and run `ictmon init` to generate {file}"
+)
 
 
 def web_secret_key_problem(key: str) -> str | None:
@@ -78,8 +107,9 @@ def web_secret_key(settings: Settings) -> str:
         try:
             key = path.read_text().strip()
         except FileNotFoundError:
-            raise SecretsError(f"[web] secret_key is empty and {path} does not exist: "
-                               f"{fix}") from None
+            raise SecretsError(
+                f"[web] secret_key is empty and {path} does not exist: {fix}"
+            ) from None
     problem = web_secret_key_problem(key)
     if problem:
         raise SecretsError(f"{where} {problem}: refusing to start; {fix}")
@@ -100,19 +130,22 @@ class Vault:
         try:
             self._fernet = Fernet(key)
         except (ValueError, TypeError):
-            raise SecretsError("[security] encryption_key: not a valid Fernet key "
-                               "(32 url-safe base64-encoded bytes)") from None
+            raise SecretsError(
+                "[security] encryption_key: not a valid Fernet key "
+                "(32 url-safe base64-encoded bytes)"
+            ) from None
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> "Vault":
+    def from_settings(cls, settings: Settings) -> Vault:
         if settings.security.encryption_key:
             return cls(settings.security.encryption_key)
         path = _key_path(settings)
         try:
             return cls(path.read_bytes().strip())
         except FileNotFoundError:
-            raise SecretsError(f"encryption key {path} does not exist: run `ictmon init` first") \
-                from None
+            raise SecretsError(
+                f"encryption key {path} does not exist: run `ictmon init` first"
+            ) from None
 
     def encrypt(self, plain: str | None) -> bytes | None:
         return None if plain in (None, "") else self._fernet.encrypt(plain.encode("utf-8"))
@@ -123,5 +156,7 @@ class Vault:
         try:
             return self._fernet.decrypt(token).decode("utf-8")
         except InvalidToken:
-            raise SecretsError("a stored credential cannot be decrypted with the current key "
-                               "(was [security] encryption_key changed?)") from None
+            raise SecretsError(
+                "a stored credential cannot be decrypted with the current key "
+                "(was [security] encryption_key changed?)"
+            ) from None

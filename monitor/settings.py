@@ -4,6 +4,7 @@ Settings come from a TOML file (`--config` or ICTMON_CONFIG) with every key over
 environment variable ICTMON_<SECTION>_<KEY>. Every error names the key (and where the bad value came
 from) so the officer can fix it without reading code.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -11,9 +12,10 @@ import math
 import os
 import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 ENV_PREFIX = "ICTMON_"
 
@@ -206,8 +208,10 @@ class RiskSettings:
 
     def __post_init__(self):
         if not 1 <= self.low_max < self.medium_max < self.high_max < 25:
-            raise ConfigError("[risks] low_max, medium_max, high_max: must rise within 1-24 "
-                              f"(got {self.low_max}, {self.medium_max}, {self.high_max})")
+            raise ConfigError(
+                "[risks] low_max, medium_max, high_max: must rise within 1-24 "
+                f"(got {self.low_max}, {self.medium_max}, {self.high_max})"
+            )
 
 
 @dataclass(frozen=True)
@@ -234,26 +238,54 @@ class Settings:
 
 # Positive-number rules for keys where zero or less makes no sense.
 _POSITIVE = {
-    ("ping", "interval"), ("ping", "timeout"), ("ping", "count"), ("ping", "confirmations"),
-    ("ping", "max_in_flight"), ("retention", "raw_hours"), ("retention", "five_minute_days"),
-    ("retention", "hourly_days"), ("web", "port"),
+    ("ping", "interval"),
+    ("ping", "timeout"),
+    ("ping", "count"),
+    ("ping", "confirmations"),
+    ("ping", "max_in_flight"),
+    ("retention", "raw_hours"),
+    ("retention", "five_minute_days"),
+    ("retention", "hourly_days"),
+    ("web", "port"),
 }
 _NON_NEGATIVE = {("ping", "spacing"), ("web", "trusted_proxies")}
-_POSITIVE |= {("snmp", "interval"), ("snmp", "inventory_interval"), ("snmp", "timeout"),
-              ("snmp", "max_concurrency"), ("snmp", "max_repetitions"),
-              ("snmp", "traffic_hourly_days")}
+_POSITIVE |= {
+    ("snmp", "interval"),
+    ("snmp", "inventory_interval"),
+    ("snmp", "timeout"),
+    ("snmp", "max_concurrency"),
+    ("snmp", "max_repetitions"),
+    ("snmp", "traffic_hourly_days"),
+}
 _NON_NEGATIVE |= {("snmp", "retries")}
 _POSITIVE |= {("ssh", "interval"), ("ssh", "timeout"), ("ssh", "workers")}
 _CHOICES = {("web", "default_language"): ("th", "en")}
-_POSITIVE |= {("smtp", "port"), ("smtp", "timeout"), ("smtp", "send_interval"),
-              ("smtp", "retry_base"), ("smtp", "retry_max"), ("smtp", "max_attempts"),
-              ("alerts", "flap_window"), ("alerts", "flap_threshold"),
-              ("alerts", "group_threshold")}
+_POSITIVE |= {
+    ("smtp", "port"),
+    ("smtp", "timeout"),
+    ("smtp", "send_interval"),
+    ("smtp", "retry_base"),
+    ("smtp", "retry_max"),
+    ("smtp", "max_attempts"),
+    ("alerts", "flap_window"),
+    ("alerts", "flap_threshold"),
+    ("alerts", "group_threshold"),
+}
 _POSITIVE |= {("risks", "evaluate_interval")}
-_POSITIVE |= {("security", k) for k in ("login_max_failures", "login_lockout_minutes",
-                                        "login_max_failures_per_address",
-                                        "session_idle_minutes", "session_max_hours")}
-_CHOICES |= {("smtp", "security"): ("none", "starttls", "ssl"), ("alerts", "language"): ("th", "en")}
+_POSITIVE |= {
+    ("security", k)
+    for k in (
+        "login_max_failures",
+        "login_lockout_minutes",
+        "login_max_failures_per_address",
+        "session_idle_minutes",
+        "session_max_hours",
+    )
+}
+_CHOICES |= {
+    ("smtp", "security"): ("none", "starttls", "ssl"),
+    ("alerts", "language"): ("th", "en"),
+}
 
 
 def _sections() -> dict[str, type]:
@@ -287,9 +319,7 @@ def _convert(section: str, key: str, raw: Any, target: type, origin: str) -> Any
                 raise ValueError
             value = raw
     except (TypeError, ValueError):
-        raise ConfigError(
-            f"{where}: expected {target.__name__}, got {raw!r} ({origin})"
-        ) from None
+        raise ConfigError(f"{where}: expected {target.__name__}, got {raw!r} ({origin})") from None
     if (section, key) in _POSITIVE and value <= 0:
         raise ConfigError(f"{where}: must be greater than 0, got {raw!r} ({origin})")
     if (section, key) in _NON_NEGATIVE and value < 0:
@@ -307,8 +337,9 @@ def _field_types(cls: type) -> dict[str, type]:
     return {f.name: hints[f.type] if isinstance(f.type, str) else f.type for f in fields(cls)}
 
 
-def load_settings(path: str | os.PathLike | None = None,
-                  environ: Mapping[str, str] | None = None) -> Settings:
+def load_settings(
+    path: str | os.PathLike | None = None, environ: Mapping[str, str] | None = None
+) -> Settings:
     """Read the TOML file (if any), apply ICTMON_<SECTION>_<KEY> overrides, validate everything."""
     environ = os.environ if environ is None else environ
     path = path or environ.get("ICTMON_CONFIG") or None
@@ -327,8 +358,9 @@ def load_settings(path: str | os.PathLike | None = None,
     sections = _sections()
     for name, value in document.items():
         if name not in sections:
-            raise ConfigError(f"[{name}]: unknown section in {source} "
-                              f"(known: {', '.join(sorted(sections))})")
+            raise ConfigError(
+                f"[{name}]: unknown section in {source} (known: {', '.join(sorted(sections))})"
+            )
         if not isinstance(value, dict):
             raise ConfigError(f"{name}: must be a [section] table in {source}")
 
@@ -339,8 +371,10 @@ def load_settings(path: str | os.PathLike | None = None,
         values: dict[str, Any] = {}
         for key, raw in given.items():
             if key not in types:
-                raise ConfigError(f"[{section}] {key}: unknown key in {source} "
-                                  f"(known: {', '.join(sorted(types))})")
+                raise ConfigError(
+                    f"[{section}] {key}: unknown key in {source} "
+                    f"(known: {', '.join(sorted(types))})"
+                )
             values[key] = _convert(section, key, raw, types[key], f"from {source}")
         for key, target in types.items():
             env_name = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
@@ -354,12 +388,14 @@ def load_settings(path: str | os.PathLike | None = None,
         base = Path(path).resolve().parent
         if not Path(settings.paths.data_dir).is_absolute():
             settings = dataclasses.replace(
-                settings, paths=PathSettings(data_dir=str(base / settings.paths.data_dir)))
+                settings, paths=PathSettings(data_dir=str(base / settings.paths.data_dir))
+            )
         settings = _resolve_sqlite_path(settings, base)
         rules = settings.risks.rules_file
         if rules and not Path(rules).is_absolute():  # issue 7: like data_dir, beside the config
-            settings = dataclasses.replace(settings, risks=dataclasses.replace(
-                settings.risks, rules_file=str(base / rules)))
+            settings = dataclasses.replace(
+                settings, risks=dataclasses.replace(settings.risks, rules_file=str(base / rules))
+            )
     return settings
 
 
@@ -367,7 +403,7 @@ def _resolve_sqlite_path(settings: Settings, base: Path) -> Settings:
     url = settings.database.url
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
-        relative = url[len(prefix):]
+        relative = url[len(prefix) :]
         if relative and not relative.startswith(":"):
             url = prefix + str(base / relative)
             return dataclasses.replace(settings, database=DatabaseSettings(url=url))
@@ -383,8 +419,11 @@ def describe(settings: Settings) -> list[tuple[str, str, str]]:
         for f in fields(obj):
             value = getattr(obj, f.name)
             if (section, f.name) in secret_keys:
-                shown = "(set)" if value else ("(none)" if section == "smtp"
-                                               else "(generated in data dir)")
+                shown = (
+                    "(set)"
+                    if value
+                    else ("(none)" if section == "smtp" else "(generated in data dir)")
+                )
             elif section == "database" and f.name == "url":
                 shown = mask_url_password(value)
             else:

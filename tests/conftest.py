@@ -1,11 +1,12 @@
 """Fixtures shared by the whole suite: settings with a temporary data dir, a migrated database
 (SQLite per test; PostgreSQL for tests that ask for `any_db`), and a few row builders."""
+
 from __future__ import annotations
 
 import os
 import uuid
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import text
@@ -16,17 +17,21 @@ from monitor.secrets import ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
 from tests.support.requirements import require
 
-POSTGRES_ADMIN_URL = os.environ.get("ICTMON_TEST_POSTGRES_URL",
-                                    "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ICTMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def settings(tmp_path) -> Settings:
     base = Settings()
-    s = replace(base, database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'ictmon.db'}"),
-                paths=PathSettings(data_dir=str(tmp_path / "data")))
+    s = replace(
+        base,
+        database=DatabaseSettings(url=f"sqlite:///{tmp_path / 'ictmon.db'}"),
+        paths=PathSettings(data_dir=str(tmp_path / "data")),
+    )
     ensure_keys(s)
     return s
 
@@ -62,8 +67,9 @@ def postgres_engine():
     name = f"ictmon_test_{uuid.uuid4().hex[:10]}"
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = dbmod.make_engine(make_url(POSTGRES_ADMIN_URL).set(database=name)
-                               .render_as_string(hide_password=False))
+    engine = dbmod.make_engine(
+        make_url(POSTGRES_ADMIN_URL).set(database=name).render_as_string(hide_password=False)
+    )
     dbmod.upgrade(engine)
     yield engine
     engine.dispose()
@@ -82,7 +88,9 @@ def any_db(request, settings):
         engine.dispose()
         return
     pg = request.getfixturevalue("postgres_engine")
-    require(not isinstance(pg, Exception), f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: {pg}")
+    require(
+        not isinstance(pg, Exception), f"PostgreSQL at {POSTGRES_ADMIN_URL} not reachable: {pg}"
+    )
     with pg.begin() as c:
         tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
         c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
@@ -97,9 +105,16 @@ def add_site(session, code="S01", name="โรงเรียนทดสอบ"
 
 
 def add_device(session, site, name, address="127.0.0.1", kind="router", parent=None) -> Device:
-    device = Device(site_id=site.id, name=name, address=address, kind=kind,
-                    parent_id=parent.id if parent else None, enabled=True,
-                    created_at=NOW, updated_at=NOW)
+    device = Device(
+        site_id=site.id,
+        name=name,
+        address=address,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        enabled=True,
+        created_at=NOW,
+        updated_at=NOW,
+    )
     session.add(device)
     session.flush()
     return device

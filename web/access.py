@@ -8,6 +8,7 @@ page can be read by viewers while its form posts need an operator.
 An endpoint missing from the table is refused for everyone (and logged): a new route must be
 given a rule here, and tests/web/test_authorization_matrix.py fails until it is.
 """
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request
@@ -29,7 +30,6 @@ RULES: dict[str, Rule] = {
     "static": PUBLIC,
     "auth.login": PUBLIC,
     "auth.logout": PUBLIC,  # signing out what is not signed in is harmless
-
     # --- the pages every signed-in person reads -------------------------------------------------
     "status.index": VIEWER,
     "status.overview_fragment": VIEWER,
@@ -54,7 +54,6 @@ RULES: dict[str, Rule] = {
     "risks.export_xlsx": VIEWER,
     "risks.new": OPERATOR,
     "risks.edit": OPERATOR,
-
     # Configuration text holds SNMP communities and password hashes: operators and admins only;
     # viewers see the history on the device page.
     "configs.version": OPERATOR,
@@ -63,12 +62,10 @@ RULES: dict[str, Rule] = {
     "configs.diff": OPERATOR,
     "configs.back_up_now": OPERATOR,
     "configs.accept_host_key": OPERATOR,
-
     # --- administration -------------------------------------------------------------------------
     "incidents.outbox_page": ADMIN,
     "incidents.retry": ADMIN,
     "incidents.test_email": ADMIN,
-
     # --- the JSON API (session or Bearer token) -------------------------------------------------
     "api.sites": VIEWER,
     "api.devices": VIEWER,
@@ -132,8 +129,9 @@ def enforce():
         return None
     needed = required_role(request.endpoint, request.method)
     if needed is None:
-        current_app.logger.error("no access rule for %s %s: refused", request.method,
-                                 request.endpoint)
+        current_app.logger.error(
+            "no access rule for %s %s: refused", request.method, request.endpoint
+        )
         return refuse()
     if needed == PUBLIC:
         return None

@@ -4,6 +4,7 @@
 Blueprints, one per area: `auth` (login/logout), `status` (pages), `api` (/api/v1, JSON).
 Views are thin: parse the request, call one function of monitor.status.queries, render.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -49,33 +50,46 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     _trust_proxies(app, settings.web.trusted_proxies)
     csrf.init_app(app)
 
-    from web.api import read as api
     from web.accounts import auth
-    from web.status import views as status
+    from web.api import read as api
     from web.incidents import api as incidents_api  # noqa: F401  (issue 5: adds its routes to api.bp first)
     from web.risks import api as risks_api  # noqa: F401  (issue 7: /api/v1/risks on api.bp)
+    from web.status import views as status
 
     auth.init_login(app)
     app.register_blueprint(auth.bp)
     app.register_blueprint(status.bp)
     app.register_blueprint(api.bp)
-    from web.inventory import views as inventory  # issue 3: inventory page, device SNMP section, exports
+    from web.inventory import (
+        views as inventory,  # issue 3: inventory page, device SNMP section, exports
+    )
+
     inventory.init_app(app)
     from web.reports import views as reports  # issue 6: Reports page and /api/v1/availability
+
     app.register_blueprint(reports.bp)
     app.register_blueprint(reports.api_bp)
     csrf.exempt(reports.api_bp)
-    from web.configs import views as configs  # issue 4: configuration backups (device section, diff, download)
+    from web.configs import (
+        views as configs,  # issue 4: configuration backups (device section, diff, download)
+    )
+
     configs.init_app(app)
-    from web.incidents import views as incidents  # issue 5: incident log, maintenance windows, outbox admin
+    from web.incidents import (
+        views as incidents,  # issue 5: incident log, maintenance windows, outbox admin
+    )
+
     app.register_blueprint(incidents.bp)
     from web.risks import views as risks  # issue 7: risk register, heat-map, export
+
     app.register_blueprint(risks.bp)
     csrf.exempt(api.bp)  # read-only, and authenticated per request by token or session
     # Issue 8: running it for real. Each area registers its routes, access rules and words.
     from web.accounts import views as accounts
-    from web.api import write as api_write, metrics
+    from web.api import metrics
+    from web.api import write as api_write
     from web.manage import views as manage
+
     accounts.init_app(app)
     manage.init_app(app)
     api_write.init_app(app)
@@ -111,7 +125,8 @@ def _start_request() -> None:
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "font-src 'self'; connect-src 'self'; object-src 'none'; frame-ancestors 'none'; "
-    "base-uri 'none'; form-action 'self'")
+    "base-uri 'none'; form-action 'self'"
+)
 
 
 def _security_headers(response):

@@ -1,5 +1,6 @@
 """One database session per request, closed when the request ends; its changes are audited as
 made by the signed-in user (monitor.db.audit)."""
+
 from __future__ import annotations
 
 from flask import current_app, g, has_request_context, request

@@ -1,5 +1,6 @@
 """Errors as people and scripts understand them: a page in their language for the browser, a JSON
 body for the API, and never a traceback (the traceback goes to the log, with the request)."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, render_template, request
@@ -29,8 +30,9 @@ def _http_error(error: HTTPException):
 def _unexpected(error: Exception):
     if isinstance(error, HTTPException):
         return _http_error(error)
-    current_app.logger.error("unhandled error on %s %s", request.method, request.path,
-                             exc_info=error)
+    current_app.logger.error(
+        "unhandled error on %s %s", request.method, request.path, exc_info=error
+    )
     # `name` is a property of HTTPException instances, not of the class.
     return answer(500, InternalServerError().name.lower())
 

@@ -1,5 +1,6 @@
 """Jinja filters and globals: every time, duration and label on a page is formatted here, through
 monitor.localtime (Bangkok time, Buddhist era) and the i18n catalogue."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -80,6 +81,11 @@ def register(app: Flask) -> None:
 
     @app.context_processor
     def _globals():
-        return {"t": translate, "lang": current_language(), "languages": LANGUAGES,
-                "url_with_lang": url_with_lang, "states": STATES,
-                "refresh_seconds": current_app.config["ICTMON_REFRESH_SECONDS"]}
+        return {
+            "t": translate,
+            "lang": current_language(),
+            "languages": LANGUAGES,
+            "url_with_lang": url_with_lang,
+            "states": STATES,
+            "refresh_seconds": current_app.config["ICTMON_REFRESH_SECONDS"],
+        }

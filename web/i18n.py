@@ -4,6 +4,7 @@
 default is [web] default_language. A key missing from a language falls back to Thai, then to the
 key itself, so a forgotten translation shows up as text rather than an error.
 """
+
 from __future__ import annotations
 
 from flask import current_app, g, request, session

@@ -4,6 +4,7 @@
 number past what the database's INTEGER holds (PostgreSQL: 2^31 - 1) made the query itself fail
 with a 500. Checked here, once for every route, such an id is simply not found: 404.
 """
+
 from __future__ import annotations
 
 from werkzeug.exceptions import NotFound

@@ -3,13 +3,14 @@
 The cell rules are every export's (monitor.reports.spreadsheet): text that looks like a formula stays
 text, characters Excel rejects are replaced. Secrets never reach here: the log holds only "•••".
 """
+
 from __future__ import annotations
 
-from typing import Iterable
+from collections.abc import Iterable
 
-from monitor.reports import spreadsheet
-from monitor.localtime import to_local
 from monitor.db.models import AuditEvent
+from monitor.localtime import to_local
+from monitor.reports import spreadsheet
 
 # (column, Thai header, English header)
 COLUMNS = (
@@ -44,9 +45,16 @@ def changes_text(changes: dict | None) -> str:
 
 
 def export_values(event: AuditEvent) -> list[object]:
-    return [to_local(event.at).replace(tzinfo=None, microsecond=0), event.actor, event.address,
-            event.action, event.object_type, event.object_id, event.object_label,
-            changes_text(event.changes)]
+    return [
+        to_local(event.at).replace(tzinfo=None, microsecond=0),
+        event.actor,
+        event.address,
+        event.action,
+        event.object_type,
+        event.object_id,
+        event.object_label,
+        changes_text(event.changes),
+    ]
 
 
 def _headers(lang: str) -> list[str]:
@@ -58,7 +66,10 @@ def audit_csv(events: Iterable[AuditEvent], lang: str = "th") -> bytes:
 
 
 def audit_xlsx(events: Iterable[AuditEvent], lang: str = "th") -> bytes:
-    return spreadsheet.xlsx_bytes("บันทึกการเปลี่ยนแปลง" if lang == "th" else "Audit log",
-                                  _headers(lang), (export_values(e) for e in events),
-                                  (20, 18, 16, 12, 16, 10, 30, 80),
-                                  datetime_format="yyyy-mm-dd hh:mm:ss")
+    return spreadsheet.xlsx_bytes(
+        "บันทึกการเปลี่ยนแปลง" if lang == "th" else "Audit log",
+        _headers(lang),
+        (export_values(e) for e in events),
+        (20, 18, 16, 12, 16, 10, 30, 80),
+        datetime_format="yyyy-mm-dd hh:mm:ss",
+    )

@@ -7,12 +7,13 @@ ages out; an address likewise with its own, larger cap, so one machine cannot sp
 many usernames. Attempts refused while locked are not checked and not counted: they tell the
 guesser nothing, and counting them would let anyone keep an officer locked out for ever.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import delete, select
 
@@ -26,23 +27,26 @@ class Limits:
     window: timedelta = timedelta(minutes=15)
 
     @classmethod
-    def from_settings(cls, security) -> "Limits":
-        return cls(max_failures=security.login_max_failures,
-                   max_failures_per_address=security.login_max_failures_per_address,
-                   window=timedelta(minutes=security.login_lockout_minutes))
+    def from_settings(cls, security) -> Limits:
+        return cls(
+            max_failures=security.login_max_failures,
+            max_failures_per_address=security.login_max_failures_per_address,
+            window=timedelta(minutes=security.login_lockout_minutes),
+        )
 
 
 @dataclass(frozen=True)
 class Lock:
     until: datetime
-    by: str            # "username" or "address": which cap was reached
+    by: str  # "username" or "address": which cap was reached
 
     def minutes_left(self, now: datetime) -> int:
         return max(1, math.ceil((self.until - now).total_seconds() / 60))
 
 
-def lock_end(failures: Iterable[datetime], now: datetime, cap: int,
-             window: timedelta) -> datetime | None:
+def lock_end(
+    failures: Iterable[datetime], now: datetime, cap: int, window: timedelta
+) -> datetime | None:
     """When the lock that `failures` put on one name or address ends; None when not locked."""
     recent = sorted(t for t in failures if now - window < t <= now)
     if len(recent) < cap:
@@ -51,13 +55,24 @@ def lock_end(failures: Iterable[datetime], now: datetime, cap: int,
     return recent[-cap] + window
 
 
-def decide(username_failures: Iterable[datetime], address_failures: Iterable[datetime],
-           now: datetime, limits: Limits) -> Lock | None:
+def decide(
+    username_failures: Iterable[datetime],
+    address_failures: Iterable[datetime],
+    now: datetime,
+    limits: Limits,
+) -> Lock | None:
     """The lock in force for this sign-in attempt, the later-ending one when both are."""
-    locks = [Lock(end, by) for end, by in (
-        (lock_end(username_failures, now, limits.max_failures, limits.window), "username"),
-        (lock_end(address_failures, now, limits.max_failures_per_address, limits.window),
-         "address")) if end is not None]
+    locks = [
+        Lock(end, by)
+        for end, by in (
+            (lock_end(username_failures, now, limits.max_failures, limits.window), "username"),
+            (
+                lock_end(address_failures, now, limits.max_failures_per_address, limits.window),
+                "address",
+            ),
+        )
+        if end is not None
+    ]
     return max(locks, key=lambda lock: lock.until) if locks else None
 
 
@@ -68,10 +83,16 @@ def normalise(username: str) -> str:
 
 def lock_for(session, username: str, address: str, now: datetime, limits: Limits) -> Lock | None:
     since = now - limits.window
-    by_name = session.scalars(select(LoginFailure.at).where(
-        LoginFailure.username == normalise(username), LoginFailure.at > since))
-    by_address = session.scalars(select(LoginFailure.at).where(
-        LoginFailure.address == (address or "")[:64], LoginFailure.at > since))
+    by_name = session.scalars(
+        select(LoginFailure.at).where(
+            LoginFailure.username == normalise(username), LoginFailure.at > since
+        )
+    )
+    by_address = session.scalars(
+        select(LoginFailure.at).where(
+            LoginFailure.address == (address or "")[:64], LoginFailure.at > since
+        )
+    )
     return decide(list(by_name), list(by_address), now, limits)
 
 

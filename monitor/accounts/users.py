@@ -3,6 +3,7 @@
 Passwords are kept only as werkzeug scrypt hashes; API tokens only as their SHA-256, so neither a
 copy of the database nor its backups hand anyone a working login.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -12,8 +13,8 @@ from datetime import timedelta
 from sqlalchemy import select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from monitor.localtime import utcnow
 from monitor.db.models import ROLES, ApiToken, User
+from monitor.localtime import utcnow
 
 MIN_PASSWORD_LENGTH = 8
 # A token's last_used_at is rewritten at most this often, so a script polling the API every few
@@ -42,20 +43,25 @@ def _check_role(role: str) -> None:
 
 def _check_password(password: str) -> None:
     if len(password or "") < MIN_PASSWORD_LENGTH:
-        raise UserError("password", "short_password",
-                        f"password must be at least {MIN_PASSWORD_LENGTH} characters")
+        raise UserError(
+            "password",
+            "short_password",
+            f"password must be at least {MIN_PASSWORD_LENGTH} characters",
+        )
 
 
 def _check_display_name(display_name: str) -> str:
     display_name = (display_name or "").strip()
     if len(display_name) > 200:
-        raise UserError("display_name", "long_display_name",
-                        "display name must be at most 200 characters")
+        raise UserError(
+            "display_name", "long_display_name", "display name must be at most 200 characters"
+        )
     return display_name
 
 
-def create_user(session, username: str, password: str, role: str = "admin",
-                display_name: str = "") -> User:
+def create_user(
+    session, username: str, password: str, role: str = "admin", display_name: str = ""
+) -> User:
     username = (username or "").strip()
     if not username:
         raise UserError("username", "empty_username", "username must not be empty")
@@ -67,9 +73,16 @@ def create_user(session, username: str, password: str, role: str = "admin",
     if session.scalar(select(User.id).where(User.username == username)) is not None:
         raise UserError("username", "username_taken", f"user {username!r} already exists")
     now = utcnow()
-    user = User(username=username, display_name=display_name, role=role, active=True,
-                password_hash=generate_password_hash(password, method="scrypt"),
-                created_at=now, password_changed_at=now, session_epoch=0)
+    user = User(
+        username=username,
+        display_name=display_name,
+        role=role,
+        active=True,
+        password_hash=generate_password_hash(password, method="scrypt"),
+        created_at=now,
+        password_changed_at=now,
+        session_epoch=0,
+    )
     session.add(user)
     session.flush()
     return user
@@ -83,8 +96,14 @@ def all_users(session) -> list[User]:
     return list(session.scalars(select(User).order_by(User.username)))
 
 
-def admin_change_problem(users: list[tuple[int, str, bool]], target_id: int, *, role: str,
-                         active: bool, acting_id: int | None) -> UserError | None:
+def admin_change_problem(
+    users: list[tuple[int, str, bool]],
+    target_id: int,
+    *,
+    role: str,
+    active: bool,
+    acting_id: int | None,
+) -> UserError | None:
     """Why giving user `target_id` this role and active flag must be refused, or None.
 
     `users` is (id, role, active) for everyone. Nobody disables themself (they would lock
@@ -92,28 +111,31 @@ def admin_change_problem(users: list[tuple[int, str, bool]], target_id: int, *, 
     manage users from the browser any more."""
     if acting_id is not None and target_id == acting_id and not active:
         return UserError("active", "disable_self", "you cannot disable your own account")
+
     def admin_after(uid: int, r: str, a: bool) -> bool:
         return role == "admin" and active if uid == target_id else r == "admin" and a
 
     admins_after = sum(1 for u in users if admin_after(*u))
     admins_before = sum(1 for _, r, a in users if r == "admin" and a)
     if admins_before and not admins_after:
-        return UserError("role" if active else "active", "last_admin",
-                         "this is the last active admin: make another user admin first")
+        return UserError(
+            "role" if active else "active",
+            "last_admin",
+            "this is the last active admin: make another user admin first",
+        )
     return None
 
 
-def _refuse_if_problem(session, user: User, role: str, active: bool,
-                       acting_id: int | None) -> None:
+def _refuse_if_problem(session, user: User, role: str, active: bool, acting_id: int | None) -> None:
     everyone = [(u.id, u.role, u.active) for u in all_users(session)]
-    problem = admin_change_problem(everyone, user.id, role=role, active=active,
-                                   acting_id=acting_id)
+    problem = admin_change_problem(everyone, user.id, role=role, active=active, acting_id=acting_id)
     if problem:
         raise problem
 
 
-def update_user(session, user: User, *, display_name: str, role: str,
-                acting_id: int | None = None) -> None:
+def update_user(
+    session, user: User, *, display_name: str, role: str, acting_id: int | None = None
+) -> None:
     _check_role(role)
     display_name = _check_display_name(display_name)
     _refuse_if_problem(session, user, role, user.active, acting_id)
@@ -168,8 +190,11 @@ def _token_hash(token: str) -> str:
 def create_token(session, user: User, label: str = "") -> str:
     """Create an API token for `user`; the plain token is returned here and never again."""
     token = secrets.token_urlsafe(32)
-    session.add(ApiToken(user_id=user.id, token_hash=_token_hash(token), label=label or "",
-                         created_at=utcnow()))
+    session.add(
+        ApiToken(
+            user_id=user.id, token_hash=_token_hash(token), label=label or "", created_at=utcnow()
+        )
+    )
     session.flush()
     return token
 
@@ -198,7 +223,8 @@ def user_for_token(session, token: str) -> User | None:
     if not token:
         return None
     row = session.execute(
-        select(ApiToken, User).join(User, ApiToken.user_id == User.id)
+        select(ApiToken, User)
+        .join(User, ApiToken.user_id == User.id)
         .where(ApiToken.token_hash == _token_hash(token), ApiToken.revoked_at.is_(None))
     ).first()
     if row is None:

@@ -3,6 +3,7 @@
 `ictmon backup` is taken (SSH configuration backups, issue 4), hence the `db-` prefix. The work is
 in monitor.db.backup; these commands parse, call it, print, and turn its errors into one line.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -29,11 +30,17 @@ def _size(n: int) -> str:
 
 
 @click.command("db-backup")
-@click.option("--out", type=click.Path(dir_okay=False, path_type=Path),
-              help="File to write (default: <data_dir>/backups/ictmon-db-<Bangkok time>.sqlite3, "
-                   ".pgdump for PostgreSQL, .tar.gz with --with-keys). Never overwritten.")
-@click.option("--with-keys", is_flag=True,
-              help="Write one tar.gz (mode 0600) holding the copy AND secret.key + web-secret.key.")
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="File to write (default: <data_dir>/backups/ictmon-db-<Bangkok time>.sqlite3, "
+    ".pgdump for PostgreSQL, .tar.gz with --with-keys). Never overwritten.",
+)
+@click.option(
+    "--with-keys",
+    is_flag=True,
+    help="Write one tar.gz (mode 0600) holding the copy AND secret.key + web-secret.key.",
+)
 @click.pass_obj
 def db_backup_command(obj, out, with_keys):
     """Copy the database while ictmon runs, check the copy, print where it is."""
@@ -42,16 +49,23 @@ def db_backup_command(obj, out, with_keys):
     except (db_backup.BackupError, OSError) as exc:
         raise _failure(exc) from None
     click.echo(f"database backup: {result.path}")
-    click.echo(f"  size {_size(result.size)}, {result.seconds:.2f} s, {result.check}, "
-               f"schema revision {result.revision}")
+    click.echo(
+        f"  size {_size(result.size)}, {result.seconds:.2f} s, {result.check}, "
+        f"schema revision {result.revision}"
+    )
     if with_keys:
         click.echo(f"  keys in the archive: {', '.join(result.keys_included) or 'none'}")
     else:
-        files = ", ".join(str(obj.settings.data_dir / name) for name in db_backup.KEY_FILES
-                          if name not in result.keys_elsewhere)
+        files = ", ".join(
+            str(obj.settings.data_dir / name)
+            for name in db_backup.KEY_FILES
+            if name not in result.keys_elsewhere
+        )
         if files:
-            click.echo(f"  keys NOT included: keep a copy of {files} with it (or use --with-keys); "
-                       "without secret.key the stored passwords cannot be decrypted")
+            click.echo(
+                f"  keys NOT included: keep a copy of {files} with it (or use --with-keys); "
+                "without secret.key the stored passwords cannot be decrypted"
+            )
     for name in result.keys_elsewhere:
         click.echo(f"  {name}: set in the configuration, not a file; keep a copy of that setting")
     for path in result.keys_missing:
@@ -60,9 +74,12 @@ def db_backup_command(obj, out, with_keys):
 
 @click.command("db-restore")
 @click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--force", is_flag=True,
-              help="Restore even though a recent heartbeat says ictmon runs (only once it is "
-                   "stopped: a running ictmon would keep writing to the replaced file).")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Restore even though a recent heartbeat says ictmon runs (only once it is "
+    "stopped: a running ictmon would keep writing to the replaced file).",
+)
 @click.pass_obj
 def db_restore_command(obj, file, force):
     """Replace the SQLite database with a backup (the previous one is kept), then migrate.
@@ -73,8 +90,10 @@ def db_restore_command(obj, file, force):
     """
     settings = obj.settings
     if db_backup.sqlite_path(settings.database.url) is None:
-        click.echo("PostgreSQL is restored with pg_restore into an emptied or new database. "
-                   "Stop ictmon, then (password in the environment, not on the command line):")
+        click.echo(
+            "PostgreSQL is restored with pg_restore into an emptied or new database. "
+            "Stop ictmon, then (password in the environment, not on the command line):"
+        )
         click.echo(f"  {db_backup.pg_restore_command(settings.database.url, file)}")
         click.echo("then: ictmon upgrade, and start ictmon")
         raise _failure(RuntimeError("nothing was restored: run the command above"))
@@ -114,8 +133,9 @@ def _audit(obj, action: str, label: str, before, after) -> None:
     from monitor.db.engine import transaction
 
     with transaction(obj.sessions(audited=True)) as session:
-        audit.record(session, action, "database", label=label,
-                     changes={"revision": [before, after]})
+        audit.record(
+            session, action, "database", label=label, changes={"revision": [before, after]}
+        )
 
 
 def register(main: click.Group) -> None:

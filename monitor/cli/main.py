@@ -3,6 +3,7 @@
 Failures end with a one-line reason on stderr and a non-zero exit code (import errors list every
 bad line), never a traceback.
 """
+
 from __future__ import annotations
 
 import logging
@@ -51,14 +52,20 @@ def _known_failures():
     from collectors.ping import IcmpNotPermitted
     from monitor.configs.backup_job import DeviceNotFound
     from monitor.devices.importer import ImportRejected
+    from monitor.reports.periods import PeriodError
+    from monitor.risks.rules import RuleError
     from monitor.secrets import SecretsError
 
-    from monitor.reports.periods import PeriodError
-
-    from monitor.risks.rules import RuleError
-
-    return (ConfigError, dbmod.DatabaseError, SecretsError, ImportRejected, IcmpNotPermitted,
-            PeriodError, DeviceNotFound, RuleError)
+    return (
+        ConfigError,
+        dbmod.DatabaseError,
+        SecretsError,
+        ImportRejected,
+        IcmpNotPermitted,
+        PeriodError,
+        DeviceNotFound,
+        RuleError,
+    )
 
 
 class Group(click.Group):
@@ -70,14 +77,21 @@ class Group(click.Group):
 
 
 @click.group(cls=Group)
-@click.option("--config", "config_path", envvar="ICTMON_CONFIG", type=click.Path(dir_okay=False),
-              help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).")
+@click.option(
+    "--config",
+    "config_path",
+    envvar="ICTMON_CONFIG",
+    type=click.Path(dir_okay=False),
+    help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).",
+)
 @click.option("-v", "--verbose", is_flag=True, help="Log what the scheduler does.")
 @click.pass_context
 def main(ctx, config_path, verbose):
     """ictmon — network and ICT-asset monitoring for a school district office."""
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
     ctx.obj = Context(config_path)
 
 
@@ -109,9 +123,12 @@ def check_config(obj: Context):
 
 @main.command()
 @click.option("--admin-user", default="admin", show_default=True)
-@click.option("--admin-password", envvar="ICTMON_ADMIN_PASSWORD",
-              help="Password of the first admin (or $ICTMON_ADMIN_PASSWORD). "
-                   "Generated and printed once when omitted.")
+@click.option(
+    "--admin-password",
+    envvar="ICTMON_ADMIN_PASSWORD",
+    help="Password of the first admin (or $ICTMON_ADMIN_PASSWORD). "
+    "Generated and printed once when omitted.",
+)
 @click.pass_obj
 def init(obj: Context, admin_user, admin_password):
     """Create or upgrade the database, generate keys, create the first admin."""
@@ -124,7 +141,9 @@ def init(obj: Context, admin_user, admin_password):
     if outcome.admin_created:
         click.echo(f"created admin user {admin_user!r}")
         if outcome.generated_password:
-            click.echo(f"  password: {outcome.generated_password}   (shown once; change it after login)")
+            click.echo(
+                f"  password: {outcome.generated_password}   (shown once; change it after login)"
+            )
     else:
         click.echo("users already exist; none created")
 
@@ -138,14 +157,20 @@ def import_(obj: Context, path):
     from monitor.secrets import Vault
 
     report = import_file(obj.sessions(audited=True), path, Vault.from_settings(obj.settings))
-    click.echo(f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
-               f"devices {report.devices_created} new, {report.devices_updated} updated")
+    click.echo(
+        f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
+        f"devices {report.devices_created} new, {report.devices_updated} updated"
+    )
 
 
 @main.command()
 @click.option("--once", is_flag=True, required=True, help="One sweep, then exit.")
-@click.option("--snmp", "snmp", is_flag=True,
-              help="One SNMP round instead (interfaces, health; inventory where due).")
+@click.option(
+    "--snmp",
+    "snmp",
+    is_flag=True,
+    help="One SNMP round instead (interfaces, health; inventory where due).",
+)
 @click.pass_obj
 def poll(obj: Context, once, snmp):
     """Ping every enabled device once and print the results as a table."""
@@ -154,37 +179,47 @@ def poll(obj: Context, once, snmp):
 
         print_snmp_round(obj.settings, obj.sessions(), click.echo)
         return
+    from monitor.db.engine import transaction
     from monitor.status.poller import Poller
     from monitor.status.store import device_names
-    from monitor.db.engine import transaction
 
     sessions = obj.sessions()
     # With alerts: a state change seen here opens/resolves incidents like a scheduled sweep.
-    summary = Poller(obj.settings.ping, sessions, alerts=obj.settings.alerts,
-                     base_url=obj.settings.web.base_url).sweep()
+    summary = Poller(
+        obj.settings.ping, sessions, alerts=obj.settings.alerts, base_url=obj.settings.web.base_url
+    ).sweep()
     with transaction(sessions) as session:
         names = device_names(session, [r.key for r in summary.results])
     changed = {c.device: c for c in summary.changes}
-    click.echo(f"{'site':<10} {'device':<28} {'address':<16} {'sent':>4} {'recv':>4} "
-               f"{'rtt ms':>8}  result")
+    click.echo(
+        f"{'site':<10} {'device':<28} {'address':<16} {'sent':>4} {'recv':>4} {'rtt ms':>8}  result"
+    )
     for r in summary.results:
         site, name = names.get(r.key, ("?", "?"))
         rtt = f"{r.rtt_avg_ms:.2f}" if r.rtt_avg_ms is not None else "-"
         note = "ok" if r.ok else (r.error or "no reply")
         if r.key in changed:
             note += f"  ({changed[r.key].old} → {changed[r.key].new})"
-        click.echo(f"{site:<10} {name[:28]:<28} {r.address[:16]:<16} {r.sent:>4} {r.received:>4} "
-                   f"{rtt:>8}  {note}")
+        click.echo(
+            f"{site:<10} {name[:28]:<28} {r.address[:16]:<16} {r.sent:>4} {r.received:>4} "
+            f"{rtt:>8}  {note}"
+        )
     answered = sum(r.ok for r in summary.results)
-    click.echo(f"{len(summary.results)} devices, {answered} answered, "
-               f"{len(summary.results) - answered} silent, {summary.seconds:.2f} s")
+    click.echo(
+        f"{len(summary.results)} devices, {answered} answered, "
+        f"{len(summary.results) - answered} silent, {summary.seconds:.2f} s"
+    )
 
 
 @main.command()
-@click.option("--only", type=click.Choice(["all", "web", "poller"]), default="all",
-              show_default=True,
-              help="Run one part: the web front (as many as you like) or the scheduler (exactly "
-                   "one), for a larger office on PostgreSQL.")
+@click.option(
+    "--only",
+    type=click.Choice(["all", "web", "poller"]),
+    default="all",
+    show_default=True,
+    help="Run one part: the web front (as many as you like) or the scheduler (exactly "
+    "one), for a larger office on PostgreSQL.",
+)
 @click.pass_obj
 def run(obj: Context, only):
     """Run the scheduler and the web application (one process by default)."""
@@ -194,8 +229,14 @@ def run(obj: Context, only):
 
 
 @main.command()
-@click.option("--dir", "directory", default="var/demo", show_default=True,
-              type=click.Path(file_okay=False), help="Where the demo keeps its config and database.")
+@click.option(
+    "--dir",
+    "directory",
+    default="var/demo",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="Where the demo keeps its config and database.",
+)
 @click.option("--port", default=8080, show_default=True, type=int)
 @click.option("--setup-only", is_flag=True, help="Prepare the demo district, do not start.")
 def demo(directory, port, setup_only):
@@ -204,15 +245,20 @@ def demo(directory, port, setup_only):
     from monitor.runtime.service import serve
 
     prepared = prepare_demo(Path(directory), port=port)
-    click.echo(f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
-               f"(config {prepared.config_path})")
+    click.echo(
+        f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
+        f"(config {prepared.config_path})"
+    )
     if setup_only:
         return
     from monitor.demo.snmp import running_agents
 
     with running_agents(Path(directory), announce=click.echo):
-        serve(load_settings(prepared.config_path), announce=click.echo,
-              login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}")
+        serve(
+            load_settings(prepared.config_path),
+            announce=click.echo,
+            login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}",
+        )
 
 
 @main.command()
@@ -220,10 +266,18 @@ def demo(directory, port, setup_only):
 @click.option("--fiscal-year", "fiscal_year", help="A Thai fiscal year (Oct-Sep): 2569 or 2026.")
 @click.option("--from", "first", help="First day of a range: 2026-10-01 or 01/10/2569.")
 @click.option("--to", "last", help="Last day of a range (included).")
-@click.option("--format", "fmt", type=click.Choice(["pdf", "xlsx", "html"]),
-              help="Default: from the --out file's extension, else pdf.")
-@click.option("--out", "out", type=click.Path(dir_okay=False),
-              help="File to write (default: ictmon-report-<period>.<format> here).")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["pdf", "xlsx", "html"]),
+    help="Default: from the --out file's extension, else pdf.",
+)
+@click.option(
+    "--out",
+    "out",
+    type=click.Path(dir_okay=False),
+    help="File to write (default: ictmon-report-<period>.<format> here).",
+)
 @click.option("--lang", type=click.Choice(["th", "en"]), default="th", show_default=True)
 @click.pass_obj
 def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
@@ -242,9 +296,11 @@ def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
     except OSError as exc:
         raise Failure(f"cannot write {path}: {exc.strerror}") from None
     d = made.district
-    click.echo(f"{path}: {period.label(lang)}, {len(made.sites)} sites, district availability "
-               f"{'-' if d.availability_pct is None else f'{d.availability_pct:.2f}%'}, "
-               f"{made.sites_met}/{made.sites_measured} sites met {made.target:g}%")
+    click.echo(
+        f"{path}: {period.label(lang)}, {len(made.sites)} sites, district availability "
+        f"{'-' if d.availability_pct is None else f'{d.availability_pct:.2f}%'}, "
+        f"{made.sites_met}/{made.sites_measured} sites met {made.target:g}%"
+    )
 
 
 @main.command("test-email")
@@ -259,8 +315,12 @@ def test_email(obj: Context, address):
     if not smtp.host:
         raise Failure("[smtp] host is not set: nothing to send through")
     click.echo(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.from_address}")
-    ok, dialogue = send_test(smtp, address, subject="ictmon: ทดสอบการส่งอีเมล / test email",
-                             text=f"{settings.office.name}\n\nictmon test email.\n")
+    ok, dialogue = send_test(
+        smtp,
+        address,
+        subject="ictmon: ทดสอบการส่งอีเมล / test email",
+        text=f"{settings.office.name}\n\nictmon test email.\n",
+    )
     for line in dialogue:
         click.echo(f"  {line}")
     if not ok:
@@ -281,9 +341,9 @@ def token_create(obj: Context, username, label):
     """Create an API token for USERNAME and print it (only now; it is stored hashed)."""
     from sqlalchemy import select
 
+    from monitor.accounts.users import create_token
     from monitor.db.engine import transaction
     from monitor.db.models import User
-    from monitor.accounts.users import create_token
 
     with transaction(obj.sessions(audited=True)) as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
@@ -293,7 +353,8 @@ def token_create(obj: Context, username, label):
 
 
 # Configuration backups over SSH (issue 4): `ictmon backup`, `ictmon ssh profile|device`.
-from monitor.cli.ssh import backup as _backup_command, ssh as _ssh_group  # noqa: E402
+from monitor.cli.ssh import backup as _backup_command  # noqa: E402
+from monitor.cli.ssh import ssh as _ssh_group
 
 main.add_command(_backup_command)
 main.add_command(_ssh_group)

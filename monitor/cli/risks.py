@@ -1,4 +1,5 @@
 """`ictmon risks …`: run the risk rules once, or check the rules file (issue 7)."""
+
 from __future__ import annotations
 
 import click
@@ -34,5 +35,7 @@ def check_rules(obj):
     click.echo(f"{path}: {len(rules)} rules")
     for r in rules:
         params = ", ".join(f"{k}={v}" for k, v in r.params.items())
-        click.echo(f"  {r.key} ({r.check}{'' if r.enabled else ', disabled'}): "
-                   f"likelihood {r.likelihood}, impact {r.impact}; {params}")
+        click.echo(
+            f"  {r.key} ({r.check}{'' if r.enabled else ', disabled'}): "
+            f"likelihood {r.likelihood}, impact {r.impact}; {params}"
+        )

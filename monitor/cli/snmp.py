@@ -10,14 +10,15 @@ printed.
     ictmon snmp device S001/router --version 2c
     ictmon snmp profiles
 """
+
 from __future__ import annotations
 
 import click
 from sqlalchemy import select
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
-from monitor.localtime import utcnow
 from monitor.db.models import Device, Site, SnmpProfile
+from monitor.localtime import utcnow
 
 VERSIONS = ("1", "2c", "3")
 
@@ -26,10 +27,12 @@ def _secrets(version: str, auth_protocol: str | None, priv_protocol: str | None)
     """(community, auth key, priv key) from the environment or a hidden prompt."""
     if version in ("1", "2c"):
         return _env("COMMUNITY") or click.prompt("community", hide_input=True), None, None
-    auth = _env("AUTH_KEY") or (click.prompt("SNMPv3 authentication key", hide_input=True)
-                                if auth_protocol else None)
-    priv = _env("PRIV_KEY") or (click.prompt("SNMPv3 privacy key", hide_input=True)
-                                if priv_protocol else None)
+    auth = _env("AUTH_KEY") or (
+        click.prompt("SNMPv3 authentication key", hide_input=True) if auth_protocol else None
+    )
+    priv = _env("PRIV_KEY") or (
+        click.prompt("SNMPv3 privacy key", hide_input=True) if priv_protocol else None
+    )
     for name, key in (("authentication", auth), ("privacy", priv)):
         if key is not None and len(key) < 8:
             raise click.ClickException(f"the SNMPv3 {name} key must be at least 8 characters")
@@ -92,15 +95,23 @@ def register(main: click.Group) -> None:
         from monitor.db.engine import transaction
 
         with transaction(obj.sessions(audited=True)) as session:
-            counts = dict(session.execute(
-                select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)).all())
+            counts = dict(
+                session.execute(
+                    select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)
+                ).all()
+            )
             rows = session.execute(select(SnmpProfile).order_by(SnmpProfile.name)).scalars().all()
             for p in rows:
-                security = ("community" if p.version != "3" else
-                            f"user {p.v3_user}, {p.v3_auth_protocol or 'noAuth'}"
-                            f"/{p.v3_priv_protocol or 'noPriv'}")
-                click.echo(f"{p.name:<24} v{p.version:<3} {security:<36} "
-                           f"port {p.port or 161:<6} devices {counts.get(p.id, 0)}")
+                security = (
+                    "community"
+                    if p.version != "3"
+                    else f"user {p.v3_user}, {p.v3_auth_protocol or 'noAuth'}"
+                    f"/{p.v3_priv_protocol or 'noPriv'}"
+                )
+                click.echo(
+                    f"{p.name:<24} v{p.version:<3} {security:<36} "
+                    f"port {p.port or 161:<6} devices {counts.get(p.id, 0)}"
+                )
         if not rows:
             click.echo("no SNMP profiles yet (ictmon snmp profile NAME --version ...)")
 
@@ -120,7 +131,8 @@ def register(main: click.Group) -> None:
             profile_id = None
             if name != "-":
                 profile_id = session.execute(
-                    select(SnmpProfile.id).where(SnmpProfile.name == name)).scalar()
+                    select(SnmpProfile.id).where(SnmpProfile.name == name)
+                ).scalar()
                 if profile_id is None:
                     raise click.ClickException(f"no SNMP profile named {name!r}")
             query = select(Device).join(Site, Site.id == Device.site_id)
@@ -135,8 +147,10 @@ def register(main: click.Group) -> None:
             for device in chosen:
                 device.snmp_profile_id = profile_id
                 device.updated_at = utcnow()
-        click.echo(f"{len(chosen)} devices now use " +
-                   (f"profile {name!r}" if profile_id else "their own SNMP settings"))
+        click.echo(
+            f"{len(chosen)} devices now use "
+            + (f"profile {name!r}" if profile_id else "their own SNMP settings")
+        )
 
     @snmp.command("device")
     @click.argument("device")
@@ -156,8 +170,11 @@ def register(main: click.Group) -> None:
         community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
         vault = Vault.from_settings(obj.settings)
         with transaction(obj.sessions(audited=True)) as session:
-            row = session.execute(select(Device).join(Site, Site.id == Device.site_id).where(
-                Site.code == site_code, Device.name == name)).scalar()
+            row = session.execute(
+                select(Device)
+                .join(Site, Site.id == Device.site_id)
+                .where(Site.code == site_code, Device.name == name)
+            ).scalar()
             if row is None:
                 raise click.ClickException(f"no device {device!r} (give SITE/NAME)")
             row.snmp_version, row.snmp_port = version, port or row.snmp_port

@@ -3,6 +3,7 @@
 Secrets are never taken from the command line (it shows in `ps` and shell history): they come
 from an environment variable or a hidden prompt, and go straight into the Vault.
 """
+
 from __future__ import annotations
 
 import os
@@ -15,12 +16,17 @@ from monitor.localtime import utcnow
 
 def _cli():
     from monitor.cli import main as cli
+
     return cli
 
 
 @click.command()
-@click.option("--device", "device_name", metavar="NAME",
-              help="Only this device (NAME or SITE/NAME); default: every device with SSH set up.")
+@click.option(
+    "--device",
+    "device_name",
+    metavar="NAME",
+    help="Only this device (NAME or SITE/NAME); default: every device with SSH set up.",
+)
 @click.pass_obj
 def backup(obj, device_name):
     """Back up device configurations over SSH now; one line per device."""
@@ -33,8 +39,13 @@ def backup(obj, device_name):
     if device_name:
         with transaction(sessions) as session:
             device_ids = [find_device(session, device_name)]
-    outcomes = run_backups(sessions, obj.settings.ssh, Vault.from_settings(obj.settings),
-                           device_ids=device_ids, trigger="cli")
+    outcomes = run_backups(
+        sessions,
+        obj.settings.ssh,
+        Vault.from_settings(obj.settings),
+        device_ids=device_ids,
+        trigger="cli",
+    )
     if not outcomes:
         click.echo("no device has an SSH device type set; nothing to back up")
         return
@@ -90,8 +101,9 @@ def _secret(env_name: str | None, ask: bool, label: str) -> str | None:
 @click.option("--ask-enable-secret", is_flag=True, help="Prompt for the enable secret (hidden).")
 @click.option("--key-path", help="Private key file for key authentication.")
 @click.pass_obj
-def profile(obj, name, username, password_env, ask_password, enable_secret_env,
-            ask_enable_secret, key_path):
+def profile(
+    obj, name, username, password_env, ask_password, enable_secret_env, ask_enable_secret, key_path
+):
     """Create or update the credential profile NAME (shared by many devices)."""
     from monitor.db.engine import transaction
     from monitor.db.models import SshCredentialProfile
@@ -101,8 +113,9 @@ def profile(obj, name, username, password_env, ask_password, enable_secret_env,
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
     with transaction(obj.sessions(audited=True)) as session:
-        row = session.execute(select(SshCredentialProfile)
-                              .where(SshCredentialProfile.name == name)).scalar_one_or_none()
+        row = session.execute(
+            select(SshCredentialProfile).where(SshCredentialProfile.name == name)
+        ).scalar_one_or_none()
         created = row is None
         if created:
             row = SshCredentialProfile(name=name, created_at=utcnow())
@@ -120,8 +133,9 @@ def profile(obj, name, username, password_env, ask_password, enable_secret_env,
 
 @ssh.command("device")
 @click.argument("name")
-@click.option("--type", "device_type", help="Device type: cisco_ios, mikrotik_routeros, "
-                                            "hp_procurve, linux.")
+@click.option(
+    "--type", "device_type", help="Device type: cisco_ios, mikrotik_routeros, hp_procurve, linux."
+)
 @click.option("--port", type=click.IntRange(1, 65535))
 @click.option("--username")
 @click.option("--password-env", metavar="VAR", help="Read the password from this variable.")
@@ -132,8 +146,20 @@ def profile(obj, name, username, password_env, ask_password, enable_secret_env,
 @click.option("--config-path", help="linux: the file whose content is the configuration.")
 @click.option("--profile", "profile_name", help="Use this credential profile ('' for none).")
 @click.pass_obj
-def device(obj, name, device_type, port, username, password_env, ask_password,
-           enable_secret_env, ask_enable_secret, key_path, config_path, profile_name):
+def device(
+    obj,
+    name,
+    device_type,
+    port,
+    username,
+    password_env,
+    ask_password,
+    enable_secret_env,
+    ask_enable_secret,
+    key_path,
+    config_path,
+    profile_name,
+):
     """Set how device NAME (or SITE/NAME) is reached over SSH; unset options stay as they are."""
     from collectors.ssh import DEVICE_TYPES
     from monitor.configs.backup_job import find_device
@@ -142,8 +168,9 @@ def device(obj, name, device_type, port, username, password_env, ask_password,
     from monitor.secrets import Vault
 
     if device_type and device_type not in DEVICE_TYPES:
-        raise _cli().Failure(f"unknown device type {device_type!r} "
-                             f"(supported: {', '.join(DEVICE_TYPES)})")
+        raise _cli().Failure(
+            f"unknown device type {device_type!r} (supported: {', '.join(DEVICE_TYPES)})"
+        )
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
@@ -169,8 +196,9 @@ def device(obj, name, device_type, port, username, password_env, ask_password,
             if profile_name == "":
                 access.profile_id = None
             else:
-                found = session.execute(select(SshCredentialProfile.id).where(
-                    SshCredentialProfile.name == profile_name)).scalar_one_or_none()
+                found = session.execute(
+                    select(SshCredentialProfile.id).where(SshCredentialProfile.name == profile_name)
+                ).scalar_one_or_none()
                 if found is None:
                     raise _cli().Failure(f"no SSH credential profile named {profile_name!r}")
                 access.profile_id = found

@@ -3,6 +3,7 @@
 Passwords are prompted for without echo (twice) or read from $ICTMON_USER_PASSWORD, never taken as
 an argument (the shell history and `ps` would show them). Changes are audited as `cli:<os user>`.
 """
+
 from __future__ import annotations
 
 import os
@@ -64,9 +65,13 @@ def user():
 
 @user.command("add")
 @click.argument("username")
-@click.option("--role", type=click.Choice(ROLES), required=True,
-              help="viewer: read only; operator: devices, sites, incidents, maintenance, risks; "
-                   "admin: everything.")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    required=True,
+    help="viewer: read only; operator: devices, sites, incidents, maintenance, risks; "
+    "admin: everything.",
+)
 @click.option("--display-name", default="", help="The name shown on pages and in histories.")
 @click.pass_obj
 def add(obj, username, role, display_name):
@@ -75,8 +80,9 @@ def add(obj, username, role, display_name):
 
     password = _password()
     with _transaction(obj) as session:
-        created = _refusing(lambda: create_user(session, username, password, role=role,
-                                                display_name=display_name))
+        created = _refusing(
+            lambda: create_user(session, username, password, role=role, display_name=display_name)
+        )
         click.echo(f"added {created.username} ({created.role})")
 
 
@@ -124,14 +130,16 @@ def enable(obj, username):
 @click.pass_obj
 def list_users(obj):
     """Every user: role, active or disabled, last sign-in (Bangkok time)."""
-    from monitor.localtime import format_datetime
     from monitor.accounts.users import all_users
+    from monitor.localtime import format_datetime
 
     with obj.sessions()() as session:
         people = all_users(session)
         width = max([len(p.username) for p in people] + [8])
         click.echo(f"{'username':<{width}}  {'role':<8}  {'state':<8}  {'last sign-in':<17}  name")
         for p in people:
-            click.echo(f"{p.username:<{width}}  {p.role:<8}  "
-                       f"{'active' if p.active else 'disabled':<8}  "
-                       f"{format_datetime(p.last_login_at, 'en'):<17}  {p.display_name}")
+            click.echo(
+                f"{p.username:<{width}}  {p.role:<8}  "
+                f"{'active' if p.active else 'disabled':<8}  "
+                f"{format_datetime(p.last_login_at, 'en'):<17}  {p.display_name}"
+            )

@@ -4,12 +4,13 @@ Two short transactions around the SSH sessions (none is held while devices answe
 targets and decrypt their credentials, then write every result. Used by the scheduler, by
 `ictmon backup` and by the device page's "back up now" button.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -17,8 +18,8 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from collectors import ssh
 from monitor.configs.versions import record
 from monitor.db.engine import transaction
-from monitor.localtime import utcnow
 from monitor.db.models import Device, Site, SshAccess, SshCredentialProfile, SshHostKey
+from monitor.localtime import utcnow
 from monitor.secrets import SecretsError, Vault
 from monitor.settings import SshSettings
 
@@ -36,7 +37,7 @@ class Planned:
     target: ssh.SshTarget
     site_code: str
     name: str
-    problem: str | None = None      # set when the credentials cannot be used at all
+    problem: str | None = None  # set when the credentials cannot be used at all
 
 
 @dataclass(frozen=True)
@@ -56,8 +57,11 @@ class BackupOutcome:
 def find_device(session: Session, name: str) -> int:
     """A device by `name` or `SITE/name`; an ambiguous bare name is an error naming the sites."""
     site_code, _, device_name = name.rpartition("/")
-    query = select(Device.id, Site.code).join(Site, Site.id == Device.site_id) \
+    query = (
+        select(Device.id, Site.code)
+        .join(Site, Site.id == Device.site_id)
         .where(Device.name == device_name)
+    )
     if site_code:
         query = query.where(Site.code == site_code)
     rows = session.execute(query).all()
@@ -73,19 +77,38 @@ def plan(session: Session, vault: Vault, device_ids: list[int] | None = None) ->
     """The targets: the given devices, or every enabled device (of an enabled site) that has an
     SSH device type. A device's own credentials win over its profile's."""
     profile = aliased(SshCredentialProfile)
-    query = (select(Device.id, Device.address, Device.ssh_device_type, Device.ssh_username,
-                    Device.ssh_password, Device.ssh_port, Site.code, Device.name,
-                    SshAccess.enable_secret, SshAccess.key_path, SshAccess.config_path,
-                    profile.username, profile.password, profile.enable_secret, profile.key_path,
-                    SshHostKey.host_key)
-             .join(Site, Site.id == Device.site_id)
-             .outerjoin(SshAccess, SshAccess.device_id == Device.id)
-             .outerjoin(profile, profile.id == SshAccess.profile_id)
-             .outerjoin(SshHostKey, SshHostKey.device_id == Device.id)
-             .order_by(Site.code, Device.name))
+    query = (
+        select(
+            Device.id,
+            Device.address,
+            Device.ssh_device_type,
+            Device.ssh_username,
+            Device.ssh_password,
+            Device.ssh_port,
+            Site.code,
+            Device.name,
+            SshAccess.enable_secret,
+            SshAccess.key_path,
+            SshAccess.config_path,
+            profile.username,
+            profile.password,
+            profile.enable_secret,
+            profile.key_path,
+            SshHostKey.host_key,
+        )
+        .join(Site, Site.id == Device.site_id)
+        .outerjoin(SshAccess, SshAccess.device_id == Device.id)
+        .outerjoin(profile, profile.id == SshAccess.profile_id)
+        .outerjoin(SshHostKey, SshHostKey.device_id == Device.id)
+        .order_by(Site.code, Device.name)
+    )
     if device_ids is None:
-        query = query.where(Device.enabled.is_(True), Site.enabled.is_(True),
-                            Device.ssh_device_type.is_not(None), Device.ssh_device_type != "")
+        query = query.where(
+            Device.enabled.is_(True),
+            Site.enabled.is_(True),
+            Device.ssh_device_type.is_not(None),
+            Device.ssh_device_type != "",
+        )
     else:
         query = query.where(Device.id.in_(device_ids))
     planned = []
@@ -98,38 +121,75 @@ def plan(session: Session, vault: Vault, device_ids: list[int] | None = None) ->
             password = secret = None
             problem = str(exc)
         target = ssh.SshTarget(
-            key=r[0], host=r[1], port=r[5] or DEFAULT_SSH_PORT, device_type=r[2] or None,
-            username=r[3] or r[11], password=password, secret=secret,
-            key_file=r[9] or r[14], config_path=r[10], known_host_key=r[15])
+            key=r[0],
+            host=r[1],
+            port=r[5] or DEFAULT_SSH_PORT,
+            device_type=r[2] or None,
+            username=r[3] or r[11],
+            password=password,
+            secret=secret,
+            key_file=r[9] or r[14],
+            config_path=r[10],
+            known_host_key=r[15],
+        )
         planned.append(Planned(target, r[6], r[7], problem))
     return planned
 
 
-def run_backups(sessions: sessionmaker[Session], settings: SshSettings, vault: Vault, *,
-                device_ids: list[int] | None = None, trigger: str = "schedule",
-                clock: Callable[[], datetime] = utcnow) -> list[BackupOutcome]:
+def run_backups(
+    sessions: sessionmaker[Session],
+    settings: SshSettings,
+    vault: Vault,
+    *,
+    device_ids: list[int] | None = None,
+    trigger: str = "schedule",
+    clock: Callable[[], datetime] = utcnow,
+) -> list[BackupOutcome]:
     with transaction(sessions) as session:
         planned = plan(session, vault, device_ids)
     ready = [p for p in planned if p.problem is None]
-    results = {r.key: r for r in ssh.back_up([p.target for p in ready], timeout=settings.timeout,
-                                             workers=settings.workers,
-                                             strict_host_keys=settings.strict_host_keys)}
+    results = {
+        r.key: r
+        for r in ssh.back_up(
+            [p.target for p in ready],
+            timeout=settings.timeout,
+            workers=settings.workers,
+            strict_host_keys=settings.strict_host_keys,
+        )
+    }
     for p in planned:
         if p.problem is not None:
-            results[p.target.key] = ssh.SshResult(p.target.key, ssh.SshState.NOT_CONFIGURED,
-                                                  p.problem)
+            results[p.target.key] = ssh.SshResult(
+                p.target.key, ssh.SshState.NOT_CONFIGURED, p.problem
+            )
     at = clock()
     outcomes = []
     with transaction(sessions) as session:
         for p in planned:
             result = results[p.target.key]
             done = record(session, result, p.target.device_type, at, trigger)
-            outcomes.append(BackupOutcome(
-                p.target.key, p.site_code, p.name, done.state, done.message, done.changed,
-                done.first, done.version_id, done.host_key_changed, result.seconds))
+            outcomes.append(
+                BackupOutcome(
+                    p.target.key,
+                    p.site_code,
+                    p.name,
+                    done.state,
+                    done.message,
+                    done.changed,
+                    done.first,
+                    done.version_id,
+                    done.host_key_changed,
+                    result.seconds,
+                )
+            )
     failed = sum(o.state != ssh.SshState.OK for o in outcomes)
-    log.info("config backup (%s): %d devices, %d changed, %d not ok", trigger, len(outcomes),
-             sum(o.changed for o in outcomes), failed)
+    log.info(
+        "config backup (%s): %d devices, %d changed, %d not ok",
+        trigger,
+        len(outcomes),
+        sum(o.changed for o in outcomes),
+        failed,
+    )
     return outcomes
 
 
@@ -144,12 +204,18 @@ def due_devices(session: Session, interval_s: float, now: datetime) -> list[int]
     from monitor.db.models import SshBackupState
 
     cutoff = now - timedelta(seconds=interval_s * DUE_SHARE)
-    query = (select(Device.id).join(Site, Site.id == Device.site_id)
-             .outerjoin(SshBackupState, SshBackupState.device_id == Device.id)
-             .where(Device.enabled.is_(True), Site.enabled.is_(True),
-                    Device.ssh_device_type.is_not(None), Device.ssh_device_type != "")
-             .where(SshBackupState.attempted_at.is_(None)
-                    | (SshBackupState.attempted_at < cutoff)))
+    query = (
+        select(Device.id)
+        .join(Site, Site.id == Device.site_id)
+        .outerjoin(SshBackupState, SshBackupState.device_id == Device.id)
+        .where(
+            Device.enabled.is_(True),
+            Site.enabled.is_(True),
+            Device.ssh_device_type.is_not(None),
+            Device.ssh_device_type != "",
+        )
+        .where(SshBackupState.attempted_at.is_(None) | (SshBackupState.attempted_at < cutoff))
+    )
     return list(session.execute(query).scalars())
 
 
@@ -159,5 +225,10 @@ def run_scheduled(sessions: sessionmaker[Session], settings) -> list[BackupOutco
         device_ids = due_devices(session, settings.ssh.interval, utcnow())
     if not device_ids:
         return []
-    return run_backups(sessions, settings.ssh, Vault.from_settings(settings),
-                       device_ids=device_ids, trigger="schedule")
+    return run_backups(
+        sessions,
+        settings.ssh,
+        Vault.from_settings(settings),
+        device_ids=device_ids,
+        trigger="schedule",
+    )

@@ -10,6 +10,7 @@ normalised text changed, the device's `SshBackupState` (state, message, facts), 
 a `ConfigChangeEvent` when an earlier version existed. Reads for the pages and the API follow.
 Every function takes an open Session inside the caller's transaction.
 """
+
 from __future__ import annotations
 
 import difflib
@@ -21,8 +22,14 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.ssh import DEVICE_TYPES, SshResult, SshState
-from monitor.db.models import (ConfigChangeEvent, ConfigVersion, Device, SshBackupState, SshHostKey,
-                            Site)
+from monitor.db.models import (
+    ConfigChangeEvent,
+    ConfigVersion,
+    Device,
+    Site,
+    SshBackupState,
+    SshHostKey,
+)
 from monitor.status.store import devices_in_maintenance
 
 # --------------------------------------------------------------------------------------------
@@ -43,7 +50,7 @@ def digest(normalised: str) -> str:
 
 @dataclass(frozen=True)
 class DiffLine:
-    kind: str              # "same", "added", "removed"
+    kind: str  # "same", "added", "removed"
     old_number: int | None
     new_number: int | None
     text: str
@@ -78,8 +85,10 @@ def diff(old: str, new: str, context: int = 3, device_type: str | None = None) -
         lines: list[DiffLine] = []
         for tag, i1, i2, j1, j2 in group:
             if tag == "equal":
-                lines += [DiffLine("same", a[i][0], b[j][0], a[i][1]) for i, j in
-                          zip(range(i1, i2), range(j1, j2))]
+                lines += [
+                    DiffLine("same", a[i][0], b[j][0], a[i][1])
+                    for i, j in zip(range(i1, i2), range(j1, j2))
+                ]
                 continue
             if tag in ("replace", "delete"):
                 lines += [DiffLine("removed", a[i][0], None, a[i][1]) for i in range(i1, i2)]
@@ -87,22 +96,31 @@ def diff(old: str, new: str, context: int = 3, device_type: str | None = None) -
             if tag in ("replace", "insert"):
                 lines += [DiffLine("added", None, b[j][0], b[j][1]) for j in range(j1, j2)]
                 added += j2 - j1
-        hunks.append(DiffHunk(next((x.old_number for x in lines if x.old_number), 0),
-                              next((x.new_number for x in lines if x.new_number), 0), lines))
+        hunks.append(
+            DiffHunk(
+                next((x.old_number for x in lines if x.old_number), 0),
+                next((x.new_number for x in lines if x.new_number), 0),
+                lines,
+            )
+        )
     return Diff(hunks, added, removed)
 
 
 def _numbered(text: str, device_type: str | None) -> list[tuple[int, str]]:
     entry = DEVICE_TYPES.get(device_type or "")
     patterns = entry.volatile_patterns() if entry else []
-    return [(n, line) for n, line in enumerate(text.splitlines(), start=1)
-            if not any(p.search(line) for p in patterns)]
+    return [
+        (n, line)
+        for n, line in enumerate(text.splitlines(), start=1)
+        if not any(p.search(line) for p in patterns)
+    ]
 
 
 def unified_diff(old: str, new: str, old_name: str, new_name: str) -> str:
     """The same change as text, for a download or a terminal."""
-    return "".join(difflib.unified_diff(old.splitlines(True), new.splitlines(True),
-                                        old_name, new_name))
+    return "".join(
+        difflib.unified_diff(old.splitlines(True), new.splitlines(True), old_name, new_name)
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -116,26 +134,30 @@ class Recorded:
     device_id: int
     state: str
     message: str
-    changed: bool          # a new version was stored
-    first: bool            # ...and it is the device's first
+    changed: bool  # a new version was stored
+    first: bool  # ...and it is the device's first
     version_id: int | None
     host_key_changed: bool
 
 
-def record(session: Session, result: SshResult, device_type: str | None, at: datetime,
-           trigger: str) -> Recorded:
+def record(
+    session: Session, result: SshResult, device_type: str | None, at: datetime, trigger: str
+) -> Recorded:
     device_id = result.key
     state, message = str(result.state), result.message
     host_key_changed = _record_host_key(session, device_id, result, at)
     if host_key_changed:
         state = str(SshState.HOST_KEY_CHANGED)
         if result.ok:
-            message = ("host key changed — backup taken anyway (strict host keys off); "
-                       "check the device and accept the new key")
+            message = (
+                "host key changed — backup taken anyway (strict host keys off); "
+                "check the device and accept the new key"
+            )
     version_id, changed, first = None, False, False
     if result.ok and result.config is not None:
-        version_id, changed, first = _record_version(session, device_id, result.config,
-                                                     device_type, at, trigger)
+        version_id, changed, first = _record_version(
+            session, device_id, result.config, device_type, at, trigger
+        )
     _record_state(session, device_id, state, message, at, trigger, result)
     return Recorded(device_id, state, message, changed, first, version_id, host_key_changed)
 
@@ -146,9 +168,15 @@ def _record_host_key(session: Session, device_id: int, result: SshResult, at: da
         return False
     row = session.get(SshHostKey, device_id)
     if row is None:
-        session.add(SshHostKey(device_id=device_id, host_key=result.host_key,
-                               fingerprint=result.host_key_fingerprint or "",
-                               first_seen_at=at, last_seen_at=at))
+        session.add(
+            SshHostKey(
+                device_id=device_id,
+                host_key=result.host_key,
+                fingerprint=result.host_key_fingerprint or "",
+                first_seen_at=at,
+                last_seen_at=at,
+            )
+        )
         return False
     if row.host_key == result.host_key:
         row.last_seen_at = at
@@ -172,31 +200,54 @@ def accept_offered_host_key(session: Session, device_id: int, at: datetime) -> b
     return True
 
 
-def _record_version(session: Session, device_id: int, text: str, device_type: str | None,
-                    at: datetime, trigger: str) -> tuple[int, bool, bool]:
+def _record_version(
+    session: Session, device_id: int, text: str, device_type: str | None, at: datetime, trigger: str
+) -> tuple[int, bool, bool]:
     latest = session.execute(
-        select(ConfigVersion).where(ConfigVersion.device_id == device_id)
-        .order_by(ConfigVersion.taken_at.desc(), ConfigVersion.id.desc()).limit(1)
+        select(ConfigVersion)
+        .where(ConfigVersion.device_id == device_id)
+        .order_by(ConfigVersion.taken_at.desc(), ConfigVersion.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
     normalised = normalise(text, device_type)
     new_digest = digest(normalised)
     if latest is not None and latest.digest == new_digest:
         return latest.id, False, False
-    version = ConfigVersion(device_id=device_id, taken_at=at, size=len(text.encode("utf-8")),
-                            digest=new_digest, trigger=trigger[:160], text=text)
+    version = ConfigVersion(
+        device_id=device_id,
+        taken_at=at,
+        size=len(text.encode("utf-8")),
+        digest=new_digest,
+        trigger=trigger[:160],
+        text=text,
+    )
     session.add(version)
     session.flush()
     if latest is not None:
         change = diff(latest.text, text, context=0, device_type=device_type)
-        session.add(ConfigChangeEvent(
-            device_id=device_id, version_id=version.id, previous_version_id=latest.id, at=at,
-            in_maintenance=device_id in devices_in_maintenance(session, at),
-            lines_added=change.added, lines_removed=change.removed))
+        session.add(
+            ConfigChangeEvent(
+                device_id=device_id,
+                version_id=version.id,
+                previous_version_id=latest.id,
+                at=at,
+                in_maintenance=device_id in devices_in_maintenance(session, at),
+                lines_added=change.added,
+                lines_removed=change.removed,
+            )
+        )
     return version.id, True, latest is None
 
 
-def _record_state(session: Session, device_id: int, state: str, message: str, at: datetime,
-                  trigger: str, result: SshResult) -> None:
+def _record_state(
+    session: Session,
+    device_id: int,
+    state: str,
+    message: str,
+    at: datetime,
+    trigger: str,
+    result: SshResult,
+) -> None:
     row = session.get(SshBackupState, device_id)
     if row is None:
         row = SshBackupState(device_id=device_id)
@@ -224,7 +275,7 @@ class VersionRow:
     taken_at: datetime
     size: int
     trigger: str
-    lines_added: int | None       # None for the first version (nothing to compare with)
+    lines_added: int | None  # None for the first version (nothing to compare with)
     lines_removed: int | None
     in_maintenance: bool | None
 
@@ -240,9 +291,9 @@ class HostKeyView:
 @dataclass(frozen=True)
 class BackupSummary:
     device_id: int
-    configured: bool              # the device has an SSH device type
+    configured: bool  # the device has an SSH device type
     device_type: str | None
-    state: str                    # SshState value; "not_configured" / "never" without attempts
+    state: str  # SshState value; "not_configured" / "never" without attempts
     message: str | None
     attempted_at: datetime | None
     trigger: str | None
@@ -256,44 +307,68 @@ class BackupSummary:
 NEVER = "never"
 
 
-def backup_summary(session: Session, device_id: int, *,
-                   version_limit: int = 100) -> BackupSummary | None:
+def backup_summary(
+    session: Session, device_id: int, *, version_limit: int = 100
+) -> BackupSummary | None:
     """Everything the device page's backup section shows. Four queries."""
     device_type = session.execute(
-        select(Device.ssh_device_type).where(Device.id == device_id)).first()
+        select(Device.ssh_device_type).where(Device.id == device_id)
+    ).first()
     if device_type is None:
         return None
     device_type = device_type[0]
     state = session.get(SshBackupState, device_id)
     key = session.get(SshHostKey, device_id)
     rows = session.execute(
-        select(ConfigVersion.id, ConfigVersion.taken_at, ConfigVersion.size,
-               ConfigVersion.trigger, ConfigChangeEvent.lines_added,
-               ConfigChangeEvent.lines_removed, ConfigChangeEvent.in_maintenance)
+        select(
+            ConfigVersion.id,
+            ConfigVersion.taken_at,
+            ConfigVersion.size,
+            ConfigVersion.trigger,
+            ConfigChangeEvent.lines_added,
+            ConfigChangeEvent.lines_removed,
+            ConfigChangeEvent.in_maintenance,
+        )
         .outerjoin(ConfigChangeEvent, ConfigChangeEvent.version_id == ConfigVersion.id)
         .where(ConfigVersion.device_id == device_id)
         .order_by(ConfigVersion.taken_at.desc(), ConfigVersion.id.desc())
-        .limit(version_limit)).all()
+        .limit(version_limit)
+    ).all()
     versions = [VersionRow(*r) for r in rows]
     facts = {}
     if state is not None:
-        facts = {name: value for name, value in (
-            ("model", state.facts_model), ("serial", state.facts_serial),
-            ("firmware", state.facts_firmware), ("uptime", state.facts_uptime)) if value}
+        facts = {
+            name: value
+            for name, value in (
+                ("model", state.facts_model),
+                ("serial", state.facts_serial),
+                ("firmware", state.facts_firmware),
+                ("uptime", state.facts_uptime),
+            )
+            if value
+        }
     if state is not None:
         current = state.state
     else:
         current = NEVER if device_type else str(SshState.NOT_CONFIGURED)
     return BackupSummary(
-        device_id=device_id, configured=bool(device_type), device_type=device_type,
-        state=current, message=state.message if state else None,
+        device_id=device_id,
+        configured=bool(device_type),
+        device_type=device_type,
+        state=current,
+        message=state.message if state else None,
         attempted_at=state.attempted_at if state else None,
         trigger=state.trigger if state else None,
         last_success_at=state.last_success_at if state else None,
-        facts=facts, facts_at=state.facts_at if state else None,
-        host_key=HostKeyView(key.fingerprint, key.first_seen_at, key.offered_fingerprint,
-                             key.changed_at) if key else None,
-        versions=versions)
+        facts=facts,
+        facts_at=state.facts_at if state else None,
+        host_key=HostKeyView(
+            key.fingerprint, key.first_seen_at, key.offered_fingerprint, key.changed_at
+        )
+        if key
+        else None,
+        versions=versions,
+    )
 
 
 def version(session: Session, device_id: int, version_id: int) -> ConfigVersion | None:
@@ -303,8 +378,10 @@ def version(session: Session, device_id: int, version_id: int) -> ConfigVersion 
 
 def latest_version(session: Session, device_id: int) -> ConfigVersion | None:
     return session.execute(
-        select(ConfigVersion).where(ConfigVersion.device_id == device_id)
-        .order_by(ConfigVersion.taken_at.desc(), ConfigVersion.id.desc()).limit(1)
+        select(ConfigVersion)
+        .where(ConfigVersion.device_id == device_id)
+        .order_by(ConfigVersion.taken_at.desc(), ConfigVersion.id.desc())
+        .limit(1)
     ).scalar_one_or_none()
 
 
@@ -314,11 +391,15 @@ def device_type_of(session: Session, device_id: int) -> str | None:
 
 def device_label(session: Session, device_id: int) -> tuple[str, str] | None:
     """(site code, device name), for file names."""
-    row = session.execute(select(Site.code, Device.name).join(Site, Site.id == Device.site_id)
-                          .where(Device.id == device_id)).first()
+    row = session.execute(
+        select(Site.code, Device.name)
+        .join(Site, Site.id == Device.site_id)
+        .where(Device.id == device_id)
+    ).first()
     return (row[0], row[1]) if row else None
 
 
 def version_count(session: Session, device_id: int) -> int:
-    return session.execute(select(func.count()).select_from(ConfigVersion)
-                           .where(ConfigVersion.device_id == device_id)).scalar_one()
+    return session.execute(
+        select(func.count()).select_from(ConfigVersion).where(ConfigVersion.device_id == device_id)
+    ).scalar_one()

@@ -9,20 +9,34 @@ Secret columns (credentials, hashes) are never copied: their change shows as a m
 ("•••" before/after), so the log says a password was changed without saying to what.
 Events that are not row changes (a sign-in, an import's summary) are written with `record`.
 """
+
 from __future__ import annotations
 
 import getpass
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, Callable
+from typing import Any
 
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
+from monitor.db.models import (
+    ApiToken,
+    AuditEvent,
+    Device,
+    Incident,
+    MaintenanceWindow,
+    Risk,
+    Site,
+    SnmpProfile,
+    SshAccess,
+    SshCredentialProfile,
+    SshHostKey,
+    User,
+)
 from monitor.localtime import utcnow
-from monitor.db.models import (ApiToken, AuditEvent, Device, Incident, MaintenanceWindow, Risk, Site,
-                            SnmpProfile, SshAccess, SshCredentialProfile, SshHostKey, User)
 
 SECRET = "•••"
 
@@ -42,22 +56,40 @@ AUDITED: dict[type, str] = {
 }
 
 # Never copied into the log, only marked as set / changed / cleared.
-SECRET_COLUMNS = frozenset({
-    "snmp_community", "snmp_v3_auth_key", "snmp_v3_priv_key", "ssh_password",  # devices
-    "community", "v3_auth_key", "v3_priv_key",                                 # snmp_profiles
-    "password", "enable_secret",                                               # ssh profiles
-    "password_hash", "token_hash",                                             # users, tokens
-})
+SECRET_COLUMNS = frozenset(
+    {
+        "snmp_community",
+        "snmp_v3_auth_key",
+        "snmp_v3_priv_key",
+        "ssh_password",  # devices
+        "community",
+        "v3_auth_key",
+        "v3_priv_key",  # snmp_profiles
+        "password",
+        "enable_secret",  # ssh profiles
+        "password_hash",
+        "token_hash",  # users, tokens
+    }
+)
 
 # Bookkeeping that changes with every edit and says nothing a reader needs.
-IGNORED_COLUMNS = frozenset({"created_at", "updated_at", "updated_by", "last_used_at",
-                             "last_login_at", "password_changed_at", "evaluated_at",
-                             "last_seen_at"})
+IGNORED_COLUMNS = frozenset(
+    {
+        "created_at",
+        "updated_at",
+        "updated_by",
+        "last_used_at",
+        "last_login_at",
+        "password_changed_at",
+        "evaluated_at",
+        "last_seen_at",
+    }
+)
 
 
 @dataclass(frozen=True)
 class Actor:
-    name: str              # "somchai", "cli:root", "api:somchai"
+    name: str  # "somchai", "cli:root", "api:somchai"
     address: str | None = None
 
 
@@ -129,8 +161,11 @@ def _columns(obj):
 
 def _created(obj) -> dict:
     # "id" is the row's object_id already; every other value set on creation is shown.
-    return {c: [None, _shown(c, getattr(obj, c))] for c in _columns(obj)
-            if c not in IGNORED_COLUMNS and c != "id" and getattr(obj, c) is not None}
+    return {
+        c: [None, _shown(c, getattr(obj, c))]
+        for c in _columns(obj)
+        if c not in IGNORED_COLUMNS and c != "id" and getattr(obj, c) is not None
+    }
 
 
 def _deleted(obj) -> dict:
@@ -165,11 +200,24 @@ def _updated(obj) -> dict:
     return out
 
 
-def _row(actor: Actor, action: str, object_type: str, object_id: str | None, label: str,
-         changes: dict | None) -> dict:
-    return {"at": utcnow(), "actor": actor.name[:128], "action": action[:32],
-            "object_type": object_type[:32], "object_id": object_id, "object_label": label[:300],
-            "changes": changes or None, "address": (actor.address or None)}
+def _row(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    label: str,
+    changes: dict | None,
+) -> dict:
+    return {
+        "at": utcnow(),
+        "actor": actor.name[:128],
+        "action": action[:32],
+        "object_type": object_type[:32],
+        "object_id": object_id,
+        "object_label": label[:300],
+        "changes": changes or None,
+        "address": (actor.address or None),
+    }
 
 
 @event.listens_for(Session, "after_flush")
@@ -202,14 +250,31 @@ def _audit_flush(session: Session, _context) -> None:
         session.connection().execute(insert(AuditEvent.__table__), rows)
 
 
-def record(session: Session, action: str, object_type: str, *, object_id: Any = None,
-           label: str = "", changes: dict | None = None, actor: Actor | None = None) -> None:
+def record(
+    session: Session,
+    action: str,
+    object_type: str,
+    *,
+    object_id: Any = None,
+    label: str = "",
+    changes: dict | None = None,
+    actor: Actor | None = None,
+) -> None:
     """An event that is not a row change (a sign-in, an import's summary, a backup taken)."""
     actor = actor or _actor_of(session) or Actor("system")
-    session.execute(insert(AuditEvent.__table__),
-                    [_row(actor, action, object_type,
-                          None if object_id is None else str(object_id)[:64], label,
-                          plain(changes) if changes else None)])
+    session.execute(
+        insert(AuditEvent.__table__),
+        [
+            _row(
+                actor,
+                action,
+                object_type,
+                None if object_id is None else str(object_id)[:64],
+                label,
+                plain(changes) if changes else None,
+            )
+        ],
+    )
 
 
 @dataclass(frozen=True)
@@ -219,11 +284,12 @@ class AuditFilter:
     action: str | None = None
     since: datetime | None = None
     until: datetime | None = None
-    q: str | None = None   # in the object's label
+    q: str | None = None  # in the object's label
 
 
-def events(session: Session, where: AuditFilter = AuditFilter(), limit: int | None = 500
-           ) -> list[AuditEvent]:
+def events(
+    session: Session, where: AuditFilter = AuditFilter(), limit: int | None = 500
+) -> list[AuditEvent]:
     """The log newest first, filtered; one query."""
     query = select(AuditEvent)
     if where.actor:

@@ -22,6 +22,7 @@ The key files (`secret.key`, `web-secret.key`) are not in the database: without 
 stored credentials cannot be decrypted. `with_keys` writes one tar.gz (0600) holding the copy and
 the key files; `restore_database` takes either form.
 """
+
 from __future__ import annotations
 
 import os
@@ -55,17 +56,17 @@ class BackupResult:
     path: Path
     size: int
     seconds: float
-    check: str                              # what the check of the copy found
-    revision: str                           # the copy's Alembic revision
-    keys_included: tuple[str, ...] = ()     # key files in the archive
-    keys_elsewhere: tuple[str, ...] = ()    # keys set in the configuration, not in files
-    keys_missing: tuple[Path, ...] = ()     # expected key files that do not exist
+    check: str  # what the check of the copy found
+    revision: str  # the copy's Alembic revision
+    keys_included: tuple[str, ...] = ()  # key files in the archive
+    keys_elsewhere: tuple[str, ...] = ()  # keys set in the configuration, not in files
+    keys_missing: tuple[Path, ...] = ()  # expected key files that do not exist
 
 
 @dataclass(frozen=True)
 class RestoreResult:
     database: Path
-    kept_as: Path | None                    # the previous database, renamed
+    kept_as: Path | None  # the previous database, renamed
     revision_restored: str
     revision_now: str
     keys_restored: tuple[str, ...] = ()
@@ -78,6 +79,7 @@ class DatabaseInUse(BackupError):
 
 # ---------------------------------------------------------------------------------------------
 # where things are
+
 
 def stamp(now: datetime) -> str:
     """A Bangkok-time stamp for file names: 20261124-100500 (sorts in time order)."""
@@ -110,8 +112,14 @@ def _parse(url: str) -> URL:
 # ---------------------------------------------------------------------------------------------
 # backup
 
-def backup_database(settings: Settings, out: Path | None = None, *, with_keys: bool = False,
-                    now: datetime | None = None) -> BackupResult:
+
+def backup_database(
+    settings: Settings,
+    out: Path | None = None,
+    *,
+    with_keys: bool = False,
+    now: datetime | None = None,
+) -> BackupResult:
     """A verified copy of the configured database at `out` (default under <data_dir>/backups)."""
     now = now or utcnow()
     target = Path(out) if out else default_backup_path(settings, now, with_keys=with_keys)
@@ -135,14 +143,28 @@ def backup_database(settings: Settings, out: Path | None = None, *, with_keys: b
             check, revision = backup_postgres(settings.database.url, partial)
         if not with_keys:
             os.replace(partial, target)
-            return BackupResult(target, target.stat().st_size, time.perf_counter() - started,
-                                check, revision, *_key_reminders(settings))
+            return BackupResult(
+                target,
+                target.stat().st_size,
+                time.perf_counter() - started,
+                check,
+                revision,
+                *_key_reminders(settings),
+            )
         with _partial(target) as archive:
             included = _write_archive(archive, partial, inner, settings)
             os.replace(archive, target)
     _, elsewhere, missing = _key_reminders(settings)
-    return BackupResult(target, target.stat().st_size, time.perf_counter() - started, check,
-                        revision, included, elsewhere, missing)
+    return BackupResult(
+        target,
+        target.stat().st_size,
+        time.perf_counter() - started,
+        check,
+        revision,
+        included,
+        elsewhere,
+        missing,
+    )
 
 
 class _partial:
@@ -238,14 +260,20 @@ def backup_postgres(url: str, dump: Path) -> tuple[str, str]:
     """pg_dump --format=custom into `dump`; return (check, revision)."""
     pg_dump, pg_restore = shutil.which("pg_dump"), shutil.which("pg_restore")
     if not pg_dump or not pg_restore:
-        raise BackupError("pg_dump/pg_restore not found on PATH: install the PostgreSQL client "
-                          "tools (apt install postgresql-client) of the server's version")
+        raise BackupError(
+            "pg_dump/pg_restore not found on PATH: install the PostgreSQL client "
+            "tools (apt install postgresql-client) of the server's version"
+        )
     revision = database_revision(url)
     if revision is None:
         raise BackupError("the database has no ictmon schema (no alembic_version table)")
     conninfo, env = libpq_target(url)
-    done = subprocess.run([pg_dump, "--format=custom", "--no-password", f"--file={dump}",
-                           f"--dbname={conninfo}"], env=env, capture_output=True, text=True)
+    done = subprocess.run(
+        [pg_dump, "--format=custom", "--no-password", f"--file={dump}", f"--dbname={conninfo}"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     if done.returncode != 0:
         raise BackupError(f"pg_dump failed: {_last_line(done.stderr)}")
     listed = subprocess.run([pg_restore, "--list", str(dump)], capture_output=True, text=True)
@@ -263,8 +291,10 @@ def _last_line(text: str) -> str:
 def _key_reminders(settings: Settings) -> tuple[tuple[str, ...], tuple[str, ...], tuple[Path, ...]]:
     """(key files present, keys held in the configuration instead, key files missing)."""
     present, elsewhere, missing = [], [], []
-    for name, configured in ((KEY_FILE, settings.security.encryption_key),
-                             (WEB_KEY_FILE, settings.web.secret_key)):
+    for name, configured in (
+        (KEY_FILE, settings.security.encryption_key),
+        (WEB_KEY_FILE, settings.web.secret_key),
+    ):
         if configured:
             elsewhere.append(name)
         elif (settings.data_dir / name).is_file():
@@ -294,6 +324,7 @@ def _write_archive(archive: Path, copy: Path, inner: str, settings: Settings) ->
 # ---------------------------------------------------------------------------------------------
 # restore
 
+
 def in_use_window(settings: Settings) -> timedelta:
     """A heartbeat younger than this means the scheduler is (probably) still running: two sweep
     intervals and a margin, the same reasoning as the poller's own gap check."""
@@ -315,15 +346,17 @@ def last_heartbeat(url: str) -> datetime | None:
         engine.dispose()
 
 
-def restore_database(settings: Settings, file: Path, *, now: datetime | None = None,
-                     force: bool = False) -> RestoreResult:
+def restore_database(
+    settings: Settings, file: Path, *, now: datetime | None = None, force: bool = False
+) -> RestoreResult:
     """Put the backup `file` (a .sqlite3 copy or a --with-keys archive) in place of the configured
     SQLite database; the previous one is kept as <name>.before-restore-<stamp>."""
     now = now or utcnow()
     database = sqlite_path(settings.database.url)
     if database is None:
-        raise BackupError("restore of PostgreSQL is done with pg_restore (see `ictmon db-restore "
-                          "--help`)")
+        raise BackupError(
+            "restore of PostgreSQL is done with pg_restore (see `ictmon db-restore --help`)"
+        )
     file = Path(file)
     if not file.is_file():
         raise BackupError(f"{file} does not exist")
@@ -331,8 +364,10 @@ def restore_database(settings: Settings, file: Path, *, now: datetime | None = N
         beat = last_heartbeat(settings.database.url)
         if beat is not None and now - as_utc(beat) < in_use_window(settings):
             age = max(0, int((now - as_utc(beat)).total_seconds()))
-            raise DatabaseInUse(f"ictmon is using {database} (heartbeat {age} s ago): stop ictmon "
-                                "first (systemctl stop ictmon), then run this again")
+            raise DatabaseInUse(
+                f"ictmon is using {database} (heartbeat {age} s ago): stop ictmon "
+                "first (systemctl stop ictmon), then run this again"
+            )
     database.parent.mkdir(parents=True, exist_ok=True)
     suffix = f".before-restore-{stamp(now)}"
     with _partial(database.with_name(database.name + ".restoring")) as incoming:
@@ -352,8 +387,10 @@ def restore_database(settings: Settings, file: Path, *, now: datetime | None = N
     try:
         after = upgrade_schema(settings.database.url)[1]
     except dbmod.DatabaseError as exc:
-        raise BackupError(f"the copy is in place but its migration failed: {exc} (previous "
-                          f"database kept as {kept})") from None
+        raise BackupError(
+            f"the copy is in place but its migration failed: {exc} (previous "
+            f"database kept as {kept})"
+        ) from None
     return RestoreResult(database, kept, revision, after, restored_keys, keys_kept)
 
 
@@ -373,16 +410,22 @@ def _unpack(file: Path, incoming: Path) -> dict[str, bytes]:
                     continue
                 if member.name in KEY_FILES:
                     keys[member.name] = tar.extractfile(member).read()
-                elif member.name.startswith("ictmon-db-") and member.name.endswith(".sqlite3") \
-                        and "/" not in member.name and not found:
+                elif (
+                    member.name.startswith("ictmon-db-")
+                    and member.name.endswith(".sqlite3")
+                    and "/" not in member.name
+                    and not found
+                ):
                     with tar.extractfile(member) as src, open(incoming, "wb") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
                     found = True
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise BackupError(f"{file}: cannot read the archive ({exc})") from None
     if not found:
-        raise BackupError(f"{file}: the archive holds no ictmon-db-*.sqlite3 database "
-                          "(a PostgreSQL dump is restored with pg_restore)")
+        raise BackupError(
+            f"{file}: the archive holds no ictmon-db-*.sqlite3 database "
+            "(a PostgreSQL dump is restored with pg_restore)"
+        )
     return keys
 
 
@@ -406,8 +449,10 @@ def _known_revision(revision: str) -> None:
     known = {r.revision for r in script.walk_revisions()}
     unknown = [r for r in revision.split(",") if r not in known]
     if unknown:
-        raise BackupError(f"the backup's schema revision {','.join(unknown)} is newer than this "
-                          "ictmon knows: install the version it was made with first")
+        raise BackupError(
+            f"the backup's schema revision {','.join(unknown)} is newer than this "
+            "ictmon knows: install the version it was made with first"
+        )
 
 
 def _set_aside(database: Path, suffix: str) -> Path | None:
@@ -443,8 +488,9 @@ def _same_owner(path: Path, like: Path) -> None:
         os.chmod(path, st.st_mode & 0o777)
 
 
-def _restore_keys(settings: Settings, keys: dict[str, bytes], suffix: str
-                  ) -> tuple[tuple[str, ...], tuple[Path, ...]]:
+def _restore_keys(
+    settings: Settings, keys: dict[str, bytes], suffix: str
+) -> tuple[tuple[str, ...], tuple[Path, ...]]:
     """Put an archive's key files in the data dir; a different current key is kept beside."""
     restored, kept = [], []
     for name, content in keys.items():
@@ -469,12 +515,15 @@ def _restore_keys(settings: Settings, keys: dict[str, bytes], suffix: str
 def pg_restore_command(url: str, file: Path) -> str:
     """The command that restores a `--format=custom` dump into the configured database."""
     conninfo, _ = libpq_target(url)
-    return (f"PGPASSWORD=… pg_restore --clean --if-exists --no-owner --single-transaction "
-            f"--dbname='{conninfo}' '{file}'")
+    return (
+        f"PGPASSWORD=… pg_restore --clean --if-exists --no-owner --single-transaction "
+        f"--dbname='{conninfo}' '{file}'"
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # upgrade
+
 
 def database_revision(url: str) -> str | None:
     """The database's Alembic revision(s), None when it has no ictmon schema."""
@@ -499,4 +548,3 @@ def upgrade_schema(url: str) -> tuple[str | None, str]:
     finally:
         engine.dispose()
     return before, database_revision(url) or "?"
-

@@ -1,9 +1,10 @@
 """Connections and schema upgrades: the one place that owns the engine's lifecycle."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import Engine, make_url
@@ -34,8 +35,9 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
     if database and database != ":memory:":
         Path(database).parent.mkdir(parents=True, exist_ok=True)
     # The web threads and the poller share the file: wait for a lock rather than fail at once.
-    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                           future=True)
+    engine = create_engine(
+        url, connect_args={"timeout": 30, "check_same_thread": False}, future=True
+    )
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_connection, _record):
@@ -87,8 +89,9 @@ def check_reachable(engine: Engine) -> None:
         with engine.connect() as connection:
             connection.exec_driver_sql("SELECT 1")
     except OperationalError as exc:
-        raise DatabaseError(f"database not reachable: {str(exc.orig).strip().splitlines()[0]}") \
-            from None
+        raise DatabaseError(
+            f"database not reachable: {str(exc.orig).strip().splitlines()[0]}"
+        ) from None
 
 
 def is_initialised(engine: Engine) -> bool:

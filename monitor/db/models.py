@@ -3,13 +3,28 @@
 Times are stored as naive UTC and come back as aware UTC (see UTCDateTime), on SQLite and
 PostgreSQL alike.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from enum import StrEnum
 
-from sqlalchemy import (JSON, Boolean, Date, DateTime, Float, ForeignKey, Index, Integer,
-                        LargeBinary, MetaData, SmallInteger, String, Text, UniqueConstraint)
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -23,8 +38,13 @@ class Status(StrEnum):
 
 
 # Worst first: the order tiles and lists are sorted in, and how a site takes its devices' state.
-STATUS_SEVERITY = {Status.DOWN: 4, Status.UNREACHABLE: 3, Status.UNKNOWN: 2,
-                   Status.MAINTENANCE: 1, Status.UP: 0}
+STATUS_SEVERITY = {
+    Status.DOWN: 4,
+    Status.UNREACHABLE: 3,
+    Status.UNKNOWN: 2,
+    Status.MAINTENANCE: 1,
+    Status.UP: 0,
+}
 
 DEVICE_KINDS = ("router", "switch", "ap", "firewall", "server", "ups", "other")
 ROLES = ("admin", "operator", "viewer")
@@ -41,16 +61,19 @@ class UTCDateTime(TypeDecorator):
             return None
         if value.tzinfo is None:
             raise ValueError("naive datetime given to the database; use UTC-aware datetimes")
-        return value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value.astimezone(UTC).replace(tzinfo=None)
 
     def process_result_value(self, value, dialect):
-        return None if value is None else value.replace(tzinfo=timezone.utc)
+        return None if value is None else value.replace(tzinfo=UTC)
 
 
-naming = {"ix": "ix_%(column_0_label)s", "uq": "uq_%(table_name)s_%(column_0_name)s",
-          "ck": "ck_%(table_name)s_%(constraint_name)s",
-          "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-          "pk": "pk_%(table_name)s"}
+naming = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
 
 
 class Base(DeclarativeBase):
@@ -91,7 +114,8 @@ class Device(Base):
     snmp_v3_priv_protocol: Mapped[str | None] = mapped_column(String(16))
     snmp_v3_priv_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
     snmp_profile_id: Mapped[int | None] = mapped_column(
-        ForeignKey("snmp_profiles.id", ondelete="SET NULL"), index=True)
+        ForeignKey("snmp_profiles.id", ondelete="SET NULL"), index=True
+    )
     ssh_device_type: Mapped[str | None] = mapped_column(String(64))
     ssh_username: Mapped[str | None] = mapped_column(String(128))
     ssh_password: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
@@ -118,8 +142,9 @@ class DeviceState(Base):
 
     __tablename__ = "device_states"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     status: Mapped[str] = mapped_column(String(12))
     since: Mapped[datetime] = mapped_column(UTCDateTime)
     fail_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -142,8 +167,10 @@ class StateInterval(Base):
     """
 
     __tablename__ = "state_intervals"
-    __table_args__ = (Index("ix_state_intervals_device_start", "device_id", "started_at"),
-                      Index("ix_state_intervals_open", "device_id", "ended_at"))
+    __table_args__ = (
+        Index("ix_state_intervals_device_start", "device_id", "started_at"),
+        Index("ix_state_intervals_open", "device_id", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
@@ -159,8 +186,9 @@ class PingSample(Base):
     # WITHOUT ROWID: the composite key is the row's only B-tree, about half the bytes per row.
     __table_args__ = (Index("ix_ping_samples_at", "at"), {"sqlite_with_rowid": False})
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     sent: Mapped[int] = mapped_column(SmallInteger)
     received: Mapped[int] = mapped_column(SmallInteger)
@@ -174,8 +202,9 @@ class PingRollup(Base):
     __tablename__ = "ping_rollups"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     resolution: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     sent: Mapped[int] = mapped_column(Integer)
@@ -252,6 +281,7 @@ class ApiToken(Base):
 
 # --- Monthly reports (issue 6): generated files kept for download and mailing -------------------
 
+
 class GeneratedReport(Base):
     """A report made by the schedule (or by hand) and kept: the PDF and XLSX bytes themselves.
 
@@ -263,8 +293,8 @@ class GeneratedReport(Base):
     __table_args__ = (UniqueConstraint("period_key", name="uq_generated_reports_period_key"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    period_key: Mapped[str] = mapped_column(String(32))      # "2026-10", "fiscal-2026"
-    period_label: Mapped[str] = mapped_column(String(100))   # "ตุลาคม 2569"
+    period_key: Mapped[str] = mapped_column(String(32))  # "2026-10", "fiscal-2026"
+    period_label: Mapped[str] = mapped_column(String(100))  # "ตุลาคม 2569"
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     created_by: Mapped[str] = mapped_column(String(128), default="")  # "schedule" or a username
     pdf: Mapped[bytes] = mapped_column(LargeBinary)
@@ -276,6 +306,7 @@ class GeneratedReport(Base):
 # --- SNMP: credentials profiles, inventory, interfaces, traffic, health (issue 3) ---------------
 
 from sqlalchemy import JSON, BigInteger  # noqa: E402  (kept with the section that uses them)
+
 
 class SnmpProfile(Base):
     """Named SNMP credentials shared by many devices ("schools-v3"); secrets encrypted."""
@@ -304,14 +335,15 @@ class SnmpStatus(Base):
 
     __tablename__ = "snmp_status"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    state: Mapped[str] = mapped_column(String(16))        # ok / timeout / auth_error / error
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    state: Mapped[str] = mapped_column(String(16))  # ok / timeout / auth_error / error
     error: Mapped[str | None] = mapped_column(String(200))
     polled_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ok_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    uptime_cs: Mapped[int | None] = mapped_column(BigInteger)   # sysUpTime at ok_at
+    uptime_cs: Mapped[int | None] = mapped_column(BigInteger)  # sysUpTime at ok_at
     inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sys_descr: Mapped[str | None] = mapped_column(String(255))
     sys_object_id: Mapped[str | None] = mapped_column(String(128))
@@ -326,7 +358,7 @@ class SnmpStatus(Base):
     has_ups: Mapped[bool] = mapped_column(Boolean, default=False)
     cpu_pct: Mapped[float | None] = mapped_column(Float)
     memory_pct: Mapped[float | None] = mapped_column(Float)
-    storage: Mapped[list | None] = mapped_column(JSON)     # [{descr, size_bytes, used_bytes}]
+    storage: Mapped[list | None] = mapped_column(JSON)  # [{descr, size_bytes, used_bytes}]
     ups_on_battery: Mapped[bool | None] = mapped_column(Boolean)
     ups_battery_status: Mapped[str | None] = mapped_column(String(16))
     ups_charge_pct: Mapped[int | None] = mapped_column(Integer)
@@ -339,8 +371,9 @@ class SnmpInterface(Base):
 
     __tablename__ = "snmp_interfaces"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str | None] = mapped_column(String(100))
     descr: Mapped[str | None] = mapped_column(String(255))
@@ -373,8 +406,9 @@ class TrafficSample(Base):
     __tablename__ = "traffic_samples"
     __table_args__ = (Index("ix_traffic_samples_at", "at"), {"sqlite_with_rowid": False})
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     in_bps: Mapped[float | None] = mapped_column(Float)
@@ -387,8 +421,9 @@ class TrafficRollup(Base):
     __tablename__ = "traffic_rollups"
     __table_args__ = {"sqlite_with_rowid": False}
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     if_index: Mapped[int] = mapped_column(Integer, primary_key=True)
     bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
     samples: Mapped[int] = mapped_column(Integer)
@@ -407,13 +442,14 @@ class DeviceReboot(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    booted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)   # detected_at − new uptime
+    booted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # detected_at − new uptime
     uptime_before_s: Mapped[int | None] = mapped_column(BigInteger)
 
 
 # --------------------------------------------------------------------------------------------
 # SSH configuration backups (issue 4): credential profiles, per-device SSH extras, host keys,
 # configuration versions, the latest backup state with facts from `show version`, change events.
+
 
 class SshCredentialProfile(Base):
     """Named credentials shared by many devices ("school-switches"); a device's own username /
@@ -424,7 +460,7 @@ class SshCredentialProfile(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     username: Mapped[str | None] = mapped_column(String(128))
-    password: Mapped[bytes | None] = mapped_column(LargeBinary)       # encrypted (monitor.secrets)
+    password: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     enable_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     key_path: Mapped[str | None] = mapped_column(String(500))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -435,13 +471,15 @@ class SshAccess(Base):
 
     __tablename__ = "ssh_access"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     profile_id: Mapped[int | None] = mapped_column(
-        ForeignKey("ssh_credential_profiles.id", ondelete="SET NULL"), index=True)
+        ForeignKey("ssh_credential_profiles.id", ondelete="SET NULL"), index=True
+    )
     enable_secret: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     key_path: Mapped[str | None] = mapped_column(String(500))
-    config_path: Mapped[str | None] = mapped_column(String(500))      # `linux`: the file to cat
+    config_path: Mapped[str | None] = mapped_column(String(500))  # `linux`: the file to cat
 
 
 class SshHostKey(Base):
@@ -450,9 +488,10 @@ class SshHostKey(Base):
 
     __tablename__ = "ssh_host_keys"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
-    host_key: Mapped[str] = mapped_column(Text)                 # "<type> <base64>"
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    host_key: Mapped[str] = mapped_column(Text)  # "<type> <base64>"
     fingerprint: Mapped[str] = mapped_column(String(100))
     first_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_seen_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -471,9 +510,9 @@ class ConfigVersion(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     taken_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    size: Mapped[int] = mapped_column(Integer)                 # bytes of `text` in UTF-8
-    digest: Mapped[str] = mapped_column(String(64))            # sha256 of the normalised text
-    trigger: Mapped[str] = mapped_column(String(160))          # "schedule", "cli", "web:<user>"
+    size: Mapped[int] = mapped_column(Integer)  # bytes of `text` in UTF-8
+    digest: Mapped[str] = mapped_column(String(64))  # sha256 of the normalised text
+    trigger: Mapped[str] = mapped_column(String(160))  # "schedule", "cli", "web:<user>"
     text: Mapped[str] = mapped_column(Text)
 
 
@@ -482,8 +521,9 @@ class SshBackupState(Base):
 
     __tablename__ = "ssh_backup_states"
 
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     state: Mapped[str] = mapped_column(String(32))
     message: Mapped[str | None] = mapped_column(String(500))
     attempted_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -507,7 +547,8 @@ class ConfigChangeEvent(Base):
     device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
     version_id: Mapped[int] = mapped_column(ForeignKey("config_versions.id", ondelete="CASCADE"))
     previous_version_id: Mapped[int | None] = mapped_column(
-        ForeignKey("config_versions.id", ondelete="SET NULL"))
+        ForeignKey("config_versions.id", ondelete="SET NULL")
+    )
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     in_maintenance: Mapped[bool] = mapped_column(Boolean)
     lines_added: Mapped[int] = mapped_column(Integer)
@@ -524,13 +565,16 @@ class Incident(Base):
     """One root cause: a device confirmed DOWN (its unreachable children attach), or logged by hand."""
 
     __tablename__ = "incidents"
-    __table_args__ = (Index("ix_incidents_device_state", "device_id", "state"),
-                      Index("ix_incidents_opened_at", "opened_at"))
+    __table_args__ = (
+        Index("ix_incidents_device_state", "device_id", "state"),
+        Index("ix_incidents_opened_at", "opened_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
-    site_id: Mapped[int | None] = mapped_column(ForeignKey("sites.id", ondelete="SET NULL"),
-                                                index=True)
+    site_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sites.id", ondelete="SET NULL"), index=True
+    )
     title: Mapped[str] = mapped_column(String(300))
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
     state: Mapped[str] = mapped_column(String(16), default="open")
@@ -548,10 +592,12 @@ class IncidentDevice(Base):
 
     __tablename__ = "incident_devices"
 
-    incident_id: Mapped[int] = mapped_column(ForeignKey("incidents.id", ondelete="CASCADE"),
-                                             primary_key=True)
-    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"),
-                                           primary_key=True)
+    incident_id: Mapped[int] = mapped_column(
+        ForeignKey("incidents.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
     attached_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -573,8 +619,10 @@ class OutboxMessage(Base):
     """A mail to send, written in the transaction that decided it (see monitor.mail.outbox)."""
 
     __tablename__ = "outbox_messages"
-    __table_args__ = (Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
-                      UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"))
+    __table_args__ = (
+        Index("ix_outbox_messages_status_next", "status", "next_attempt_at"),
+        UniqueConstraint("dedupe_key", name="uq_outbox_messages_dedupe_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(24))
@@ -583,7 +631,9 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(12), default="pending")  # pending/sending/sent/failed
+    status: Mapped[str] = mapped_column(
+        String(12), default="pending"
+    )  # pending/sending/sent/failed
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -593,7 +643,8 @@ class OutboxMessage(Base):
     smtp_reply: Mapped[str | None] = mapped_column(String(1000))
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
-        cascade="all, delete-orphan", order_by="OutboxAttachment.id")
+        cascade="all, delete-orphan", order_by="OutboxAttachment.id"
+    )
 
 
 class OutboxAttachment(Base):
@@ -601,7 +652,8 @@ class OutboxAttachment(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     message_id: Mapped[int] = mapped_column(
-        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True)
+        ForeignKey("outbox_messages.id", ondelete="CASCADE"), index=True
+    )
     filename: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
@@ -609,8 +661,15 @@ class OutboxAttachment(Base):
 
 # --- Risk register (issue 7): risks found by rules (monitor.risks.rules) or added by hand --------
 
-RISK_CATEGORIES = ("availability", "capacity", "power", "lifecycle", "configuration", "security",
-                   "other")
+RISK_CATEGORIES = (
+    "availability",
+    "capacity",
+    "power",
+    "lifecycle",
+    "configuration",
+    "security",
+    "other",
+)
 RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
 
 
@@ -620,8 +679,10 @@ class Risk(Base):
     configured matrix from `score` when shown, so changing the matrix re-grades every risk."""
 
     __tablename__ = "risks"
-    __table_args__ = (UniqueConstraint("rule_key", "subject_key", name="uq_risks_rule_key"),
-                      Index("ix_risks_status", "status"))
+    __table_args__ = (
+        UniqueConstraint("rule_key", "subject_key", name="uq_risks_rule_key"),
+        Index("ix_risks_status", "status"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -660,23 +721,26 @@ class RiskEvent(Base):
     risk_id: Mapped[int] = mapped_column(ForeignKey("risks.id", ondelete="CASCADE"))
     at: Mapped[datetime] = mapped_column(UTCDateTime)
     actor: Mapped[str] = mapped_column(String(128))
-    action: Mapped[str] = mapped_column(String(24))   # created / edited / raised / proposed_close...
+    action: Mapped[str] = mapped_column(String(24))  # created / edited / raised / proposed_close...
     changes: Mapped[dict | None] = mapped_column(JSON)
 
 
 # --- Running it for real (issue 8): login throttling, the audit log, job timings ----------------
+
 
 class LoginFailure(Base):
     """One failed sign-in. Recent rows per username and per address decide a lock-out; kept in
     the database (not in memory) so the web front behind several workers or processes agrees."""
 
     __tablename__ = "login_failures"
-    __table_args__ = (Index("ix_login_failures_username_at", "username", "at"),
-                      Index("ix_login_failures_address_at", "address", "at"))
+    __table_args__ = (
+        Index("ix_login_failures_username_at", "username", "at"),
+        Index("ix_login_failures_address_at", "address", "at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(64))   # as typed, lower-cased, cut to 64
-    address: Mapped[str] = mapped_column(String(64))    # the client address
+    username: Mapped[str] = mapped_column(String(64))  # as typed, lower-cased, cut to 64
+    address: Mapped[str] = mapped_column(String(64))  # the client address
     at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
@@ -685,14 +749,16 @@ class AuditEvent(Base):
     every secret replaced by a marker (monitor.db.audit), so the log can be shown and exported."""
 
     __tablename__ = "audit_events"
-    __table_args__ = (Index("ix_audit_events_at", "at"),
-                      Index("ix_audit_events_object", "object_type", "object_id"))
+    __table_args__ = (
+        Index("ix_audit_events_at", "at"),
+        Index("ix_audit_events_object", "object_type", "object_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     at: Mapped[datetime] = mapped_column(UTCDateTime)
-    actor: Mapped[str] = mapped_column(String(128))          # username, "cli:<os user>", "api:<user>"
-    action: Mapped[str] = mapped_column(String(32))          # create / update / delete / login …
-    object_type: Mapped[str] = mapped_column(String(32))     # device, site, user, snmp_profile …
+    actor: Mapped[str] = mapped_column(String(128))  # username, "cli:<os user>", "api:<user>"
+    action: Mapped[str] = mapped_column(String(32))  # create / update / delete / login …
+    object_type: Mapped[str] = mapped_column(String(32))  # device, site, user, snmp_profile …
     object_id: Mapped[str | None] = mapped_column(String(64))
     object_label: Mapped[str] = mapped_column(String(300), default="")
     changes: Mapped[dict | None] = mapped_column(JSON)

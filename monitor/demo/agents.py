@@ -10,6 +10,7 @@ community on every endpoint. Each simulated device gets a community of its own (
 so each address answers as its own device. (snmpsim's per-endpoint selection needs community
 names like "public/1.3.6.1.6.1.1.0", and its lighter v2c responder does not run on pysnmp 7.)
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -24,13 +25,12 @@ from pathlib import Path
 from collectors import snmp as oids
 
 
-
 @dataclass(frozen=True)
 class Profile:
     object_id: str
     vendor: str
     descr: str
-    ports: list[tuple[str, int, int]]          # (name, ifType, speed Mbit/s)
+    ports: list[tuple[str, int, int]]  # (name, ifType, speed Mbit/s)
     software: str
     host_resources: bool = False
     ups: bool = False
@@ -41,28 +41,66 @@ def _ethernet(prefix: str, count: int, speed: int = 1000, start: int = 1) -> lis
 
 
 PROFILES = {
-    "router": Profile("1.3.6.1.4.1.14988.1", "MikroTik", "RouterOS RB4011iGS+",
-                      _ethernet("ether", 4) + [("pppoe-out1", 23, 500)], "7.14.3"),
-    "router-cisco": Profile("1.3.6.1.4.1.9.1.2068", "Cisco",
-                            "Cisco IOS Software [Fuji], ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 16.9.4",
-                            _ethernet("GigabitEthernet0/0/", 3, start=0), "16.9.4"),
-    "firewall": Profile("1.3.6.1.4.1.12356.101.1.1004", "Fortinet", "FortiGate-100F v7.2.8",
-                        _ethernet("port", 8) + [("wan1", 6, 1000), ("wan2", 6, 1000)], "v7.2.8"),
-    "switch24": Profile("1.3.6.1.4.1.11.2.3.7.11.181", "HPE", "HPE OfficeConnect Switch 1920S 24G",
-                        _ethernet("", 24) + [("25", 6, 10000), ("26", 6, 10000)], "PD.02.22"),
-    "switch48": Profile("1.3.6.1.4.1.9.1.2494", "Cisco",
-                        "Cisco IOS-XE Software, Catalyst 9300 Software, Version 17.9.4",
-                        _ethernet("GigabitEthernet1/0/", 48) + _ethernet("TenGigabitEthernet1/1/", 4, 10000),
-                        "17.9.4"),
-    "ap": Profile("1.3.6.1.4.1.41112.1.6", "Ubiquiti", "UniFi U6 Lite 6.6.55",
-                  [("eth0", 6, 1000), ("wifi0", 71, 300), ("wifi1", 71, 1200)], "6.6.55"),
-    "server": Profile("1.3.6.1.4.1.8072.3.2.10", "Net-SNMP",
-                      "Linux fileserver 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64",
-                      [("lo", 24, 10000), ("eno1", 6, 1000), ("eno2", 6, 1000)], "Debian 12",
-                      host_resources=True),
-    "ups": Profile("1.3.6.1.4.1.318.1.3.27", "APC", "APC Web/SNMP Management Card",
-                   [("eth0", 6, 100)], "UPS 09.8", ups=True),
+    "router": Profile(
+        "1.3.6.1.4.1.14988.1",
+        "MikroTik",
+        "RouterOS RB4011iGS+",
+        _ethernet("ether", 4) + [("pppoe-out1", 23, 500)],
+        "7.14.3",
+    ),
+    "router-cisco": Profile(
+        "1.3.6.1.4.1.9.1.2068",
+        "Cisco",
+        "Cisco IOS Software [Fuji], ISR Software (X86_64_LINUX_IOSD-UNIVERSALK9-M), Version 16.9.4",
+        _ethernet("GigabitEthernet0/0/", 3, start=0),
+        "16.9.4",
+    ),
+    "firewall": Profile(
+        "1.3.6.1.4.1.12356.101.1.1004",
+        "Fortinet",
+        "FortiGate-100F v7.2.8",
+        _ethernet("port", 8) + [("wan1", 6, 1000), ("wan2", 6, 1000)],
+        "v7.2.8",
+    ),
+    "switch24": Profile(
+        "1.3.6.1.4.1.11.2.3.7.11.181",
+        "HPE",
+        "HPE OfficeConnect Switch 1920S 24G",
+        _ethernet("", 24) + [("25", 6, 10000), ("26", 6, 10000)],
+        "PD.02.22",
+    ),
+    "switch48": Profile(
+        "1.3.6.1.4.1.9.1.2494",
+        "Cisco",
+        "Cisco IOS-XE Software, Catalyst 9300 Software, Version 17.9.4",
+        _ethernet("GigabitEthernet1/0/", 48) + _ethernet("TenGigabitEthernet1/1/", 4, 10000),
+        "17.9.4",
+    ),
+    "ap": Profile(
+        "1.3.6.1.4.1.41112.1.6",
+        "Ubiquiti",
+        "UniFi U6 Lite 6.6.55",
+        [("eth0", 6, 1000), ("wifi0", 71, 300), ("wifi1", 71, 1200)],
+        "6.6.55",
+    ),
+    "server": Profile(
+        "1.3.6.1.4.1.8072.3.2.10",
+        "Net-SNMP",
+        "Linux fileserver 6.1.0-18-amd64 #1 SMP Debian 6.1.76-1 x86_64",
+        [("lo", 24, 10000), ("eno1", 6, 1000), ("eno2", 6, 1000)],
+        "Debian 12",
+        host_resources=True,
+    ),
+    "ups": Profile(
+        "1.3.6.1.4.1.318.1.3.27",
+        "APC",
+        "APC Web/SNMP Management Card",
+        [("eth0", 6, 100)],
+        "UPS 09.8",
+        ups=True,
+    ),
 }
+
 
 # Which profile answers for a device, by the demo's kind and model.
 def profile_for(kind: str, model: str = "") -> str | None:
@@ -85,8 +123,15 @@ def _serial(seed: str) -> str:
     return "SN" + hashlib.sha256(seed.encode()).hexdigest()[:10].upper()
 
 
-def recording(profile_name: str, *, name: str, model: str, location: str = "",
-              seed: str = "", neighbours: list[tuple[str, str]] = ()) -> str:
+def recording(
+    profile_name: str,
+    *,
+    name: str,
+    model: str,
+    location: str = "",
+    seed: str = "",
+    neighbours: list[tuple[str, str]] = (),
+) -> str:
     """The .snmprec text of one simulated device."""
     p = PROFILES[profile_name]
     seed = seed or name
@@ -103,7 +148,7 @@ def recording(profile_name: str, *, name: str, model: str, location: str = "",
     uplink = next((n for n, (_, t, _) in enumerate(p.ports, start=1) if t == 6), 1)
     for index, (port, if_type, speed) in enumerate(p.ports, start=1):
         up = index <= max(2, len(p.ports) * 3 // 4) or if_type != 6
-        busy = (h >> (index % 16)) % 7 + 1          # 1..7: how busy this port is
+        busy = (h >> (index % 16)) % 7 + 1  # 1..7: how busy this port is
         # bytes per second: a few % of the link on busy ports, ~0 on idle ones
         in_rate = int(speed * 1e6 / 8 * busy / 100) if up else 0
         out_rate = in_rate // 3 if up else 0
@@ -125,40 +170,70 @@ def recording(profile_name: str, *, name: str, model: str, location: str = "",
             (f"{oids.IF_HIGH_SPEED}.{index}", "66", str(speed)),
             (f"{oids.IF_ALIAS}.{index}", "4", "uplink" if index == uplink else ""),
         ]
-    rows += [
-        (f"{oids.ENT_DESCR}.1", "4", f"{p.vendor} {model}"),
-        (f"{oids.ENT_CLASS}.1", "2", str(oids.ENT_CLASS_CHASSIS)),
-        (f"{oids.ENT_SOFTWARE}.1", "4", p.software),
-        (f"{oids.ENT_SERIAL}.1", "4", _serial(seed)),
-        (f"{oids.ENT_MFG}.1", "4", p.vendor),
-        (f"{oids.ENT_MODEL}.1", "4", model),
-    ] if profile_name not in ("server", "ups") else []
+    rows += (
+        [
+            (f"{oids.ENT_DESCR}.1", "4", f"{p.vendor} {model}"),
+            (f"{oids.ENT_CLASS}.1", "2", str(oids.ENT_CLASS_CHASSIS)),
+            (f"{oids.ENT_SOFTWARE}.1", "4", p.software),
+            (f"{oids.ENT_SERIAL}.1", "4", _serial(seed)),
+            (f"{oids.ENT_MFG}.1", "4", p.vendor),
+            (f"{oids.ENT_MODEL}.1", "4", model),
+        ]
+        if profile_name not in ("server", "ups")
+        else []
+    )
     if p.host_resources:
-        rows += [(f"{oids.HR_PROCESSOR_LOAD}.{196608 + n}", "2:numeric",
-                  f"function=sin,rate=0.01,scale=20,offset={30 + n * 5},min=0,max=100")
-                 for n in range(4)]
-        storage = [(1, oids.HR_STORAGE_RAM, "Physical memory", 1024, 16 * 1024 ** 2, 11 * 1024 ** 2),
-                   (31, oids.HR_STORAGE_FIXED_DISK, "/", 4096, 120 * 1024 ** 2 // 4, 61 * 1024 ** 2 // 4),
-                   (36, oids.HR_STORAGE_FIXED_DISK, "/srv/share", 4096, 3800 * 1024 ** 2 // 4,
-                    2900 * 1024 ** 2 // 4)]
+        rows += [
+            (
+                f"{oids.HR_PROCESSOR_LOAD}.{196608 + n}",
+                "2:numeric",
+                f"function=sin,rate=0.01,scale=20,offset={30 + n * 5},min=0,max=100",
+            )
+            for n in range(4)
+        ]
+        storage = [
+            (1, oids.HR_STORAGE_RAM, "Physical memory", 1024, 16 * 1024**2, 11 * 1024**2),
+            (31, oids.HR_STORAGE_FIXED_DISK, "/", 4096, 120 * 1024**2 // 4, 61 * 1024**2 // 4),
+            (
+                36,
+                oids.HR_STORAGE_FIXED_DISK,
+                "/srv/share",
+                4096,
+                3800 * 1024**2 // 4,
+                2900 * 1024**2 // 4,
+            ),
+        ]
         for index, kind, descr, units, size, used in storage:
-            rows += [(f"{oids.HR_STORAGE_TYPE}.{index}", "6", kind),
-                     (f"{oids.HR_STORAGE_DESCR}.{index}", "4", descr),
-                     (f"{oids.HR_STORAGE_UNITS}.{index}", "2", str(units)),
-                     (f"{oids.HR_STORAGE_SIZE}.{index}", "2", str(size)),
-                     (f"{oids.HR_STORAGE_USED}.{index}", "2", str(used))]
+            rows += [
+                (f"{oids.HR_STORAGE_TYPE}.{index}", "6", kind),
+                (f"{oids.HR_STORAGE_DESCR}.{index}", "4", descr),
+                (f"{oids.HR_STORAGE_UNITS}.{index}", "2", str(units)),
+                (f"{oids.HR_STORAGE_SIZE}.{index}", "2", str(size)),
+                (f"{oids.HR_STORAGE_USED}.{index}", "2", str(used)),
+            ]
     if p.ups:
-        rows += [(oids.UPS_MFG, "4", "APC"), (oids.UPS_MODEL, "4", model),
-                 (oids.UPS_SOFTWARE, "4", p.software),
-                 (f"{oids.UPS}.1.4.0", "4", "AOS 7.0.4"),
-                 (oids.UPS_BATTERY_STATUS, "2", "2"), (oids.UPS_SECONDS_ON_BATTERY, "2", "0"),
-                 (oids.UPS_MINUTES_REMAINING, "2", str(35 + h % 30)),
-                 (oids.UPS_CHARGE, "2", str(90 + h % 11)), (oids.UPS_OUTPUT_SOURCE, "2", "3")]
+        rows += [
+            (oids.UPS_MFG, "4", "APC"),
+            (oids.UPS_MODEL, "4", model),
+            (oids.UPS_SOFTWARE, "4", p.software),
+            (f"{oids.UPS}.1.4.0", "4", "AOS 7.0.4"),
+            (oids.UPS_BATTERY_STATUS, "2", "2"),
+            (oids.UPS_SECONDS_ON_BATTERY, "2", "0"),
+            (oids.UPS_MINUTES_REMAINING, "2", str(35 + h % 30)),
+            (oids.UPS_CHARGE, "2", str(90 + h % 11)),
+            (oids.UPS_OUTPUT_SOURCE, "2", "3"),
+        ]
     for n, (local, remote) in enumerate(neighbours, start=1):
-        rows += [(f"{oids.LLDP_LOC_PORT_DESCR}.{n}", "4", local),
-                 (f"{oids.LLDP_REM_CHASSIS}.0.{n}.1", "4x", hashlib.md5(remote.encode()).hexdigest()[:12]),
-                 (f"{oids.LLDP_REM_PORT_ID}.0.{n}.1", "4", "uplink"),
-                 (f"{oids.LLDP_REM_SYS_NAME}.0.{n}.1", "4", remote)]
+        rows += [
+            (f"{oids.LLDP_LOC_PORT_DESCR}.{n}", "4", local),
+            (
+                f"{oids.LLDP_REM_CHASSIS}.0.{n}.1",
+                "4x",
+                hashlib.md5(remote.encode()).hexdigest()[:12],
+            ),
+            (f"{oids.LLDP_REM_PORT_ID}.0.{n}.1", "4", "uplink"),
+            (f"{oids.LLDP_REM_SYS_NAME}.0.{n}.1", "4", remote),
+        ]
     return snmprec(rows)
 
 
@@ -171,7 +246,7 @@ def snmprec(rows) -> str:
 @dataclass(frozen=True)
 class Agent:
     address: str
-    text: str                                # the .snmprec recording
+    text: str  # the .snmprec recording
     community: str
     port: int = 161
 
@@ -197,25 +272,36 @@ def snmpsim_command() -> str | None:
     return str(local) if local.exists() else shutil.which("snmpsim-command-responder")
 
 
-def start_snmpsim(directory: Path, agents: list[Agent], *,
-                  log_path: Path | None = None, wait: float = 30.0,
-                  prefix: list[str] = ()) -> subprocess.Popen:
+def start_snmpsim(
+    directory: Path,
+    agents: list[Agent],
+    *,
+    log_path: Path | None = None,
+    wait: float = 30.0,
+    prefix: list[str] = (),
+) -> subprocess.Popen:
     """Run snmpsim serving `agents`; returns once every endpoint listens (or raises)."""
     command = snmpsim_command()
     if command is None:
         raise RuntimeError("snmpsim is not installed (pip install snmpsim pysmi)")
     data = write_data_dir(directory, agents)
     log_path = log_path or directory / "snmpsim.log"
-    argv = [*prefix, command, f"--data-dir={data}", f"--cache-dir={directory / 'cache'}",
-            "--log-level=error"]
+    argv = [
+        *prefix,
+        command,
+        f"--data-dir={data}",
+        f"--cache-dir={directory / 'cache'}",
+        "--log-level=error",
+    ]
     endpoints = sorted({(a.address, a.port) for a in agents})
     argv += [f"--agent-udpv4-endpoint={address}:{port}" for address, port in endpoints]
     if os.geteuid() == 0:
         # snmpsim drops to nobody by default; nobody cannot import a venv under /root.
         argv += ["--process-user=root", "--process-group=root"]
     log = log_path.open("wb")
-    process = subprocess.Popen(argv, stdout=log, stderr=subprocess.STDOUT,
-                               stdin=subprocess.DEVNULL, start_new_session=True)
+    process = subprocess.Popen(
+        argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True
+    )
     log.close()
     deadline = time.monotonic() + wait
     while time.monotonic() < deadline:
@@ -225,8 +311,9 @@ def start_snmpsim(directory: Path, agents: list[Agent], *,
             return process
         time.sleep(0.2)
     stop(process)
-    raise RuntimeError(f"snmpsim did not start within {wait:g} s: "
-                       f"{log_path.read_text(errors='replace')[-2000:]}")
+    raise RuntimeError(
+        f"snmpsim did not start within {wait:g} s: {log_path.read_text(errors='replace')[-2000:]}"
+    )
 
 
 def _answers(agent: Agent) -> bool:

@@ -5,6 +5,7 @@ on Linux, so the sweep, the state machine and the pages run against real ICMP wi
 any other network. The layout is realistic: office core router → firewall → core switch →
 each school's router → its switches → access points.
 """
+
 from __future__ import annotations
 
 import csv
@@ -64,23 +65,133 @@ def district_rows() -> list[dict[str, str]]:
     """The demo district as import rows (the same format an officer imports)."""
     code, name = OFFICE
     rows = [
-        _row(code, name, "core-router", "127.20.0.1", "router", "", "Cisco ISR 4331", "ห้องเซิร์ฟเวอร์"),
-        _row(code, name, "firewall", "127.20.0.2", "firewall", "core-router", "FortiGate 100F", "ห้องเซิร์ฟเวอร์"),
-        _row(code, name, "core-switch", "127.20.0.3", "switch", "firewall", "Cisco C9300-48P", "ห้องเซิร์ฟเวอร์"),
-        _row(code, name, "file-server", "127.20.0.10", "server", "core-switch", "Dell PowerEdge R450", "ห้องเซิร์ฟเวอร์"),
-        _row(code, name, "ups-main", "127.20.0.20", "ups", "core-switch", "APC Smart-UPS 3000", "ห้องเซิร์ฟเวอร์"),
+        _row(
+            code, name, "core-router", "127.20.0.1", "router", "", "Cisco ISR 4331", "ห้องเซิร์ฟเวอร์"
+        ),
+        _row(
+            code,
+            name,
+            "firewall",
+            "127.20.0.2",
+            "firewall",
+            "core-router",
+            "FortiGate 100F",
+            "ห้องเซิร์ฟเวอร์",
+        ),
+        _row(
+            code,
+            name,
+            "core-switch",
+            "127.20.0.3",
+            "switch",
+            "firewall",
+            "Cisco C9300-48P",
+            "ห้องเซิร์ฟเวอร์",
+        ),
+        _row(
+            code,
+            name,
+            "file-server",
+            "127.20.0.10",
+            "server",
+            "core-switch",
+            "Dell PowerEdge R450",
+            "ห้องเซิร์ฟเวอร์",
+        ),
+        _row(
+            code,
+            name,
+            "ups-main",
+            "127.20.0.20",
+            "ups",
+            "core-switch",
+            "APC Smart-UPS 3000",
+            "ห้องเซิร์ฟเวอร์",
+        ),
     ]
     for number, (school, school_name) in enumerate(SCHOOLS, start=1):
         net = f"127.20.{number}"
         rows += [
-            _row(school, school_name, "router", f"{net}.1", "router", "OFFICE/core-switch", "MikroTik RB4011", "ห้องคอมพิวเตอร์ 1"),
-            _row(school, school_name, "sw-core", f"{net}.2", "switch", "router", "HPE 1920S-24G", "ห้องคอมพิวเตอร์ 1"),
-            _row(school, school_name, "sw-building-2", f"{net}.3", "switch", "sw-core", "TP-Link TL-SG3428", "อาคาร 2"),
-            _row(school, school_name, "ap-library", f"{net}.11", "ap", "sw-core", "Ubiquiti U6-Lite", "ห้องสมุด"),
-            _row(school, school_name, "ap-office", f"{net}.12", "ap", "sw-core", "Ubiquiti U6-Lite", "ห้องธุรการ"),
-            _row(school, school_name, "ap-building-2", f"{net}.13", "ap", "sw-building-2", "Ubiquiti U6-Pro", "อาคาร 2"),
-            _row(school, school_name, "ups", f"{net}.20", "ups", "sw-core", "APC Back-UPS 1500", "ห้องคอมพิวเตอร์ 1"),
-            _row(school, school_name, "nas", f"{net}.30", "server", "sw-core", "Synology DS220+", "ห้องคอมพิวเตอร์ 1"),
+            _row(
+                school,
+                school_name,
+                "router",
+                f"{net}.1",
+                "router",
+                "OFFICE/core-switch",
+                "MikroTik RB4011",
+                "ห้องคอมพิวเตอร์ 1",
+            ),
+            _row(
+                school,
+                school_name,
+                "sw-core",
+                f"{net}.2",
+                "switch",
+                "router",
+                "HPE 1920S-24G",
+                "ห้องคอมพิวเตอร์ 1",
+            ),
+            _row(
+                school,
+                school_name,
+                "sw-building-2",
+                f"{net}.3",
+                "switch",
+                "sw-core",
+                "TP-Link TL-SG3428",
+                "อาคาร 2",
+            ),
+            _row(
+                school,
+                school_name,
+                "ap-library",
+                f"{net}.11",
+                "ap",
+                "sw-core",
+                "Ubiquiti U6-Lite",
+                "ห้องสมุด",
+            ),
+            _row(
+                school,
+                school_name,
+                "ap-office",
+                f"{net}.12",
+                "ap",
+                "sw-core",
+                "Ubiquiti U6-Lite",
+                "ห้องธุรการ",
+            ),
+            _row(
+                school,
+                school_name,
+                "ap-building-2",
+                f"{net}.13",
+                "ap",
+                "sw-building-2",
+                "Ubiquiti U6-Pro",
+                "อาคาร 2",
+            ),
+            _row(
+                school,
+                school_name,
+                "ups",
+                f"{net}.20",
+                "ups",
+                "sw-core",
+                "APC Back-UPS 1500",
+                "ห้องคอมพิวเตอร์ 1",
+            ),
+            _row(
+                school,
+                school_name,
+                "nas",
+                f"{net}.30",
+                "server",
+                "sw-core",
+                "Synology DS220+",
+                "ห้องคอมพิวเตอร์ 1",
+            ),
         ]
     return rows
 

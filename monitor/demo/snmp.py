@@ -6,20 +6,21 @@ inventory, interfaces, traffic charts, health and UPS pages fill in by themselve
 SNMP settings (v2c, a community of its own, stored encrypted like any other). `running_agents()`
 runs snmpsim for as long as the demo runs.
 """
+
 from __future__ import annotations
 
 import contextlib
 import json
 import logging
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from sqlalchemy import select
 
-from monitor.demo import agents as snmp_agents
 from monitor.db.engine import transaction
 from monitor.db.models import Device, Site
+from monitor.demo import agents as snmp_agents
 
 log = logging.getLogger(__name__)
 
@@ -45,11 +46,16 @@ def configure(sessions, vault, directory: Path) -> int:
             community = snmp_agents.community_for(COMMUNITY_PREFIX, device.address)
             neighbours = [("1", names[device.parent_id])] if device.parent_id else []
             text = snmp_agents.recording(
-                profile, name=f"{site_code.lower()}-{device.name}", model=device.model or profile,
-                location=device.location or "", seed=f"{site_code}/{device.name}",
-                neighbours=neighbours)
-            agents.append({"address": device.address, "port": port, "community": community,
-                           "text": text})
+                profile,
+                name=f"{site_code.lower()}-{device.name}",
+                model=device.model or profile,
+                location=device.location or "",
+                seed=f"{site_code}/{device.name}",
+                neighbours=neighbours,
+            )
+            agents.append(
+                {"address": device.address, "port": port, "community": community, "text": text}
+            )
             device.snmp_version, device.snmp_port = "2c", port
             device.snmp_community = vault.encrypt(community)
     (directory / AGENTS_FILE).write_text(json.dumps(agents), encoding="utf-8")
@@ -64,8 +70,10 @@ def running_agents(directory: Path, announce=print) -> Iterator[None]:
     if not path.exists():
         yield
         return
-    agents = [snmp_agents.Agent(a["address"], a["text"], a["community"], a["port"])
-              for a in json.loads(path.read_text(encoding="utf-8"))]
+    agents = [
+        snmp_agents.Agent(a["address"], a["text"], a["community"], a["port"])
+        for a in json.loads(path.read_text(encoding="utf-8"))
+    ]
     process = None
     try:
         process = snmp_agents.start_snmpsim(directory / "snmpsim", agents)

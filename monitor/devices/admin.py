@@ -15,6 +15,7 @@ optional field (the form shows every field, so emptying one means "remove it") e
 credential: credentials are write-only, an empty value keeps the stored one and only the clear
 flag removes it. Nothing here ever returns a credential (see `public_fields`).
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
@@ -24,18 +25,32 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.db.models import Device, Site, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.devices import importer
 from monitor.localtime import utcnow
-from monitor.db.models import Device, Site, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.secrets import Vault
 
 CLEAR_FLAGS = {f"clear_{column}": column for column in importer.CREDENTIAL_COLUMNS}
-DEVICE_KEYS = frozenset({"site", "name", "address", "kind", "parent_id", "snmp_profile_id",
-                         "ssh_profile_id", *importer.OPTIONAL_COLUMNS, *CLEAR_FLAGS})
+DEVICE_KEYS = frozenset(
+    {
+        "site",
+        "name",
+        "address",
+        "kind",
+        "parent_id",
+        "snmp_profile_id",
+        "ssh_profile_id",
+        *importer.OPTIONAL_COLUMNS,
+        *CLEAR_FLAGS,
+    }
+)
 SITE_KEYS = frozenset({"code", "name", "enabled"})
 # What an update may clear with an empty value; the rest keep their value when left empty.
-CLEARABLE = frozenset(c for c in importer.OPTIONAL_COLUMNS
-                      if c not in importer.CREDENTIAL_COLUMNS and c not in ("parent", "enabled"))
+CLEARABLE = frozenset(
+    c
+    for c in importer.OPTIONAL_COLUMNS
+    if c not in importer.CREDENTIAL_COLUMNS and c not in ("parent", "enabled")
+)
 _TRUE = importer.TRUE_WORDS | {"on"}
 
 
@@ -52,6 +67,7 @@ class Invalid(ValueError):
 
 
 # --- values from forms and JSON -------------------------------------------------------------------
+
 
 def as_text(value: Any) -> str:
     """A form string or a JSON value as the text an import cell would hold."""
@@ -87,14 +103,15 @@ def _unknown_keys(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str,
 
 # --- devices ----------------------------------------------------------------------------------
 
-def create_device(session: Session, data: Mapping[str, Any], vault: Vault | None = None
-                  ) -> Device:
+
+def create_device(session: Session, data: Mapping[str, Any], vault: Vault | None = None) -> Device:
     """A new device in an existing site (`site`, `name`, `address`, `kind` required)."""
     return _save_device(session, None, data, vault)
 
 
-def update_device(session: Session, device_id: int, data: Mapping[str, Any],
-                  vault: Vault | None = None) -> Device:
+def update_device(
+    session: Session, device_id: int, data: Mapping[str, Any], vault: Vault | None = None
+) -> Device:
     """Change the keys present in `data`; LookupError when there is no such device."""
     device = session.get(Device, device_id)
     if device is None:
@@ -102,8 +119,9 @@ def update_device(session: Session, device_id: int, data: Mapping[str, Any],
     return _save_device(session, device, data, vault)
 
 
-def _save_device(session: Session, device: Device | None, data: Mapping[str, Any],
-                 vault: Vault | None) -> Device:
+def _save_device(
+    session: Session, device: Device | None, data: Mapping[str, Any], vault: Vault | None
+) -> Device:
     errors = _unknown_keys(data, DEVICE_KEYS)
     sites, devices = importer.load_existing(session)
     by_id = {d.id: key for key, d in devices.items()}
@@ -118,8 +136,12 @@ def _save_device(session: Session, device: Device | None, data: Mapping[str, Any
         except ValueError as exc:
             errors[key] = str(exc)
     if device is not None:  # required columns not given keep their current value
-        for column, current in (("site", old_key[0]), ("name", device.name),
-                                ("address", device.address), ("kind", device.kind)):
+        for column, current in (
+            ("site", old_key[0]),
+            ("name", device.name),
+            ("address", device.address),
+            ("kind", device.kind),
+        ):
             cells.setdefault(column, current)
     else:  # a new device: a missing required column is that field's error, like an empty one
         for column in importer.REQUIRED_COLUMNS:
@@ -150,12 +172,14 @@ def _save_device(session: Session, device: Device | None, data: Mapping[str, Any
 
     new_key = (cells.get("site", ""), cells.get("name", ""))
     if new_key != old_key and new_key in devices:
-        errors.setdefault("name", f"a device named '{new_key[1]}' already exists in site "
-                                  f"{new_key[0]}")
+        errors.setdefault(
+            "name", f"a device named '{new_key[1]}' already exists in site {new_key[0]}"
+        )
     # Validation sees the device under its new key, so a loop through its children is caught.
-    existing = [importer.ExistingDevice(*((new_key if key == old_key else key)
-                                          + (d.id, d.parent_id)))
-                for key, d in devices.items()]
+    existing = [
+        importer.ExistingDevice(*((new_key if key == old_key else key) + (d.id, d.parent_id)))
+        for key, d in devices.items()
+    ]
     header = [c for c in importer.COLUMNS if c in cells]
     rows, row_errors = importer.validate_rows(header, [(1, cells)], existing)
     for error in row_errors:
@@ -170,8 +194,9 @@ def _save_device(session: Session, device: Device | None, data: Mapping[str, Any
         raise TypeError("credentials given but no vault to encrypt them with")
     now = utcnow()
     if device is None:
-        device = Device(site_id=site.id, name=row.name, enabled=True, created_at=now,
-                        updated_at=now)
+        device = Device(
+            site_id=site.id, name=row.name, enabled=True, created_at=now, updated_at=now
+        )
         session.add(device)
     device.site_id, device.name = site.id, row.name
     importer.apply_row(device, row, vault)
@@ -193,8 +218,9 @@ def _save_device(session: Session, device: Device | None, data: Mapping[str, Any
     return device
 
 
-def _profile_ids(session: Session, data: Mapping[str, Any], errors: dict[str, str]
-                 ) -> dict[str, int | None]:
+def _profile_ids(
+    session: Session, data: Mapping[str, Any], errors: dict[str, str]
+) -> dict[str, int | None]:
     chosen = {}
     for key, model in (("snmp_profile_id", SnmpProfile), ("ssh_profile_id", SshCredentialProfile)):
         if key not in data:
@@ -224,10 +250,16 @@ def _ssh_access(session: Session, device: Device) -> SshAccess:
 def public_fields(session: Session, device: Device) -> dict[str, Any]:
     """A device's editable values as a form or the API shows them: credentials only as
     `has_snmp_community` / `has_ssh_password`, never their value."""
-    values: dict[str, Any] = {"id": device.id, "site": device.site.code, "name": device.name,
-                              "address": device.address, "kind": device.kind,
-                              "parent_id": device.parent_id, "enabled": device.enabled,
-                              "snmp_profile_id": device.snmp_profile_id}
+    values: dict[str, Any] = {
+        "id": device.id,
+        "site": device.site.code,
+        "name": device.name,
+        "address": device.address,
+        "kind": device.kind,
+        "parent_id": device.parent_id,
+        "enabled": device.enabled,
+        "snmp_profile_id": device.snmp_profile_id,
+    }
     for column in importer.OPTIONAL_COLUMNS:
         if column in CLEARABLE:
             values[column] = getattr(device, column)
@@ -239,6 +271,7 @@ def public_fields(session: Session, device: Device) -> dict[str, Any]:
 
 
 # --- sites ------------------------------------------------------------------------------------
+
 
 def create_site(session: Session, data: Mapping[str, Any]) -> Site:
     """A new site (`code`, `name` required; `enabled` defaults to yes)."""
@@ -286,6 +319,7 @@ def _save_site(session: Session, site: Site | None, data: Mapping[str, Any]) -> 
 
 # --- bulk actions on a selection of devices -----------------------------------------------------
 
+
 def _selection(session: Session, device_ids: Iterable[int]) -> list[Device]:
     ids = sorted(set(device_ids))
     if not ids:
@@ -323,13 +357,17 @@ def move_to_site(session: Session, device_ids: Iterable[int], site_id: int) -> l
     site = session.get(Site, site_id)
     if site is None:
         raise Invalid({"site": f"no site with id {site_id}"})
-    taken = set(session.scalars(select(Device.name).where(
-        Device.site_id == site.id, Device.id.not_in([d.id for d in devices]))))
+    taken = set(
+        session.scalars(
+            select(Device.name).where(
+                Device.site_id == site.id, Device.id.not_in([d.id for d in devices])
+            )
+        )
+    )
     errors = {}
     for device in devices:
         if device.name in taken:
-            errors[_label(device)] = (f"site {site.code} already has a device named "
-                                      f"'{device.name}'")
+            errors[_label(device)] = f"site {site.code} already has a device named '{device.name}'"
         taken.add(device.name)
     if errors:
         raise Invalid(errors)
@@ -338,8 +376,7 @@ def move_to_site(session: Session, device_ids: Iterable[int], site_id: int) -> l
     return changed
 
 
-def set_parent(session: Session, device_ids: Iterable[int], parent_id: int | None
-               ) -> list[Device]:
+def set_parent(session: Session, device_ids: Iterable[int], parent_id: int | None) -> list[Device]:
     """Give the devices one parent (None: no parent), refused when it would make a loop."""
     devices = _selection(session, device_ids)
     parent_of = dict(session.execute(select(Device.id, Device.parent_id)).all())
@@ -347,17 +384,25 @@ def set_parent(session: Session, device_ids: Iterable[int], parent_id: int | Non
         raise Invalid({"parent_id": f"no device with id {parent_id}"})
     loops = parent_loops(parent_of, {d.id: parent_id for d in devices})
     if loops:
-        names = dict(session.execute(select(Device.id, Site.code + "/" + Device.name)
-                                     .join(Device.site)).all())
-        raise Invalid({names[device_id]: "parent loop: " + " → ".join(names[i] for i in chain)
-                       for device_id, chain in loops.items()})
+        names = dict(
+            session.execute(
+                select(Device.id, Site.code + "/" + Device.name).join(Device.site)
+            ).all()
+        )
+        raise Invalid(
+            {
+                names[device_id]: "parent loop: " + " → ".join(names[i] for i in chain)
+                for device_id, chain in loops.items()
+            }
+        )
     changed = _touch(devices, "parent_id", parent_id)
     session.flush()
     return changed
 
 
-def parent_loops(parent_of: Mapping[int, int | None], changes: Mapping[int, int | None]
-                 ) -> dict[int, list[int]]:
+def parent_loops(
+    parent_of: Mapping[int, int | None], changes: Mapping[int, int | None]
+) -> dict[int, list[int]]:
     """Pure: {device: the chain back to itself} for each changed device that would be its own
     ancestor once `changes` ({device: new parent}) are applied to `parent_of`."""
     after = {**parent_of, **changes}

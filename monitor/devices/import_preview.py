@@ -5,6 +5,7 @@ plan again from the same file and writes only when it is still the one shown (`d
 officer never confirms one thing and gets another (someone may have changed a device meanwhile).
 `plan_rows` is pure and mirrors what `importer.apply_row` and the importer's writing compare.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -54,12 +55,16 @@ class ImportPlan:
             sites_created=self.count(self.sites, CREATE),
             sites_updated=self.count(self.sites, UPDATE),
             devices_created=self.count(self.devices, CREATE),
-            devices_updated=self.count(self.devices, UPDATE))
+            devices_updated=self.count(self.devices, UPDATE),
+        )
 
     @property
     def digest(self) -> str:
-        body = json.dumps([[asdict(s) for s in self.sites], [asdict(d) for d in self.devices]],
-                          ensure_ascii=False, sort_keys=True)
+        body = json.dumps(
+            [[asdict(s) for s in self.sites], [asdict(d) for d in self.devices]],
+            ensure_ascii=False,
+            sort_keys=True,
+        )
         return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
@@ -71,9 +76,12 @@ class CurrentDevice:
     parent: importer.DeviceKey | None
 
 
-def plan_rows(rows: list[importer.DeviceRow], site_names: Mapping[str, str],
-              current: Mapping[importer.DeviceKey, CurrentDevice],
-              decrypt: Callable[[bytes], str]) -> ImportPlan:
+def plan_rows(
+    rows: list[importer.DeviceRow],
+    site_names: Mapping[str, str],
+    current: Mapping[importer.DeviceKey, CurrentDevice],
+    decrypt: Callable[[bytes], str],
+) -> ImportPlan:
     """Pure: the plan for validated rows against the stored sites ({code: name}) and devices."""
     sites: dict[str, PlannedSite] = {}
     for row in rows:
@@ -90,13 +98,15 @@ def plan_rows(rows: list[importer.DeviceRow], site_names: Mapping[str, str],
         else:
             changes = tuple(_changed_columns(row, device, decrypt))
             action = UPDATE if changes else UNCHANGED
-        devices.append(PlannedDevice(row.line, row.site_code, row.name, row.address, row.kind,
-                                     action, changes))
+        devices.append(
+            PlannedDevice(row.line, row.site_code, row.name, row.address, row.kind, action, changes)
+        )
     return ImportPlan(tuple(sites.values()), tuple(devices))
 
 
-def _changed_columns(row: importer.DeviceRow, device: CurrentDevice,
-                     decrypt: Callable[[bytes], str]):
+def _changed_columns(
+    row: importer.DeviceRow, device: CurrentDevice, decrypt: Callable[[bytes], str]
+):
     for column, value in {"address": row.address, "kind": row.kind, **row.values}.items():
         if device.values.get(column) != value:
             yield column
@@ -112,18 +122,23 @@ def _changed_columns(row: importer.DeviceRow, device: CurrentDevice,
         yield "parent"
 
 
-def plan_import(session: Session, header: list[str],
-                rows: list[tuple[int, Mapping[str, str]]], vault: Vault) -> ImportPlan:
+def plan_import(
+    session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]], vault: Vault
+) -> ImportPlan:
     """Validate the file against the database and plan it; ImportRejected on any error."""
     sites, devices = importer.load_existing(session)
-    existing = [importer.ExistingDevice(code, d.name, d.id, d.parent_id)
-                for (code, _), d in devices.items()]
+    existing = [
+        importer.ExistingDevice(code, d.name, d.id, d.parent_id) for (code, _), d in devices.items()
+    ]
     valid, errors = importer.validate_rows(header, rows, existing)
     if errors:
         raise importer.ImportRejected(errors)
     key_of = {d.id: key for key, d in devices.items()}
     columns = ("address", "kind", *importer.OPTIONAL_COLUMNS)
-    current = {key: CurrentDevice({c: getattr(d, c) for c in columns if c != "parent"},
-                                  key_of.get(d.parent_id))
-               for key, d in devices.items()}
+    current = {
+        key: CurrentDevice(
+            {c: getattr(d, c) for c in columns if c != "parent"}, key_of.get(d.parent_id)
+        )
+        for key, d in devices.items()
+    }
     return plan_rows(valid, {code: s.name for code, s in sites.items()}, current, vault.decrypt)

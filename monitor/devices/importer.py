@@ -40,6 +40,7 @@ and those two columns have no check that could fail.
 
 Device states are not created here; the poller creates them.
 """
+
 from __future__ import annotations
 
 import csv
@@ -59,21 +60,42 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.engine import transaction
-from monitor.localtime import BUDDHIST_ERA_OFFSET, utcnow
 from monitor.db.models import DEVICE_KINDS, Device, Site
+from monitor.localtime import BUDDHIST_ERA_OFFSET, utcnow
 from monitor.secrets import SecretsError, Vault
 
 log = logging.getLogger(__name__)
 
 REQUIRED_COLUMNS = ("site", "site_name", "name", "address", "kind")
-OPTIONAL_COLUMNS = ("parent", "snmp_version", "snmp_community", "snmp_port", "ssh_device_type",
-                    "ssh_username", "ssh_password", "ssh_port", "model", "serial", "location",
-                    "purchase_date", "warranty_end", "eol_date", "notes", "enabled")
+OPTIONAL_COLUMNS = (
+    "parent",
+    "snmp_version",
+    "snmp_community",
+    "snmp_port",
+    "ssh_device_type",
+    "ssh_username",
+    "ssh_password",
+    "ssh_port",
+    "model",
+    "serial",
+    "location",
+    "purchase_date",
+    "warranty_end",
+    "eol_date",
+    "notes",
+    "enabled",
+)
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
 CREDENTIAL_COLUMNS = ("snmp_community", "ssh_password")
-TEXT_COLUMNS = {"ssh_device_type": 64, "ssh_username": 128, "model": 200, "serial": 200,
-                "location": 200, "notes": None}
+TEXT_COLUMNS = {
+    "ssh_device_type": 64,
+    "ssh_username": 128,
+    "model": 200,
+    "serial": 200,
+    "location": 200,
+    "notes": None,
+}
 PORT_COLUMNS = ("snmp_port", "ssh_port")
 DATE_COLUMNS = ("purchase_date", "warranty_end", "eol_date")
 MAX_LENGTH = {"site": 32, "site_name": 200, "name": 200, "address": 255}
@@ -166,6 +188,7 @@ class DeviceRow:
 
 # --- reading files ----------------------------------------------------------------------------
 
+
 def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """The header and the non-empty rows (physical line, {header cell: value}) of a CSV or .xlsx.
 
@@ -179,9 +202,17 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, st
     elif suffix in (".csv", ".txt"):
         table = _csv_table(path)
     else:
-        raise ImportRejected([RowError(0, None, f"{path.name}: unsupported file type "
-                                                f"'{suffix or '(none)'}': use .csv (CSV UTF-8) "
-                                                "or .xlsx")])
+        raise ImportRejected(
+            [
+                RowError(
+                    0,
+                    None,
+                    f"{path.name}: unsupported file type "
+                    f"'{suffix or '(none)'}': use .csv (CSV UTF-8) "
+                    "or .xlsx",
+                )
+            ]
+        )
     return _rows_from_table(path.name, table)
 
 
@@ -189,15 +220,23 @@ def _csv_table(path: Path) -> list[tuple[int, list[str]]]:
     try:
         data = path.read_bytes()
     except OSError as exc:
-        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]) \
-            from None
+        raise ImportRejected(
+            [RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]
+        ) from None
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data.count(b"\n", 0, exc.start) + 1
-        raise ImportRejected([RowError(line, None, "the file is not UTF-8 text: in Excel use "
-                                                   "Save As > 'CSV UTF-8', or upload the .xlsx")]) \
-            from None
+        raise ImportRejected(
+            [
+                RowError(
+                    line,
+                    None,
+                    "the file is not UTF-8 text: in Excel use "
+                    "Save As > 'CSV UTF-8', or upload the .xlsx",
+                )
+            ]
+        ) from None
     return csv_table(text)
 
 
@@ -221,17 +260,19 @@ def _xlsx_table(path: Path) -> list[tuple[int, list[str]]]:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
-        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]) \
-            from None
+        raise ImportRejected(
+            [RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]
+        ) from None
     except (BadZipFile, InvalidFileException, KeyError, ValueError):
         reason = "not an .xlsx workbook (in Excel use Save As > 'Excel Workbook (.xlsx)')"
         raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {reason}")]) from None
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read to the real end
-        return [(number, [_cell_text(v) for v in values])
-                for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True),
-                                                start=1)]
+        return [
+            (number, [_cell_text(v) for v in values])
+            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
+        ]
     finally:
         workbook.close()
 
@@ -252,18 +293,20 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _rows_from_table(name: str, table: list[tuple[int, list[str]]]
-                     ) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
+def _rows_from_table(
+    name: str, table: list[tuple[int, list[str]]]
+) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     nonempty = [(line, cells) for line, cells in table if any(c.strip() for c in cells)]
     if not nonempty:
-        raise ImportRejected([RowError(0, None, f"{name} is empty: the first line must name "
-                                                "the columns")])
+        raise ImportRejected(
+            [RowError(0, None, f"{name} is empty: the first line must name the columns")]
+        )
     (_, header), body = nonempty[0], nonempty[1:]
     while header and not header[-1].strip():
         header = header[:-1]
     rows = []
     for line, cells in body:
-        values = {h: "" for h in header}
+        values = dict.fromkeys(header, "")
         for position, cell in enumerate(cells):
             column = header[position] if position < len(header) else ""
             if cell.strip() or column not in values:
@@ -273,6 +316,7 @@ def _rows_from_table(name: str, table: list[tuple[int, list[str]]]
 
 
 # --- validation (pure) ------------------------------------------------------------------------
+
 
 def normalise_column(name: str) -> str:
     return name.replace("\ufeff", "").strip().lower()
@@ -286,21 +330,33 @@ def validate_header(header: list[str]) -> list[RowError]:
         if not column:
             continue
         if column not in COLUMNS:
-            errors.append(RowError(1, None, f"unknown column '{raw.strip()}' "
-                                            f"(the columns are: {', '.join(COLUMNS)})"))
+            errors.append(
+                RowError(
+                    1,
+                    None,
+                    f"unknown column '{raw.strip()}' (the columns are: {', '.join(COLUMNS)})",
+                )
+            )
         elif column in seen:
             errors.append(RowError(1, None, f"column '{column}' appears twice"))
         seen.add(column)
     missing = [c for c in REQUIRED_COLUMNS if c not in seen]
     if missing:
-        errors.append(RowError(1, None, f"missing required column{'s' if len(missing) > 1 else ''}"
-                                        f": {', '.join(missing)}"))
+        errors.append(
+            RowError(
+                1,
+                None,
+                f"missing required column{'s' if len(missing) > 1 else ''}: {', '.join(missing)}",
+            )
+        )
     return errors
 
 
-def validate_rows(header: list[str], rows: Iterable[tuple[int, Mapping[str, str]]],
-                  existing: Iterable[ExistingDevice] = ()
-                  ) -> tuple[list[DeviceRow], list[RowError]]:
+def validate_rows(
+    header: list[str],
+    rows: Iterable[tuple[int, Mapping[str, str]]],
+    existing: Iterable[ExistingDevice] = (),
+) -> tuple[list[DeviceRow], list[RowError]]:
     """Check every row; ([valid rows], []) when the whole file is good, else ([], [errors])."""
     errors = validate_header(header)
     if errors:
@@ -315,8 +371,9 @@ def validate_rows(header: list[str], rows: Iterable[tuple[int, Mapping[str, str]
                 values[columns[raw]] = value
             elif value:
                 # Never quote the value: it could be a password in a misplaced cell.
-                errors.append(RowError(line, None, "a value in a column that has no name in the "
-                                                   "header line"))
+                errors.append(
+                    RowError(line, None, "a value in a column that has no name in the header line")
+                )
         row = _parse_row(line, values)
         errors += row.errors
         parsed.append(row)
@@ -342,12 +399,23 @@ class _Parsed:
 
     def device_row(self, parent: DeviceKey | None) -> DeviceRow:
         f = self.fields
-        optional = {c: f[c] for c in OPTIONAL_COLUMNS
-                    if c in f and c not in CREDENTIAL_COLUMNS and c != "parent"}
+        optional = {
+            c: f[c]
+            for c in OPTIONAL_COLUMNS
+            if c in f and c not in CREDENTIAL_COLUMNS and c != "parent"
+        }
         credentials = {c: f[c] for c in CREDENTIAL_COLUMNS if c in f}
-        return DeviceRow(line=self.line, site_code=f["site"], site_name=f["site_name"],
-                         name=f["name"], address=f["address"], kind=f["kind"], parent=parent,
-                         values=optional, credentials=credentials)
+        return DeviceRow(
+            line=self.line,
+            site_code=f["site"],
+            site_name=f["site_name"],
+            name=f["name"],
+            address=f["address"],
+            kind=f["kind"],
+            parent=parent,
+            values=optional,
+            credentials=credentials,
+        )
 
 
 def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
@@ -410,8 +478,11 @@ def parse_address(value: str) -> str:
     host = value[:-1] if value.endswith(".") else value
     labels = host.split(".")
     # An all-numeric last label means someone meant an IP address (10.0.0.300), not a name.
-    if (len(host) <= 253 and all(_HOST_LABEL.match(label) for label in labels)
-            and not labels[-1].isdigit()):
+    if (
+        len(host) <= 253
+        and all(_HOST_LABEL.match(label) for label in labels)
+        and not labels[-1].isdigit()
+    ):
         return value
     raise ValueError(f"'{value}' is not an IP address or host name")
 
@@ -448,8 +519,13 @@ def _check_file(rows: list[_Parsed]) -> list[RowError]:
         key = row.key
         if key is not None:
             if key in first_line:
-                errors.append(RowError(row.line, "name", f"device '{key[1]}' of site {key[0]} "
-                                                         f"is already on line {first_line[key]}"))
+                errors.append(
+                    RowError(
+                        row.line,
+                        "name",
+                        f"device '{key[1]}' of site {key[0]} is already on line {first_line[key]}",
+                    )
+                )
             else:
                 first_line[key] = row.line
         site, site_name = row.fields.get("site"), row.fields.get("site_name")
@@ -458,18 +534,25 @@ def _check_file(rows: list[_Parsed]) -> list[RowError]:
                 site_names[site] = (site_name, row.line)
             elif site_names[site][0] != site_name:
                 name, line = site_names[site]
-                errors.append(RowError(row.line, "site_name",
-                                       f"site {site} is named '{name}' on line {line} but "
-                                       f"'{site_name}' here: one site code, one name"))
+                errors.append(
+                    RowError(
+                        row.line,
+                        "site_name",
+                        f"site {site} is named '{name}' on line {line} but "
+                        f"'{site_name}' here: one site code, one name",
+                    )
+                )
     return errors
 
 
-def _resolve_parents(rows: list[_Parsed], existing: list[ExistingDevice]
-                     ) -> tuple[dict[int, DeviceKey], list[RowError]]:
+def _resolve_parents(
+    rows: list[_Parsed], existing: list[ExistingDevice]
+) -> tuple[dict[int, DeviceKey], list[RowError]]:
     """{line: parent key} for rows naming a parent, and the errors (unknown, ambiguous, loops)."""
     by_id = {d.id: (d.site_code, d.name) for d in existing}
     parent_of: dict[DeviceKey, DeviceKey | None] = {
-        (d.site_code, d.name): by_id.get(d.parent_id) for d in existing}
+        (d.site_code, d.name): by_id.get(d.parent_id) for d in existing
+    }
     for row in rows:
         if row.key is not None:
             parent_of.setdefault(row.key, None)
@@ -510,8 +593,12 @@ def _resolve_parents(rows: list[_Parsed], existing: list[ExistingDevice]
     return resolved, errors
 
 
-def _find_parent(reference: str, own_site: str, known: Mapping[DeviceKey, object],
-                 sites_by_name: Mapping[str, set[str]]) -> tuple[DeviceKey | None, str]:
+def _find_parent(
+    reference: str,
+    own_site: str,
+    known: Mapping[DeviceKey, object],
+    sites_by_name: Mapping[str, set[str]],
+) -> tuple[DeviceKey | None, str]:
     site, slash, name = reference.partition("/")
     if slash and (site, name) in known:
         return (site, name), ""
@@ -522,40 +609,55 @@ def _find_parent(reference: str, own_site: str, known: Mapping[DeviceKey, object
         return (next(iter(sites)), reference), ""
     if sites:
         listed = sorted(sites)
-        return None, (f"parent '{reference}' is a device in several sites "
-                      f"({', '.join(listed)}): write it as SITE/name, e.g. "
-                      f"{listed[0]}/{reference}")
+        return None, (
+            f"parent '{reference}' is a device in several sites "
+            f"({', '.join(listed)}): write it as SITE/name, e.g. "
+            f"{listed[0]}/{reference}"
+        )
     return None, f"parent '{reference}' is not a device in this file or in the database"
 
 
 # --- writing ----------------------------------------------------------------------------------
 
-def import_file(session_factory: sessionmaker[Session], path: str | Path,
-                vault: Vault) -> ImportReport:
+
+def import_file(
+    session_factory: sessionmaker[Session], path: str | Path, vault: Vault
+) -> ImportReport:
     """Import a .csv or .xlsx file; raises ImportRejected (and writes nothing) on any error."""
     header, rows = read_rows(path)
     return import_rows(session_factory, header, rows, vault)
 
 
-def import_rows(session_factory: sessionmaker[Session], header: list[str],
-                rows: list[tuple[int, Mapping[str, str]]], vault: Vault) -> ImportReport:
+def import_rows(
+    session_factory: sessionmaker[Session],
+    header: list[str],
+    rows: list[tuple[int, Mapping[str, str]]],
+    vault: Vault,
+) -> ImportReport:
     """Validate every row, then write them all in one transaction; ImportRejected on any error."""
     with transaction(session_factory) as session:
         report = import_into(session, header, rows, vault)
-    log.info("import: %d sites created, %d updated; %d devices created, %d updated",
-             report.sites_created, report.sites_updated, report.devices_created,
-             report.devices_updated)
+    log.info(
+        "import: %d sites created, %d updated; %d devices created, %d updated",
+        report.sites_created,
+        report.sites_updated,
+        report.devices_created,
+        report.devices_updated,
+    )
     return report
 
 
-def import_into(session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]],
-                vault: Vault) -> ImportReport:
+def import_into(
+    session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]], vault: Vault
+) -> ImportReport:
     """Validate every row and write them in the caller's transaction (flushed, not committed);
     ImportRejected, with nothing written, on any error. The web's import uses it so the changes
     are made (and audited) in the signed-in user's session."""
     sites, devices = load_existing(session)
-    existing = [ExistingDevice(code, device.name, device.id, device.parent_id)
-                for (code, _), device in devices.items()]
+    existing = [
+        ExistingDevice(code, device.name, device.id, device.parent_id)
+        for (code, _), device in devices.items()
+    ]
     valid, errors = validate_rows(header, rows, existing)
     if errors:
         raise ImportRejected(errors)
@@ -569,15 +671,21 @@ def load_existing(session: Session) -> tuple[dict[str, Site], dict[DeviceKey, De
     return sites, {(code, device.name): device for device, code in loaded}
 
 
-def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
-           devices: dict[DeviceKey, Device], vault: Vault) -> ImportReport:
+def _write(
+    session: Session,
+    rows: list[DeviceRow],
+    sites: dict[str, Site],
+    devices: dict[DeviceKey, Device],
+    vault: Vault,
+) -> ImportReport:
     now = utcnow()
     sites_created = sites_updated = 0
     for row in rows:
         site = sites.get(row.site_code)
         if site is None:
-            sites[row.site_code] = Site(code=row.site_code, name=row.site_name, enabled=True,
-                                        created_at=now)
+            sites[row.site_code] = Site(
+                code=row.site_code, name=row.site_name, enabled=True, created_at=now
+            )
             session.add(sites[row.site_code])
             sites_created += 1
         elif site.name != row.site_name:
@@ -590,8 +698,13 @@ def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
     for row in rows:
         device = devices.get(row.key)
         if device is None:
-            device = Device(site_id=sites[row.site_code].id, name=row.name, enabled=True,
-                            created_at=now, updated_at=now)
+            device = Device(
+                site_id=sites[row.site_code].id,
+                name=row.name,
+                enabled=True,
+                created_at=now,
+                updated_at=now,
+            )
             devices[row.key] = new[row.key] = device
         if apply_row(device, row, vault) and row.key not in new:
             changed.add(row.key)
@@ -607,8 +720,12 @@ def _write(session: Session, rows: list[DeviceRow], sites: dict[str, Site],
                     changed.add(row.key)
     for key in changed:
         devices[key].updated_at = now
-    return ImportReport(sites_created=sites_created, sites_updated=sites_updated,
-                        devices_created=len(new), devices_updated=len(changed))
+    return ImportReport(
+        sites_created=sites_created,
+        sites_updated=sites_updated,
+        devices_created=len(new),
+        devices_updated=len(changed),
+    )
 
 
 def apply_row(device: Device, row: DeviceRow, vault: Vault) -> bool:

@@ -6,6 +6,7 @@ serial, from ENTITY-MIB) are kept apart. A row carries both; `shown_*` is what a
 (the typed value when there is one), and `*_differs` says when the device reports something else,
 so the page can show both instead of silently choosing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -13,10 +14,19 @@ from datetime import date, datetime, timedelta
 
 from sqlalchemy import desc, func, select
 
-from monitor.reports import spreadsheet
+from monitor.db.models import (
+    Device,
+    DeviceReboot,
+    DeviceState,
+    Site,
+    SnmpInterface,
+    SnmpProfile,
+    SnmpStatus,
+    TrafficRollup,
+    TrafficSample,
+)
 from monitor.localtime import as_utc, utcnow
-from monitor.db.models import (Device, DeviceReboot, DeviceState, Site, SnmpInterface, SnmpProfile,
-                            SnmpStatus, TrafficRollup, TrafficSample)
+from monitor.reports import spreadsheet
 
 NOT_CONFIGURED = "not_configured"
 SNMP_STATES = ("ok", "timeout", "auth_error", "error", NOT_CONFIGURED, "pending")
@@ -34,8 +44,8 @@ class InventoryRow:
     name: str
     kind: str
     address: str
-    state: str                        # ping state
-    snmp_state: str                   # SNMP_STATES
+    state: str  # ping state
+    snmp_state: str  # SNMP_STATES
     typed_model: str | None
     typed_serial: str | None
     vendor: str | None
@@ -109,18 +119,21 @@ class InventoryFilter:
     descending: bool = False
 
 
-def inventory_rows(session, flt: InventoryFilter = InventoryFilter(),
-                   now: datetime | None = None) -> list[InventoryRow]:
+def inventory_rows(
+    session, flt: InventoryFilter = InventoryFilter(), now: datetime | None = None
+) -> list[InventoryRow]:
     """Every enabled device with its typed and collected facts. One query; filtering and sorting
     in Python (a district has hundreds of devices, not millions)."""
     now = now or utcnow()
     rows = session.execute(
-        select(Device, Site.code, Site.name, DeviceState.status, DeviceState.last_check_at,
-               SnmpStatus)
+        select(
+            Device, Site.code, Site.name, DeviceState.status, DeviceState.last_check_at, SnmpStatus
+        )
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .outerjoin(SnmpStatus, SnmpStatus.device_id == Device.id)
-        .where(Device.enabled.is_(True), Site.enabled.is_(True))).all()
+        .where(Device.enabled.is_(True), Site.enabled.is_(True))
+    ).all()
     result = []
     for device, code, site_name, status, last_check, snmp in rows:
         result.append(_row(device, code, site_name, status, last_check, snmp, now))
@@ -130,10 +143,28 @@ def inventory_rows(session, flt: InventoryFilter = InventoryFilter(),
 def filter_and_sort(rows: list[InventoryRow], flt: InventoryFilter) -> list[InventoryRow]:
     needle = flt.q.strip().casefold()
     if needle:
-        rows = [r for r in rows if needle in " ".join(
-            str(v) for v in (r.site_code, r.site_name, r.name, r.address, r.vendor,
-                             r.typed_model, r.collected_model, r.typed_serial,
-                             r.collected_serial, r.firmware, r.location) if v).casefold()]
+        rows = [
+            r
+            for r in rows
+            if needle
+            in " ".join(
+                str(v)
+                for v in (
+                    r.site_code,
+                    r.site_name,
+                    r.name,
+                    r.address,
+                    r.vendor,
+                    r.typed_model,
+                    r.collected_model,
+                    r.typed_serial,
+                    r.collected_serial,
+                    r.firmware,
+                    r.location,
+                )
+                if v
+            ).casefold()
+        ]
     if flt.site:
         rows = [r for r in rows if r.site_code == flt.site]
     if flt.kind:
@@ -162,20 +193,34 @@ def _uptime(snmp: SnmpStatus | None, now: datetime) -> int | None:
 
 
 def _row(device, code, site_name, status, last_check, snmp, now) -> InventoryRow:
-    seen = [t for t in ((snmp.ok_at if snmp else None),
-                        (last_check if status == "up" else None)) if t is not None]
+    seen = [
+        t
+        for t in ((snmp.ok_at if snmp else None), (last_check if status == "up" else None))
+        if t is not None
+    ]
     return InventoryRow(
-        id=device.id, site_code=code, site_name=site_name, name=device.name, kind=device.kind,
-        address=device.address, state=status or "unknown", snmp_state=_snmp_state(device, snmp),
-        typed_model=device.model, typed_serial=device.serial,
+        id=device.id,
+        site_code=code,
+        site_name=site_name,
+        name=device.name,
+        kind=device.kind,
+        address=device.address,
+        state=status or "unknown",
+        snmp_state=_snmp_state(device, snmp),
+        typed_model=device.model,
+        typed_serial=device.serial,
         vendor=snmp.vendor if snmp else None,
         collected_model=snmp.model if snmp else None,
         collected_serial=snmp.serial if snmp else None,
         firmware=snmp.firmware if snmp else None,
         uptime_seconds=_uptime(snmp, now) if snmp and snmp.state == "ok" else None,
-        location=device.location, purchase_date=device.purchase_date,
-        warranty_end=device.warranty_end, eol_date=device.eol_date,
-        last_seen=max(as_utc(t) for t in seen) if seen else None, notes=device.notes)
+        location=device.location,
+        purchase_date=device.purchase_date,
+        warranty_end=device.warranty_end,
+        eol_date=device.eol_date,
+        last_seen=max(as_utc(t) for t in seen) if seen else None,
+        notes=device.notes,
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -218,8 +263,9 @@ def parse_typed_fields(form: dict[str, str]) -> dict[str, object]:
     return values
 
 
-def update_typed_fields(session, device_id: int, values: dict[str, object],
-                        profile_id: int | None | str = "keep") -> bool:
+def update_typed_fields(
+    session, device_id: int, values: dict[str, object], profile_id: int | str | None = "keep"
+) -> bool:
     device = session.get(Device, device_id)
     if device is None:
         return False
@@ -232,8 +278,10 @@ def update_typed_fields(session, device_id: int, values: dict[str, object],
 
 
 def profile_choices(session) -> list[tuple[int, str]]:
-    return [(p.id, p.name) for p in session.execute(
-        select(SnmpProfile).order_by(SnmpProfile.name)).scalars()]
+    return [
+        (p.id, p.name)
+        for p in session.execute(select(SnmpProfile).order_by(SnmpProfile.name)).scalars()
+    ]
 
 
 # --------------------------------------------------------------------------------------------
@@ -258,7 +306,7 @@ class InterfaceRow:
 
 @dataclass(frozen=True)
 class DeviceSnmp:
-    state: str                                  # SNMP_STATES
+    state: str  # SNMP_STATES
     error: str | None
     polled_at: datetime | None
     ok_at: datetime | None
@@ -291,62 +339,128 @@ def device_snmp(session, device_id: int, now: datetime | None = None) -> DeviceS
     if device is None:
         return None
     snmp = session.get(SnmpStatus, device_id)
-    interfaces = session.execute(
-        select(SnmpInterface).where(SnmpInterface.device_id == device_id)
-        .order_by(SnmpInterface.if_index)).scalars().all()
-    reboots = session.execute(
-        select(DeviceReboot.detected_at).where(DeviceReboot.device_id == device_id)
-        .order_by(desc(DeviceReboot.detected_at)).limit(5)).scalars().all()
+    interfaces = (
+        session.execute(
+            select(SnmpInterface)
+            .where(SnmpInterface.device_id == device_id)
+            .order_by(SnmpInterface.if_index)
+        )
+        .scalars()
+        .all()
+    )
+    reboots = (
+        session.execute(
+            select(DeviceReboot.detected_at)
+            .where(DeviceReboot.device_id == device_id)
+            .order_by(desc(DeviceReboot.detected_at))
+            .limit(5)
+        )
+        .scalars()
+        .all()
+    )
     ups = None
     if snmp is not None and snmp.has_ups:
-        ups = {"on_battery": snmp.ups_on_battery, "battery_status": snmp.ups_battery_status,
-               "charge_pct": snmp.ups_charge_pct, "minutes_remaining": snmp.ups_minutes_remaining}
+        ups = {
+            "on_battery": snmp.ups_on_battery,
+            "battery_status": snmp.ups_battery_status,
+            "charge_pct": snmp.ups_charge_pct,
+            "minutes_remaining": snmp.ups_minutes_remaining,
+        }
     s = snmp
     return DeviceSnmp(
-        state=_snmp_state(device, snmp), error=s.error if s else None,
-        polled_at=s.polled_at if s else None, ok_at=s.ok_at if s else None,
+        state=_snmp_state(device, snmp),
+        error=s.error if s else None,
+        polled_at=s.polled_at if s else None,
+        ok_at=s.ok_at if s else None,
         failing_since=s.failing_since if s else None,
         inventory_at=s.inventory_at if s else None,
-        sys_descr=s.sys_descr if s else None, sys_name=s.sys_name if s else None,
-        sys_location=s.sys_location if s else None, sys_contact=s.sys_contact if s else None,
+        sys_descr=s.sys_descr if s else None,
+        sys_name=s.sys_name if s else None,
+        sys_location=s.sys_location if s else None,
+        sys_contact=s.sys_contact if s else None,
         sys_object_id=s.sys_object_id if s else None,
-        vendor=s.vendor if s else None, model=s.model if s else None,
-        serial=s.serial if s else None, firmware=s.firmware if s else None,
+        vendor=s.vendor if s else None,
+        model=s.model if s else None,
+        serial=s.serial if s else None,
+        firmware=s.firmware if s else None,
         uptime_seconds=_uptime(s, now) if s and s.state == "ok" else None,
-        cpu_pct=s.cpu_pct if s else None, memory_pct=s.memory_pct if s else None,
-        storage=list(s.storage or []) if s else [], ups=ups,
+        cpu_pct=s.cpu_pct if s else None,
+        memory_pct=s.memory_pct if s else None,
+        storage=list(s.storage or []) if s else [],
+        ups=ups,
         neighbours=list(s.neighbours) if s and s.neighbours is not None else None,
-        interfaces=[InterfaceRow(
-            if_index=i.if_index, name=i.name or i.descr or f"#{i.if_index}", alias=i.alias,
-            descr=i.descr, oper_status=i.oper_status, admin_status=i.admin_status,
-            speed_mbps=i.speed_mbps, in_bps=i.in_bps, out_bps=i.out_bps,
-            utilisation_pct=i.utilisation_pct, errors_per_min=i.errors_per_min,
-            discards_per_min=i.discards_per_min) for i in interfaces],
-        reboots=[as_utc(r) for r in reboots], configured=_configured(device))
+        interfaces=[
+            InterfaceRow(
+                if_index=i.if_index,
+                name=i.name or i.descr or f"#{i.if_index}",
+                alias=i.alias,
+                descr=i.descr,
+                oper_status=i.oper_status,
+                admin_status=i.admin_status,
+                speed_mbps=i.speed_mbps,
+                in_bps=i.in_bps,
+                out_bps=i.out_bps,
+                utilisation_pct=i.utilisation_pct,
+                errors_per_min=i.errors_per_min,
+                discards_per_min=i.discards_per_min,
+            )
+            for i in interfaces
+        ],
+        reboots=[as_utc(r) for r in reboots],
+        configured=_configured(device),
+    )
 
 
 def snmp_json(detail: DeviceSnmp | None) -> dict:
     """The API's SNMP fields of /api/v1/devices/<id> (no credential is ever read here)."""
     if detail is None:
         detail_state = NOT_CONFIGURED
-        return {"snmp_state": detail_state, "snmp_error": None, "sys_descr": None,
-                "sys_name": None, "vendor": None, "model": None, "serial": None,
-                "firmware": None, "uptime_seconds": None, "interfaces": [], "ups": None}
+        return {
+            "snmp_state": detail_state,
+            "snmp_error": None,
+            "sys_descr": None,
+            "sys_name": None,
+            "vendor": None,
+            "model": None,
+            "serial": None,
+            "firmware": None,
+            "uptime_seconds": None,
+            "interfaces": [],
+            "ups": None,
+        }
     ups = None
     if detail.ups is not None:
-        ups = {"on_battery": detail.ups["on_battery"], "charge_pct": detail.ups["charge_pct"],
-               "minutes_remaining": detail.ups["minutes_remaining"],
-               "battery_status": detail.ups["battery_status"]}
+        ups = {
+            "on_battery": detail.ups["on_battery"],
+            "charge_pct": detail.ups["charge_pct"],
+            "minutes_remaining": detail.ups["minutes_remaining"],
+            "battery_status": detail.ups["battery_status"],
+        }
     return {
-        "snmp_state": detail.state, "snmp_error": detail.error,
-        "sys_descr": detail.sys_descr, "sys_name": detail.sys_name,
-        "vendor": detail.vendor, "model": detail.model, "serial": detail.serial,
-        "firmware": detail.firmware, "uptime_seconds": detail.uptime_seconds,
-        "cpu_pct": detail.cpu_pct, "memory_pct": detail.memory_pct,
-        "interfaces": [{"index": i.if_index, "name": i.name, "alias": i.alias,
-                        "oper_status": i.oper_status, "speed_mbps": i.speed_mbps,
-                        "in_bps": _round(i.in_bps), "out_bps": _round(i.out_bps),
-                        "utilisation_pct": i.utilisation_pct} for i in detail.interfaces],
+        "snmp_state": detail.state,
+        "snmp_error": detail.error,
+        "sys_descr": detail.sys_descr,
+        "sys_name": detail.sys_name,
+        "vendor": detail.vendor,
+        "model": detail.model,
+        "serial": detail.serial,
+        "firmware": detail.firmware,
+        "uptime_seconds": detail.uptime_seconds,
+        "cpu_pct": detail.cpu_pct,
+        "memory_pct": detail.memory_pct,
+        "interfaces": [
+            {
+                "index": i.if_index,
+                "name": i.name,
+                "alias": i.alias,
+                "oper_status": i.oper_status,
+                "speed_mbps": i.speed_mbps,
+                "in_bps": _round(i.in_bps),
+                "out_bps": _round(i.out_bps),
+                "utilisation_pct": i.utilisation_pct,
+            }
+            for i in detail.interfaces
+        ],
         "ups": ups,
     }
 
@@ -365,14 +479,15 @@ TRAFFIC_RANGES = {"24h": timedelta(hours=24), "7d": timedelta(days=7), "30d": ti
 class TrafficSeries:
     range: str
     if_index: int
-    resolution: int | None             # seconds per point; None = one point per poll
+    resolution: int | None  # seconds per point; None = one point per poll
     times: list[datetime]
     in_bps: list[float | None]
     out_bps: list[float | None]
 
 
-def traffic_series(session, device_id: int, if_index: int, range_: str,
-                   now: datetime | None = None) -> TrafficSeries:
+def traffic_series(
+    session, device_id: int, if_index: int, range_: str, now: datetime | None = None
+) -> TrafficSeries:
     """24 h from the per-poll samples, 7 d and 30 d from hourly means. One query."""
     if range_ not in TRAFFIC_RANGES:
         raise ValueError(f"range must be one of {', '.join(TRAFFIC_RANGES)}")
@@ -381,20 +496,34 @@ def traffic_series(session, device_id: int, if_index: int, range_: str,
     times, ins, outs = [], [], []
     if range_ == "24h":
         for at, i, o in session.execute(
-                select(TrafficSample.at, TrafficSample.in_bps, TrafficSample.out_bps)
-                .where(TrafficSample.device_id == device_id, TrafficSample.if_index == if_index,
-                       TrafficSample.at >= start, TrafficSample.at <= end)
-                .order_by(TrafficSample.at)):
+            select(TrafficSample.at, TrafficSample.in_bps, TrafficSample.out_bps)
+            .where(
+                TrafficSample.device_id == device_id,
+                TrafficSample.if_index == if_index,
+                TrafficSample.at >= start,
+                TrafficSample.at <= end,
+            )
+            .order_by(TrafficSample.at)
+        ):
             times.append(as_utc(at))
             ins.append(i)
             outs.append(o)
         return TrafficSeries(range_, if_index, None, times, ins, outs)
     for bucket, n, i_sum, o_sum in session.execute(
-            select(TrafficRollup.bucket_start, TrafficRollup.samples, TrafficRollup.in_bps_sum,
-                   TrafficRollup.out_bps_sum)
-            .where(TrafficRollup.device_id == device_id, TrafficRollup.if_index == if_index,
-                   TrafficRollup.bucket_start >= start, TrafficRollup.bucket_start <= end)
-            .order_by(TrafficRollup.bucket_start)):
+        select(
+            TrafficRollup.bucket_start,
+            TrafficRollup.samples,
+            TrafficRollup.in_bps_sum,
+            TrafficRollup.out_bps_sum,
+        )
+        .where(
+            TrafficRollup.device_id == device_id,
+            TrafficRollup.if_index == if_index,
+            TrafficRollup.bucket_start >= start,
+            TrafficRollup.bucket_start <= end,
+        )
+        .order_by(TrafficRollup.bucket_start)
+    ):
         times.append(as_utc(bucket))
         ins.append(i_sum / n if n else None)
         outs.append(o_sum / n if n else None)
@@ -434,7 +563,8 @@ def export_values(row: InventoryRow) -> list[object]:
     values = {
         **{k: getattr(row, k, None) for k, _, _ in EXPORT_COLUMNS},
         "uptime_days": None if row.uptime_seconds is None else round(row.uptime_seconds / 86400, 1),
-        "last_seen": None if row.last_seen is None
+        "last_seen": None
+        if row.last_seen is None
         else to_local(row.last_seen).replace(tzinfo=None, microsecond=0),
     }
     return [values[k] for k, _, _ in EXPORT_COLUMNS]
@@ -449,12 +579,18 @@ def inventory_csv(rows: list[InventoryRow], lang: str = "th") -> bytes:
 
 
 def inventory_xlsx(rows: list[InventoryRow], lang: str = "th") -> bytes:
-    return spreadsheet.xlsx_bytes("ทะเบียนครุภัณฑ์" if lang == "th" else "Inventory",
-                                  _headers(lang), (export_values(row) for row in rows))
+    return spreadsheet.xlsx_bytes(
+        "ทะเบียนครุภัณฑ์" if lang == "th" else "Inventory",
+        _headers(lang),
+        (export_values(row) for row in rows),
+    )
 
 
 def sites_and_kinds(session) -> tuple[list[tuple[str, str]], list[str]]:
-    sites = session.execute(select(Site.code, Site.name).where(Site.enabled.is_(True))
-                            .order_by(Site.code)).all()
-    kinds = session.execute(select(func.distinct(Device.kind)).order_by(Device.kind)).scalars().all()
+    sites = session.execute(
+        select(Site.code, Site.name).where(Site.enabled.is_(True)).order_by(Site.code)
+    ).all()
+    kinds = (
+        session.execute(select(func.distinct(Device.kind)).order_by(Device.kind)).scalars().all()
+    )
     return [(c, n) for c, n in sites], list(kinds)

@@ -8,6 +8,7 @@ write-only as for devices (monitor.devices.admin): an empty value keeps the stor
 `clear_<field>` flag removes it, and nothing here returns one. A profile still used by devices is
 not deleted. Changes are flushed in the caller's transaction (and audited by monitor.db.audit).
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -18,10 +19,10 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from monitor.db.models import Device, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.devices.admin import Invalid, as_flag, as_text
 from monitor.devices.importer import parse_port
 from monitor.localtime import utcnow
-from monitor.db.models import Device, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.secrets import Vault
 
 SNMP_VERSIONS = ("1", "2c", "3")
@@ -35,9 +36,9 @@ class ProfileRow:
     """A profile as the list shows it: what it is, never its secrets, and how many use it."""
 
     id: int
-    kind: str            # "snmp" or "ssh"
+    kind: str  # "snmp" or "ssh"
     name: str
-    summary: str         # "v2c", "v3 monitor SHA/AES", "user backup"
+    summary: str  # "v2c", "v3 monitor SHA/AES", "user backup"
     secrets: tuple[str, ...]  # the secret fields that hold a value
     devices: int
 
@@ -53,8 +54,9 @@ def _texts(data: Mapping[str, Any], keys, errors: dict[str, str]) -> dict[str, s
     return out
 
 
-def _name(session: Session, model, row, value: str | None, limit: int,
-          errors: dict[str, str]) -> None:
+def _name(
+    session: Session, model, row, value: str | None, limit: int, errors: dict[str, str]
+) -> None:
     if value is None:
         if row is None:
             errors["name"] = "required"
@@ -64,12 +66,14 @@ def _name(session: Session, model, row, value: str | None, limit: int,
     elif len(value) > limit:
         errors["name"] = f"longer than {limit} characters"
     elif (row is None or row.name != value) and session.scalar(
-            select(func.count()).select_from(model).where(model.name == value)):
+        select(func.count()).select_from(model).where(model.name == value)
+    ):
         errors["name"] = f"a profile named '{value}' already exists"
 
 
-def _secrets(row, data: Mapping[str, Any], texts: dict[str, str], columns,
-             errors: dict[str, str]) -> dict[str, str | None]:
+def _secrets(
+    row, data: Mapping[str, Any], texts: dict[str, str], columns, errors: dict[str, str]
+) -> dict[str, str | None]:
     """{column: new plain value, or None to clear} for the secrets that change."""
     out: dict[str, str | None] = {}
     for column in columns:
@@ -92,12 +96,23 @@ def _stored(row, column: str, changes: Mapping[str, str | None]) -> bool:
 
 # --- SNMP ---------------------------------------------------------------------------------------
 
-SNMP_KEYS = frozenset({"name", "version", "port", "v3_user", "v3_auth_protocol",
-                       "v3_priv_protocol", *SNMP_SECRETS, *(f"clear_{c}" for c in SNMP_SECRETS)})
+SNMP_KEYS = frozenset(
+    {
+        "name",
+        "version",
+        "port",
+        "v3_user",
+        "v3_auth_protocol",
+        "v3_priv_protocol",
+        *SNMP_SECRETS,
+        *(f"clear_{c}" for c in SNMP_SECRETS),
+    }
+)
 
 
-def save_snmp_profile(session: Session, profile_id: int | None, data: Mapping[str, Any],
-                      vault: Vault) -> SnmpProfile:
+def save_snmp_profile(
+    session: Session, profile_id: int | None, data: Mapping[str, Any], vault: Vault
+) -> SnmpProfile:
     """Create (profile_id None) or change an SNMP profile; Invalid with every bad field."""
     row = None
     if profile_id is not None:
@@ -105,15 +120,29 @@ def save_snmp_profile(session: Session, profile_id: int | None, data: Mapping[st
         if row is None:
             raise LookupError(f"no SNMP profile with id {profile_id}")
     errors = {key: "unknown field" for key in data if key not in SNMP_KEYS}
-    texts = _texts(data, ("name", "version", "port", "v3_user", "v3_auth_protocol",
-                          "v3_priv_protocol", *SNMP_SECRETS), errors)
+    texts = _texts(
+        data,
+        (
+            "name",
+            "version",
+            "port",
+            "v3_user",
+            "v3_auth_protocol",
+            "v3_priv_protocol",
+            *SNMP_SECRETS,
+        ),
+        errors,
+    )
     _name(session, SnmpProfile, row, texts.get("name"), 64, errors)
 
     version = texts.get("version", row.version if row else "").lower().removeprefix("v")
     version = {"2": "2c"}.get(version, version)
     if version not in SNMP_VERSIONS:
-        errors["version"] = (f"unknown SNMP version '{texts.get('version', '')}': use 1, 2c or 3"
-                             if version else "required")
+        errors["version"] = (
+            f"unknown SNMP version '{texts.get('version', '')}': use 1, 2c or 3"
+            if version
+            else "required"
+        )
     port = row.port if row else None
     if "port" in texts:
         try:
@@ -121,8 +150,10 @@ def save_snmp_profile(session: Session, profile_id: int | None, data: Mapping[st
         except ValueError as exc:
             errors["port"] = str(exc)
     protocols = {}
-    for key, allowed in (("v3_auth_protocol", AUTH_PROTOCOLS),
-                         ("v3_priv_protocol", PRIV_PROTOCOLS)):
+    for key, allowed in (
+        ("v3_auth_protocol", AUTH_PROTOCOLS),
+        ("v3_priv_protocol", PRIV_PROTOCOLS),
+    ):
         value = texts[key].upper() if key in texts else (getattr(row, key) if row else None)
         if value and value not in allowed:
             errors[key] = f"unknown protocol '{value}': use one of {', '.join(allowed)}"
@@ -137,8 +168,10 @@ def save_snmp_profile(session: Session, profile_id: int | None, data: Mapping[st
             errors.setdefault("v3_user", "required for SNMPv3")
         if protocols["v3_priv_protocol"] and not protocols["v3_auth_protocol"]:
             errors.setdefault("v3_priv_protocol", "privacy needs an authentication protocol")
-        for protocol, key in (("v3_auth_protocol", "v3_auth_key"),
-                              ("v3_priv_protocol", "v3_priv_key")):
+        for protocol, key in (
+            ("v3_auth_protocol", "v3_auth_key"),
+            ("v3_priv_protocol", "v3_priv_key"),
+        ):
             if protocols[protocol] and not _stored(row, key, secrets):
                 errors.setdefault(key, f"required with {protocols[protocol]}")
     elif version in ("1", "2c") and not _stored(row, "community", secrets):
@@ -177,24 +210,31 @@ def _delete_unused(session: Session, model, profile_id: int, kind: str, used_by)
     row = session.get(model, profile_id)
     if row is None:
         raise LookupError(f"no {kind} profile with id {profile_id}")
-    used = session.scalar(select(func.count()).select_from(used_by.class_)
-                          .where(used_by == profile_id))
+    used = session.scalar(
+        select(func.count()).select_from(used_by.class_).where(used_by == profile_id)
+    )
     if used:
-        raise Invalid({"profile": f"'{row.name}' is used by {used} device"
-                                  f"{'' if used == 1 else 's'}: choose another profile for "
-                                  "them first"})
+        raise Invalid(
+            {
+                "profile": f"'{row.name}' is used by {used} device"
+                f"{'' if used == 1 else 's'}: choose another profile for "
+                "them first"
+            }
+        )
     session.delete(row)
     session.flush()
 
 
 # --- SSH ----------------------------------------------------------------------------------------
 
-SSH_KEYS = frozenset({"name", "username", "key_path", *SSH_SECRETS,
-                      *(f"clear_{c}" for c in SSH_SECRETS)})
+SSH_KEYS = frozenset(
+    {"name", "username", "key_path", *SSH_SECRETS, *(f"clear_{c}" for c in SSH_SECRETS)}
+)
 
 
-def save_ssh_profile(session: Session, profile_id: int | None, data: Mapping[str, Any],
-                     vault: Vault) -> SshCredentialProfile:
+def save_ssh_profile(
+    session: Session, profile_id: int | None, data: Mapping[str, Any], vault: Vault
+) -> SshCredentialProfile:
     """Create (profile_id None) or change an SSH credential profile."""
     row = None
     if profile_id is not None:
@@ -228,24 +268,47 @@ def delete_ssh_profile(session: Session, profile_id: int) -> None:
 
 # --- reads ----------------------------------------------------------------------------------------
 
+
 def profile_rows(session: Session) -> list[ProfileRow]:
     """Every profile, SNMP first, by name, with its device count (four queries)."""
-    snmp_use = dict(session.execute(select(Device.snmp_profile_id, func.count())
-                                    .group_by(Device.snmp_profile_id)).all())
-    ssh_use = dict(session.execute(select(SshAccess.profile_id, func.count())
-                                   .group_by(SshAccess.profile_id)).all())
+    snmp_use = dict(
+        session.execute(
+            select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)
+        ).all()
+    )
+    ssh_use = dict(
+        session.execute(
+            select(SshAccess.profile_id, func.count()).group_by(SshAccess.profile_id)
+        ).all()
+    )
     rows = []
     for p in session.scalars(select(SnmpProfile).order_by(SnmpProfile.name)):
-        summary = f"v{p.version}" + (f" {p.v3_user} {p.v3_auth_protocol or 'noAuth'}/"
-                                     f"{p.v3_priv_protocol or 'noPriv'}" if p.version == "3"
-                                     else "")
-        rows.append(ProfileRow(p.id, "snmp", p.name, summary,
-                               tuple(c for c in SNMP_SECRETS if getattr(p, c) is not None),
-                               snmp_use.get(p.id, 0)))
+        summary = f"v{p.version}" + (
+            f" {p.v3_user} {p.v3_auth_protocol or 'noAuth'}/{p.v3_priv_protocol or 'noPriv'}"
+            if p.version == "3"
+            else ""
+        )
+        rows.append(
+            ProfileRow(
+                p.id,
+                "snmp",
+                p.name,
+                summary,
+                tuple(c for c in SNMP_SECRETS if getattr(p, c) is not None),
+                snmp_use.get(p.id, 0),
+            )
+        )
     for p in session.scalars(select(SshCredentialProfile).order_by(SshCredentialProfile.name)):
-        rows.append(ProfileRow(p.id, "ssh", p.name, p.username or "",
-                               tuple(c for c in SSH_SECRETS if getattr(p, c) is not None),
-                               ssh_use.get(p.id, 0)))
+        rows.append(
+            ProfileRow(
+                p.id,
+                "ssh",
+                p.name,
+                p.username or "",
+                tuple(c for c in SSH_SECRETS if getattr(p, c) is not None),
+                ssh_use.get(p.id, 0),
+            )
+        )
     return rows
 
 

@@ -1,4 +1,5 @@
 """Reads for the management pages (sites, devices, the device form's lists): one query each."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -32,28 +33,40 @@ class DeviceRow:
 
 @dataclass(frozen=True)
 class DeviceFilter:
-    site: str | None = None      # site code
+    site: str | None = None  # site code
     kind: str | None = None
     enabled: bool | None = None
-    q: str | None = None         # in name, address, model, serial, location
+    q: str | None = None  # in name, address, model, serial, location
 
 
 def site_rows(session: Session) -> list[SiteRow]:
-    counts = (select(Device.site_id, func.count().label("n")).group_by(Device.site_id)
-              .subquery())
-    query = (select(Site.id, Site.code, Site.name, Site.enabled, func.coalesce(counts.c.n, 0))
-             .outerjoin(counts, counts.c.site_id == Site.id).order_by(Site.code))
+    counts = select(Device.site_id, func.count().label("n")).group_by(Device.site_id).subquery()
+    query = (
+        select(Site.id, Site.code, Site.name, Site.enabled, func.coalesce(counts.c.n, 0))
+        .outerjoin(counts, counts.c.site_id == Site.id)
+        .order_by(Site.code)
+    )
     return [SiteRow(*row) for row in session.execute(query)]
 
 
 def device_rows(session: Session, where: DeviceFilter = DeviceFilter()) -> list[DeviceRow]:
     parent, parent_site = aliased(Device), aliased(Site)
-    query = (select(Device.id, Site.code, Device.name, Device.address, Device.kind,
-                    Device.enabled, parent_site.code, parent.name)
-             .join(Site, Site.id == Device.site_id)
-             .outerjoin(parent, parent.id == Device.parent_id)
-             .outerjoin(parent_site, parent_site.id == parent.site_id)
-             .order_by(Site.code, Device.name))
+    query = (
+        select(
+            Device.id,
+            Site.code,
+            Device.name,
+            Device.address,
+            Device.kind,
+            Device.enabled,
+            parent_site.code,
+            parent.name,
+        )
+        .join(Site, Site.id == Device.site_id)
+        .outerjoin(parent, parent.id == Device.parent_id)
+        .outerjoin(parent_site, parent_site.id == parent.site_id)
+        .order_by(Site.code, Device.name)
+    )
     if where.site:
         query = query.where(Site.code == where.site)
     if where.kind:
@@ -61,12 +74,15 @@ def device_rows(session: Session, where: DeviceFilter = DeviceFilter()) -> list[
     if where.enabled is not None:
         query = query.where(Device.enabled == where.enabled)
     if where.q:
-        words = [c.contains(where.q, autoescape=True) for c in
-                 (Device.name, Device.address, Device.model, Device.serial, Device.location)]
+        words = [
+            c.contains(where.q, autoescape=True)
+            for c in (Device.name, Device.address, Device.model, Device.serial, Device.location)
+        ]
         query = query.where(or_(*words))
-    return [DeviceRow(id, code, name, address, kind, enabled,
-                      f"{p_code}/{p_name}" if p_name else None)
-            for id, code, name, address, kind, enabled, p_code, p_name in session.execute(query)]
+    return [
+        DeviceRow(id, code, name, address, kind, enabled, f"{p_code}/{p_name}" if p_name else None)
+        for id, code, name, address, kind, enabled, p_code, p_name in session.execute(query)
+    ]
 
 
 def descendants(parent_of: Mapping[int, int | None], device_id: int) -> set[int]:
@@ -86,13 +102,16 @@ def descendants(parent_of: Mapping[int, int | None], device_id: int) -> set[int]
     return found
 
 
-def parent_choices(session: Session, device_id: int | None = None
-                   ) -> list[tuple[str, str, list[tuple[int, str]]]]:
+def parent_choices(
+    session: Session, device_id: int | None = None
+) -> list[tuple[str, str, list[tuple[int, str]]]]:
     """[(site code, site name, [(device id, name)])] a device may hang off: every device but
     itself and those below it (choosing one of them would make a loop)."""
-    rows = session.execute(select(Device.id, Device.name, Device.parent_id, Site.code, Site.name)
-                           .join(Site, Site.id == Device.site_id)
-                           .order_by(Site.code, Device.name)).all()
+    rows = session.execute(
+        select(Device.id, Device.name, Device.parent_id, Site.code, Site.name)
+        .join(Site, Site.id == Device.site_id)
+        .order_by(Site.code, Device.name)
+    ).all()
     excluded = set()
     if device_id is not None:
         excluded = descendants({r[0]: r[2] for r in rows}, device_id) | {device_id}
@@ -104,13 +123,15 @@ def parent_choices(session: Session, device_id: int | None = None
 
 
 def site_choices(session: Session) -> list[tuple[int, str, str]]:
-    return list(session.execute(select(Site.id, Site.code, Site.name).order_by(Site.code))
-                .all())
+    return list(session.execute(select(Site.id, Site.code, Site.name).order_by(Site.code)).all())
 
 
 def profile_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
     """([(id, name)] of SNMP profiles, [(id, name)] of SSH profiles)."""
     snmp = session.execute(select(SnmpProfile.id, SnmpProfile.name).order_by(SnmpProfile.name))
-    ssh = session.execute(select(SshCredentialProfile.id, SshCredentialProfile.name)
-                          .order_by(SshCredentialProfile.name))
+    ssh = session.execute(
+        select(SshCredentialProfile.id, SshCredentialProfile.name).order_by(
+            SshCredentialProfile.name
+        )
+    )
     return [tuple(r) for r in snmp], [tuple(r) for r in ssh]

@@ -5,20 +5,28 @@ incident change and its outbox rows commit together. One incident per root cause
 confirmed DOWN opens one; a device that turns UNREACHABLE attaches to the open incident of its
 nearest failed ancestor and opens none. Every step is an IncidentEvent: who, what, when.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Mapping
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.db.models import (
+    INCIDENT_CAUSES,
+    Device,
+    Incident,
+    IncidentDevice,
+    IncidentEvent,
+    Site,
+    Status,
+)
 from monitor.mail import messages as words
 from monitor.mail import outbox
-from monitor.db.models import (INCIDENT_CAUSES, Device, Incident, IncidentDevice, IncidentEvent, Site,
-                            Status)
 from monitor.settings import AlertSettings
 from monitor.status.state import StateUpdate
 
@@ -34,12 +42,13 @@ class IncidentError(ValueError):
 
 # --- recipients ------------------------------------------------------------------------------
 
+
 def split_addresses(text: str) -> list[str]:
     return [a for a in text.replace(";", ",").replace(" ", ",").split(",") if "@" in a]
 
 
 def site_recipients(alerts: AlertSettings) -> dict[str, list[str]]:
-    """"S001=a@x b@y; S002=c@z" → {"S001": [...], ...}."""
+    """ "S001=a@x b@y; S002=c@z" → {"S001": [...], ...}."""
     table: dict[str, list[str]] = {}
     for entry in alerts.site_recipients.split(";"):
         code, _, addresses = entry.partition("=")
@@ -58,6 +67,7 @@ def recipients_for(alerts: AlertSettings, site_codes: set[str]) -> list[str]:
 
 # --- what the sweep does ---------------------------------------------------------------------
 
+
 @dataclass
 class SweepIncidents:
     opened: list[Incident] = field(default_factory=list)
@@ -66,38 +76,62 @@ class SweepIncidents:
     mails: int = 0
 
 
-def _event(session: Session, incident: Incident, at: datetime, actor: str, action: str,
-           text: str = "") -> None:
-    session.add(IncidentEvent(incident_id=incident.id, at=at, actor=actor[:128], action=action,
-                              text=text))
+def _event(
+    session: Session, incident: Incident, at: datetime, actor: str, action: str, text: str = ""
+) -> None:
+    session.add(
+        IncidentEvent(incident_id=incident.id, at=at, actor=actor[:128], action=action, text=text)
+    )
 
 
 def _open_auto_incidents(session: Session) -> dict[int, Incident]:
-    rows = session.scalars(select(Incident).where(Incident.state.in_(OPEN_STATES),
-                                                  Incident.manual.is_(False),
-                                                  Incident.device_id.is_not(None)))
+    rows = session.scalars(
+        select(Incident).where(
+            Incident.state.in_(OPEN_STATES),
+            Incident.manual.is_(False),
+            Incident.device_id.is_not(None),
+        )
+    )
     return {i.device_id: i for i in rows}
 
 
-def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int, int | None],
-                 at: datetime, alerts: AlertSettings, base_url: str = "") -> SweepIncidents:
+def record_sweep(
+    session: Session,
+    update: StateUpdate,
+    *,
+    parents: Mapping[int, int | None],
+    at: datetime,
+    alerts: AlertSettings,
+    base_url: str = "",
+) -> SweepIncidents:
     outcome = SweepIncidents()
     if not (update.changes or update.flapping_started or update.flapping_ended):
         return outcome
     open_by_device = _open_auto_incidents(session)
-    involved = {c.device for c in update.changes} | set(update.flapping_started) \
+    involved = (
+        {c.device for c in update.changes}
+        | set(update.flapping_started)
         | set(update.flapping_ended)
+    )
     facts = _device_facts(session, involved)
-    site_of = {r.id: r.site_id for r in session.execute(
-        select(Device.id, Device.site_id).where(Device.id.in_(involved)))}
+    site_of = {
+        r.id: r.site_id
+        for r in session.execute(select(Device.id, Device.site_id).where(Device.id.in_(involved)))
+    }
 
     for change in update.changes:
         device = change.device
         if change.new is Status.DOWN and device not in open_by_device:
             f = facts[device]
-            incident = Incident(device_id=device, site_id=site_of.get(device), manual=False,
-                                title=f"{f.device} ({f.address})"[:300], state="open",
-                                opened_at=change.at, opened_by=SYSTEM)
+            incident = Incident(
+                device_id=device,
+                site_id=site_of.get(device),
+                manual=False,
+                title=f"{f.device} ({f.address})"[:300],
+                state="open",
+                opened_at=change.at,
+                opened_by=SYSTEM,
+            )
             session.add(incident)
             session.flush()
             _event(session, incident, change.at, SYSTEM, "opened")
@@ -106,8 +140,9 @@ def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int,
         elif change.new is Status.UNREACHABLE:
             root = _failed_ancestor(device, parents, open_by_device)
             if root is not None and session.get(IncidentDevice, (root.id, device)) is None:
-                session.add(IncidentDevice(incident_id=root.id, device_id=device,
-                                           attached_at=change.at))
+                session.add(
+                    IncidentDevice(incident_id=root.id, device_id=device, attached_at=change.at)
+                )
                 _event(session, root, change.at, SYSTEM, "child", facts[device].device)
                 outcome.children.setdefault(root.id, []).append(device)
         elif change.new is Status.UP and device in open_by_device:
@@ -115,16 +150,23 @@ def record_sweep(session: Session, update: StateUpdate, *, parents: Mapping[int,
             incident.state = "resolved"
             incident.resolved_at = change.at
             incident.resolved_by = SYSTEM
-            _event(session, incident, change.at, SYSTEM, "recovered",
-                   str(int((change.at - incident.opened_at).total_seconds())))
+            _event(
+                session,
+                incident,
+                change.at,
+                SYSTEM,
+                "recovered",
+                str(int((change.at - incident.opened_at).total_seconds())),
+            )
             outcome.resolved.append(incident)
     session.flush()
     outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, base_url)
     return outcome
 
 
-def _failed_ancestor(device: int, parents: Mapping[int, int | None],
-                     open_by_device: Mapping[int, Incident]) -> Incident | None:
+def _failed_ancestor(
+    device: int, parents: Mapping[int, int | None], open_by_device: Mapping[int, Incident]
+) -> Incident | None:
     node = parents.get(device)
     for _ in range(len(parents) + 1):  # bounded: a parent loop cannot keep us here
         if node is None:
@@ -141,7 +183,9 @@ def _device_facts(session: Session, ids) -> dict[int, words.DeviceFacts]:
         return {}
     rows = session.execute(
         select(Device.id, Device.name, Device.address, Site.code, Site.name.label("site_name"))
-        .join(Site, Site.id == Device.site_id).where(Device.id.in_(ids))).all()
+        .join(Site, Site.id == Device.site_id)
+        .where(Device.id.in_(ids))
+    ).all()
     return {r.id: words.DeviceFacts(r.id, r.name, r.address, r.code, r.site_name) for r in rows}
 
 
@@ -150,14 +194,25 @@ def incident_link(base_url: str, incident_id: int) -> str:
 
 
 def _children_names(session: Session, incident: Incident) -> tuple[str, ...]:
-    return tuple(session.scalars(
-        select(Device.name).join(IncidentDevice, IncidentDevice.device_id == Device.id)
-        .where(IncidentDevice.incident_id == incident.id).order_by(Device.name)))
+    return tuple(
+        session.scalars(
+            select(Device.name)
+            .join(IncidentDevice, IncidentDevice.device_id == Device.id)
+            .where(IncidentDevice.incident_id == incident.id)
+            .order_by(Device.name)
+        )
+    )
 
 
-def _queue_alerts(session: Session, update: StateUpdate, outcome: SweepIncidents,
-                  facts: Mapping[int, words.DeviceFacts], at: datetime, alerts: AlertSettings,
-                  base_url: str) -> int:
+def _queue_alerts(
+    session: Session,
+    update: StateUpdate,
+    outcome: SweepIncidents,
+    facts: Mapping[int, words.DeviceFacts],
+    at: datetime,
+    alerts: AlertSettings,
+    base_url: str,
+) -> int:
     lang = alerts.language
     window = timedelta(seconds=alerts.flap_window)
     flapping = {d for d, s in update.states.items() if s.flapping}
@@ -169,41 +224,84 @@ def _queue_alerts(session: Session, update: StateUpdate, outcome: SweepIncidents
         if not to:
             log.warning("alert %r not mailed: [alerts] recipients is empty", mail.subject)
             return
-        if outbox.enqueue(session, recipients=to, subject=mail.subject, text=mail.text,
-                          html=mail.html, kind="alert", dedupe_key=key, now=at) is not None:
+        if (
+            outbox.enqueue(
+                session,
+                recipients=to,
+                subject=mail.subject,
+                text=mail.text,
+                html=mail.html,
+                kind="alert",
+                dedupe_key=key,
+                now=at,
+            )
+            is not None
+        ):
             queued += 1
 
     for recovered, incidents in ((False, outcome.opened), (True, outcome.resolved)):
         # A flapping device sends its one notice instead (below), not a mail per change.
-        items = [words.IncidentFacts(i.id, facts[i.device_id], i.opened_at, i.resolved_at,
-                                     _children_names(session, i), incident_link(base_url, i.id))
-                 for i in incidents if i.device_id not in flapping]
+        items = [
+            words.IncidentFacts(
+                i.id,
+                facts[i.device_id],
+                i.opened_at,
+                i.resolved_at,
+                _children_names(session, i),
+                incident_link(base_url, i.id),
+            )
+            for i in incidents
+            if i.device_id not in flapping
+        ]
         suffix = "recovery" if recovered else "down"
         if len(items) >= alerts.group_threshold:
-            send(words.grouped_mail(items, lang, recovered=recovered),
-                 {i.device.site_code for i in items},
-                 f"incidents-{suffix}-" + ",".join(str(i.incident_id) for i in items)[:150])
+            send(
+                words.grouped_mail(items, lang, recovered=recovered),
+                {i.device.site_code for i in items},
+                f"incidents-{suffix}-" + ",".join(str(i.incident_id) for i in items)[:150],
+            )
         else:
             for item in items:
-                send(words.incident_mail(item, lang, recovered=recovered), {item.device.site_code},
-                     f"incident-{item.incident_id}-{suffix}")
+                send(
+                    words.incident_mail(item, lang, recovered=recovered),
+                    {item.device.site_code},
+                    f"incident-{item.incident_id}-{suffix}",
+                )
 
     for device in update.flapping_started:
         state = update.states[device]
-        send(words.flapping_mail(facts[device], lang, changes=len(state.recent_changes),
-                                 window=window),
-             {facts[device].site_code}, f"flapping-{device}-{at.isoformat()}")
+        send(
+            words.flapping_mail(
+                facts[device], lang, changes=len(state.recent_changes), window=window
+            ),
+            {facts[device].site_code},
+            f"flapping-{device}-{at.isoformat()}",
+        )
     for device in update.flapping_ended:
-        send(words.settled_mail(facts[device], lang, state=str(update.states[device].status),
-                                window=window),
-             {facts[device].site_code}, f"settled-{device}-{at.isoformat()}")
+        send(
+            words.settled_mail(
+                facts[device], lang, state=str(update.states[device].status), window=window
+            ),
+            {facts[device].site_code},
+            f"settled-{device}-{at.isoformat()}",
+        )
     return queued
 
 
 # --- what people do --------------------------------------------------------------------------
 
-def open_manual(session: Session, *, title: str, actor: str, at: datetime, site_id: int | None,
-                device_id: int | None = None, text: str = "", cause: str | None = None) -> Incident:
+
+def open_manual(
+    session: Session,
+    *,
+    title: str,
+    actor: str,
+    at: datetime,
+    site_id: int | None,
+    device_id: int | None = None,
+    text: str = "",
+    cause: str | None = None,
+) -> Incident:
     """An incident nobody's ping could see (a stolen access point, a broken projector)."""
     title = " ".join((title or "").split())
     if not title:
@@ -217,8 +315,16 @@ def open_manual(session: Session, *, title: str, actor: str, at: datetime, site_
         site_id = device.site_id
     if site_id is not None and session.get(Site, site_id) is None:
         raise IncidentError("site")
-    incident = Incident(title=title[:300], manual=True, state="open", cause=cause or None,
-                        device_id=device_id, site_id=site_id, opened_at=at, opened_by=actor)
+    incident = Incident(
+        title=title[:300],
+        manual=True,
+        state="open",
+        cause=cause or None,
+        device_id=device_id,
+        site_id=site_id,
+        opened_at=at,
+        opened_by=actor,
+    )
     session.add(incident)
     session.flush()
     _event(session, incident, at, actor, "opened", text.strip())

@@ -15,29 +15,39 @@ same Message-ID (so mail clients show one message). At most one duplicate per cr
 two senders never send the same row at once, because a claim is a conditional UPDATE only one
 of them wins.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol, Sequence
+from typing import Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from monitor.db.engine import transaction
-from monitor.localtime import utcnow
 from monitor.db.models import OutboxAttachment, OutboxMessage
+from monitor.localtime import utcnow
 
 log = logging.getLogger(__name__)
 
 PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
 
 
-def enqueue(session: Session, *, recipients: list[str], subject: str, text: str,
-            html: str | None = None, attachments: Sequence[tuple[str, str, bytes]] = (),
-            kind: str = "alert", dedupe_key: str | None = None,
-            now: datetime | None = None) -> OutboxMessage | None:
+def enqueue(
+    session: Session,
+    *,
+    recipients: list[str],
+    subject: str,
+    text: str,
+    html: str | None = None,
+    attachments: Sequence[tuple[str, str, bytes]] = (),
+    kind: str = "alert",
+    dedupe_key: str | None = None,
+    now: datetime | None = None,
+) -> OutboxMessage | None:
     """Queue one mail in the caller's transaction.
 
     With a dedupe_key that a queued (or sent, or failed) message already has, nothing is written
@@ -47,15 +57,28 @@ def enqueue(session: Session, *, recipients: list[str], subject: str, text: str,
     if not addresses:
         raise ValueError("a message needs at least one recipient")
     if dedupe_key is not None:
-        exists = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key))
+        exists = session.scalar(
+            select(OutboxMessage.id).where(OutboxMessage.dedupe_key == dedupe_key)
+        )
         if exists is not None:
             return None
     now = now or utcnow()
     message = OutboxMessage(
-        kind=kind, dedupe_key=dedupe_key, recipients=", ".join(addresses), subject=subject[:500],
-        text=text, html=html, status=PENDING, attempts=0, created_at=now, next_attempt_at=now,
-        attachments=[OutboxAttachment(filename=name, mime_type=mime, content=content)
-                     for name, mime, content in attachments])
+        kind=kind,
+        dedupe_key=dedupe_key,
+        recipients=", ".join(addresses),
+        subject=subject[:500],
+        text=text,
+        html=html,
+        status=PENDING,
+        attempts=0,
+        created_at=now,
+        next_attempt_at=now,
+        attachments=[
+            OutboxAttachment(filename=name, mime_type=mime, content=content)
+            for name, mime, content in attachments
+        ],
+    )
     session.add(message)
     session.flush()
     return message
@@ -98,16 +121,24 @@ def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) 
     with transaction(sessions) as session:
         candidate = session.scalar(
             select(OutboxMessage.id)
-            .where(((OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now))
-                   | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale)))
-            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id).limit(1))
+            .where(
+                ((OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now))
+                | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
+            )
+            .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
+            .limit(1)
+        )
         if candidate is None:
             return None
         won = session.execute(
             update(OutboxMessage)
-            .where(OutboxMessage.id == candidate,
-                   ((OutboxMessage.status == PENDING)
-                    | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))))
+            .where(
+                OutboxMessage.id == candidate,
+                (
+                    (OutboxMessage.status == PENDING)
+                    | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
+                ),
+            )
             .values(status=SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
         ).rowcount
     return candidate if won == 1 else None
@@ -115,29 +146,48 @@ def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) 
 
 def _load(sessions: sessionmaker[Session], message_id: int) -> OutboxMessage:
     with sessions() as session:
-        message = session.scalar(select(OutboxMessage).options(selectinload(OutboxMessage.attachments))
-                                 .where(OutboxMessage.id == message_id))
+        message = session.scalar(
+            select(OutboxMessage)
+            .options(selectinload(OutboxMessage.attachments))
+            .where(OutboxMessage.id == message_id)
+        )
         session.expunge(message)
         return message
 
 
-def _mark(sessions: sessionmaker[Session], message: OutboxMessage, outcome: SendOutcome,
-          now: datetime, policy: RetryPolicy) -> str:
+def _mark(
+    sessions: sessionmaker[Session],
+    message: OutboxMessage,
+    outcome: SendOutcome,
+    now: datetime,
+    policy: RetryPolicy,
+) -> str:
     reply = outcome.reply[:1000]
     if outcome.ok:
         values = {"status": SENT, "sent_at": now, "smtp_reply": reply, "last_error": None}
     elif outcome.permanent or message.attempts >= policy.max_attempts:
         values = {"status": FAILED, "last_error": reply}
     else:
-        values = {"status": PENDING, "last_error": reply,
-                  "next_attempt_at": now + policy.delay(message.attempts)}
+        values = {
+            "status": PENDING,
+            "last_error": reply,
+            "next_attempt_at": now + policy.delay(message.attempts),
+        }
     with transaction(sessions) as session:
-        session.execute(update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values))
+        session.execute(
+            update(OutboxMessage).where(OutboxMessage.id == message.id).values(**values)
+        )
     return values["status"]
 
 
-def deliver_due(sessions: sessionmaker[Session], transport: Transport, policy: RetryPolicy, *,
-                clock=utcnow, limit: int = 100) -> DrainReport:
+def deliver_due(
+    sessions: sessionmaker[Session],
+    transport: Transport,
+    policy: RetryPolicy,
+    *,
+    clock=utcnow,
+    limit: int = 100,
+) -> DrainReport:
     """Send every message that is due, one at a time; bounded by `limit` per call.
 
     After a failure that is not permanent the rest waits for the next run: when the server is down
@@ -168,18 +218,31 @@ def deliver_due(sessions: sessionmaker[Session], transport: Transport, policy: R
 
 def retry(session: Session, message_id: int, now: datetime) -> bool:
     """Put a failed message back in the queue (the admin page's button)."""
-    return session.execute(
-        update(OutboxMessage).where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
-        .values(status=PENDING, attempts=0, next_attempt_at=now)).rowcount == 1
+    return (
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
+            .values(status=PENDING, attempts=0, next_attempt_at=now)
+        ).rowcount
+        == 1
+    )
 
 
 def unsent(session: Session, limit: int = 500) -> list[OutboxMessage]:
     """Pending, sending and failed messages, oldest first (the admin page and the API)."""
-    return list(session.scalars(
-        select(OutboxMessage).where(OutboxMessage.status != SENT)
-        .order_by(OutboxMessage.created_at, OutboxMessage.id).limit(limit)))
+    return list(
+        session.scalars(
+            select(OutboxMessage)
+            .where(OutboxMessage.status != SENT)
+            .order_by(OutboxMessage.created_at, OutboxMessage.id)
+            .limit(limit)
+        )
+    )
 
 
 def counts(session: Session) -> dict[str, int]:
-    return dict(session.execute(
-        select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)).all())
+    return dict(
+        session.execute(
+            select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
+        ).all()
+    )

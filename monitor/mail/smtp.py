@@ -5,6 +5,7 @@ every reply: the outbox records the server's last answer, and `ictmon test-email
 dialogue. A failure is an outcome, never an exception: 5xx answers are permanent (retrying the
 same mail cannot help), everything else (refused connection, timeout, 4xx) is retried.
 """
+
 from __future__ import annotations
 
 import email.policy
@@ -44,8 +45,12 @@ def build_email(message: OutboxMessage, from_address: str) -> EmailMessage:
         mail.add_alternative(message.html, subtype="html", cte=_cte(message.html))
     for attachment in message.attachments:
         maintype, _, subtype = attachment.mime_type.partition("/")
-        mail.add_attachment(attachment.content, maintype=maintype or "application",
-                            subtype=subtype or "octet-stream", filename=attachment.filename)
+        mail.add_attachment(
+            attachment.content,
+            maintype=maintype or "application",
+            subtype=subtype or "octet-stream",
+            filename=attachment.filename,
+        )
     return mail
 
 
@@ -108,7 +113,9 @@ class SmtpTransport:
             if s.username:
                 code, reply = client.login(s.username, s.password)
                 dialogue.step("AUTH", code, reply)
-            code, reply = client.mail(s.from_address, ["SMTPUTF8"] if _needs_utf8(mail, client) else [])
+            code, reply = client.mail(
+                s.from_address, ["SMTPUTF8"] if _needs_utf8(mail, client) else []
+            )
             dialogue.step(f"MAIL FROM:<{s.from_address}>", code, reply)
             if code != 250:
                 return SendOutcome(False, dialogue.last, permanent=code >= 500)
@@ -143,8 +150,9 @@ class SmtpTransport:
     def _connect(self, dialogue: Dialogue) -> smtplib.SMTP:
         s = self.settings
         if s.security == "ssl":
-            client: smtplib.SMTP = smtplib.SMTP_SSL(timeout=s.timeout,
-                                                    context=ssl.create_default_context())
+            client: smtplib.SMTP = smtplib.SMTP_SSL(
+                timeout=s.timeout, context=ssl.create_default_context()
+            )
         else:
             client = smtplib.SMTP(timeout=s.timeout)
         code, reply = client.connect(s.host, s.port)
@@ -172,7 +180,9 @@ def _is_permanent(exc: BaseException) -> bool:
     return isinstance(exc, smtplib.SMTPResponseException) and exc.smtp_code >= 500
 
 
-def send_test(settings: SmtpSettings, address: str, *, subject: str, text: str) -> tuple[bool, list[str]]:
+def send_test(
+    settings: SmtpSettings, address: str, *, subject: str, text: str
+) -> tuple[bool, list[str]]:
     """Send one test mail now (not through the outbox): (accepted?, the dialogue, line by line)."""
     mail = EmailMessage()
     mail["From"] = settings.from_address

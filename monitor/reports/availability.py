@@ -21,12 +21,13 @@ Rules:
   down, unreachable, unknown, maintenance, up.
 - The district is the sum of its sites; a device kind is the sum of its devices.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Hashable, Iterable, Mapping, Sequence
 
 from monitor.db.models import Status
 
@@ -34,8 +35,13 @@ ZERO = timedelta(0)
 SITE_RULES = ("uplink", "all")
 
 # Which status an instant takes when spans of one device overlap.
-_DEVICE_PRECEDENCE = (Status.MAINTENANCE, Status.DOWN, Status.UNREACHABLE, Status.UP,
-                      Status.UNKNOWN)
+_DEVICE_PRECEDENCE = (
+    Status.MAINTENANCE,
+    Status.DOWN,
+    Status.UNREACHABLE,
+    Status.UP,
+    Status.UNKNOWN,
+)
 # How several devices make one site: the worst member decides.
 _SITE_PRECEDENCE = (Status.DOWN, Status.UNREACHABLE, Status.UNKNOWN, Status.MAINTENANCE, Status.UP)
 
@@ -44,7 +50,7 @@ _SITE_PRECEDENCE = (Status.DOWN, Status.UNREACHABLE, Status.UNKNOWN, Status.MAIN
 class Span:
     status: Status
     start: datetime
-    end: datetime | None = None   # None: still in this status
+    end: datetime | None = None  # None: still in this status
 
 
 @dataclass(frozen=True)
@@ -96,10 +102,15 @@ class Figures:
         return self.up / self.outages if self.outages else None
 
     def __add__(self, other: Figures) -> Figures:
-        return Figures(self.up + other.up, self.down + other.down,
-                       self.unreachable + other.unreachable, self.maintenance + other.maintenance,
-                       self.unknown + other.unknown, self.outages + other.outages,
-                       max(self.longest_outage, other.longest_outage))
+        return Figures(
+            self.up + other.up,
+            self.down + other.down,
+            self.unreachable + other.unreachable,
+            self.maintenance + other.maintenance,
+            self.unknown + other.unknown,
+            self.outages + other.outages,
+            max(self.longest_outage, other.longest_outage),
+        )
 
 
 def _status(value: Status | str) -> Status:
@@ -144,8 +155,9 @@ def _append(segments: list[Segment], status: Status, start: datetime, end: datet
         segments.append(Segment(status, start, end))
 
 
-def combine(timelines: Sequence[Sequence[Segment]], start: datetime,
-            end: datetime) -> list[Segment]:
+def combine(
+    timelines: Sequence[Sequence[Segment]], start: datetime, end: datetime
+) -> list[Segment]:
     """Several devices' timelines over the same window → one where each instant is the worst."""
     if not timelines:
         return timeline((), start, end)
@@ -175,14 +187,24 @@ def figures(segments: Iterable[Segment]) -> Figures:
     for seg in segments:
         totals[seg.status] += seg.length
         if seg.status is Status.DOWN:
-            continues = previous is not None and previous.status is Status.DOWN \
+            continues = (
+                previous is not None
+                and previous.status is Status.DOWN
                 and previous.end == seg.start
+            )
             run = run + seg.length if continues else seg.length
             outages += 0 if continues else 1
             longest = max(longest, run)
         previous = seg
-    return Figures(totals[Status.UP], totals[Status.DOWN], totals[Status.UNREACHABLE],
-                   totals[Status.MAINTENANCE], totals[Status.UNKNOWN], outages, longest)
+    return Figures(
+        totals[Status.UP],
+        totals[Status.DOWN],
+        totals[Status.UNREACHABLE],
+        totals[Status.MAINTENANCE],
+        totals[Status.UNKNOWN],
+        outages,
+        longest,
+    )
 
 
 @dataclass(frozen=True)
@@ -217,8 +239,9 @@ def site_uplinks(devices: Iterable[DeviceInfo]) -> dict[Hashable, list[Hashable]
     return {site: sorted(roots.get(site) or ids, key=str) for site, ids in members.items()}
 
 
-def maintenance_by_device(windows: Iterable[MaintenanceSpan],
-                          devices: Iterable[DeviceInfo]) -> dict[Hashable, list[Span]]:
+def maintenance_by_device(
+    windows: Iterable[MaintenanceSpan], devices: Iterable[DeviceInfo]
+) -> dict[Hashable, list[Span]]:
     """Windows on a site cover every device of that site."""
     by_site: dict[Hashable, list[Hashable]] = defaultdict(list)
     for d in devices:
@@ -245,10 +268,15 @@ class Availability:
     site_outages: dict[Hashable, list[Segment]] = field(default_factory=dict)
 
 
-def availability(devices: Sequence[DeviceInfo], spans: Mapping[Hashable, Sequence[Span]],
-                 start: datetime, end: datetime, *,
-                 maintenance: Iterable[MaintenanceSpan] = (),
-                 site_rule: str = "uplink") -> Availability:
+def availability(
+    devices: Sequence[DeviceInfo],
+    spans: Mapping[Hashable, Sequence[Span]],
+    start: datetime,
+    end: datetime,
+    *,
+    maintenance: Iterable[MaintenanceSpan] = (),
+    site_rule: str = "uplink",
+) -> Availability:
     """Everything a report needs about [start, end) from the devices' spans.
 
     `end` should already be cut at "now": time that has not happened is not unknown, it is not yet.

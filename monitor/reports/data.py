@@ -5,6 +5,7 @@ figures with monitor.reports.availability and sorts every table worst first. Ren
 The major incidents come from the incident log (monitor.reports.incident_rows); a month that has
 none there (history imported without incidents) lists the outages computed from history instead.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -12,10 +13,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor.reports.availability import Availability, Figures
-from monitor.reports.periods import Period, month_period
 from monitor.reports import incident_rows
+from monitor.reports.availability import Availability, Figures
 from monitor.reports.history import History, load_history
+from monitor.reports.periods import Period, month_period
 from monitor.reports.targets import Targets, met
 from monitor.settings import Settings
 
@@ -26,14 +27,14 @@ MAJOR_OUTAGES = 10
 class Row:
     """One line of a table: a site, a device kind or a device."""
 
-    key: str            # site code, kind, or device id as text
+    key: str  # site code, kind, or device id as text
     name: str
     figures: Figures
     target: float
-    site: str = ""      # devices: the site's name
+    site: str = ""  # devices: the site's name
     site_code: str = ""  # devices: the site's code
-    kind: str = ""      # devices: their kind
-    members: int = 0    # sites and kinds: how many devices
+    kind: str = ""  # devices: their kind
+    members: int = 0  # sites and kinds: how many devices
 
     @property
     def pct(self) -> float | None:
@@ -59,13 +60,13 @@ class OutageRow:
 
     site_code: str
     site_name: str
-    start: datetime     # opened (incident) or the outage's start inside the period
-    end: datetime       # resolved, or the window's end while it continues
-    continues: bool     # still open/down when the period (or the report's "now") ended
-    cause: str = ""     # an INCIDENT_CAUSES key, "none" when not set yet; "" when not from the log
+    start: datetime  # opened (incident) or the outage's start inside the period
+    end: datetime  # resolved, or the window's end while it continues
+    continues: bool  # still open/down when the period (or the report's "now") ended
+    cause: str = ""  # an INCIDENT_CAUSES key, "none" when not set yet; "" when not from the log
     device: str = ""
-    title: str = ""     # manual incidents: what the person logged
-    notes: str = ""     # the people's latest notes, one line
+    title: str = ""  # manual incidents: what the person logged
+    notes: str = ""  # the people's latest notes, one line
     manual: bool = False
     within: timedelta | None = None  # incidents: the downtime inside the period
 
@@ -86,7 +87,7 @@ class RiskRow:
 class MonthlyReport:
     office_name: str
     period: Period
-    window_end: datetime          # the period's end, or "now" for a period still running
+    window_end: datetime  # the period's end, or "now" for a period still running
     generated_at: datetime
     prepared_by: str
     prepared_by_position: str
@@ -102,7 +103,7 @@ class MonthlyReport:
     # "incidents": the outages list comes from the incident log; "history": from state intervals
     # (a month without incident rows, e.g. history imported from an older system).
     outage_source: str = "history"
-    outage_total: int = 0         # all incidents (or outages) of the period, the list shows the worst
+    outage_total: int = 0  # all incidents (or outages) of the period, the list shows the worst
     # None: that register does not exist in this installation yet, so the report says so.
     risks: list[RiskRow] | None = None
     notes: list[str] = field(default_factory=list)
@@ -122,8 +123,15 @@ class MonthlyReport:
 
 def worst_first(rows: list[Row]) -> list[Row]:
     """Lowest availability first; rows with nothing measured last; then most downtime, then name."""
-    return sorted(rows, key=lambda r: (r.pct is None, r.pct if r.pct is not None else 0.0,
-                                       -r.figures.down.total_seconds(), r.name))
+    return sorted(
+        rows,
+        key=lambda r: (
+            r.pct is None,
+            r.pct if r.pct is not None else 0.0,
+            -r.figures.down.total_seconds(),
+            r.name,
+        ),
+    )
 
 
 def trend_periods(period: Period, months: int) -> list[Period]:
@@ -140,7 +148,9 @@ def trend_periods(period: Period, months: int) -> list[Period]:
     return periods if period.kind == "fiscal_year" else []
 
 
-def build_report(session: Session, period: Period, settings: Settings, now: datetime) -> MonthlyReport:
+def build_report(
+    session: Session, period: Period, settings: Settings, now: datetime
+) -> MonthlyReport:
     config = settings.reports
     targets = Targets.from_settings(config)
     trend = trend_periods(period, config.trend_months)
@@ -154,11 +164,22 @@ def build_report(session: Session, period: Period, settings: Settings, now: date
     for month in trend:
         if month.start >= window_end:
             continue
-        figures_ = current if month == period else history.availability(
-            month.start, min(month.end, window_end), site_rule=config.site_rule)
+        figures_ = (
+            current
+            if month == period
+            else history.availability(
+                month.start, min(month.end, window_end), site_rule=config.site_rule
+            )
+        )
         rows = _site_rows(history, figures_, targets)
-        points.append(TrendPoint(month, figures_.district, sum(bool(r.met) for r in rows),
-                                 sum(r.pct is not None for r in rows)))
+        points.append(
+            TrendPoint(
+                month,
+                figures_.district,
+                sum(bool(r.met) for r in rows),
+                sum(r.pct is not None for r in rows),
+            )
+        )
 
     # Months before monitoring began measured nothing: the trend starts where the data does.
     while len(points) > 1 and points[0].figures.availability_pct is None:
@@ -170,14 +191,23 @@ def build_report(session: Session, period: Period, settings: Settings, now: date
     from monitor.reports.risks import report_risks  # issue 7: the risk register
 
     return MonthlyReport(
-        office_name=settings.office.name, period=period, window_end=window_end,
-        generated_at=now, prepared_by=config.prepared_by,
+        office_name=settings.office.name,
+        period=period,
+        window_end=window_end,
+        generated_at=now,
+        prepared_by=config.prepared_by,
         prepared_by_position=config.prepared_by_position,
-        approver_position=config.approver_position, target=config.target,
-        site_rule=config.site_rule, district=current.district, sites=sites,
+        approver_position=config.approver_position,
+        target=config.target,
+        site_rule=config.site_rule,
+        district=current.district,
+        sites=sites,
         kinds=worst_first(_kind_rows(history, current, targets)),
         devices=worst_first(_device_rows(history, current, targets)),
-        trend=points, outages=outages, outage_source=source, outage_total=total,
+        trend=points,
+        outages=outages,
+        outage_source=source,
+        outage_total=total,
         risks=report_risks(session, settings),
     )
 
@@ -194,66 +224,102 @@ class Snapshot:
     devices: list[Row]
 
 
-def availability_snapshot(session: Session, period: Period, settings: Settings,
-                          now: datetime) -> Snapshot:
+def availability_snapshot(
+    session: Session, period: Period, settings: Settings, now: datetime
+) -> Snapshot:
     targets = Targets.from_settings(settings.reports)
     window_end = max(min(period.end, now), period.start)
     history = load_history(session, period.start, window_end)
     result = history.availability(period.start, window_end, site_rule=settings.reports.site_rule)
-    return Snapshot(period, window_end, result.district,
-                    worst_first(_site_rows(history, result, targets)),
-                    worst_first(_kind_rows(history, result, targets)),
-                    worst_first(_device_rows(history, result, targets)))
+    return Snapshot(
+        period,
+        window_end,
+        result.district,
+        worst_first(_site_rows(history, result, targets)),
+        worst_first(_kind_rows(history, result, targets)),
+        worst_first(_device_rows(history, result, targets)),
+    )
 
 
 def _site_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
     members: dict[int, int] = {}
     for d in history.devices:
         members[d.site] = members.get(d.site, 0) + 1
-    return [Row(site.code, site.name, result.sites[site_id], targets.for_site(site.code),
-                members=members.get(site_id, 0))
-            for site_id, site in history.sites.items() if site_id in result.sites]
+    return [
+        Row(
+            site.code,
+            site.name,
+            result.sites[site_id],
+            targets.for_site(site.code),
+            members=members.get(site_id, 0),
+        )
+        for site_id, site in history.sites.items()
+        if site_id in result.sites
+    ]
 
 
 def _kind_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
     members: dict[str, int] = {}
     for d in history.devices:
         members[d.kind] = members.get(d.kind, 0) + 1
-    return [Row(kind, kind, f, targets.for_kind(kind), members=members[kind])
-            for kind, f in result.kinds.items()]
+    return [
+        Row(kind, kind, f, targets.for_kind(kind), members=members[kind])
+        for kind, f in result.kinds.items()
+    ]
 
 
 def _device_rows(history: History, result: Availability, targets: Targets) -> list[Row]:
     rows = []
     for device_id, f in result.devices.items():
         name = history.device_names[device_id]
-        rows.append(Row(str(device_id), name.name, f, targets.for_kind(name.kind),
-                        site=name.site_name, site_code=name.site_code, kind=name.kind))
+        rows.append(
+            Row(
+                str(device_id),
+                name.name,
+                f,
+                targets.for_kind(name.kind),
+                site=name.site_name,
+                site_code=name.site_code,
+                kind=name.kind,
+            )
+        )
     return rows
 
 
-def _incident_outages(session: Session, start: datetime, end: datetime
-                      ) -> tuple[list[OutageRow], str, int]:
+def _incident_outages(
+    session: Session, start: datetime, end: datetime
+) -> tuple[list[OutageRow], str, int]:
     logged = incident_rows.overlapping(session, start, end)
     shown = incident_rows.worst_first(logged, start, end)[:MAJOR_OUTAGES]
     notes = incident_rows.people_notes(session, [i.id for i in shown])
-    rows = [OutageRow(i.site_code or "", i.site_name or "", i.opened_at,
-                      min(i.resolved_at or end, end),
-                      continues=i.resolved_at is None or i.resolved_at > end,
-                      cause=i.cause or "none", device=i.device or "",
-                      title=i.title if i.manual else "", notes=notes.get(i.id, ""),
-                      manual=i.manual, within=i.downtime_within(start, end))
-            for i in shown]
+    rows = [
+        OutageRow(
+            i.site_code or "",
+            i.site_name or "",
+            i.opened_at,
+            min(i.resolved_at or end, end),
+            continues=i.resolved_at is None or i.resolved_at > end,
+            cause=i.cause or "none",
+            device=i.device or "",
+            title=i.title if i.manual else "",
+            notes=notes.get(i.id, ""),
+            manual=i.manual,
+            within=i.downtime_within(start, end),
+        )
+        for i in shown
+    ]
     return rows, "incidents", len(logged)
 
 
-def _major_outages(history: History, result: Availability, window_end: datetime
-                   ) -> tuple[list[OutageRow], int]:
+def _major_outages(
+    history: History, result: Availability, window_end: datetime
+) -> tuple[list[OutageRow], int]:
     rows = []
     for site_id, segments in result.site_outages.items():
         site = history.sites[site_id]
         for seg in segments:
-            rows.append(OutageRow(site.code, site.name, seg.start, seg.end,
-                                  continues=seg.end >= window_end))
+            rows.append(
+                OutageRow(site.code, site.name, seg.start, seg.end, continues=seg.end >= window_end)
+            )
     rows.sort(key=lambda o: (-o.duration.total_seconds(), o.site_code, o.start))
     return rows[:MAJOR_OUTAGES], len(rows)

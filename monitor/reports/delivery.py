@@ -9,6 +9,7 @@ Once, and only once, per month:
   neither, and a restart can never mail the month twice;
 - a concurrent second process loses on the period's unique key and does nothing.
 """
+
 from __future__ import annotations
 
 import logging
@@ -19,11 +20,11 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.engine import transaction
-from monitor.localtime import BANGKOK, format_datetime, utcnow
 from monitor.db.models import GeneratedReport
+from monitor.localtime import BANGKOK, format_datetime, utcnow
 from monitor.mail.outbox import enqueue
-from monitor.reports.periods import Period, previous_month
 from monitor.reports import stored
+from monitor.reports.periods import Period, previous_month
 from monitor.reports.produce import file_name, render, report_for
 from monitor.reports.targets import parse_recipients, parse_send_time
 from monitor.reports.words import hms, pct, period_subject, word
@@ -52,13 +53,15 @@ def due_period(now: datetime, settings: Settings) -> Period | None:
     """The previous month, once this month's send moment (Bangkok time) has passed."""
     local = now.astimezone(BANGKOK)
     send_time = parse_send_time(settings.reports.send_time)
-    send_at = datetime.combine(date(local.year, local.month, settings.reports.send_day),
-                               send_time, BANGKOK)
+    send_at = datetime.combine(
+        date(local.year, local.month, settings.reports.send_day), send_time, BANGKOK
+    )
     return previous_month(now) if local >= send_at else None
 
 
-def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
-                       now: datetime) -> Delivered | None:
+def deliver_due_report(
+    sessions: sessionmaker[Session], settings: Settings, now: datetime
+) -> Delivered | None:
     """Generate, keep and mail the due report; None when nothing is due or it is already kept."""
     period = due_period(now, settings)
     if period is None:
@@ -75,28 +78,46 @@ def deliver_due_report(sessions: sessionmaker[Session], settings: Settings,
         with transaction(sessions) as session:
             if stored.exists(session, period.key):
                 return None
-            row = GeneratedReport(period_key=period.key, period_label=period.label(lang),
-                                  created_at=now, created_by=SCHEDULE, pdf=pdf, xlsx=xlsx,
-                                  mailed_to=", ".join(recipients))
+            row = GeneratedReport(
+                period_key=period.key,
+                period_label=period.label(lang),
+                created_at=now,
+                created_by=SCHEDULE,
+                pdf=pdf,
+                xlsx=xlsx,
+                mailed_to=", ".join(recipients),
+            )
             session.add(row)
             session.flush()
             # No recipients configured: kept for download, not mailed. A dedupe hit (the
             # month's mail already queued, e.g. its report row was deleted) queues nothing.
             queued = bool(recipients) and _queue_mail(
-                session, report, period, recipients, pdf, xlsx, lang)
+                session, report, period, recipients, pdf, xlsx, lang
+            )
             if not queued:
                 row.mailed_to = ""
             report_id = row.id
     except IntegrityError:
         log.info("monthly report %s was kept by another process", period.key)
         return None
-    log.info("monthly report %s kept (id %s), mail %s", period.key, report_id,
-             "queued" if queued else "not queued")
+    log.info(
+        "monthly report %s kept (id %s), mail %s",
+        period.key,
+        report_id,
+        "queued" if queued else "not queued",
+    )
     return Delivered(period, report_id, recipients, queued)
 
 
-def _queue_mail(session: Session, report, period: Period, recipients: list[str], pdf: bytes,
-                xlsx: bytes, lang: str) -> bool:
+def _queue_mail(
+    session: Session,
+    report,
+    period: Period,
+    recipients: list[str],
+    pdf: bytes,
+    xlsx: bytes,
+    lang: str,
+) -> bool:
     subject = period_subject(report, lang)
     d = report.district
     lines = [
@@ -114,9 +135,19 @@ def _queue_mail(session: Session, report, period: Period, recipients: list[str],
         f"{word('generated', lang)}: {format_datetime(report.generated_at, lang)} — ictmon",
     ]
     message = enqueue(
-        session, recipients=recipients, subject=subject, text="\n".join(lines),
-        attachments=[(file_name(period, "pdf"), "application/pdf", pdf),
-                     (file_name(period, "xlsx"),
-                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", xlsx)],
-        kind="report", dedupe_key=f"monthly-report:{period.key}")
+        session,
+        recipients=recipients,
+        subject=subject,
+        text="\n".join(lines),
+        attachments=[
+            (file_name(period, "pdf"), "application/pdf", pdf),
+            (
+                file_name(period, "xlsx"),
+                "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                xlsx,
+            ),
+        ],
+        kind="report",
+        dedupe_key=f"monthly-report:{period.key}",
+    )
     return message is not None

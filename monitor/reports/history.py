@@ -3,6 +3,7 @@
 A constant number of queries per call whatever the district's size: devices, the state intervals
 that touch the window, the maintenance windows that touch it.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,9 +13,15 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.reports.availability import Availability, DeviceInfo, MaintenanceSpan, Span, availability
-from monitor.status.maintenance import window_occurrences
 from monitor.db.models import Device, MaintenanceWindow, Site, StateInterval
+from monitor.reports.availability import (
+    Availability,
+    DeviceInfo,
+    MaintenanceSpan,
+    Span,
+    availability,
+)
+from monitor.status.maintenance import window_occurrences
 
 
 @dataclass(frozen=True)
@@ -46,29 +53,44 @@ class History:
     spans: dict[int, list[Span]]
     maintenance: list[MaintenanceSpan]
 
-    def availability(self, start: datetime, end: datetime, *, site_rule: str = "uplink"
-                     ) -> Availability:
+    def availability(
+        self, start: datetime, end: datetime, *, site_rule: str = "uplink"
+    ) -> Availability:
         """Figures for any window inside the loaded one (a month of a loaded half-year)."""
-        return availability(self.devices, self.spans, start, end, maintenance=self.maintenance,
-                            site_rule=site_rule)
+        return availability(
+            self.devices, self.spans, start, end, maintenance=self.maintenance, site_rule=site_rule
+        )
 
 
 def load_history(session: Session, start: datetime, end: datetime) -> History:
     """Devices of enabled sites (enabled ones, and disabled ones that have history in the window),
     with their intervals and maintenance windows overlapping [start, end)."""
     interval_rows = session.execute(
-        select(StateInterval.device_id, StateInterval.status, StateInterval.started_at,
-               StateInterval.ended_at)
-        .where(StateInterval.started_at < end,
-               or_(StateInterval.ended_at.is_(None), StateInterval.ended_at > start))
+        select(
+            StateInterval.device_id,
+            StateInterval.status,
+            StateInterval.started_at,
+            StateInterval.ended_at,
+        ).where(
+            StateInterval.started_at < end,
+            or_(StateInterval.ended_at.is_(None), StateInterval.ended_at > start),
+        )
     ).all()
     spans: dict[int, list[Span]] = defaultdict(list)
     for r in interval_rows:
         spans[r.device_id].append(Span(r.status, r.started_at, r.ended_at))
 
     rows = session.execute(
-        select(Device.id, Device.name, Device.kind, Device.parent_id, Device.enabled,
-               Site.id.label("site_id"), Site.code, Site.name.label("site_name"))
+        select(
+            Device.id,
+            Device.name,
+            Device.kind,
+            Device.parent_id,
+            Device.enabled,
+            Site.id.label("site_id"),
+            Site.code,
+            Site.name.label("site_name"),
+        )
         .join(Site, Site.id == Device.site_id)
         .where(Site.enabled.is_(True))
         .order_by(Site.code, Device.name)
@@ -86,8 +108,10 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
     windows = [
         MaintenanceSpan(begin, finish, device=w.device_id, site=w.site_id)
         for w in session.scalars(
-            select(MaintenanceWindow)
-            .where(MaintenanceWindow.starts_at < end, MaintenanceWindow.ends_at > start))
+            select(MaintenanceWindow).where(
+                MaintenanceWindow.starts_at < end, MaintenanceWindow.ends_at > start
+            )
+        )
         for begin, finish in window_occurrences(w, start, end)
     ]
     return History(start, end, devices, names, sites, dict(spans), windows)

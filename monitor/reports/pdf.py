@@ -8,6 +8,7 @@ and no plotting library to install.
 Layout: page 1 is the memo (บันทึกข้อความ) with the summary and the signature lines; then the
 charts, and the tables worst first.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -17,8 +18,16 @@ from fpdf.enums import XPos, YPos
 
 from monitor.localtime import format_date, format_datetime, to_local
 from monitor.reports.data import MonthlyReport, Row
-from monitor.reports.words import (cause_label, hms, incident_what, kind_label, met_label, pct,
-                                   period_subject, word)
+from monitor.reports.words import (
+    cause_label,
+    hms,
+    incident_what,
+    kind_label,
+    met_label,
+    pct,
+    period_subject,
+    word,
+)
 
 FONT_DIR = Path(__file__).resolve().parents[2] / "web" / "static" / "fonts" / "sarabun"
 FONT = "Sarabun"
@@ -27,8 +36,13 @@ BODY_PT, TABLE_PT = 13, 9.5
 MAX_DEVICES_IN_PDF = 30  # the workbook has every device; the printed report the worst ones
 SITES_IN_CHART = 20
 
-GREEN, RED, GREY, INK, LIGHT = (46, 125, 50), (198, 40, 40), (150, 150, 150), (30, 30, 30), \
-    (235, 239, 244)
+GREEN, RED, GREY, INK, LIGHT = (
+    (46, 125, 50),
+    (198, 40, 40),
+    (150, 150, 150),
+    (30, 30, 30),
+    (235, 239, 244),
+)
 
 
 class _Document(FPDF):
@@ -72,6 +86,7 @@ def render_pdf(report: MonthlyReport, lang: str = "th") -> bytes:
 
 # --- the memo ------------------------------------------------------------------------------------
 
+
 def _memo(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.add_page()
     width = pdf.epw
@@ -91,26 +106,44 @@ def _memo(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.ln(2)
 
     pdf.set_font(FONT, "", BODY_PT)
-    intro = word("intro", lang, office=report.office_name, sites=len(report.sites),
-                 devices=len(report.devices),
-                 first=format_date(report.period.first_day, lang),
-                 last=format_date(to_local(report.window_end).date() if not report.complete
-                                  else report.period.last_day, lang))
+    intro = word(
+        "intro",
+        lang,
+        office=report.office_name,
+        sites=len(report.sites),
+        devices=len(report.devices),
+        first=format_date(report.period.first_day, lang),
+        last=format_date(
+            to_local(report.window_end).date() if not report.complete else report.period.last_day,
+            lang,
+        ),
+    )
     pdf.set_x(MARGIN_LEFT)
-    pdf.multi_cell(width, 6.5, "\u2003\u2003" + intro, align="L",
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        width, 6.5, "\u2003\u2003" + intro, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
+    )
     if not report.complete:
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(width, 5, word("partial", lang, t=format_datetime(report.window_end, lang)),
-                       new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(
+            width,
+            5,
+            word("partial", lang, t=format_datetime(report.window_end, lang)),
+            new_x=XPos.LMARGIN,
+            new_y=YPos.NEXT,
+        )
     pdf.ln(2)
 
     pdf.set_font(FONT, "B", BODY_PT)
     pdf.cell(width, 7, word("summary", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", BODY_PT - 1)
-    with pdf.table(col_widths=(62, 38), text_align=("LEFT", "RIGHT"), line_height=6.2,
-                   first_row_as_headings=False, borders_layout="HORIZONTAL_LINES",
-                   width=width) as table:
+    with pdf.table(
+        col_widths=(62, 38),
+        text_align=("LEFT", "RIGHT"),
+        line_height=6.2,
+        first_row_as_headings=False,
+        borders_layout="HORIZONTAL_LINES",
+        width=width,
+    ) as table:
         for label, value in _summary_lines(report, lang):
             row = table.row()
             row.cell(label)
@@ -118,13 +151,17 @@ def _memo(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(width, 4.5, word(f"rule_{report.site_rule}", lang) + " · " + word("method", lang),
-                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        width,
+        4.5,
+        word(f"rule_{report.site_rule}", lang) + " · " + word("method", lang),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
     pdf.set_text_color(*INK)
     pdf.ln(3)
     pdf.set_font(FONT, "", BODY_PT)
-    pdf.cell(width, 7, "\u2003\u2003" + word("closing", lang), new_x=XPos.LMARGIN,
-             new_y=YPos.NEXT)
+    pdf.cell(width, 7, "\u2003\u2003" + word("closing", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     _signatures(pdf, report, lang)
 
 
@@ -140,24 +177,35 @@ def _field(pdf: FPDF, label: str, value: str, width: float | None = None) -> Non
 def _summary_lines(report: MonthlyReport, lang: str) -> list[tuple[str, str]]:
     d = report.district
     lines = [
-        (word("district_availability", lang),
-         f"{pct(d.availability_pct)}%  ({word('target', lang)} {report.target:g}%)"),
-        (word("sites_meeting", lang),
-         word("sites_meeting_value", lang, met=report.sites_met, measured=report.sites_measured)),
+        (
+            word("district_availability", lang),
+            f"{pct(d.availability_pct)}%  ({word('target', lang)} {report.target:g}%)",
+        ),
+        (
+            word("sites_meeting", lang),
+            word("sites_meeting_value", lang, met=report.sites_met, measured=report.sites_measured),
+        ),
         (word("total_downtime", lang), hms(d.down)),
         (word("outages", lang), word("outages_value", lang, n=d.outages)),
-        *([(word("incidents_total", lang), word("outages_value", lang, n=report.outage_total))]
-          if report.outage_source == "incidents" else []),
+        *(
+            [(word("incidents_total", lang), word("outages_value", lang, n=report.outage_total))]
+            if report.outage_source == "incidents"
+            else []
+        ),
         (word("mttr", lang), hms(d.mttr)),
         (word("longest", lang), hms(d.longest_outage) if d.outages else "—"),
         (word("maintenance_time", lang), hms(d.maintenance)),
         (word("unknown_time", lang), hms(d.unknown)),
     ]
     if len(report.trend) >= 2 and report.period.kind == "month":
-        before, now = report.trend[-2].figures.availability_pct, report.trend[-1].figures.availability_pct
+        before, now = (
+            report.trend[-2].figures.availability_pct,
+            report.trend[-1].figures.availability_pct,
+        )
         if before is not None and now is not None:
-            lines.append((word("vs_previous", lang),
-                          f"{pct(before)}% → {pct(now)}% ({now - before:+.2f})"))
+            lines.append(
+                (word("vs_previous", lang), f"{pct(before)}% → {pct(now)}% ({now - before:+.2f})")
+            )
     return lines
 
 
@@ -167,8 +215,12 @@ def _signatures(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         pdf.add_page()
     half = pdf.epw / 2
     blocks = [
-        (word("sign", lang), report.prepared_by, report.prepared_by_position,
-         word("prepared_by", lang)),
+        (
+            word("sign", lang),
+            report.prepared_by,
+            report.prepared_by_position,
+            word("prepared_by", lang),
+        ),
         (word("sign", lang), "", report.approver_position, word("acknowledged", lang)),
     ]
     top = pdf.get_y()
@@ -197,6 +249,7 @@ def _signatures(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
 
 
 # --- charts --------------------------------------------------------------------------------------
+
 
 def _heading(pdf: FPDF, text: str) -> None:
     pdf.set_font(FONT, "B", BODY_PT)
@@ -328,8 +381,16 @@ def _fit(pdf: FPDF, text: str, width: float) -> str:
 
 # --- tables --------------------------------------------------------------------------------------
 
-def _table(pdf: FPDF, title: str, headings: list[str], widths: tuple, aligns: tuple,
-           rows: list[list[str]], empty: str | None = None) -> None:
+
+def _table(
+    pdf: FPDF,
+    title: str,
+    headings: list[str],
+    widths: tuple,
+    aligns: tuple,
+    rows: list[list[str]],
+    empty: str | None = None,
+) -> None:
     pdf.ln(3)
     if pdf.get_y() > pdf.h - 45:
         pdf.add_page()
@@ -340,9 +401,15 @@ def _table(pdf: FPDF, title: str, headings: list[str], widths: tuple, aligns: tu
         return
     pdf.set_font(FONT, "", TABLE_PT)
     heading_style = FontFace(emphasis="BOLD", fill_color=LIGHT)
-    with pdf.table(col_widths=widths, text_align=aligns, line_height=4.6, width=pdf.epw,
-                   headings_style=heading_style, repeat_headings=1,
-                   padding=(0.6, 1, 0.6, 1)) as table:
+    with pdf.table(
+        col_widths=widths,
+        text_align=aligns,
+        line_height=4.6,
+        width=pdf.epw,
+        headings_style=heading_style,
+        repeat_headings=1,
+        padding=(0.6, 1, 0.6, 1),
+    ) as table:
         head = table.row()
         for text in headings:
             head.cell(text, align="CENTER")
@@ -354,20 +421,47 @@ def _table(pdf: FPDF, title: str, headings: list[str], widths: tuple, aligns: tu
 
 def _figure_cells(row: Row, lang: str) -> list[str]:
     f = row.figures
-    return [pct(row.pct), f"{row.target:g}", met_label(row.met, lang), hms(f.down),
-            str(f.outages), hms(f.mttr), hms(f.unknown)]
+    return [
+        pct(row.pct),
+        f"{row.target:g}",
+        met_label(row.met, lang),
+        hms(f.down),
+        str(f.outages),
+        hms(f.mttr),
+        hms(f.unknown),
+    ]
 
 
 def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
-    rows = [[o.site_name or "—", incident_what(o, lang) or "—", format_datetime(o.start, lang),
-             word("continues", lang) if o.continues else format_datetime(o.end, lang),
-             hms(o.duration), cause_label(o.cause, lang), o.notes] for o in report.outages]
-    _table(pdf, word("outage_table", lang),
-           [word("col_site", lang), word("col_what", lang), word("col_start", lang),
-            word("col_end", lang), word("col_duration", lang), word("col_incident_cause", lang),
-            word("col_notes", lang)],
-           (28, 26, 19, 19, 17, 20, 38), ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
-           rows, empty=word("no_outages", lang))
+    rows = [
+        [
+            o.site_name or "—",
+            incident_what(o, lang) or "—",
+            format_datetime(o.start, lang),
+            word("continues", lang) if o.continues else format_datetime(o.end, lang),
+            hms(o.duration),
+            cause_label(o.cause, lang),
+            o.notes,
+        ]
+        for o in report.outages
+    ]
+    _table(
+        pdf,
+        word("outage_table", lang),
+        [
+            word("col_site", lang),
+            word("col_what", lang),
+            word("col_start", lang),
+            word("col_end", lang),
+            word("col_duration", lang),
+            word("col_incident_cause", lang),
+            word("col_notes", lang),
+        ],
+        (28, 26, 19, 19, 17, 20, 38),
+        ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
+        rows,
+        empty=word("no_outages", lang),
+    )
     if not rows:
         return
     pdf.set_font(FONT, "", 8.5)
@@ -381,8 +475,18 @@ def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
 
 def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.set_fill_color(255, 255, 255)
-    common = [word(k, lang) for k in ("short_pct", "short_target", "short_met", "short_down",
-                                      "short_outages", "short_mttr", "short_unknown")]
+    common = [
+        word(k, lang)
+        for k in (
+            "short_pct",
+            "short_target",
+            "short_met",
+            "short_down",
+            "short_outages",
+            "short_mttr",
+            "short_unknown",
+        )
+    ]
     common_w = (14, 10, 13, 17, 10, 16, 17)
     right = ("RIGHT", "RIGHT", "CENTER", "RIGHT", "RIGHT", "RIGHT", "RIGHT")
     pdf.ln(2)
@@ -390,41 +494,90 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.set_text_color(*GREY)
     pdf.multi_cell(pdf.epw, 4.5, word("time_note", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
-    _table(pdf, word("site_table", lang),
-           [word("col_no", lang), word("col_site", lang), *common],
-           (11, 68, *common_w), ("RIGHT", "LEFT", *right),
-           [[str(n), f"{r.name} ({r.key})", *_figure_cells(r, lang)]
-            for n, r in enumerate(report.sites, 1)])
-    _table(pdf, word("kind_table", lang),
-           [word("col_kind", lang), word("short_devices", lang), *common],
-           (60, 19, *common_w), ("LEFT", "RIGHT", *right),
-           [[kind_label(r.key, lang), str(r.members), *_figure_cells(r, lang)]
-            for r in report.kinds])
-    _table(pdf, word("trend_table", lang),
-           [word("col_month", lang), word("short_pct", lang), word("short_sites_met", lang),
-            word("short_down", lang), word("short_outages", lang), word("short_mttr", lang),
-            word("short_unknown", lang)],
-           (43, 20, 20, 24, 16, 22, 22), ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT",
-                                          "RIGHT"),
-           [[p.period.label(lang), pct(p.figures.availability_pct),
-             f"{p.sites_met}/{p.sites_measured}", hms(p.figures.down), str(p.figures.outages),
-             hms(p.figures.mttr), hms(p.figures.unknown)] for p in report.trend])
+    _table(
+        pdf,
+        word("site_table", lang),
+        [word("col_no", lang), word("col_site", lang), *common],
+        (11, 68, *common_w),
+        ("RIGHT", "LEFT", *right),
+        [
+            [str(n), f"{r.name} ({r.key})", *_figure_cells(r, lang)]
+            for n, r in enumerate(report.sites, 1)
+        ],
+    )
+    _table(
+        pdf,
+        word("kind_table", lang),
+        [word("col_kind", lang), word("short_devices", lang), *common],
+        (60, 19, *common_w),
+        ("LEFT", "RIGHT", *right),
+        [[kind_label(r.key, lang), str(r.members), *_figure_cells(r, lang)] for r in report.kinds],
+    )
+    _table(
+        pdf,
+        word("trend_table", lang),
+        [
+            word("col_month", lang),
+            word("short_pct", lang),
+            word("short_sites_met", lang),
+            word("short_down", lang),
+            word("short_outages", lang),
+            word("short_mttr", lang),
+            word("short_unknown", lang),
+        ],
+        (43, 20, 20, 24, 16, 22, 22),
+        ("LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        [
+            [
+                p.period.label(lang),
+                pct(p.figures.availability_pct),
+                f"{p.sites_met}/{p.sites_measured}",
+                hms(p.figures.down),
+                str(p.figures.outages),
+                hms(p.figures.mttr),
+                hms(p.figures.unknown),
+            ]
+            for p in report.trend
+        ],
+    )
     _outage_table(pdf, report, lang)
-    worst = [r for r in report.devices if r.pct is not None and r.figures.down][
-        :MAX_DEVICES_IN_PDF]
-    _table(pdf, word("worst_devices", lang, n=len(worst)),
-           [word("col_device", lang), word("col_site", lang), word("col_kind", lang),
-            *common[:2], common[3], common[4]],
-           (40, 52, 25, 14, 10, 17, 9), ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT",
-                                          "RIGHT"),
-           [[r.name, r.site, kind_label(r.kind, lang), pct(r.pct), f"{r.target:g}",
-             hms(r.figures.down), str(r.figures.outages)] for r in worst],
-           empty=word("no_outages", lang))
+    worst = [r for r in report.devices if r.pct is not None and r.figures.down][:MAX_DEVICES_IN_PDF]
+    _table(
+        pdf,
+        word("worst_devices", lang, n=len(worst)),
+        [
+            word("col_device", lang),
+            word("col_site", lang),
+            word("col_kind", lang),
+            *common[:2],
+            common[3],
+            common[4],
+        ],
+        (40, 52, 25, 14, 10, 17, 9),
+        ("LEFT", "LEFT", "LEFT", "RIGHT", "RIGHT", "RIGHT", "RIGHT"),
+        [
+            [
+                r.name,
+                r.site,
+                kind_label(r.kind, lang),
+                pct(r.pct),
+                f"{r.target:g}",
+                hms(r.figures.down),
+                str(r.figures.outages),
+            ]
+            for r in worst
+        ],
+        empty=word("no_outages", lang),
+    )
     if report.risks is None:
         _table(pdf, word("risk_table", lang), [], (), (), [], empty=word("no_risk_register", lang))
     else:
-        _table(pdf, word("risk_table", lang),
-               [word("col_risk", lang), word("col_level", lang), word("col_owner", lang)],
-               (100, 30, 38), ("LEFT", "LEFT", "LEFT"),
-               [[r.title, word(f"level_{r.level}", lang), r.owner] for r in report.risks],
-               empty=word("no_risks", lang))
+        _table(
+            pdf,
+            word("risk_table", lang),
+            [word("col_risk", lang), word("col_level", lang), word("col_owner", lang)],
+            (100, 30, 38),
+            ("LEFT", "LEFT", "LEFT"),
+            [[r.title, word(f"level_{r.level}", lang), r.owner] for r in report.risks],
+            empty=word("no_risks", lang),
+        )

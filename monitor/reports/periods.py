@@ -11,14 +11,21 @@ What people type (`parse_period`):
     from/to (`range_period`)      dates, both days included: 2026-10-01 .. 2026-10-15,
                                   also 01/10/2569 (day/month/Buddhist year)
 """
+
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
-from monitor.localtime import (BANGKOK, BUDDHIST_ERA_OFFSET, ENGLISH_MONTHS_SHORT, THAI_MONTHS,
-                               THAI_MONTHS_SHORT, format_date)
+from monitor.localtime import (
+    BANGKOK,
+    BUDDHIST_ERA_OFFSET,
+    ENGLISH_MONTHS_SHORT,
+    THAI_MONTHS,
+    THAI_MONTHS_SHORT,
+    format_date,
+)
 
 # A four-digit year above this is a Buddhist-era year (2400 BE = 1857 CE: no overlap with our data).
 _BUDDHIST_THRESHOLD = 2400
@@ -30,11 +37,11 @@ class PeriodError(ValueError):
 
 @dataclass(frozen=True)
 class Period:
-    kind: str            # "month", "fiscal_year" or "range"
-    key: str             # stable name: "2026-10", "fiscal-2026", "2026-10-01..2026-10-15"
-    start: datetime      # aware UTC, a Bangkok midnight
-    end: datetime        # aware UTC, exclusive
-    first_day: date      # Bangkok calendar days covered, both included
+    kind: str  # "month", "fiscal_year" or "range"
+    key: str  # stable name: "2026-10", "fiscal-2026", "2026-10-01..2026-10-15"
+    start: datetime  # aware UTC, a Bangkok midnight
+    end: datetime  # aware UTC, exclusive
+    first_day: date  # Bangkok calendar days covered, both included
     last_day: date
 
     @property
@@ -42,11 +49,13 @@ class Period:
         return (self.end - self.start).total_seconds()
 
     def label(self, lang: str = "th") -> str:
-        """"ตุลาคม 2569", "ปีงบประมาณ 2569", "1 ตุลาคม 2569 – 15 ตุลาคม 2569"; English alike."""
+        """ "ตุลาคม 2569", "ปีงบประมาณ 2569", "1 ตุลาคม 2569 – 15 ตุลาคม 2569"; English alike."""
         if self.kind == "month":
             if lang == "th":
-                return f"{THAI_MONTHS[self.first_day.month - 1]} " \
-                       f"{self.first_day.year + BUDDHIST_ERA_OFFSET}"
+                return (
+                    f"{THAI_MONTHS[self.first_day.month - 1]} "
+                    f"{self.first_day.year + BUDDHIST_ERA_OFFSET}"
+                )
             return f"{ENGLISH_MONTHS_SHORT[self.first_day.month - 1]} {self.first_day.year}"
         if self.kind == "fiscal_year":
             year = self.last_day.year
@@ -60,8 +69,10 @@ class Period:
         if self.kind != "month":
             return self.label(lang)
         if lang == "th":
-            return f"{THAI_MONTHS_SHORT[self.first_day.month - 1]} " \
-                   f"{(self.first_day.year + BUDDHIST_ERA_OFFSET) % 100:02d}"
+            return (
+                f"{THAI_MONTHS_SHORT[self.first_day.month - 1]} "
+                f"{(self.first_day.year + BUDDHIST_ERA_OFFSET) % 100:02d}"
+            )
         return f"{ENGLISH_MONTHS_SHORT[self.first_day.month - 1]} {self.first_day.year % 100:02d}"
 
     def previous_months(self, count: int) -> list[Period]:
@@ -76,7 +87,7 @@ class Period:
 
 def bangkok_midnight(day: date) -> datetime:
     """The moment (UTC) a Bangkok day begins: where months, fiscal years and day filters cut."""
-    return datetime.combine(day, time(0), BANGKOK).astimezone(timezone.utc)
+    return datetime.combine(day, time(0), BANGKOK).astimezone(UTC)
 
 
 def _common_era(year: int) -> int:
@@ -87,20 +98,33 @@ def month_period(year: int, month: int) -> Period:
     """A calendar month in Bangkok; `year` may be Buddhist era."""
     year = _common_era(year)
     if not 1 <= month <= 12:
-        raise PeriodError(f"month must be 1-12, got {month} (a month is written 2569-10 or "
-                          f"2026-10)")
+        raise PeriodError(
+            f"month must be 1-12, got {month} (a month is written 2569-10 or 2026-10)"
+        )
     first = date(year, month, 1)
     following = date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)
-    return Period("month", f"{year:04d}-{month:02d}", bangkok_midnight(first),
-                  bangkok_midnight(following), first, following - timedelta(days=1))
+    return Period(
+        "month",
+        f"{year:04d}-{month:02d}",
+        bangkok_midnight(first),
+        bangkok_midnight(following),
+        first,
+        following - timedelta(days=1),
+    )
 
 
 def fiscal_year_period(year: int) -> Period:
     """The Thai fiscal year that ends on 30 September of `year` (Buddhist or common era)."""
     year = _common_era(year)
     first, following = date(year - 1, 10, 1), date(year, 10, 1)
-    return Period("fiscal_year", f"fiscal-{year:04d}", bangkok_midnight(first),
-                  bangkok_midnight(following), first, following - timedelta(days=1))
+    return Period(
+        "fiscal_year",
+        f"fiscal-{year:04d}",
+        bangkok_midnight(first),
+        bangkok_midnight(following),
+        first,
+        following - timedelta(days=1),
+    )
 
 
 def fiscal_year_of(day: date) -> int:
@@ -112,8 +136,14 @@ def range_period(first_day: date, last_day: date) -> Period:
     if last_day < first_day:
         raise PeriodError(f"the period ends ({last_day}) before it starts ({first_day})")
     following = last_day + timedelta(days=1)
-    return Period("range", f"{first_day.isoformat()}..{last_day.isoformat()}",
-                  bangkok_midnight(first_day), bangkok_midnight(following), first_day, last_day)
+    return Period(
+        "range",
+        f"{first_day.isoformat()}..{last_day.isoformat()}",
+        bangkok_midnight(first_day),
+        bangkok_midnight(following),
+        first_day,
+        last_day,
+    )
 
 
 def previous_month(now: datetime) -> Period:
@@ -136,8 +166,10 @@ def parse_period(text: str) -> Period:
         return month_period(int(m.group(1)), int(m.group(2)))
     if m := _FISCAL.match(text):
         return fiscal_year_period(int(m.group(1)))
-    raise PeriodError(f"period {text!r} not understood: use a month such as 2569-10 or 2026-10, "
-                      f"or a fiscal year such as fiscal-2569")
+    raise PeriodError(
+        f"period {text!r} not understood: use a month such as 2569-10 or 2026-10, "
+        f"or a fiscal year such as fiscal-2569"
+    )
 
 
 def parse_day(text: str) -> date:

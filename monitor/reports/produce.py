@@ -1,12 +1,19 @@
 """One entry point for every caller (CLI, web, schedule): which period, build it, render it."""
+
 from __future__ import annotations
 
 from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.reports.periods import (Period, PeriodError, fiscal_year_period, parse_period, parse_range)
 from monitor.reports.data import MonthlyReport, build_report
+from monitor.reports.periods import (
+    Period,
+    PeriodError,
+    fiscal_year_period,
+    parse_period,
+    parse_range,
+)
 from monitor.settings import Settings
 
 FORMATS = ("pdf", "xlsx", "html")
@@ -17,12 +24,18 @@ MEDIA_TYPES = {
 }
 
 
-def choose_period(*, month: str | None = None, fiscal_year: str | None = None,
-                  period: str | None = None, first: str | None = None,
-                  last: str | None = None) -> Period:
+def choose_period(
+    *,
+    month: str | None = None,
+    fiscal_year: str | None = None,
+    period: str | None = None,
+    first: str | None = None,
+    last: str | None = None,
+) -> Period:
     """Exactly one way of naming the period: a month, a fiscal year, a period text, or from+to."""
-    given = [x for x in (month, fiscal_year, period) if x] + ([first or last] if first or last
-                                                               else [])
+    given = [x for x in (month, fiscal_year, period) if x] + (
+        [first or last] if first or last else []
+    )
     if len(given) != 1:
         raise PeriodError("name one period: --month 2569-10, --fiscal-year 2569, or --from/--to")
     if month:
@@ -34,7 +47,9 @@ def choose_period(*, month: str | None = None, fiscal_year: str | None = None,
         try:
             return fiscal_year_period(int(fiscal_year.strip()))
         except ValueError:
-            raise PeriodError(f"fiscal year {fiscal_year!r}: expected a year such as 2569") from None
+            raise PeriodError(
+                f"fiscal year {fiscal_year!r}: expected a year such as 2569"
+            ) from None
     if period:
         return parse_period(period)
     if not (first and last):
@@ -42,8 +57,9 @@ def choose_period(*, month: str | None = None, fiscal_year: str | None = None,
     return parse_range(first, last)
 
 
-def report_for(sessions: sessionmaker[Session], settings: Settings, period: Period,
-               now: datetime) -> MonthlyReport:
+def report_for(
+    sessions: sessionmaker[Session], settings: Settings, period: Period, now: datetime
+) -> MonthlyReport:
     with sessions() as session:
         return build_report(session, period, settings, now)
 
@@ -51,12 +67,15 @@ def report_for(sessions: sessionmaker[Session], settings: Settings, period: Peri
 def render(report: MonthlyReport, fmt: str, lang: str = "th") -> bytes:
     if fmt == "pdf":
         from monitor.reports.pdf import render_pdf
+
         return render_pdf(report, lang)
     if fmt == "xlsx":
         from monitor.reports.xlsx import render_xlsx
+
         return render_xlsx(report, lang)
     if fmt == "html":
         from monitor.reports.html import render_html
+
         return render_html(report, lang)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
 

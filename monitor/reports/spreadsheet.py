@@ -4,12 +4,13 @@ One place for the cell rules every export shares: text that looks like a formula
 device's sysDescr or a school's name starting with "=" must not run in Excel), characters Excel
 rejects are replaced, dates and times get a date format.
 """
+
 from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
-from typing import Iterable, Sequence
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -33,6 +34,7 @@ def csv_value(value) -> object:
 
 def illegal_free(text: str) -> str:
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+
     return ILLEGAL_CHARACTERS_RE.sub(" ", text)
 
 
@@ -46,9 +48,14 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def xlsx_bytes(title: str, headers: Sequence[str], rows: Iterable[Sequence[object]],
-               widths: Sequence[int] | None = None, *, datetime_format: str = "yyyy-mm-dd hh:mm"
-               ) -> bytes:
+def xlsx_bytes(
+    title: str,
+    headers: Sequence[str],
+    rows: Iterable[Sequence[object]],
+    widths: Sequence[int] | None = None,
+    *,
+    datetime_format: str = "yyyy-mm-dd hh:mm",
+) -> bytes:
     """One sheet: bold frozen header row, an autofilter, real numbers and dates, text as text."""
     from openpyxl import Workbook
     from openpyxl.styles import Font

@@ -1,4 +1,5 @@
 """[reports] settings that need more than a type check: targets, recipients, the send time."""
+
 from __future__ import annotations
 
 import re
@@ -28,8 +29,10 @@ def parse_targets(text: str, key: str) -> dict[str, float]:
         except ValueError:
             pct = float("nan")
         if not sep or not name or not 0 <= pct <= 100:
-            raise _error(f"[reports] {key}: expected entries like 'router=99.9' with a percent "
-                         f"0-100, got {entry!r}")
+            raise _error(
+                f"[reports] {key}: expected entries like 'router=99.9' with a percent "
+                f"0-100, got {entry!r}"
+            )
         targets[name] = pct
     return targets
 
@@ -55,14 +58,17 @@ def validate(settings) -> None:
     kinds = parse_targets(settings.kind_targets, "kind_targets")
     unknown = sorted(set(kinds) - set(DEVICE_KINDS))
     if unknown:
-        raise _error(f"[reports] kind_targets: unknown kind {unknown[0]!r} "
-                     f"(known: {', '.join(DEVICE_KINDS)})")
+        raise _error(
+            f"[reports] kind_targets: unknown kind {unknown[0]!r} "
+            f"(known: {', '.join(DEVICE_KINDS)})"
+        )
     parse_targets(settings.site_targets, "site_targets")
     parse_recipients(settings.recipients)
     parse_send_time(settings.send_time)
     if not 1 <= settings.send_day <= 28:
-        raise _error(f"[reports] send_day: must be 1-28 (every month has it), "
-                     f"got {settings.send_day!r}")
+        raise _error(
+            f"[reports] send_day: must be 1-28 (every month has it), got {settings.send_day!r}"
+        )
     if settings.site_rule not in ("uplink", "all"):
         raise _error(f"[reports] site_rule: must be one of uplink, all, got {settings.site_rule!r}")
     if not 0 <= settings.trend_months <= 24:
@@ -79,8 +85,11 @@ class Targets:
 
     @classmethod
     def from_settings(cls, settings) -> Targets:
-        return cls(settings.target, parse_targets(settings.kind_targets, "kind_targets"),
-                   parse_targets(settings.site_targets, "site_targets"))
+        return cls(
+            settings.target,
+            parse_targets(settings.kind_targets, "kind_targets"),
+            parse_targets(settings.site_targets, "site_targets"),
+        )
 
     def for_site(self, code: str) -> float:
         return self.by_site.get(code, self.default)

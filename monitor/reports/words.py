@@ -4,6 +4,7 @@ Dates and durations come from monitor.localtime (Bangkok time, Buddhist era); th
 report's own vocabulary and the two formats every table uses: a percent with two decimals and a
 duration to the second (H:MM:SS, hours may exceed 24).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -19,9 +20,11 @@ WORDS: dict[str, dict[str, str]] = {
         "subject_text": "รายงานผลการติดตามการให้บริการระบบเครือข่าย ประจำ{period}",
         "subject_month": "เดือน{period}",
         # Spaces between phrases, as Thai writing does: the PDF can only wrap lines at spaces.
-        "intro": ("ตามที่ {office} ได้ติดตามการทำงาน ของระบบเครือข่าย ของสำนักงานและสถานศึกษาในสังกัด "
-                  "จำนวน {sites} แห่ง อุปกรณ์ {devices} เครื่อง อย่างต่อเนื่อง ในช่วงวันที่ {first} ถึง {last} "
-                  "ขอรายงานผลดังนี้"),
+        "intro": (
+            "ตามที่ {office} ได้ติดตามการทำงาน ของระบบเครือข่าย ของสำนักงานและสถานศึกษาในสังกัด "
+            "จำนวน {sites} แห่ง อุปกรณ์ {devices} เครื่อง อย่างต่อเนื่อง ในช่วงวันที่ {first} ถึง {last} "
+            "ขอรายงานผลดังนี้"
+        ),
         "partial": "หมายเหตุ: รายงานนี้ครอบคลุมข้อมูลถึง {t} เท่านั้น (ช่วงเวลายังไม่สิ้นสุด)",
         "closing": "จึงเรียนมาเพื่อโปรดทราบ",
         "sign": "(ลงชื่อ)",
@@ -54,8 +57,9 @@ WORDS: dict[str, dict[str, str]] = {
         "incidents_total": "เหตุการณ์ในบันทึกเหตุการณ์",
         "outages_total": "เหตุขัดข้องระดับสถานศึกษา (จากประวัติสถานะ)",
         "outage_shown": "แสดง {shown} รายการจากทั้งหมด {total} รายการ เรียงตามเวลาขัดข้องในงวดจากมากไปน้อย",
-        "outage_from_history": ("เดือนนี้ไม่มีบันทึกเหตุการณ์ รายการนี้คำนวณจากประวัติสถานะของอุปกรณ์ "
-                                "จึงไม่มีสาเหตุและบันทึกการแก้ไข"),
+        "outage_from_history": (
+            "เดือนนี้ไม่มีบันทึกเหตุการณ์ รายการนี้คำนวณจากประวัติสถานะของอุปกรณ์ จึงไม่มีสาเหตุและบันทึกการแก้ไข"
+        ),
         "col_incident_cause": "สาเหตุ",
         "col_notes": "การแก้ไข/บันทึก",
         "col_what": "อุปกรณ์/เหตุการณ์",
@@ -74,7 +78,9 @@ WORDS: dict[str, dict[str, str]] = {
         "cause_none": "ยังไม่ระบุ",
         "no_risk_register": "ยังไม่มีทะเบียนความเสี่ยงในระบบ",
         "no_risks": "ไม่มีความเสี่ยงระดับสูงที่ยังเปิดอยู่",
-        "level_low": "ต่ำ", "level_medium": "ปานกลาง", "level_high": "สูง",  # issue 7
+        "level_low": "ต่ำ",
+        "level_medium": "ปานกลาง",
+        "level_high": "สูง",  # issue 7
         "level_very_high": "สูงมาก",
         "col_no": "ลำดับ",
         "col_code": "รหัส",
@@ -113,7 +119,7 @@ WORDS: dict[str, dict[str, str]] = {
         "short_devices": "เครื่อง",
         "short_sites_met": "ผ่านเป้า",
         "time_note": "ระยะเวลาในตารางแสดงเป็น ชั่วโมง:นาที:วินาที · MTTR = เวลาเฉลี่ยในการแก้ไข · "
-                     "ไม่ทราบ = เวลาที่ไม่ทราบสถานะ",
+        "ไม่ทราบ = เวลาที่ไม่ทราบสถานะ",
         "met_yes": "ผ่าน",
         "met_no": "ไม่ผ่าน",
         "met_none": "ไม่มีข้อมูล",
@@ -122,8 +128,10 @@ WORDS: dict[str, dict[str, str]] = {
         "footer": "รายงานความพร้อมใช้งานระบบเครือข่าย {period} · สร้างโดย ictmon",
         "rule_uplink": "สถานศึกษาถือว่าใช้งานได้เมื่ออุปกรณ์เชื่อมต่อหลัก (uplink) ใช้งานได้",
         "rule_all": "สถานศึกษาถือว่าใช้งานได้เมื่ออุปกรณ์ทุกเครื่องใช้งานได้",
-        "method": ("ความพร้อมใช้งาน = เวลาใช้งานได้ ÷ (เวลาใช้งานได้ + เวลาขัดข้อง) ไม่นับเวลาปิดปรับปรุงตามแผน "
-                   "เวลาที่ไม่ทราบสถานะ และเวลาที่ติดต่อไม่ได้เพราะอุปกรณ์ต้นทางขัดข้อง"),
+        "method": (
+            "ความพร้อมใช้งาน = เวลาใช้งานได้ ÷ (เวลาใช้งานได้ + เวลาขัดข้อง) ไม่นับเวลาปิดปรับปรุงตามแผน "
+            "เวลาที่ไม่ทราบสถานะ และเวลาที่ติดต่อไม่ได้เพราะอุปกรณ์ต้นทางขัดข้อง"
+        ),
         "sheet_summary": "สรุป",
         "sheet_sites": "รายสถานศึกษา",
         "sheet_kinds": "ตามประเภทอุปกรณ์",
@@ -153,8 +161,10 @@ WORDS: dict[str, dict[str, str]] = {
         "to": "To",
         "subject_text": "Network service availability report, {period}",
         "subject_month": "{period}",
-        "intro": ("{office} monitored the network of the office and its {sites} sites ({devices} devices) "
-                  "continuously from {first} to {last}. The results are as follows."),
+        "intro": (
+            "{office} monitored the network of the office and its {sites} sites ({devices} devices) "
+            "continuously from {first} to {last}. The results are as follows."
+        ),
         "partial": "Note: this report covers data up to {t} only (the period has not ended)",
         "closing": "For your information.",
         "sign": "(Signed)",
@@ -187,8 +197,10 @@ WORDS: dict[str, dict[str, str]] = {
         "incidents_total": "Incidents in the incident log",
         "outages_total": "Site outages (from state history)",
         "outage_shown": "{shown} of {total} shown, most downtime in the period first",
-        "outage_from_history": ("No incidents were logged this month: this list is computed from "
-                                "the devices' state history, so it has no causes or notes"),
+        "outage_from_history": (
+            "No incidents were logged this month: this list is computed from "
+            "the devices' state history, so it has no causes or notes"
+        ),
         "col_incident_cause": "Cause",
         "col_notes": "Resolution / notes",
         "col_what": "Device / incident",
@@ -207,7 +219,9 @@ WORDS: dict[str, dict[str, str]] = {
         "cause_none": "Not set",
         "no_risk_register": "No risk register in this installation yet",
         "no_risks": "No open high risks",
-        "level_low": "Low", "level_medium": "Medium", "level_high": "High",  # issue 7
+        "level_low": "Low",
+        "level_medium": "Medium",
+        "level_high": "High",  # issue 7
         "level_very_high": "Very high",
         "col_no": "No.",
         "col_code": "Code",
@@ -254,8 +268,10 @@ WORDS: dict[str, dict[str, str]] = {
         "footer": "Network availability report {period} · made by ictmon",
         "rule_uplink": "A site counts as up while its uplink device is up",
         "rule_all": "A site counts as up only while all its devices are up",
-        "method": ("Availability = up ÷ (up + down); planned maintenance, unknown time and time unreachable "
-                   "behind a failed parent are not counted"),
+        "method": (
+            "Availability = up ÷ (up + down); planned maintenance, unknown time and time unreachable "
+            "behind a failed parent are not counted"
+        ),
         "sheet_summary": "Summary",
         "sheet_sites": "Sites",
         "sheet_kinds": "Device kinds",

@@ -3,6 +3,7 @@
 Percentages are numbers shown with two decimals; durations are Excel durations ([h]:mm:ss), so
 sums and sorts work in Excel; times are Bangkok local times (Excel has no time zones).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -12,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
-from monitor.reports.availability import Figures
 from monitor.localtime import format_datetime, to_local
+from monitor.reports.availability import Figures
 from monitor.reports.data import MonthlyReport, Row
 from monitor.reports.words import cause_label, incident_what, kind_label, met_label, word
 
@@ -26,40 +27,103 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
     book = Workbook()
     book.remove(book.active)
     _summary(book, report, lang)
-    figure_heads = [word(k, lang) for k in ("col_pct", "col_target", "col_met", "col_up",
-                                            "col_down", "col_outages", "col_mttr", "col_mtbf",
-                                            "col_longest", "col_unreachable", "col_maintenance",
-                                            "col_unknown")]
-    _sheet(book, word("sheet_sites", lang),
-           [word("col_no", lang), word("col_code", lang), word("col_site", lang),
-            word("col_devices", lang), *figure_heads],
-           [[n, r.key, r.name, r.members, *_figures(r, lang)]
-            for n, r in enumerate(report.sites, 1)])
-    _sheet(book, word("sheet_kinds", lang),
-           [word("col_kind", lang), word("col_devices", lang), *figure_heads],
-           [[kind_label(r.key, lang), r.members, *_figures(r, lang)] for r in report.kinds])
-    _sheet(book, word("sheet_devices", lang),
-           [word("col_device", lang), word("col_site", lang), word("col_kind", lang),
-            *figure_heads],
-           [[r.name, r.site, kind_label(r.kind, lang), *_figures(r, lang)]
-            for r in report.devices])
-    _sheet(book, word("sheet_trend", lang),
-           [word("col_month", lang), word("col_pct", lang), word("col_sites_met", lang),
-            word("col_down", lang), word("col_outages", lang), word("col_mttr", lang),
-            word("col_unknown", lang)],
-           [[p.period.label(lang), _pct(p.figures.availability_pct), p.sites_met,
-             p.figures.down, p.figures.outages, p.figures.mttr, p.figures.unknown]
-            for p in report.trend])
-    _sheet(book, word("sheet_outages", lang),
-           [word("col_code", lang), word("col_site", lang), word("col_what", lang),
-            word("col_manual", lang), word("col_start", lang), word("col_end", lang),
-            word("col_duration", lang), word("col_duration_min", lang),
-            word("col_incident_cause", lang), word("col_notes", lang)],
-           [[o.site_code, o.site_name, incident_what(o, lang),
-             word("yes" if o.manual else "no", lang), _local(o.start),
-             word("continues", lang) if o.continues else _local(o.end), o.duration,
-             _minutes(o.duration), cause_label(o.cause, lang), o.notes]
-            for o in report.outages])
+    figure_heads = [
+        word(k, lang)
+        for k in (
+            "col_pct",
+            "col_target",
+            "col_met",
+            "col_up",
+            "col_down",
+            "col_outages",
+            "col_mttr",
+            "col_mtbf",
+            "col_longest",
+            "col_unreachable",
+            "col_maintenance",
+            "col_unknown",
+        )
+    ]
+    _sheet(
+        book,
+        word("sheet_sites", lang),
+        [
+            word("col_no", lang),
+            word("col_code", lang),
+            word("col_site", lang),
+            word("col_devices", lang),
+            *figure_heads,
+        ],
+        [[n, r.key, r.name, r.members, *_figures(r, lang)] for n, r in enumerate(report.sites, 1)],
+    )
+    _sheet(
+        book,
+        word("sheet_kinds", lang),
+        [word("col_kind", lang), word("col_devices", lang), *figure_heads],
+        [[kind_label(r.key, lang), r.members, *_figures(r, lang)] for r in report.kinds],
+    )
+    _sheet(
+        book,
+        word("sheet_devices", lang),
+        [word("col_device", lang), word("col_site", lang), word("col_kind", lang), *figure_heads],
+        [[r.name, r.site, kind_label(r.kind, lang), *_figures(r, lang)] for r in report.devices],
+    )
+    _sheet(
+        book,
+        word("sheet_trend", lang),
+        [
+            word("col_month", lang),
+            word("col_pct", lang),
+            word("col_sites_met", lang),
+            word("col_down", lang),
+            word("col_outages", lang),
+            word("col_mttr", lang),
+            word("col_unknown", lang),
+        ],
+        [
+            [
+                p.period.label(lang),
+                _pct(p.figures.availability_pct),
+                p.sites_met,
+                p.figures.down,
+                p.figures.outages,
+                p.figures.mttr,
+                p.figures.unknown,
+            ]
+            for p in report.trend
+        ],
+    )
+    _sheet(
+        book,
+        word("sheet_outages", lang),
+        [
+            word("col_code", lang),
+            word("col_site", lang),
+            word("col_what", lang),
+            word("col_manual", lang),
+            word("col_start", lang),
+            word("col_end", lang),
+            word("col_duration", lang),
+            word("col_duration_min", lang),
+            word("col_incident_cause", lang),
+            word("col_notes", lang),
+        ],
+        [
+            [
+                o.site_code,
+                o.site_name,
+                incident_what(o, lang),
+                word("yes" if o.manual else "no", lang),
+                _local(o.start),
+                word("continues", lang) if o.continues else _local(o.end),
+                o.duration,
+                _minutes(o.duration),
+                cause_label(o.cause, lang),
+                o.notes,
+            ]
+            for o in report.outages
+        ],
+    )
     out = BytesIO()
     book.save(out)
     return out.getvalue()
@@ -80,8 +144,20 @@ def _local(moment):
 
 def _figures(row: Row, lang: str) -> list:
     f: Figures = row.figures
-    return [_pct(row.pct), row.target, met_label(row.met, lang), f.up, f.down, f.outages, f.mttr,
-            f.mtbf, f.longest_outage, f.unreachable, f.maintenance, f.unknown]
+    return [
+        _pct(row.pct),
+        row.target,
+        met_label(row.met, lang),
+        f.up,
+        f.down,
+        f.outages,
+        f.mttr,
+        f.mtbf,
+        f.longest_outage,
+        f.unreachable,
+        f.maintenance,
+        f.unknown,
+    ]
 
 
 def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
@@ -96,16 +172,23 @@ def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
         (word("col_site", lang), report.sites_measured),
         (word("total_downtime", lang), d.down),
         (word("outages", lang), d.outages),
-        *([(word("incidents_total", lang), report.outage_total)]
-          if report.outage_source == "incidents" else []),
+        *(
+            [(word("incidents_total", lang), report.outage_total)]
+            if report.outage_source == "incidents"
+            else []
+        ),
         (word("mttr", lang), d.mttr),
         (word("mtbf", lang), d.mtbf),
         (word("longest", lang), d.longest_outage),
         (word("maintenance_time", lang), d.maintenance),
         (word("unknown_time", lang), d.unknown),
     ]
-    _sheet(book, word("sheet_summary", lang), [word("item", lang), word("value", lang)],
-           [list(r) for r in rows])
+    _sheet(
+        book,
+        word("sheet_summary", lang),
+        [word("item", lang), word("value", lang)],
+        [list(r) for r in rows],
+    )
 
 
 def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
@@ -122,9 +205,15 @@ def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) ->
     for values in rows:
         for n, value in enumerate(values):
             if n not in formats and value is not None:
-                formats[n] = (DURATION if isinstance(value, timedelta) else
-                              PCT if isinstance(value, float) else
-                              DATETIME if hasattr(value, "hour") else "")
+                formats[n] = (
+                    DURATION
+                    if isinstance(value, timedelta)
+                    else PCT
+                    if isinstance(value, float)
+                    else DATETIME
+                    if hasattr(value, "hour")
+                    else ""
+                )
             if isinstance(value, str):
                 widths[n] = max(widths[n], min(len(value), 60))
             elif value is not None:

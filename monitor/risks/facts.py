@@ -4,6 +4,7 @@ Thin I/O around the pure engine (monitor.risks.rules): availability from monitor
 the state intervals (monitor.reports.history), automatic incidents, device lifecycle dates, SSH
 backup states and configuration change events.
 """
+
 from __future__ import annotations
 
 import logging
@@ -13,15 +14,24 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.reports.availability import site_uplinks
 from monitor.db.engine import transaction
+from monitor.db.models import (
+    ConfigChangeEvent,
+    Device,
+    Incident,
+    PingRollup,
+    Site,
+    SnmpInterface,
+    SnmpStatus,
+    SshBackupState,
+    TrafficRollup,
+)
 from monitor.localtime import to_local
-from monitor.db.models import (ConfigChangeEvent, Device, Incident, PingRollup, Site, SnmpInterface,
-                            SnmpStatus, SshBackupState, TrafficRollup)
+from monitor.reports.availability import site_uplinks
 from monitor.reports.history import load_history
 from monitor.reports.targets import Targets
-from monitor.risks.rules import DeviceFact, Facts, Rule, SiteFact, evaluate, load_rules
 from monitor.risks.register import Change, reconcile
+from monitor.risks.rules import DeviceFact, Facts, Rule, SiteFact, evaluate, load_rules
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -29,8 +39,9 @@ log = logging.getLogger(__name__)
 
 def gather(session: Session, settings: Settings, rules: list[Rule], now: datetime) -> Facts:
     targets = Targets.from_settings(settings.reports)
-    windows = sorted({r.params["window_days"] for r in rules
-                      if r.enabled and r.check == "availability"})
+    windows = sorted(
+        {r.params["window_days"] for r in rules if r.enabled and r.check == "availability"}
+    )
     longest = max([30, *(r.params.get("window_days", 0) for r in rules)])
     since = now - timedelta(days=longest)
 
@@ -39,59 +50,97 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
     if windows:
         history = load_history(session, now - timedelta(days=windows[-1]), now)
         for days in windows:
-            result = history.availability(now - timedelta(days=days), now,
-                                          site_rule=settings.reports.site_rule)
+            result = history.availability(
+                now - timedelta(days=days), now, site_rule=settings.reports.site_rule
+            )
             for device_id, figures in result.devices.items():
                 device_pct[device_id][days] = figures.availability_pct
             for site_id, figures in result.sites.items():
                 site_pct[site_id][days] = figures.availability_pct
 
     incidents: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
-    for i in session.execute(select(Incident.id, Incident.device_id, Incident.opened_at)
-                             .where(Incident.manual.is_(False), Incident.device_id.is_not(None),
-                                    Incident.opened_at >= since)):
+    for i in session.execute(
+        select(Incident.id, Incident.device_id, Incident.opened_at).where(
+            Incident.manual.is_(False), Incident.device_id.is_not(None), Incident.opened_at >= since
+        )
+    ):
         incidents[i.device_id].append((i.id, i.opened_at))
     backups = {b.device_id: b.last_success_at for b in session.scalars(select(SshBackupState))}
     changes: dict[int, list[tuple[int, datetime, bool]]] = defaultdict(list)
-    for c in session.execute(select(ConfigChangeEvent.id, ConfigChangeEvent.device_id,
-                                    ConfigChangeEvent.at, ConfigChangeEvent.in_maintenance)
-                             .where(ConfigChangeEvent.at >= since)):
+    for c in session.execute(
+        select(
+            ConfigChangeEvent.id,
+            ConfigChangeEvent.device_id,
+            ConfigChangeEvent.at,
+            ConfigChangeEvent.in_maintenance,
+        ).where(ConfigChangeEvent.at >= since)
+    ):
         changes[c.device_id].append((c.id, c.at, c.in_maintenance))
 
     latency: dict[int, list] = defaultdict(list)
-    for r in session.execute(select(PingRollup).where(PingRollup.resolution == 3600,
-                                                      PingRollup.bucket_start >= since)).scalars():
+    for r in session.execute(
+        select(PingRollup).where(PingRollup.resolution == 3600, PingRollup.bucket_start >= since)
+    ).scalars():
         rtt = r.rtt_sum_ms / r.rtt_samples if r.rtt_samples else None
         loss = 100.0 * (r.sent - r.received) / r.sent if r.sent else 0.0
         latency[r.device_id].append((r.bucket_start, rtt, loss))
-    snmp = {s.device_id: s for s in session.scalars(select(SnmpStatus)
-                                                     .where(SnmpStatus.state == "ok"))}
+    snmp = {
+        s.device_id: s for s in session.scalars(select(SnmpStatus).where(SnmpStatus.state == "ok"))
+    }
     utilisation = _utilisation_hours(session, since)
 
-    rows = session.execute(select(Device, Site).join(Site, Site.id == Device.site_id)
-                           .where(Site.enabled.is_(True), Device.enabled.is_(True))
-                           .order_by(Site.code, Device.name)).all()
+    rows = session.execute(
+        select(Device, Site)
+        .join(Site, Site.id == Device.site_id)
+        .where(Site.enabled.is_(True), Device.enabled.is_(True))
+        .order_by(Site.code, Device.name)
+    ).all()
     from monitor.reports.availability import DeviceInfo
 
     infos = [DeviceInfo(d.id, s.id, d.kind, d.parent_id) for d, s in rows]
     roots = site_uplinks(infos)
     root_ids = {i for ids in roots.values() for i in ids}
     devices = tuple(
-        DeviceFact(d.id, d.name, d.kind, s.id, s.code, s.name, d.purchase_date, d.warranty_end,
-                   d.eol_date, targets.for_kind(d.kind), device_pct.get(d.id, {}),
-                   tuple(incidents.get(d.id, ())), d.id in backups, backups.get(d.id),
-                   tuple(changes.get(d.id, ())), d.id in root_ids,
-                   tuple(latency.get(d.id, ())), **_snmp_facts(snmp.get(d.id)),
-                   utilisation_hours=tuple(utilisation.get(d.id, ())))
-        for d, s in rows)
+        DeviceFact(
+            d.id,
+            d.name,
+            d.kind,
+            s.id,
+            s.code,
+            s.name,
+            d.purchase_date,
+            d.warranty_end,
+            d.eol_date,
+            targets.for_kind(d.kind),
+            device_pct.get(d.id, {}),
+            tuple(incidents.get(d.id, ())),
+            d.id in backups,
+            backups.get(d.id),
+            tuple(changes.get(d.id, ())),
+            d.id in root_ids,
+            tuple(latency.get(d.id, ())),
+            **_snmp_facts(snmp.get(d.id)),
+            utilisation_hours=tuple(utilisation.get(d.id, ())),
+        )
+        for d, s in rows
+    )
     members: dict[int, int] = defaultdict(int)
     site_objs = {}
     for d, s in rows:
         members[s.id] += 1
         site_objs[s.id] = s
-    sites = tuple(SiteFact(s.id, s.code, s.name, targets.for_site(s.code), site_pct.get(s.id, {}),
-                           members[s.id], tuple(roots.get(s.id, ())))
-                  for s in site_objs.values())
+    sites = tuple(
+        SiteFact(
+            s.id,
+            s.code,
+            s.name,
+            targets.for_site(s.code),
+            site_pct.get(s.id, {}),
+            members[s.id],
+            tuple(roots.get(s.id, ())),
+        )
+        for s in site_objs.values()
+    )
     return Facts(now, to_local(now).date(), devices, sites)
 
 
@@ -107,16 +156,21 @@ def _snmp_facts(status: SnmpStatus | None) -> dict:
             continue
         if size > 0 and 0 <= used <= size:
             fullest = max(fullest or 0.0, 100.0 * used / size)
-    return {"cpu_pct": status.cpu_pct, "memory_pct": status.memory_pct, "storage_pct": fullest,
-            "ups_on_battery": status.ups_on_battery if status.has_ups else None,
-            "ups_charge_pct": status.ups_charge_pct if status.has_ups else None,
-            "ups_minutes": status.ups_minutes_remaining if status.has_ups else None}
+    return {
+        "cpu_pct": status.cpu_pct,
+        "memory_pct": status.memory_pct,
+        "storage_pct": fullest,
+        "ups_on_battery": status.ups_on_battery if status.has_ups else None,
+        "ups_charge_pct": status.ups_charge_pct if status.has_ups else None,
+        "ups_minutes": status.ups_minutes_remaining if status.has_ups else None,
+    }
 
 
 def _utilisation_hours(session: Session, since: datetime) -> dict[int, list]:
-    speeds = {(i.device_id, i.if_index): (i.name or i.descr or str(i.if_index), i.speed_mbps)
-              for i in session.scalars(select(SnmpInterface)
-                                       .where(SnmpInterface.speed_mbps > 0))}
+    speeds = {
+        (i.device_id, i.if_index): (i.name or i.descr or str(i.if_index), i.speed_mbps)
+        for i in session.scalars(select(SnmpInterface).where(SnmpInterface.speed_mbps > 0))
+    }
     hours: dict[int, list] = defaultdict(list)
     for r in session.scalars(select(TrafficRollup).where(TrafficRollup.bucket_start >= since)):
         name, speed = speeds.get((r.device_id, r.if_index), (None, None))
@@ -127,8 +181,9 @@ def _utilisation_hours(session: Session, since: datetime) -> dict[int, list]:
     return hours
 
 
-def evaluate_once(sessions: sessionmaker[Session], settings: Settings, now: datetime
-                  ) -> list[Change]:
+def evaluate_once(
+    sessions: sessionmaker[Session], settings: Settings, now: datetime
+) -> list[Change]:
     """Load the rules, gather facts, reconcile — one transaction. A bad rules file raises
     RuleError before anything is written."""
     rules = load_rules(settings.risks.rules_file or None)

@@ -17,6 +17,7 @@ How rule results and people's decisions meet (reconcile):
 
 Every change is a RiskEvent (who — "ictmon" for the rules —, when, {field: [old, new]}).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -42,35 +43,63 @@ class RiskError(ValueError):
 class Change:
     risk_id: int
     title: str
-    action: str        # created / raised / returned / proposed_close
+    action: str  # created / raised / returned / proposed_close
     detail: str = ""
 
 
-def _event(session: Session, risk: Risk, at: datetime, actor: str, action: str,
-           changes: dict | None) -> None:
+def _event(
+    session: Session, risk: Risk, at: datetime, actor: str, action: str, changes: dict | None
+) -> None:
     session.add(RiskEvent(risk_id=risk.id, at=at, actor=actor, action=action, changes=changes))
 
 
-def reconcile(session: Session, rules: list[Rule], desired: list[DesiredRisk],
-              now: datetime) -> list[Change]:
+def reconcile(
+    session: Session, rules: list[Rule], desired: list[DesiredRisk], now: datetime
+) -> list[Change]:
     enabled = {r.key: r for r in rules if r.enabled}
-    existing = {(r.rule_key, r.subject_key): r for r in session.scalars(
-        select(Risk).where(Risk.rule_key.in_(list(enabled))))}
+    existing = {
+        (r.rule_key, r.subject_key): r
+        for r in session.scalars(select(Risk).where(Risk.rule_key.in_(list(enabled))))
+    }
     changes: list[Change] = []
     for d in desired:
         risk = existing.pop((d.rule_key, d.subject_key), None)
         if risk is None:
-            risk = Risk(title=d.title, category=d.category, site_id=d.site_id,
-                        device_id=d.device_id, likelihood=d.likelihood, impact=d.impact,
-                        score=d.likelihood * d.impact, mitigation="", owner="", status="open",
-                        rule_key=d.rule_key, subject_key=d.subject_key, evidence=d.evidence,
-                        proposed_close=False, evaluated_at=now, created_at=now, created_by=ACTOR,
-                        updated_at=now, updated_by=ACTOR)
+            risk = Risk(
+                title=d.title,
+                category=d.category,
+                site_id=d.site_id,
+                device_id=d.device_id,
+                likelihood=d.likelihood,
+                impact=d.impact,
+                score=d.likelihood * d.impact,
+                mitigation="",
+                owner="",
+                status="open",
+                rule_key=d.rule_key,
+                subject_key=d.subject_key,
+                evidence=d.evidence,
+                proposed_close=False,
+                evaluated_at=now,
+                created_at=now,
+                created_by=ACTOR,
+                updated_at=now,
+                updated_by=ACTOR,
+            )
             session.add(risk)
             session.flush()
-            _event(session, risk, now, ACTOR, "created",
-                   {"likelihood": [None, d.likelihood], "impact": [None, d.impact],
-                    "evidence": [None, d.evidence.get("summary")]})
+            _event(
+                session,
+                risk,
+                now,
+                ACTOR,
+                "created",
+                {
+                    "likelihood": [None, d.likelihood],
+                    "impact": [None, d.impact],
+                    "evidence": [None, d.evidence.get("summary")],
+                },
+            )
             changes.append(Change(risk.id, risk.title, "created", d.evidence.get("summary", "")))
             continue
         if risk.status in HUMAN_FINAL:
@@ -103,17 +132,35 @@ def reconcile(session: Session, rules: list[Rule], desired: list[DesiredRisk],
         if not risk.proposed_close and now - risk.cleared_since >= wait:
             risk.proposed_close = True
             risk.updated_at, risk.updated_by = now, ACTOR
-            _event(session, risk, now, ACTOR, "proposed_close",
-                   {"proposed_close": [False, True],
-                    "cleared_since": [None, risk.cleared_since.isoformat()]})
+            _event(
+                session,
+                risk,
+                now,
+                ACTOR,
+                "proposed_close",
+                {
+                    "proposed_close": [False, True],
+                    "cleared_since": [None, risk.cleared_since.isoformat()],
+                },
+            )
             changes.append(Change(risk.id, risk.title, "proposed_close"))
     return changes
 
 
 # --- Edits by people ---------------------------------------------------------------------------
 
-EDITABLE = ("title", "category", "site_id", "device_id", "likelihood", "impact", "mitigation",
-            "owner", "review_date", "status")
+EDITABLE = (
+    "title",
+    "category",
+    "site_id",
+    "device_id",
+    "likelihood",
+    "impact",
+    "mitigation",
+    "owner",
+    "review_date",
+    "status",
+)
 
 
 def _clean(values: dict) -> dict:
@@ -128,9 +175,9 @@ def _clean(values: dict) -> dict:
                 raise RiskError(name) from None
             if not 1 <= value <= 5:
                 raise RiskError(name)
-        elif name == "category" and value not in RISK_CATEGORIES:
-            raise RiskError(name)
-        elif name == "status" and value not in RISK_STATUSES:
+        elif (name == "category" and value not in RISK_CATEGORIES) or (
+            name == "status" and value not in RISK_STATUSES
+        ):
             raise RiskError(name)
         elif name == "title":
             value = (value or "").strip()
@@ -162,15 +209,30 @@ def create_risk(session: Session, values: dict, actor: str, now: datetime) -> Ri
     for required in ("title", "category", "likelihood", "impact"):
         if required not in values:
             raise RiskError(required)
-    site_id, device_id = _check_subject(session, values.pop("site_id", None),
-                                        values.pop("device_id", None))
-    risk = Risk(**{"mitigation": "", "owner": "", **values}, site_id=site_id, device_id=device_id,
-                score=values["likelihood"] * values["impact"], proposed_close=False,
-                created_at=now, created_by=actor, updated_at=now, updated_by=actor)
+    site_id, device_id = _check_subject(
+        session, values.pop("site_id", None), values.pop("device_id", None)
+    )
+    risk = Risk(
+        **{"mitigation": "", "owner": "", **values},
+        site_id=site_id,
+        device_id=device_id,
+        score=values["likelihood"] * values["impact"],
+        proposed_close=False,
+        created_at=now,
+        created_by=actor,
+        updated_at=now,
+        updated_by=actor,
+    )
     session.add(risk)
     session.flush()
-    _event(session, risk, now, actor, "created",
-           {k: [None, _plain(v)] for k, v in values.items() if v not in ("", None)})
+    _event(
+        session,
+        risk,
+        now,
+        actor,
+        "created",
+        {k: [None, _plain(v)] for k, v in values.items() if v not in ("", None)},
+    )
     return risk
 
 
@@ -183,7 +245,8 @@ def update_risk(session: Session, risk: Risk, values: dict, actor: str, now: dat
     values = _clean(values)
     if "site_id" in values or "device_id" in values:
         values["site_id"], values["device_id"] = _check_subject(
-            session, values.get("site_id", risk.site_id), values.get("device_id", risk.device_id))
+            session, values.get("site_id", risk.site_id), values.get("device_id", risk.device_id)
+        )
     diff = {}
     for name, value in values.items():
         old = getattr(risk, name)
@@ -202,6 +265,7 @@ def update_risk(session: Session, risk: Risk, values: dict, actor: str, now: dat
 
 
 # --- Reads -------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class RiskRow:
@@ -230,19 +294,22 @@ class RiskRow:
 
 @dataclass(frozen=True)
 class RiskFilter:
-    status: str | None = None      # a status, "active" (all but closed) or None (all)
+    status: str | None = None  # a status, "active" (all but closed) or None (all)
     level: str | None = None
     likelihood: int | None = None
     impact: int | None = None
     category: str | None = None
-    site: str | None = None        # site code
+    site: str | None = None  # site code
 
 
-def risk_rows(session: Session, settings: RiskSettings, where: RiskFilter = RiskFilter()
-              ) -> list[RiskRow]:
-    query = (select(Risk, Site.code, Site.name, Device.name)
-             .outerjoin(Site, Site.id == Risk.site_id)
-             .outerjoin(Device, Device.id == Risk.device_id))
+def risk_rows(
+    session: Session, settings: RiskSettings, where: RiskFilter = RiskFilter()
+) -> list[RiskRow]:
+    query = (
+        select(Risk, Site.code, Site.name, Device.name)
+        .outerjoin(Site, Site.id == Risk.site_id)
+        .outerjoin(Device, Device.id == Risk.device_id)
+    )
     if where.status == "active":
         query = query.where(Risk.status != "closed")
     elif where.status:
@@ -260,11 +327,31 @@ def risk_rows(session: Session, settings: RiskSettings, where: RiskFilter = Risk
         level = level_of(risk.score, settings.low_max, settings.medium_max, settings.high_max)
         if where.level and level != where.level:
             continue
-        rows.append(RiskRow(risk.id, risk.title, risk.category, risk.site_id, code, site_name,
-                            risk.device_id, device_name, risk.likelihood, risk.impact, risk.score,
-                            level, risk.status, risk.rule_key, risk.evidence, risk.mitigation,
-                            risk.owner, risk.review_date, risk.proposed_close, risk.updated_at,
-                            risk.updated_by))
+        rows.append(
+            RiskRow(
+                risk.id,
+                risk.title,
+                risk.category,
+                risk.site_id,
+                code,
+                site_name,
+                risk.device_id,
+                device_name,
+                risk.likelihood,
+                risk.impact,
+                risk.score,
+                level,
+                risk.status,
+                risk.rule_key,
+                risk.evidence,
+                risk.mitigation,
+                risk.owner,
+                risk.review_date,
+                risk.proposed_close,
+                risk.updated_at,
+                risk.updated_by,
+            )
+        )
     rows.sort(key=lambda r: (-r.score, r.status == "closed", r.title, r.id))
     return rows
 
@@ -279,10 +366,18 @@ def heatmap(rows: list[RiskRow]) -> dict[tuple[int, int], int]:
 
 def open_high_risks(session: Session, settings: RiskSettings) -> list[RiskRow]:
     """Open or mitigating risks at level high or very high: the status page and the report."""
-    return [r for r in risk_rows(session, settings)
-            if r.status in ("open", "mitigating") and r.level in ("high", "very_high")]
+    return [
+        r
+        for r in risk_rows(session, settings)
+        if r.status in ("open", "mitigating") and r.level in ("high", "very_high")
+    ]
 
 
 def history(session: Session, risk_id: int) -> list[RiskEvent]:
-    return list(session.scalars(select(RiskEvent).where(RiskEvent.risk_id == risk_id)
-                                .order_by(RiskEvent.at.desc(), RiskEvent.id.desc())))
+    return list(
+        session.scalars(
+            select(RiskEvent)
+            .where(RiskEvent.risk_id == risk_id)
+            .order_by(RiskEvent.at.desc(), RiskEvent.id.desc())
+        )
+    )

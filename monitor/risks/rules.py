@@ -14,13 +14,15 @@ The rules file (monitor/default_rules.toml, or [risks] rules_file) holds one tab
 (rule, subject), each with its likelihood raised by `steps` of extra evidence (capped at 5).
 Storing them, and respecting what people decided, is monitor.risks.register.reconcile.
 """
+
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from monitor.db.models import DEVICE_KINDS, RISK_CATEGORIES
 
@@ -33,6 +35,7 @@ class RuleError(ValueError):
 
 
 # --- Facts: what the database knows, gathered by monitor.risks.facts ---------------------------
+
 
 @dataclass(frozen=True)
 class DeviceFact:
@@ -50,17 +53,17 @@ class DeviceFact:
     availability: dict[int, float | None] = field(default_factory=dict)
     # Automatic incidents this device caused: (incident id, opened at).
     incidents: tuple[tuple[int, datetime], ...] = ()
-    backup_tracked: bool = False           # has an SSH backup state at all
+    backup_tracked: bool = False  # has an SSH backup state at all
     last_backup_success: datetime | None = None
     # (change event id, at, inside a maintenance window)
     config_changes: tuple[tuple[int, datetime, bool], ...] = ()
-    is_uplink: bool = False                 # a root of its site (see availability.site_uplinks)
+    is_uplink: bool = False  # a root of its site (see availability.site_uplinks)
     # Hourly ping rollups: (hour start, mean rtt ms or None, loss percent).
     latency_hours: tuple[tuple[datetime, float | None, float], ...] = ()
     # SNMP, the latest successful poll (None: not known).
     cpu_pct: float | None = None
     memory_pct: float | None = None
-    storage_pct: float | None = None        # the fullest storage area
+    storage_pct: float | None = None  # the fullest storage area
     ups_on_battery: bool | None = None
     ups_charge_pct: float | None = None
     ups_minutes: float | None = None
@@ -76,13 +79,13 @@ class SiteFact:
     target: float = 99.5
     availability: dict[int, float | None] = field(default_factory=dict)
     device_count: int = 0
-    uplinks: tuple[int, ...] = ()           # root devices (parent none or in another site)
+    uplinks: tuple[int, ...] = ()  # root devices (parent none or in another site)
 
 
 @dataclass(frozen=True)
 class Facts:
     now: datetime
-    today: date                              # Bangkok calendar day
+    today: date  # Bangkok calendar day
     devices: tuple[DeviceFact, ...] = ()
     sites: tuple[SiteFact, ...] = ()
 
@@ -90,7 +93,7 @@ class Facts:
 @dataclass(frozen=True)
 class DesiredRisk:
     rule_key: str
-    subject_key: str                         # "device:12" / "site:3"
+    subject_key: str  # "device:12" / "site:3"
     title: str
     category: str
     site_id: int | None
@@ -101,6 +104,7 @@ class DesiredRisk:
 
 
 # --- Rules -----------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Rule:
@@ -133,7 +137,7 @@ class Finding:
 @dataclass(frozen=True)
 class Check:
     category: str
-    params: dict[str, tuple[type, Any, float]]   # name → (type, default, minimum)
+    params: dict[str, tuple[type, Any, float]]  # name → (type, default, minimum)
     run: Callable[[dict, Facts], list[Finding]]
     likelihood: int = 3
     impact: int = 3
@@ -156,11 +160,21 @@ def _availability(p: dict, facts: Facts) -> list[Finding]:
         if pct is None or pct >= s.target:
             continue
         label = s.name if isinstance(s, SiteFact) else _device_label(s)
-        found.append(Finding(
-            s, f"ความพร้อมใช้งานต่ำกว่าเป้าหมาย: {label}", int((s.target - pct) // step),
-            {"summary": f"{pct:.2f}% ใน {days} วัน (เป้าหมาย {s.target:g}%)",
-             "figures": {"availability_pct": round(pct, 3), "target_pct": s.target,
-                         "window_days": days}}))
+        found.append(
+            Finding(
+                s,
+                f"ความพร้อมใช้งานต่ำกว่าเป้าหมาย: {label}",
+                int((s.target - pct) // step),
+                {
+                    "summary": f"{pct:.2f}% ใน {days} วัน (เป้าหมาย {s.target:g}%)",
+                    "figures": {
+                        "availability_pct": round(pct, 3),
+                        "target_pct": s.target,
+                        "window_days": days,
+                    },
+                },
+            )
+        )
     return found
 
 
@@ -171,11 +185,18 @@ def _repeated_outages(p: dict, facts: Facts) -> list[Finding]:
         ids = sorted(i for i, at in d.incidents if at >= since)
         if len(ids) < p["count"]:
             continue
-        found.append(Finding(
-            d, f"ขัดข้องซ้ำหลายครั้ง: {_device_label(d)}", (len(ids) - p["count"]) // p["count"],
-            {"summary": f"ขัดข้อง {len(ids)} ครั้งใน {p['window_days']} วัน",
-             "figures": {"outages": len(ids), "window_days": p["window_days"]},
-             "incidents": ids}))
+        found.append(
+            Finding(
+                d,
+                f"ขัดข้องซ้ำหลายครั้ง: {_device_label(d)}",
+                (len(ids) - p["count"]) // p["count"],
+                {
+                    "summary": f"ขัดข้อง {len(ids)} ครั้งใน {p['window_days']} วัน",
+                    "figures": {"outages": len(ids), "window_days": p["window_days"]},
+                    "incidents": ids,
+                },
+            )
+        )
     return found
 
 
@@ -188,11 +209,17 @@ def _warranty(p: dict, facts: Facts) -> list[Finding]:
         if left > p["within_days"]:
             continue
         expired = left < 0
-        found.append(Finding(
-            d, f"{'หมดประกันแล้ว' if expired else 'ประกันใกล้หมด'}: {_device_label(d)}",
-            1 if expired else 0,
-            {"summary": f"ประกันสิ้นสุด {d.warranty_end.isoformat()}",
-             "figures": {"warranty_end": d.warranty_end.isoformat(), "days_left": left}}))
+        found.append(
+            Finding(
+                d,
+                f"{'หมดประกันแล้ว' if expired else 'ประกันใกล้หมด'}: {_device_label(d)}",
+                1 if expired else 0,
+                {
+                    "summary": f"ประกันสิ้นสุด {d.warranty_end.isoformat()}",
+                    "figures": {"warranty_end": d.warranty_end.isoformat(), "days_left": left},
+                },
+            )
+        )
     return found
 
 
@@ -205,11 +232,17 @@ def _eol(p: dict, facts: Facts) -> list[Finding]:
         if left > p["within_days"]:
             continue
         passed = left < 0
-        found.append(Finding(
-            d, f"{'สิ้นสุดการสนับสนุนแล้ว' if passed else 'ใกล้สิ้นสุดการสนับสนุน'}: "
-               f"{_device_label(d)}", 1 if passed else 0,
-            {"summary": f"EOL {d.eol_date.isoformat()}",
-             "figures": {"eol_date": d.eol_date.isoformat(), "days_left": left}}))
+        found.append(
+            Finding(
+                d,
+                f"{'สิ้นสุดการสนับสนุนแล้ว' if passed else 'ใกล้สิ้นสุดการสนับสนุน'}: {_device_label(d)}",
+                1 if passed else 0,
+                {
+                    "summary": f"EOL {d.eol_date.isoformat()}",
+                    "figures": {"eol_date": d.eol_date.isoformat(), "days_left": left},
+                },
+            )
+        )
     return found
 
 
@@ -221,11 +254,20 @@ def _age(p: dict, facts: Facts) -> list[Finding]:
         years = (facts.today - d.purchase_date).days / 365.25
         if years < p["years"]:
             continue
-        found.append(Finding(
-            d, f"อุปกรณ์ใช้งานมานาน: {_device_label(d)}", int((years - p["years"]) // 2),
-            {"summary": f"อายุ {years:.1f} ปี (ซื้อ {d.purchase_date.isoformat()})",
-             "figures": {"age_years": round(years, 1), "purchase_date":
-                         d.purchase_date.isoformat()}}))
+        found.append(
+            Finding(
+                d,
+                f"อุปกรณ์ใช้งานมานาน: {_device_label(d)}",
+                int((years - p["years"]) // 2),
+                {
+                    "summary": f"อายุ {years:.1f} ปี (ซื้อ {d.purchase_date.isoformat()})",
+                    "figures": {
+                        "age_years": round(years, 1),
+                        "purchase_date": d.purchase_date.isoformat(),
+                    },
+                },
+            )
+        )
     return found
 
 
@@ -238,13 +280,22 @@ def _backup_missing(p: dict, facts: Facts) -> list[Finding]:
         days = None if last is None else (facts.now - last).total_seconds() / 86400
         if days is not None and days < p["days"]:
             continue
-        found.append(Finding(
-            d, f"ไม่มีการสำรองค่าการตั้งค่าสำเร็จ: {_device_label(d)}",
-            1 if days is None else int((days - p["days"]) // p["days"]),
-            {"summary": "ไม่เคยสำรองสำเร็จ" if days is None
-             else f"สำรองสำเร็จครั้งล่าสุด {days:.0f} วันก่อน",
-             "figures": {"days_since_success": None if days is None else round(days, 1),
-                         "last_success": None if last is None else last.isoformat()}}))
+        found.append(
+            Finding(
+                d,
+                f"ไม่มีการสำรองค่าการตั้งค่าสำเร็จ: {_device_label(d)}",
+                1 if days is None else int((days - p["days"]) // p["days"]),
+                {
+                    "summary": "ไม่เคยสำรองสำเร็จ"
+                    if days is None
+                    else f"สำรองสำเร็จครั้งล่าสุด {days:.0f} วันก่อน",
+                    "figures": {
+                        "days_since_success": None if days is None else round(days, 1),
+                        "last_success": None if last is None else last.isoformat(),
+                    },
+                },
+            )
+        )
     return found
 
 
@@ -255,21 +306,35 @@ def _config_outside_maintenance(p: dict, facts: Facts) -> list[Finding]:
         events = sorted(i for i, at, inside in d.config_changes if at >= since and not inside)
         if len(events) < p["count"]:
             continue
-        found.append(Finding(
-            d, f"การตั้งค่าถูกเปลี่ยนนอกช่วงปิดปรับปรุง: {_device_label(d)}",
-            len(events) - p["count"],
-            {"summary": f"เปลี่ยน {len(events)} ครั้งใน {p['window_days']} วัน",
-             "figures": {"changes": len(events), "window_days": p["window_days"]},
-             "config_changes": events}))
+        found.append(
+            Finding(
+                d,
+                f"การตั้งค่าถูกเปลี่ยนนอกช่วงปิดปรับปรุง: {_device_label(d)}",
+                len(events) - p["count"],
+                {
+                    "summary": f"เปลี่ยน {len(events)} ครั้งใน {p['window_days']} วัน",
+                    "figures": {"changes": len(events), "window_days": p["window_days"]},
+                    "config_changes": events,
+                },
+            )
+        )
     return found
 
 
 def _single_uplink(p: dict, facts: Facts) -> list[Finding]:
-    return [Finding(s, f"จุดเสี่ยงเดียว (อัปลิงก์เดียว): {s.name}", 0,
-                    {"summary": f"อุปกรณ์ {s.device_count} เครื่องต่อผ่านอัปลิงก์เดียว",
-                     "figures": {"devices": s.device_count, "uplink_device": s.uplinks[0]}})
-            for s in facts.sites
-            if len(s.uplinks) == 1 and s.device_count >= p["min_devices"]]
+    return [
+        Finding(
+            s,
+            f"จุดเสี่ยงเดียว (อัปลิงก์เดียว): {s.name}",
+            0,
+            {
+                "summary": f"อุปกรณ์ {s.device_count} เครื่องต่อผ่านอัปลิงก์เดียว",
+                "figures": {"devices": s.device_count, "uplink_device": s.uplinks[0]},
+            },
+        )
+        for s in facts.sites
+        if len(s.uplinks) == 1 and s.device_count >= p["min_devices"]
+    ]
 
 
 def _latency(p: dict, facts: Facts) -> list[Finding]:
@@ -279,16 +344,23 @@ def _latency(p: dict, facts: Facts) -> list[Finding]:
         if not d.is_uplink:
             continue
         hours = [(rtt, loss) for at, rtt, loss in d.latency_hours if at >= since]
-        bad = sum((rtt is not None and rtt >= p["rtt_ms"]) or loss >= p["loss_pct"]
-                  for rtt, loss in hours)
+        bad = sum(
+            (rtt is not None and rtt >= p["rtt_ms"]) or loss >= p["loss_pct"] for rtt, loss in hours
+        )
         if bad < p["min_hours"]:
             continue
-        found.append(Finding(
-            d, f"อัปลิงก์ช้าหรือสูญหายของแพ็กเก็ตต่อเนื่อง: {_device_label(d)}",
-            (bad - p["min_hours"]) // p["min_hours"],
-            {"summary": f"{bad} ชั่วโมงใน {p['window_days']} วัน ที่ RTT ≥ {p['rtt_ms']:g} ms "
-                        f"หรือสูญหาย ≥ {p['loss_pct']:g}%",
-             "figures": {"bad_hours": bad, "hours_measured": len(hours)}}))
+        found.append(
+            Finding(
+                d,
+                f"อัปลิงก์ช้าหรือสูญหายของแพ็กเก็ตต่อเนื่อง: {_device_label(d)}",
+                (bad - p["min_hours"]) // p["min_hours"],
+                {
+                    "summary": f"{bad} ชั่วโมงใน {p['window_days']} วัน ที่ RTT ≥ {p['rtt_ms']:g} ms "
+                    f"หรือสูญหาย ≥ {p['loss_pct']:g}%",
+                    "figures": {"bad_hours": bad, "hours_measured": len(hours)},
+                },
+            )
+        )
     return found
 
 
@@ -303,12 +375,21 @@ def _utilisation(p: dict, facts: Facts) -> list[Finding]:
         worst = max(busy.items(), key=lambda kv: (kv[1], kv[0]), default=None)
         if worst is None or worst[1] < p["min_hours"]:
             continue
-        found.append(Finding(
-            d, f"ลิงก์ใช้งานเกือบเต็มต่อเนื่อง: {_device_label(d)} {worst[0]}",
-            (worst[1] - p["min_hours"]) // p["min_hours"],
-            {"summary": f"{worst[0]}: {worst[1]} ชั่วโมงที่ใช้งาน ≥ {p['threshold_pct']:g}%",
-             "figures": {"interface": worst[0], "busy_hours": worst[1],
-                         "interfaces": dict(sorted(busy.items()))}}))
+        found.append(
+            Finding(
+                d,
+                f"ลิงก์ใช้งานเกือบเต็มต่อเนื่อง: {_device_label(d)} {worst[0]}",
+                (worst[1] - p["min_hours"]) // p["min_hours"],
+                {
+                    "summary": f"{worst[0]}: {worst[1]} ชั่วโมงที่ใช้งาน ≥ {p['threshold_pct']:g}%",
+                    "figures": {
+                        "interface": worst[0],
+                        "busy_hours": worst[1],
+                        "interfaces": dict(sorted(busy.items())),
+                    },
+                },
+            )
+        )
     return found
 
 
@@ -319,12 +400,19 @@ def _health(metric: str, label: str) -> Callable[[dict, Facts], list[Finding]]:
             value = getattr(d, metric)
             if value is None or value < p["threshold_pct"]:
                 continue
-            found.append(Finding(
-                d, f"{label}สูง: {_device_label(d)}",
-                int((value - p["threshold_pct"]) // 5),
-                {"summary": f"{label} {value:.0f}% (เกณฑ์ {p['threshold_pct']:g}%)",
-                 "figures": {metric: round(value, 1)}}))
+            found.append(
+                Finding(
+                    d,
+                    f"{label}สูง: {_device_label(d)}",
+                    int((value - p["threshold_pct"]) // 5),
+                    {
+                        "summary": f"{label} {value:.0f}% (เกณฑ์ {p['threshold_pct']:g}%)",
+                        "figures": {metric: round(value, 1)},
+                    },
+                )
+            )
         return found
+
     return run
 
 
@@ -340,50 +428,108 @@ def _ups(p: dict, facts: Facts) -> list[Finding]:
             problems.append(f"สำรองไฟได้อีก {d.ups_minutes:.0f} นาที")
         if not problems:
             continue
-        found.append(Finding(
-            d, f"เครื่องสำรองไฟมีปัญหา: {_device_label(d)}", len(problems) - 1,
-            {"summary": ", ".join(problems),
-             "figures": {"on_battery": d.ups_on_battery, "charge_pct": d.ups_charge_pct,
-                         "minutes_remaining": d.ups_minutes}}))
+        found.append(
+            Finding(
+                d,
+                f"เครื่องสำรองไฟมีปัญหา: {_device_label(d)}",
+                len(problems) - 1,
+                {
+                    "summary": ", ".join(problems),
+                    "figures": {
+                        "on_battery": d.ups_on_battery,
+                        "charge_pct": d.ups_charge_pct,
+                        "minutes_remaining": d.ups_minutes,
+                    },
+                },
+            )
+        )
     return found
 
 
 CHECKS: dict[str, Check] = {
-    "availability": Check("availability", {"window_days": (int, 30, 1),
-                                           "escalate_pct": (float, 1.0, 0.001),
-                                           "subject": (str, "site", 0)}, _availability),
-    "repeated_outages": Check("availability", {"window_days": (int, 30, 1), "count": (int, 3, 1)},
-                              _repeated_outages),
+    "availability": Check(
+        "availability",
+        {
+            "window_days": (int, 30, 1),
+            "escalate_pct": (float, 1.0, 0.001),
+            "subject": (str, "site", 0),
+        },
+        _availability,
+    ),
+    "repeated_outages": Check(
+        "availability", {"window_days": (int, 30, 1), "count": (int, 3, 1)}, _repeated_outages
+    ),
     "warranty": Check("lifecycle", {"within_days": (int, 90, 0)}, _warranty, 2, 2),
     "end_of_life": Check("lifecycle", {"within_days": (int, 180, 0)}, _eol, 3, 3),
     "device_age": Check("lifecycle", {"years": (float, 7.0, 0.1)}, _age, 2, 2),
     "backup_missing": Check("configuration", {"days": (int, 7, 1)}, _backup_missing, 2, 3),
-    "config_outside_maintenance": Check("configuration", {"window_days": (int, 30, 1),
-                                                          "count": (int, 1, 1)},
-                                        _config_outside_maintenance, 2, 3),
+    "config_outside_maintenance": Check(
+        "configuration",
+        {"window_days": (int, 30, 1), "count": (int, 1, 1)},
+        _config_outside_maintenance,
+        2,
+        3,
+    ),
     "single_uplink": Check("availability", {"min_devices": (int, 2, 1)}, _single_uplink, 2, 4),
-    "uplink_latency": Check("availability", {"window_days": (int, 7, 1),
-                                             "rtt_ms": (float, 200.0, 0.001),
-                                             "loss_pct": (float, 5.0, 0.001),
-                                             "min_hours": (int, 24, 1)}, _latency, 2, 3),
-    "utilisation": Check("capacity", {"window_days": (int, 7, 1),
-                                      "threshold_pct": (float, 80.0, 0.001),
-                                      "min_hours": (int, 20, 1)}, _utilisation, 2, 3),
-    "cpu_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
-                      _health("cpu_pct", "CPU "), 2, 3),
-    "memory_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
-                         _health("memory_pct", "หน่วยความจำ "), 2, 3),
-    "storage_high": Check("capacity", {"threshold_pct": (float, 90.0, 0.001)},
-                          _health("storage_pct", "พื้นที่จัดเก็บ "), 2, 3),
-    "ups": Check("power", {"charge_pct": (float, 50.0, 0.0), "minutes": (float, 10.0, 0.0)},
-                 _ups, 3, 4),
+    "uplink_latency": Check(
+        "availability",
+        {
+            "window_days": (int, 7, 1),
+            "rtt_ms": (float, 200.0, 0.001),
+            "loss_pct": (float, 5.0, 0.001),
+            "min_hours": (int, 24, 1),
+        },
+        _latency,
+        2,
+        3,
+    ),
+    "utilisation": Check(
+        "capacity",
+        {
+            "window_days": (int, 7, 1),
+            "threshold_pct": (float, 80.0, 0.001),
+            "min_hours": (int, 20, 1),
+        },
+        _utilisation,
+        2,
+        3,
+    ),
+    "cpu_high": Check(
+        "capacity", {"threshold_pct": (float, 90.0, 0.001)}, _health("cpu_pct", "CPU "), 2, 3
+    ),
+    "memory_high": Check(
+        "capacity",
+        {"threshold_pct": (float, 90.0, 0.001)},
+        _health("memory_pct", "หน่วยความจำ "),
+        2,
+        3,
+    ),
+    "storage_high": Check(
+        "capacity",
+        {"threshold_pct": (float, 90.0, 0.001)},
+        _health("storage_pct", "พื้นที่จัดเก็บ "),
+        2,
+        3,
+    ),
+    "ups": Check(
+        "power", {"charge_pct": (float, 50.0, 0.0), "minutes": (float, 10.0, 0.0)}, _ups, 3, 4
+    ),
 }
 _CHOICES = {("availability", "subject"): ("site", "device")}
-_COMMON = {"check", "enabled", "likelihood", "impact", "impact_by_kind", "likelihood_by_kind",
-           "category", "close_after_days"}
+_COMMON = {
+    "check",
+    "enabled",
+    "likelihood",
+    "impact",
+    "impact_by_kind",
+    "likelihood_by_kind",
+    "category",
+    "close_after_days",
+}
 
 
 # --- Loading and validation ------------------------------------------------------------------
+
 
 def _level(value: Any, where: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= 5:
@@ -395,8 +541,10 @@ def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
     rules_table = document.get("rules", {})
     unknown = set(document) - {"rules"}
     if unknown:
-        raise RuleError(f"{source}: unknown table(s) {', '.join(sorted(unknown))} "
-                        "(rules go under [rules.<name>])")
+        raise RuleError(
+            f"{source}: unknown table(s) {', '.join(sorted(unknown))} "
+            "(rules go under [rules.<name>])"
+        )
     if not isinstance(rules_table, dict):
         raise RuleError(f"{source}: [rules] must be a table of rules")
     rules = []
@@ -407,12 +555,15 @@ def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
         check_name = body.get("check", key)
         check = CHECKS.get(check_name)
         if check is None:
-            raise RuleError(f"{where} check: unknown check {check_name!r} "
-                            f"(known: {', '.join(sorted(CHECKS))})")
+            raise RuleError(
+                f"{where} check: unknown check {check_name!r} (known: {', '.join(sorted(CHECKS))})"
+            )
         for name in body:
             if name not in _COMMON and name not in check.params:
-                raise RuleError(f"{where} {name}: unknown field (known: "
-                                f"{', '.join(sorted(_COMMON | set(check.params)))})")
+                raise RuleError(
+                    f"{where} {name}: unknown field (known: "
+                    f"{', '.join(sorted(_COMMON | set(check.params)))})"
+                )
         enabled = body.get("enabled", True)
         if not isinstance(enabled, bool):
             raise RuleError(f"{where} enabled: must be true or false, got {enabled!r}")
@@ -425,34 +576,54 @@ def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
                 raise RuleError(f"{where} {table}: must be a table like {{ router = 5 }}")
             for kind, value in by_kind.items():
                 if kind not in DEVICE_KINDS:
-                    raise RuleError(f"{where} {table}.{kind}: unknown device kind "
-                                    f"(known: {', '.join(DEVICE_KINDS)})")
+                    raise RuleError(
+                        f"{where} {table}.{kind}: unknown device kind "
+                        f"(known: {', '.join(DEVICE_KINDS)})"
+                    )
                 _level(value, f"{where} {table}.{kind}")
             per_kind[table] = dict(by_kind)
         category = body.get("category", check.category)
         if category not in RISK_CATEGORIES:
-            raise RuleError(f"{where} category: must be one of {', '.join(RISK_CATEGORIES)}, "
-                            f"got {category!r}")
+            raise RuleError(
+                f"{where} category: must be one of {', '.join(RISK_CATEGORIES)}, got {category!r}"
+            )
         close_after = body.get("close_after_days", 7)
         if isinstance(close_after, bool) or not isinstance(close_after, int) or close_after < 0:
-            raise RuleError(f"{where} close_after_days: must be a whole number ≥ 0, "
-                            f"got {close_after!r}")
+            raise RuleError(
+                f"{where} close_after_days: must be a whole number ≥ 0, got {close_after!r}"
+            )
         params = {}
         for name, (kind, default, minimum) in check.params.items():
             value = body.get(name, default)
             choices = _CHOICES.get((check_name, name))
             if choices:
                 if value not in choices:
-                    raise RuleError(f"{where} {name}: must be one of {', '.join(choices)}, "
-                                    f"got {value!r}")
-            elif (isinstance(value, bool) or not isinstance(value, (int, float))
-                  or (kind is int and not isinstance(value, int)) or value < minimum):
+                    raise RuleError(
+                        f"{where} {name}: must be one of {', '.join(choices)}, got {value!r}"
+                    )
+            elif (
+                isinstance(value, bool)
+                or not isinstance(value, (int, float))
+                or (kind is int and not isinstance(value, int))
+                or value < minimum
+            ):
                 what = "a whole number" if kind is int else "a number"
                 raise RuleError(f"{where} {name}: must be {what} ≥ {minimum:g}, got {value!r}")
             params[name] = kind(value)
-        rules.append(Rule(key, check_name, likelihood, impact, per_kind["impact_by_kind"],
-                          category, close_after, params, enabled,
-                          per_kind["likelihood_by_kind"]))
+        rules.append(
+            Rule(
+                key,
+                check_name,
+                likelihood,
+                impact,
+                per_kind["impact_by_kind"],
+                category,
+                close_after,
+                params,
+                enabled,
+                per_kind["likelihood_by_kind"],
+            )
+        )
     return rules
 
 
@@ -469,6 +640,7 @@ def load_rules(path: str | Path | None = None) -> list[Rule]:
 
 # --- The engine ------------------------------------------------------------------------------
 
+
 def evaluate(rules: list[Rule], facts: Facts) -> list[DesiredRisk]:
     """The risks the facts call for now: one per (enabled rule, subject)."""
     desired = []
@@ -481,10 +653,19 @@ def evaluate(rules: list[Rule], facts: Facts) -> list[DesiredRisk]:
                 subject, site_id, device_id, kind = f"device:{s.id}", s.site_id, s.id, s.kind
             else:
                 subject, site_id, device_id, kind = f"site:{s.id}", s.id, None, None
-            desired.append(DesiredRisk(
-                rule.key, subject, f.title[:300], rule.category, site_id, device_id,
-                _clamp(rule.likelihood_for(kind) + max(0, f.steps)), rule.impact_for(kind),
-                f.evidence))
+            desired.append(
+                DesiredRisk(
+                    rule.key,
+                    subject,
+                    f.title[:300],
+                    rule.category,
+                    site_id,
+                    device_id,
+                    _clamp(rule.likelihood_for(kind) + max(0, f.steps)),
+                    rule.impact_for(kind),
+                    f.evidence,
+                )
+            )
     return desired
 
 

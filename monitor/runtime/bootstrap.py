@@ -1,4 +1,5 @@
 """`ictmon init`: keys, schema, first admin. Safe to run again (upgrades, creates nothing twice)."""
+
 from __future__ import annotations
 
 import secrets
@@ -21,8 +22,9 @@ class InitOutcome:
     generated_password: str | None = None
 
 
-def initialise(settings: Settings, admin_user: str = "admin",
-               admin_password: str | None = None) -> InitOutcome:
+def initialise(
+    settings: Settings, admin_user: str = "admin", admin_password: str | None = None
+) -> InitOutcome:
     from monitor.accounts.users import create_user
 
     outcome = InitOutcome(database=mask_url_password(settings.database.url))
@@ -35,8 +37,7 @@ def initialise(settings: Settings, admin_user: str = "admin",
                 return outcome
             if not admin_password:
                 admin_password = outcome.generated_password = secrets.token_urlsafe(12)
-            create_user(session, admin_user, admin_password, role="admin",
-                        display_name="ผู้ดูแลระบบ")
+            create_user(session, admin_user, admin_password, role="admin", display_name="ผู้ดูแลระบบ")
             outcome.admin_created = True
     finally:
         engine.dispose()

@@ -10,12 +10,13 @@ normal return: the run's start and its error therefore travel back as the job's 
 `Outcome`. A job not wrapped by `timed` still gets a row; its start is taken as the scheduled
 time (lag 0, the wait counted as duration).
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable
 
 from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 from sqlalchemy import select
@@ -23,8 +24,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.engine import transaction
-from monitor.localtime import as_utc, utcnow
 from monitor.db.models import JobRun
+from monitor.localtime import as_utc, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,7 @@ class Run:
 def timed(function: Callable, *args) -> Callable[[], Outcome]:
     """The job as the scheduler runs it: a failure is logged with its traceback and reported,
     never raised, so it runs again next time and never stops the rest."""
+
     def run() -> Outcome:
         started = utcnow()
         try:
@@ -65,6 +67,7 @@ def timed(function: Callable, *args) -> Callable[[], Outcome]:
             log.exception("job %s failed", getattr(function, "__qualname__", function))
             return Outcome(started, _one_line(exc))
         return Outcome(started)
+
     run.__name__ = getattr(function, "__name__", "job")
     return run
 
@@ -83,8 +86,13 @@ def run_of(event: JobExecutionEvent, finished_at: datetime) -> Run:
     else:
         error = outcome.error if outcome else None
     started = outcome.started_at if outcome else scheduled
-    return Run(job=event.job_id, scheduled_at=scheduled, started_at=started,
-               finished_at=finished_at, error=error)
+    return Run(
+        job=event.job_id,
+        scheduled_at=scheduled,
+        started_at=started,
+        finished_at=finished_at,
+        error=error,
+    )
 
 
 def record(session: Session, run: Run) -> JobRun:
@@ -112,6 +120,7 @@ def record(session: Session, run: Run) -> JobRun:
 
 def record_runs(scheduler, sessions: sessionmaker[Session]) -> None:
     """Register the listener that keeps `job_runs` for every job of `scheduler`."""
+
     def on_event(event: JobExecutionEvent) -> None:
         run = run_of(event, utcnow())
         try:

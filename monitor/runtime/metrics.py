@@ -5,6 +5,7 @@ them; a device never polled is unknown), the scheduler's job runs (monitor.runti
 outbox by status, SNMP and SSH-backup states, open incidents, and the poller's heartbeat.
 Plain frozen dataclasses; web.api.metrics writes them in the Prometheus text format.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,9 +14,17 @@ from datetime import datetime
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
+from monitor.db.models import (
+    Device,
+    DeviceState,
+    Incident,
+    JobRun,
+    ServiceHeartbeat,
+    Site,
+    SnmpStatus,
+    SshBackupState,
+)
 from monitor.mail import outbox
-from monitor.db.models import (Device, DeviceState, Incident, JobRun, ServiceHeartbeat, Site,
-                            SnmpStatus, SshBackupState)
 from monitor.status.queries import STATES
 from monitor.status.store import POLLER
 
@@ -33,12 +42,12 @@ class DeviceLine:
 
 @dataclass(frozen=True)
 class MetricsData:
-    devices: list[DeviceLine]                  # by site, then name
-    jobs: list[JobRun]                         # by job name
-    outbox: dict[str, int]                     # every OUTBOX_STATUSES key
-    snmp: dict[str, int]                       # SNMP state → devices
-    ssh: dict[str, int]                        # SSH backup state → devices
-    incidents: dict[str, int]                  # open / acknowledged → incidents
+    devices: list[DeviceLine]  # by site, then name
+    jobs: list[JobRun]  # by job name
+    outbox: dict[str, int]  # every OUTBOX_STATUSES key
+    snmp: dict[str, int]  # SNMP state → devices
+    ssh: dict[str, int]  # SSH backup state → devices
+    incidents: dict[str, int]  # open / acknowledged → incidents
     poller_beat_at: datetime | None
 
     def device_counts(self) -> dict[str, int]:
@@ -59,28 +68,44 @@ class MetricsData:
 
 
 def _grouped(session: Session, column, *where) -> dict[str, int]:
-    return {state: n for state, n in session.execute(
-        select(column, func.count()).where(*where).group_by(column))}
+    return {
+        state: n
+        for state, n in session.execute(select(column, func.count()).where(*where).group_by(column))
+    }
 
 
 def read(session: Session) -> MetricsData:
     """Seven queries, whatever the number of sites and devices."""
-    devices = [DeviceLine(site, name, kind, state) for site, name, kind, state in session.execute(
-        select(Site.code, Device.name, Device.kind,
-               func.coalesce(DeviceState.status, literal_column("'unknown'")))
-        .join(Site, Site.id == Device.site_id)
-        .outerjoin(DeviceState, DeviceState.device_id == Device.id)
-        .where(Device.enabled.is_(True), Site.enabled.is_(True))
-        .order_by(Site.code, Device.name))]
+    devices = [
+        DeviceLine(site, name, kind, state)
+        for site, name, kind, state in session.execute(
+            select(
+                Site.code,
+                Device.name,
+                Device.kind,
+                func.coalesce(DeviceState.status, literal_column("'unknown'")),
+            )
+            .join(Site, Site.id == Device.site_id)
+            .outerjoin(DeviceState, DeviceState.device_id == Device.id)
+            .where(Device.enabled.is_(True), Site.enabled.is_(True))
+            .order_by(Site.code, Device.name)
+        )
+    ]
     jobs = list(session.scalars(select(JobRun).order_by(JobRun.job)))
-    mails = {status: 0 for status in OUTBOX_STATUSES}
+    mails = dict.fromkeys(OUTBOX_STATUSES, 0)
     mails.update(outbox.counts(session))
     return MetricsData(
-        devices=devices, jobs=jobs, outbox=mails,
+        devices=devices,
+        jobs=jobs,
+        outbox=mails,
         snmp=_grouped(session, SnmpStatus.state),
         ssh=_grouped(session, SshBackupState.state),
-        incidents={"open": 0, "acknowledged": 0,
-                   **_grouped(session, Incident.state,
-                              Incident.state.in_(("open", "acknowledged")))},
+        incidents={
+            "open": 0,
+            "acknowledged": 0,
+            **_grouped(session, Incident.state, Incident.state.in_(("open", "acknowledged"))),
+        },
         poller_beat_at=session.scalar(
-            select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)))
+            select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)
+        ),
+    )

@@ -3,11 +3,12 @@
 A larger deployment runs the same pieces apart (poller and web against PostgreSQL); this module
 only wires them together and handles a clean stop on SIGTERM/Ctrl-C.
 """
+
 from __future__ import annotations
 
 import logging
 import signal
-from typing import Callable
+from collections.abc import Callable
 
 from monitor.db import engine as dbmod
 from monitor.settings import Settings
@@ -22,8 +23,13 @@ def _stop_on_sigterm(signum, frame):
 PARTS = ("all", "web", "poller")
 
 
-def serve(settings: Settings, *, announce: Callable[[str], None] = print,
-          login_hint: str | None = None, only: str = "all") -> None:
+def serve(
+    settings: Settings,
+    *,
+    announce: Callable[[str], None] = print,
+    login_hint: str | None = None,
+    only: str = "all",
+) -> None:
     """Run the web front, the scheduler (pollers, mail, reports, rules), or both (`only`).
 
     Apart, each is one process against the same (PostgreSQL) database: several web processes
@@ -47,6 +53,7 @@ def serve(settings: Settings, *, announce: Callable[[str], None] = print,
         problem = icmp_permission_problem()
         if problem:
             from collectors.ping import IcmpNotPermitted
+
             raise IcmpNotPermitted(problem)
     engine = dbmod.make_engine(settings.database.url)
     if not dbmod.is_initialised(engine):
@@ -55,8 +62,9 @@ def serve(settings: Settings, *, announce: Callable[[str], None] = print,
     server = None
     if web:
         app = create_app(settings, session_factory=sessions)
-        server = create_server(app, host=settings.web.host, port=settings.web.port, threads=8,
-                               ident="ictmon")
+        server = create_server(
+            app, host=settings.web.host, port=settings.web.port, threads=8, ident="ictmon"
+        )
     scheduler = build_scheduler(settings, sessions) if poller else None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     if scheduler is not None:
@@ -69,7 +77,9 @@ def serve(settings: Settings, *, announce: Callable[[str], None] = print,
     if scheduler is not None:
         announce(f"polling every {settings.ping.interval:g} s; stop with Ctrl-C")
     else:
-        announce("web front only: the scheduler runs in another process (`ictmon run --only poller`)")
+        announce(
+            "web front only: the scheduler runs in another process (`ictmon run --only poller`)"
+        )
     stopped = threading.Event()
     try:
         if server is not None:

@@ -21,14 +21,15 @@ PURE (no I/O, no clock). The rules, in order:
 
 Utilisation is the busier direction's share of the speed, 0–100 %.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-WRAP_32 = 2 ** 32
-UPTIME_WRAP = 2 ** 32                  # sysUpTime is TimeTicks (1/100 s), wraps after ~497 days
+WRAP_32 = 2**32
+UPTIME_WRAP = 2**32  # sysUpTime is TimeTicks (1/100 s), wraps after ~497 days
 SPEED_SLACK = 1.25
-FASTEST_BPS = 400e9                    # no interface we monitor is faster
+FASTEST_BPS = 400e9  # no interface we monitor is faster
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,7 @@ class Reading:
     """One poll of one counter: value, counter width, and the agent's sysUpTime (1/100 s)."""
 
     value: int | None
-    bits: int                          # 32 or 64
+    bits: int  # 32 or 64
     uptime_cs: int | None
 
 
@@ -58,7 +59,7 @@ def octet_delta(previous: Reading, current: Reading, elapsed_s: float) -> int | 
     if previous.value is None or current.value is None or elapsed_s <= 0:
         return None
     if previous.bits != current.bits:
-        return None                    # the agent switched between 32- and 64-bit counters
+        return None  # the agent switched between 32- and 64-bit counters
     if rebooted(previous.uptime_cs, current.uptime_cs, elapsed_s):
         return None
     if current.value >= previous.value:
@@ -68,8 +69,9 @@ def octet_delta(previous: Reading, current: Reading, elapsed_s: float) -> int | 
     return None
 
 
-def rate_bps(previous: Reading, current: Reading, elapsed_s: float,
-             speed_mbps: float | None) -> float | None:
+def rate_bps(
+    previous: Reading, current: Reading, elapsed_s: float, speed_mbps: float | None
+) -> float | None:
     """Bits per second between two readings, None where no honest rate exists."""
     delta = octet_delta(previous, current, elapsed_s)
     if delta is None:
@@ -81,7 +83,9 @@ def rate_bps(previous: Reading, current: Reading, elapsed_s: float,
     return None if bps > ceiling else bps
 
 
-def count_delta(previous: int | None, current: int | None, bits: int, rebooted_: bool) -> int | None:
+def count_delta(
+    previous: int | None, current: int | None, bits: int, rebooted_: bool
+) -> int | None:
     """Errors/discards counted between two readings (Counter32 unless told otherwise)."""
     if previous is None or current is None or rebooted_:
         return None
@@ -92,8 +96,9 @@ def count_delta(previous: int | None, current: int | None, bits: int, rebooted_:
     return None
 
 
-def utilisation_pct(in_bps: float | None, out_bps: float | None,
-                    speed_mbps: float | None) -> float | None:
+def utilisation_pct(
+    in_bps: float | None, out_bps: float | None, speed_mbps: float | None
+) -> float | None:
     """The busier direction as a share of the interface speed, 0–100."""
     if not speed_mbps or speed_mbps <= 0:
         return None

@@ -1,7 +1,8 @@
 """`ictmon poll --once --snmp`: one SNMP round, printed as a table (kept out of the thin CLI)."""
+
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from monitor.db.engine import transaction
 from monitor.localtime import format_duration
@@ -16,10 +17,13 @@ def print_snmp_round(settings, sessions, echo: Callable[[str], None]) -> None:
     finally:
         poller.close()
     with transaction(sessions) as session:
-        names = device_names(session, [r.key for r in summary.results]
-                             + [device for device, _ in summary.unusable])
-    echo(f"{'site':<10} {'device':<24} {'address':<16} {'state':<10} {'uptime':<16} "
-         f"{'ifs up':>7}  note")
+        names = device_names(
+            session, [r.key for r in summary.results] + [device for device, _ in summary.unusable]
+        )
+    echo(
+        f"{'site':<10} {'device':<24} {'address':<16} {'state':<10} {'uptime':<16} "
+        f"{'ifs up':>7}  note"
+    )
     for r in sorted(summary.results, key=lambda r: names.get(r.key, ("?", "?"))):
         site, name = names.get(r.key, ("?", "?"))
         uptime = format_duration_cs(r.uptime_cs)
@@ -39,15 +43,19 @@ def print_snmp_round(settings, sessions, echo: Callable[[str], None]) -> None:
             if r.key in summary.reboots:
                 bits.append("REBOOTED")
             note = ", ".join(bits)
-        echo(f"{site:<10} {name[:24]:<24} {r.address[:16]:<16} {r.state:<10} {uptime:<16} "
-             f"{ifs:>7}  {note}")
+        echo(
+            f"{site:<10} {name[:24]:<24} {r.address[:16]:<16} {r.state:<10} {uptime:<16} "
+            f"{ifs:>7}  {note}"
+        )
     for device, why in summary.unusable:
         site, name = names.get(device, ("?", "?"))
         echo(f"{site:<10} {name[:24]:<24} {'':<16} {'error':<10} {'-':<16} {'-':>7}  {why}")
     answered = sum(r.ok for r in summary.results)
-    echo(f"{len(summary.results) + len(summary.unusable)} devices with SNMP, {answered} answered, "
-         f"{len(summary.results) - answered + len(summary.unusable)} not, "
-         f"{summary.seconds:.2f} s")
+    echo(
+        f"{len(summary.results) + len(summary.unusable)} devices with SNMP, {answered} answered, "
+        f"{len(summary.results) - answered + len(summary.unusable)} not, "
+        f"{summary.seconds:.2f} s"
+    )
 
 
 def format_duration_cs(uptime_cs: int | None) -> str:

@@ -7,23 +7,24 @@ itself instead of hitting every device at one hour.
 
 No transaction is held while packets fly; results are written in one transaction.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.snmp import SnmpCollector, SnmpResult
-from monitor.snmp import store as snmp_store
 from monitor.db.engine import transaction
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 from monitor.settings import Settings
+from monitor.snmp import store as snmp_store
 
 log = logging.getLogger(__name__)
 
@@ -39,14 +40,24 @@ class SnmpRoundSummary:
 
 def collector_for(settings: Settings) -> SnmpCollector:
     s = settings.snmp
-    return SnmpCollector(timeout=s.timeout, retries=s.retries, max_concurrency=s.max_concurrency,
-                         max_repetitions=s.max_repetitions)
+    return SnmpCollector(
+        timeout=s.timeout,
+        retries=s.retries,
+        max_concurrency=s.max_concurrency,
+        max_repetitions=s.max_repetitions,
+    )
 
 
 class SnmpPoller:
-    def __init__(self, settings: Settings, sessions: sessionmaker[Session], *,
-                 collector: SnmpCollector | None = None, vault: Vault | None = None,
-                 clock: Callable[[], datetime] = utcnow):
+    def __init__(
+        self,
+        settings: Settings,
+        sessions: sessionmaker[Session],
+        *,
+        collector: SnmpCollector | None = None,
+        vault: Vault | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ):
         self.settings = settings
         self.sessions = sessions
         self.collector = collector or collector_for(settings)
@@ -68,11 +79,21 @@ class SnmpPoller:
             plan = snmp_store.load_plan(session, self.vault, at, interval)
         results = self.collector.visit(plan.poll, plan.inventory)
         recorded = self._record(at, results, plan.unusable)
-        summary.results, summary.unusable, summary.reboots = results, plan.unusable, recorded.reboots
+        summary.results, summary.unusable, summary.reboots = (
+            results,
+            plan.unusable,
+            recorded.reboots,
+        )
         summary.seconds = time.monotonic() - started
         failed = sum(not r.ok for r in results)
-        log.info("snmp round: %d devices (%d inventoried) in %.2f s, %d not answering, %d reboots",
-                 len(results), len(plan.inventory), summary.seconds, failed, len(recorded.reboots))
+        log.info(
+            "snmp round: %d devices (%d inventoried) in %.2f s, %d not answering, %d reboots",
+            len(results),
+            len(plan.inventory),
+            summary.seconds,
+            failed,
+            len(recorded.reboots),
+        )
         return summary
 
     def _record(self, at, results, unusable) -> snmp_store.RecordSummary:
@@ -84,8 +105,9 @@ class SnmpPoller:
                 with transaction(self.sessions) as session:
                     recorded = snmp_store.record_results(session, at, results, unusable)
                     snmp_store.roll_up_traffic(session, at)
-                    snmp_store.prune_traffic(session, at, retention.raw_hours,
-                                             self.settings.snmp.traffic_hourly_days)
+                    snmp_store.prune_traffic(
+                        session, at, retention.raw_hours, self.settings.snmp.traffic_hourly_days
+                    )
                 return recorded
             except IntegrityError:
                 if attempt == 2:

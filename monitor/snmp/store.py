@@ -4,77 +4,111 @@ Every function takes an open Session inside the caller's transaction. Rates are 
 from the previous stored counters with the pure functions of monitor.snmp.counters; the collector only
 reports raw readings.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Iterable
 
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from collectors.snmp import SnmpCredentials, SnmpResult, SnmpTarget
-from monitor.snmp import counters
-from monitor.db.models import (Device, DeviceReboot, Site, SnmpInterface, SnmpProfile, SnmpStatus,
-                            TrafficRollup, TrafficSample)
+from monitor.db.models import (
+    Device,
+    DeviceReboot,
+    Site,
+    SnmpInterface,
+    SnmpProfile,
+    SnmpStatus,
+    TrafficRollup,
+    TrafficSample,
+)
 from monitor.secrets import SecretsError, Vault
+from monitor.snmp import counters
 
 HOUR = timedelta(hours=1)
-_SIGNED = 2 ** 63
+_SIGNED = 2**63
 
 
 def to_signed64(value: int | None) -> int | None:
     """Counter64 values ≥ 2^63 do not fit a BIGINT: store them as their two's complement."""
     if value is None:
         return None
-    value %= 2 ** 64
-    return value - 2 ** 64 if value >= _SIGNED else value
+    value %= 2**64
+    return value - 2**64 if value >= _SIGNED else value
 
 
 def from_signed64(value: int | None) -> int | None:
-    return None if value is None else value % 2 ** 64
+    return None if value is None else value % 2**64
 
 
 @dataclass(frozen=True)
 class SnmpPlan:
-    poll: list[SnmpTarget]                 # lean interval poll
-    inventory: list[SnmpTarget]            # full walk due (never done, or older than the interval)
-    unusable: list[tuple[int, str]]        # (device id, why) — e.g. a credential that won't decrypt
+    poll: list[SnmpTarget]  # lean interval poll
+    inventory: list[SnmpTarget]  # full walk due (never done, or older than the interval)
+    unusable: list[tuple[int, str]]  # (device id, why) — e.g. a credential that won't decrypt
 
 
-def credentials_of(device: Device, profile: SnmpProfile | None, vault: Vault) -> SnmpCredentials | None:
+def credentials_of(
+    device: Device, profile: SnmpProfile | None, vault: Vault
+) -> SnmpCredentials | None:
     """The device's effective credentials (a profile wins), decrypted; None if SNMP is off."""
     if profile is not None:
         return SnmpCredentials(
-            version=profile.version, community=vault.decrypt(profile.community),
-            user=profile.v3_user, auth_protocol=profile.v3_auth_protocol,
-            auth_key=vault.decrypt(profile.v3_auth_key), priv_protocol=profile.v3_priv_protocol,
-            priv_key=vault.decrypt(profile.v3_priv_key))
+            version=profile.version,
+            community=vault.decrypt(profile.community),
+            user=profile.v3_user,
+            auth_protocol=profile.v3_auth_protocol,
+            auth_key=vault.decrypt(profile.v3_auth_key),
+            priv_protocol=profile.v3_priv_protocol,
+            priv_key=vault.decrypt(profile.v3_priv_key),
+        )
     if not device.snmp_version:
         return None
     return SnmpCredentials(
-        version=device.snmp_version, community=vault.decrypt(device.snmp_community),
-        user=device.snmp_v3_user, auth_protocol=device.snmp_v3_auth_protocol,
+        version=device.snmp_version,
+        community=vault.decrypt(device.snmp_community),
+        user=device.snmp_v3_user,
+        auth_protocol=device.snmp_v3_auth_protocol,
         auth_key=vault.decrypt(device.snmp_v3_auth_key),
         priv_protocol=device.snmp_v3_priv_protocol,
-        priv_key=vault.decrypt(device.snmp_v3_priv_key))
+        priv_key=vault.decrypt(device.snmp_v3_priv_key),
+    )
 
 
-def load_plan(session: Session, vault: Vault, now: datetime,
-              inventory_interval: timedelta) -> SnmpPlan:
+def load_plan(
+    session: Session, vault: Vault, now: datetime, inventory_interval: timedelta
+) -> SnmpPlan:
     """Enabled devices of enabled sites that have SNMP configured. Four queries."""
-    devices = session.execute(
-        select(Device).join(Site, Site.id == Device.site_id)
-        .where(Device.enabled.is_(True), Site.enabled.is_(True),
-               (Device.snmp_version.is_not(None)) | (Device.snmp_profile_id.is_not(None)))
-        .order_by(Device.id)).scalars().all()
+    devices = (
+        session.execute(
+            select(Device)
+            .join(Site, Site.id == Device.site_id)
+            .where(
+                Device.enabled.is_(True),
+                Site.enabled.is_(True),
+                (Device.snmp_version.is_not(None)) | (Device.snmp_profile_id.is_not(None)),
+            )
+            .order_by(Device.id)
+        )
+        .scalars()
+        .all()
+    )
     profiles = {p.id: p for p in session.execute(select(SnmpProfile)).scalars()}
     ids = [d.id for d in devices]
-    status = {s.device_id: s for s in session.execute(
-        select(SnmpStatus).where(SnmpStatus.device_id.in_(ids))).scalars()}
-    if_counts = dict(session.execute(
-        select(SnmpInterface.device_id, func.count()).where(SnmpInterface.device_id.in_(ids))
-        .group_by(SnmpInterface.device_id)).all())
+    status = {
+        s.device_id: s
+        for s in session.execute(select(SnmpStatus).where(SnmpStatus.device_id.in_(ids))).scalars()
+    }
+    if_counts = dict(
+        session.execute(
+            select(SnmpInterface.device_id, func.count())
+            .where(SnmpInterface.device_id.in_(ids))
+            .group_by(SnmpInterface.device_id)
+        ).all()
+    )
     plan = SnmpPlan([], [], [])
     for device in devices:
         profile = profiles.get(device.snmp_profile_id) if device.snmp_profile_id else None
@@ -87,35 +121,50 @@ def load_plan(session: Session, vault: Vault, now: datetime,
             continue
         known = status.get(device.id)
         port = (profile.port if profile and profile.port else None) or device.snmp_port or 161
-        target = SnmpTarget(device.id, device.address, credentials, port=port,
-                            host_resources=bool(known and known.has_host_resources),
-                            ups=bool(known and known.has_ups),
-                            if_count=if_counts.get(device.id))
-        due = known is None or known.inventory_at is None \
+        target = SnmpTarget(
+            device.id,
+            device.address,
+            credentials,
+            port=port,
+            host_resources=bool(known and known.has_host_resources),
+            ups=bool(known and known.has_ups),
+            if_count=if_counts.get(device.id),
+        )
+        due = (
+            known is None
+            or known.inventory_at is None
             or now - known.inventory_at >= inventory_interval
+        )
         (plan.inventory if due else plan.poll).append(target)
     return plan
 
 
 @dataclass
 class RecordSummary:
-    reboots: list[int]                     # device ids whose uptime went backwards
+    reboots: list[int]  # device ids whose uptime went backwards
     samples: int = 0
 
 
-def record_results(session: Session, at: datetime, results: Iterable[SnmpResult],
-                   unusable: Iterable[tuple[int, str]] = ()) -> RecordSummary:
+def record_results(
+    session: Session,
+    at: datetime,
+    results: Iterable[SnmpResult],
+    unusable: Iterable[tuple[int, str]] = (),
+) -> RecordSummary:
     """Status, interfaces (with rates from the previous counters), samples and reboots."""
     results = list(results)
     summary = RecordSummary([])
     ids = [r.key for r in results] + [device_id for device_id, _ in unusable]
     if not ids:
         return summary
-    status = {s.device_id: s for s in session.execute(
-        select(SnmpStatus).where(SnmpStatus.device_id.in_(ids))).scalars()}
+    status = {
+        s.device_id: s
+        for s in session.execute(select(SnmpStatus).where(SnmpStatus.device_id.in_(ids))).scalars()
+    }
     interfaces: dict[int, dict[int, SnmpInterface]] = {}
-    for row in session.execute(select(SnmpInterface).where(
-            SnmpInterface.device_id.in_([r.key for r in results if r.ok]))).scalars():
+    for row in session.execute(
+        select(SnmpInterface).where(SnmpInterface.device_id.in_([r.key for r in results if r.ok]))
+    ).scalars():
         interfaces.setdefault(row.device_id, {})[row.if_index] = row
 
     samples = []
@@ -123,8 +172,13 @@ def record_results(session: Session, at: datetime, results: Iterable[SnmpResult]
     for result in results:
         row = status.get(result.key)
         if row is None:
-            row = SnmpStatus(device_id=result.key, state=result.state, polled_at=at,
-                             has_host_resources=False, has_ups=False)
+            row = SnmpStatus(
+                device_id=result.key,
+                state=result.state,
+                polled_at=at,
+                has_host_resources=False,
+                has_ups=False,
+            )
             session.add(row)
         if not result.ok:
             _record_failure(row, at, result.state, result.error)
@@ -132,35 +186,52 @@ def record_results(session: Session, at: datetime, results: Iterable[SnmpResult]
             continue
         previous_uptime, previous_at = row.uptime_cs, row.ok_at
         rebooted = previous_at is not None and counters.rebooted(
-            previous_uptime, result.uptime_cs, (at - previous_at).total_seconds())
+            previous_uptime, result.uptime_cs, (at - previous_at).total_seconds()
+        )
         if rebooted:
             summary.reboots.append(result.key)
-            session.add(DeviceReboot(
-                device_id=result.key, detected_at=at,
-                booted_at=at - timedelta(seconds=result.uptime_cs / 100),
-                uptime_before_s=previous_uptime // 100 if previous_uptime is not None else None))
+            session.add(
+                DeviceReboot(
+                    device_id=result.key,
+                    detected_at=at,
+                    booted_at=at - timedelta(seconds=result.uptime_cs / 100),
+                    uptime_before_s=previous_uptime // 100 if previous_uptime is not None else None,
+                )
+            )
         row.state, row.error, row.polled_at, row.ok_at = result.state, None, at, at
         row.failing_since = None
         row.uptime_cs = result.uptime_cs
         _record_health(row, result)
         if result.inventory:
             _record_inventory(row, result, at)
-        samples += _record_interfaces(session, result, interfaces.get(result.key, {}), at,
-                                      rebooted)
+        samples += _record_interfaces(session, result, interfaces.get(result.key, {}), at, rebooted)
     for device_id, why in unusable:
         row = status.get(device_id)
         if row is None:
-            row = SnmpStatus(device_id=device_id, state="error", polled_at=at,
-                             has_host_resources=False, has_ups=False)
+            row = SnmpStatus(
+                device_id=device_id,
+                state="error",
+                polled_at=at,
+                has_host_resources=False,
+                has_ups=False,
+            )
             session.add(row)
         _record_failure(row, at, "error", why)
     session.flush()
     if failed:
         # Rates of a device that stopped answering are not current any more: no stale figures
         # on the page. Counters stay, so the next answer gives the mean rate over the gap.
-        session.execute(update(SnmpInterface).where(SnmpInterface.device_id.in_(failed))
-                        .values(in_bps=None, out_bps=None, utilisation_pct=None,
-                                errors_per_min=None, discards_per_min=None))
+        session.execute(
+            update(SnmpInterface)
+            .where(SnmpInterface.device_id.in_(failed))
+            .values(
+                in_bps=None,
+                out_bps=None,
+                utilisation_pct=None,
+                errors_per_min=None,
+                discards_per_min=None,
+            )
+        )
     if samples:
         session.execute(insert(TrafficSample), samples)
     summary.samples = len(samples)
@@ -181,8 +252,10 @@ def _record_health(row: SnmpStatus, result: SnmpResult) -> None:
     if health is not None:
         row.cpu_pct = health.cpu_pct
         row.memory_pct = health.memory.used_pct if health.memory else None
-        row.storage = [{"descr": d.descr, "size_bytes": d.size_bytes, "used_bytes": d.used_bytes}
-                       for d in health.disks]
+        row.storage = [
+            {"descr": d.descr, "size_bytes": d.size_bytes, "used_bytes": d.used_bytes}
+            for d in health.disks
+        ]
     elif result.inventory:
         row.cpu_pct = row.memory_pct = row.storage = None
     if ups is not None:
@@ -201,23 +274,43 @@ def _record_inventory(row: SnmpStatus, result: SnmpResult, at: datetime) -> None
     if system is not None:
         row.sys_descr, row.sys_object_id, row.sys_name = system.descr, system.object_id, system.name
         row.sys_location, row.sys_contact = system.location, system.contact
-        row.vendor, row.model, row.serial, row.firmware = (system.vendor, system.model,
-                                                           system.serial, system.firmware)
-    row.neighbours = None if result.neighbours is None else [
-        {"local_port": n.local_port, "remote_name": n.remote_name, "remote_port": n.remote_port,
-         "remote_chassis": n.remote_chassis} for n in result.neighbours]
+        row.vendor, row.model, row.serial, row.firmware = (
+            system.vendor,
+            system.model,
+            system.serial,
+            system.firmware,
+        )
+    row.neighbours = (
+        None
+        if result.neighbours is None
+        else [
+            {
+                "local_port": n.local_port,
+                "remote_name": n.remote_name,
+                "remote_port": n.remote_port,
+                "remote_chassis": n.remote_chassis,
+            }
+            for n in result.neighbours
+        ]
+    )
 
 
-def _record_interfaces(session: Session, result: SnmpResult, known: dict[int, SnmpInterface],
-                       at: datetime, rebooted: bool) -> list[dict]:
+def _record_interfaces(
+    session: Session,
+    result: SnmpResult,
+    known: dict[int, SnmpInterface],
+    at: datetime,
+    rebooted: bool,
+) -> list[dict]:
     samples = []
     seen = set()
     for sample in result.interfaces:
         seen.add(sample.if_index)
         row = known.get(sample.if_index)
         if row is None:
-            row = SnmpInterface(device_id=result.key, if_index=sample.if_index, counter_bits=64,
-                                seen_at=at)
+            row = SnmpInterface(
+                device_id=result.key, if_index=sample.if_index, counter_bits=64, seen_at=at
+            )
             session.add(row)
         in_bps = out_bps = errors = discards = None
         if row.counters_at is not None:
@@ -226,21 +319,34 @@ def _record_interfaces(session: Session, result: SnmpResult, known: dict[int, Sn
             in_bps = counters.rate_bps(
                 counters.Reading(from_signed64(row.in_octets), row.counter_bits, before),
                 counters.Reading(sample.in_octets, sample.counter_bits, result.uptime_cs),
-                elapsed, sample.speed_mbps)
+                elapsed,
+                sample.speed_mbps,
+            )
             out_bps = counters.rate_bps(
                 counters.Reading(from_signed64(row.out_octets), row.counter_bits, before),
                 counters.Reading(sample.out_octets, sample.counter_bits, result.uptime_cs),
-                elapsed, sample.speed_mbps)
-            errors = _per_minute([(row.in_errors, sample.in_errors),
-                                  (row.out_errors, sample.out_errors)], elapsed, rebooted)
-            discards = _per_minute([(row.in_discards, sample.in_discards),
-                                    (row.out_discards, sample.out_discards)], elapsed, rebooted)
+                elapsed,
+                sample.speed_mbps,
+            )
+            errors = _per_minute(
+                [(row.in_errors, sample.in_errors), (row.out_errors, sample.out_errors)],
+                elapsed,
+                rebooted,
+            )
+            discards = _per_minute(
+                [(row.in_discards, sample.in_discards), (row.out_discards, sample.out_discards)],
+                elapsed,
+                rebooted,
+            )
         if result.inventory:
             row.name, row.descr, row.alias = sample.name, sample.descr, sample.alias
             row.if_type, row.admin_status = sample.if_type, sample.admin_status
         row.oper_status, row.speed_mbps = sample.oper_status, sample.speed_mbps
         row.counter_bits = sample.counter_bits
-        row.in_octets, row.out_octets = to_signed64(sample.in_octets), to_signed64(sample.out_octets)
+        row.in_octets, row.out_octets = (
+            to_signed64(sample.in_octets),
+            to_signed64(sample.out_octets),
+        )
         row.in_errors, row.out_errors = sample.in_errors, sample.out_errors
         row.in_discards, row.out_discards = sample.in_discards, sample.out_discards
         row.counters_at, row.uptime_cs, row.seen_at = at, result.uptime_cs, at
@@ -248,8 +354,15 @@ def _record_interfaces(session: Session, result: SnmpResult, known: dict[int, Sn
         row.utilisation_pct = counters.utilisation_pct(in_bps, out_bps, sample.speed_mbps)
         row.errors_per_min, row.discards_per_min = errors, discards
         if (in_bps is not None or out_bps is not None) and sample.oper_status == "up":
-            samples.append({"device_id": result.key, "if_index": sample.if_index, "at": at,
-                            "in_bps": in_bps, "out_bps": out_bps})
+            samples.append(
+                {
+                    "device_id": result.key,
+                    "if_index": sample.if_index,
+                    "at": at,
+                    "in_bps": in_bps,
+                    "out_bps": out_bps,
+                }
+            )
     if result.inventory:
         # Interfaces the agent no longer lists (a removed module) leave the page.
         for index, row in known.items():
@@ -285,33 +398,58 @@ def roll_up_traffic(session: Session, now: datetime) -> int:
         return 0
     buckets: dict[tuple[int, int, datetime], list] = {}
     for device_id, if_index, at, in_bps, out_bps in session.execute(
-            select(TrafficSample.device_id, TrafficSample.if_index, TrafficSample.at,
-                   TrafficSample.in_bps, TrafficSample.out_bps)
-            .where(TrafficSample.at >= start, TrafficSample.at < end)):
+        select(
+            TrafficSample.device_id,
+            TrafficSample.if_index,
+            TrafficSample.at,
+            TrafficSample.in_bps,
+            TrafficSample.out_bps,
+        ).where(TrafficSample.at >= start, TrafficSample.at < end)
+    ):
         bucket = _aware(at).replace(minute=0, second=0, microsecond=0)
         buckets.setdefault((device_id, if_index, bucket), []).append((in_bps, out_bps))
     rows = []
     for (device_id, if_index, bucket), values in buckets.items():
         ins = [v[0] for v in values if v[0] is not None]
         outs = [v[1] for v in values if v[1] is not None]
-        rows.append({"device_id": device_id, "if_index": if_index, "bucket_start": bucket,
-                     "samples": len(values), "in_bps_sum": sum(ins), "out_bps_sum": sum(outs),
-                     "in_bps_max": max(ins, default=None), "out_bps_max": max(outs, default=None)})
+        rows.append(
+            {
+                "device_id": device_id,
+                "if_index": if_index,
+                "bucket_start": bucket,
+                "samples": len(values),
+                "in_bps_sum": sum(ins),
+                "out_bps_sum": sum(outs),
+                "in_bps_max": max(ins, default=None),
+                "out_bps_max": max(outs, default=None),
+            }
+        )
     if rows:
         session.execute(insert(TrafficRollup), rows)
     return len(rows)
 
 
 def prune_traffic(session: Session, now: datetime, raw_hours: int, hourly_days: int) -> int:
-    deleted = session.execute(delete(TrafficSample).where(
-        TrafficSample.at < now - timedelta(hours=raw_hours))).rowcount or 0
-    deleted += session.execute(delete(TrafficRollup).where(
-        TrafficRollup.bucket_start < now - timedelta(days=hourly_days))).rowcount or 0
+    deleted = (
+        session.execute(
+            delete(TrafficSample).where(TrafficSample.at < now - timedelta(hours=raw_hours))
+        ).rowcount
+        or 0
+    )
+    deleted += (
+        session.execute(
+            delete(TrafficRollup).where(
+                TrafficRollup.bucket_start < now - timedelta(days=hourly_days)
+            )
+        ).rowcount
+        or 0
+    )
     return deleted
 
 
 def _aware(moment: datetime | str) -> datetime:
     from monitor.localtime import as_utc
+
     if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
         moment = datetime.fromisoformat(moment)
     return as_utc(moment)

@@ -5,6 +5,7 @@ between two local times (e.g. every Saturday 08:00-12:00) while starts_at <= now
 "until the end of the term" is simply its ends_at. Local times are Asia/Bangkok, which has no
 daylight saving; a window ending at or before its start runs past midnight into the next day.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -13,8 +14,8 @@ from datetime import datetime, time, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.localtime import BANGKOK, as_utc
 from monitor.db.models import Device, MaintenanceWindow, Site
+from monitor.localtime import BANGKOK, as_utc
 
 WEEKLY = "weekly"
 
@@ -51,12 +52,16 @@ def parse_weekdays(text: str | None) -> frozenset[int]:
 def recurrence_of(window: MaintenanceWindow) -> Recurrence | None:
     if window.recurrence != WEEKLY:
         return None
-    return Recurrence(parse_weekdays(window.weekdays), parse_clock(window.local_start),
-                      parse_clock(window.local_end))
+    return Recurrence(
+        parse_weekdays(window.weekdays),
+        parse_clock(window.local_start),
+        parse_clock(window.local_end),
+    )
 
 
-def in_force(starts_at: datetime, ends_at: datetime, recurrence: Recurrence | None,
-             at: datetime) -> bool:
+def in_force(
+    starts_at: datetime, ends_at: datetime, recurrence: Recurrence | None, at: datetime
+) -> bool:
     """Does the window cover the moment `at`?"""
     at = as_utc(at)
     if not (as_utc(starts_at) <= at < as_utc(ends_at)):
@@ -78,8 +83,13 @@ def in_force(starts_at: datetime, ends_at: datetime, recurrence: Recurrence | No
     return False
 
 
-def occurrences(starts_at: datetime, ends_at: datetime, recurrence: Recurrence | None,
-                start: datetime, end: datetime) -> list[tuple[datetime, datetime]]:
+def occurrences(
+    starts_at: datetime,
+    ends_at: datetime,
+    recurrence: Recurrence | None,
+    start: datetime,
+    end: datetime,
+) -> list[tuple[datetime, datetime]]:
     """The concrete (from, to) spans of a window inside [start, end), in UTC, ordered.
 
     What availability must exclude: for a weekly window only its occurrences, never the whole
@@ -106,8 +116,9 @@ def occurrences(starts_at: datetime, ends_at: datetime, recurrence: Recurrence |
     return spans
 
 
-def window_occurrences(window: MaintenanceWindow, start: datetime,
-                       end: datetime) -> list[tuple[datetime, datetime]]:
+def window_occurrences(
+    window: MaintenanceWindow, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
     return occurrences(window.starts_at, window.ends_at, recurrence_of(window), start, end)
 
 
@@ -117,21 +128,39 @@ def window_in_force(window: MaintenanceWindow, at: datetime) -> bool:
 
 def devices_covered(session: Session, at: datetime) -> set[int]:
     """Devices under a window in force at `at`, on the device itself or on its whole site."""
-    windows = session.execute(
-        select(MaintenanceWindow).where(MaintenanceWindow.starts_at <= at,
-                                        MaintenanceWindow.ends_at > at)).scalars().all()
+    windows = (
+        session.execute(
+            select(MaintenanceWindow).where(
+                MaintenanceWindow.starts_at <= at, MaintenanceWindow.ends_at > at
+            )
+        )
+        .scalars()
+        .all()
+    )
     active = [w for w in windows if window_in_force(w, at)]
     devices = {w.device_id for w in active if w.device_id is not None}
     sites = {w.site_id for w in active if w.site_id is not None}
     if sites:
-        devices |= set(session.execute(select(Device.id).where(Device.site_id.in_(sites))).scalars())
+        devices |= set(
+            session.execute(select(Device.id).where(Device.site_id.in_(sites))).scalars()
+        )
     return devices
 
 
-def create_window(session: Session, *, starts_at: datetime, ends_at: datetime, reason: str,
-                  created_by: str, now: datetime, site_id: int | None = None,
-                  device_id: int | None = None, weekdays: str = "", local_start: str = "",
-                  local_end: str = "") -> MaintenanceWindow:
+def create_window(
+    session: Session,
+    *,
+    starts_at: datetime,
+    ends_at: datetime,
+    reason: str,
+    created_by: str,
+    now: datetime,
+    site_id: int | None = None,
+    device_id: int | None = None,
+    weekdays: str = "",
+    local_start: str = "",
+    local_end: str = "",
+) -> MaintenanceWindow:
     """A one-off window, or a weekly one when weekdays are given; validated before writing."""
     if (site_id is None) == (device_id is None):
         raise MaintenanceError("a window is for one site or one device")
@@ -148,11 +177,18 @@ def create_window(session: Session, *, starts_at: datetime, ends_at: datetime, r
             raise MaintenanceError("a weekly window needs different start and end times")
         recurrence = WEEKLY
     window = MaintenanceWindow(
-        site_id=site_id, device_id=device_id, starts_at=starts_at, ends_at=ends_at,
-        reason=(reason or "")[:500], created_by=created_by[:128], created_at=now,
-        recurrence=recurrence, weekdays=weekdays if recurrence else "",
+        site_id=site_id,
+        device_id=device_id,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        reason=(reason or "")[:500],
+        created_by=created_by[:128],
+        created_at=now,
+        recurrence=recurrence,
+        weekdays=weekdays if recurrence else "",
         local_start=local_start if recurrence else None,
-        local_end=local_end if recurrence else None)
+        local_end=local_end if recurrence else None,
+    )
     session.add(window)
     session.flush()
     return window

@@ -4,23 +4,24 @@ The probe runs outside any database transaction, so a sweep over many silent dev
 a lock the web pages wait for. Detection (here) and everything downstream of a transition are
 decoupled through the rows this writes.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Callable
 
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors import ping
 from collectors.resolve import is_ip_literal, resolve_names
-from monitor.incidents import recording as incidents
-from monitor.status import store
 from monitor.db.engine import transaction
+from monitor.incidents import recording as incidents
 from monitor.localtime import utcnow
 from monitor.settings import AlertSettings, PingSettings
+from monitor.status import store
 from monitor.status.state import StateChange, gap_as_unknown, next_states
 
 log = logging.getLogger(__name__)
@@ -48,10 +49,17 @@ def gap_threshold(settings: PingSettings) -> timedelta:
 
 
 class Poller:
-    def __init__(self, settings: PingSettings, sessions: sessionmaker[Session], *,
-                 probe: Probe = ping.probe, clock: Callable[[], datetime] = utcnow,
-                 resolve: Callable[..., dict[str, str | None]] = resolve_names,
-                 alerts: AlertSettings | None = None, base_url: str = ""):
+    def __init__(
+        self,
+        settings: PingSettings,
+        sessions: sessionmaker[Session],
+        *,
+        probe: Probe = ping.probe,
+        clock: Callable[[], datetime] = utcnow,
+        resolve: Callable[..., dict[str, str | None]] = resolve_names,
+        alerts: AlertSettings | None = None,
+        base_url: str = "",
+    ):
         self.settings = settings
         # Incidents and alert mails (issue 5); without alert settings only states are recorded.
         self.alerts = alerts
@@ -72,27 +80,46 @@ class Poller:
 
         targets, unresolved = self._targets(plan.targets)
         results = self.probe(
-            targets, timeout=self.settings.timeout, count=self.settings.count,
-            interval=self.settings.spacing, max_in_flight=self.settings.max_in_flight)
+            targets,
+            timeout=self.settings.timeout,
+            count=self.settings.count,
+            interval=self.settings.spacing,
+            max_in_flight=self.settings.max_in_flight,
+        )
         results = _in_plan_order(plan.targets, results + unresolved)
 
-        update = next_states(plan.states, {r.key: r.ok for r in results}, at,
-                             parents=plan.parents, in_maintenance=in_maintenance,
-                             confirmations=self.settings.confirmations,
-                             **self._flap_options())
+        update = next_states(
+            plan.states,
+            {r.key: r.ok for r in results},
+            at,
+            parents=plan.parents,
+            in_maintenance=in_maintenance,
+            confirmations=self.settings.confirmations,
+            **self._flap_options(),
+        )
         with transaction(self.sessions) as session:
             store.record_states(session, update, plan.states)
             if self.alerts is not None:
                 # Same transaction: a crash never keeps a transition but loses its alert.
-                incidents.record_sweep(session, update, parents=plan.parents, at=at,
-                                       alerts=self.alerts, base_url=self.base_url)
+                incidents.record_sweep(
+                    session,
+                    update,
+                    parents=plan.parents,
+                    at=at,
+                    alerts=self.alerts,
+                    base_url=self.base_url,
+                )
             store.record_results(session, at, results)
             store.beat(session, at)
         summary.results = results
         summary.changes = update.changes
         summary.seconds = time.monotonic() - started
-        log.info("sweep of %d devices in %.2f s, %d state changes",
-                 len(results), summary.seconds, len(update.changes))
+        log.info(
+            "sweep of %d devices in %.2f s, %d state changes",
+            len(results),
+            summary.seconds,
+            len(update.changes),
+        )
         return summary
 
     def _targets(self, planned: list[store.PollTarget]):
@@ -103,8 +130,18 @@ class Poller:
         for t in planned:
             address = addresses.get(t.address, t.address)
             if address is None:
-                unresolved.append(ping.PingResult(t.device_id, t.address, 0, 0, None, None, None,
-                                                  f"cannot resolve host name {t.address}"))
+                unresolved.append(
+                    ping.PingResult(
+                        t.device_id,
+                        t.address,
+                        0,
+                        0,
+                        None,
+                        None,
+                        None,
+                        f"cannot resolve host name {t.address}",
+                    )
+                )
             else:
                 targets.append(ping.PingTarget(t.device_id, address))
         return targets, unresolved
@@ -112,8 +149,10 @@ class Poller:
     def _flap_options(self) -> dict:
         if self.alerts is None:
             return {}
-        return {"flap_window": timedelta(seconds=self.alerts.flap_window),
-                "flap_threshold": self.alerts.flap_threshold}
+        return {
+            "flap_window": timedelta(seconds=self.alerts.flap_window),
+            "flap_threshold": self.alerts.flap_threshold,
+        }
 
     def _close_gap(self, session: Session, at: datetime) -> datetime | None:
         """If nobody swept for too long, record that stretch as unknown for every device."""

@@ -22,6 +22,7 @@ How a site's tile is coloured (`SiteTile.level`), worst first:
 
 Within a level, the longest-lasting problem comes first.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -32,9 +33,18 @@ from typing import NamedTuple
 from sqlalchemy import case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
+from monitor.db.models import (
+    STATUS_SEVERITY,
+    Device,
+    DeviceState,
+    PingRollup,
+    PingSample,
+    ServiceHeartbeat,
+    Site,
+    StateInterval,
+    Status,
+)
 from monitor.localtime import as_utc, utcnow
-from monitor.db.models import (STATUS_SEVERITY, Device, DeviceState, PingRollup, PingSample,
-                            ServiceHeartbeat, Site, StateInterval, Status)
 
 STATES = tuple(s.value for s in sorted(Status, key=lambda s: -STATUS_SEVERITY[s]))  # worst first
 LEVELS = ("offline", "degraded", "unknown", "maintenance", "ok")  # worst first
@@ -56,10 +66,10 @@ class SiteTile:
     id: int
     code: str
     name: str
-    level: str                   # one of LEVELS: the tile's colour
-    state: str                   # worst device state (STATES); "unknown" for a site without devices
-    since: datetime | None       # when the longest-lasting device in `state` entered it
-    counts: dict[str, int]       # devices per state, every state present
+    level: str  # one of LEVELS: the tile's colour
+    state: str  # worst device state (STATES); "unknown" for a site without devices
+    since: datetime | None  # when the longest-lasting device in `state` entered it
+    counts: dict[str, int]  # devices per state, every state present
     total: int
 
     @property
@@ -72,8 +82,8 @@ class StatusOverview:
     tiles: list[SiteTile]
     now: datetime
     last_poll_at: datetime | None
-    counts: dict[str, int]                                   # devices per state, whole district
-    levels: dict[str, int] = field(default_factory=dict)     # sites per level
+    counts: dict[str, int]  # devices per state, whole district
+    levels: dict[str, int] = field(default_factory=dict)  # sites per level
 
     @property
     def worst_level(self) -> str:
@@ -91,24 +101,34 @@ class StatusOverview:
 def site_tiles(session) -> list[SiteTile]:
     """Every enabled site with its worst state and device counts, worst first. Two queries."""
     sites = session.execute(
-        select(Site.id, Site.code, Site.name).where(Site.enabled.is_(True))).all()
+        select(Site.id, Site.code, Site.name).where(Site.enabled.is_(True))
+    ).all()
 
     parent = aliased(Device)
     per_device = (
-        select(Device.site_id.label("site_id"),
-               _status_column().label("status"),
-               case((or_(Device.parent_id.is_(None), parent.site_id != Device.site_id), 1),
-                    else_=0).label("is_uplink"),
-               DeviceState.since.label("since"))
+        select(
+            Device.site_id.label("site_id"),
+            _status_column().label("status"),
+            case(
+                (or_(Device.parent_id.is_(None), parent.site_id != Device.site_id), 1), else_=0
+            ).label("is_uplink"),
+            DeviceState.since.label("since"),
+        )
         .select_from(Device)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .outerjoin(parent, parent.id == Device.parent_id)
         .where(Device.enabled.is_(True))
-        .subquery())
+        .subquery()
+    )
     grouped = session.execute(
-        select(per_device.c.site_id, per_device.c.status, per_device.c.is_uplink,
-               func.count(), func.min(per_device.c.since))
-        .group_by(per_device.c.site_id, per_device.c.status, per_device.c.is_uplink)).all()
+        select(
+            per_device.c.site_id,
+            per_device.c.status,
+            per_device.c.is_uplink,
+            func.count(),
+            func.min(per_device.c.since),
+        ).group_by(per_device.c.site_id, per_device.c.status, per_device.c.is_uplink)
+    ).all()
 
     groups: dict[int, list[tuple[str, bool, int, datetime | None]]] = defaultdict(list)
     for site_id, status, is_uplink, n, first_since in grouped:
@@ -118,8 +138,9 @@ def site_tiles(session) -> list[SiteTile]:
     return tiles
 
 
-def make_tile(site_id: int, code: str, name: str,
-              groups: list[tuple[str, bool, int, datetime | None]]) -> SiteTile:
+def make_tile(
+    site_id: int, code: str, name: str, groups: list[tuple[str, bool, int, datetime | None]]
+) -> SiteTile:
     """A site's tile from its devices grouped by (status, is_uplink) with count and earliest
     since. Pure: the colouring rules of the module docstring live here and only here."""
     counts = dict.fromkeys(STATES, 0)
@@ -127,22 +148,37 @@ def make_tile(site_id: int, code: str, name: str,
         counts[status if status in counts else Status.UNKNOWN.value] += n
     total = sum(counts.values())
     state = next((s for s in STATES if counts[s]), Status.UNKNOWN.value)
-    uplinks_down = [since for status, uplink, _n, since in groups
-                    if status == Status.DOWN.value and uplink]
+    uplinks_down = [
+        since for status, uplink, _n, since in groups if status == Status.DOWN.value and uplink
+    ]
     if total == 0:
         level = "unknown"
     elif state == Status.DOWN.value:
         level = "offline" if uplinks_down else "degraded"
     else:
-        level = {Status.UNREACHABLE.value: "degraded", Status.UNKNOWN.value: "unknown",
-                 Status.MAINTENANCE.value: "maintenance"}.get(state, "ok")
+        level = {
+            Status.UNREACHABLE.value: "degraded",
+            Status.UNKNOWN.value: "unknown",
+            Status.MAINTENANCE.value: "maintenance",
+        }.get(state, "ok")
     # How long the problem has lasted: since the uplink went down when the school is offline
     # (an access point dead for a week must not make today's outage look a week old).
-    candidates = uplinks_down if level == "offline" else \
-        [since for status, _uplink, _n, since in groups if status == state]
+    candidates = (
+        uplinks_down
+        if level == "offline"
+        else [since for status, _uplink, _n, since in groups if status == state]
+    )
     known = [c for c in candidates if c is not None]
-    return SiteTile(id=site_id, code=code, name=name, level=level, state=state,
-                    since=min(known) if known else None, counts=counts, total=total)
+    return SiteTile(
+        id=site_id,
+        code=code,
+        name=name,
+        level=level,
+        state=state,
+        since=min(known) if known else None,
+        counts=counts,
+        total=total,
+    )
 
 
 def _tile_order(tile: SiteTile):
@@ -161,8 +197,9 @@ def status_overview(session, now: datetime | None = None) -> StatusOverview:
         for state, n in tile.counts.items():
             totals[state] += n
     last_poll = _aware(session.scalar(select(func.max(ServiceHeartbeat.beat_at))))
-    return StatusOverview(tiles=tiles, now=now or utcnow(), last_poll_at=last_poll,
-                          counts=totals, levels=levels)
+    return StatusOverview(
+        tiles=tiles, now=now or utcnow(), last_poll_at=last_poll, counts=totals, levels=levels
+    )
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,6 +209,7 @@ def status_overview(session, now: datetime | None = None) -> StatusOverview:
 class DeviceRow(NamedTuple):
     """A device with its site, parent and current state; a tuple because the device list builds
     thousands of them per request."""
+
     id: int
     name: str
     address: str
@@ -198,26 +236,58 @@ def _device_select():
     parent_site = aliased(Site)
     parent_state = aliased(DeviceState)
     stmt = (
-        select(Device.id, Device.name, Device.address, Device.kind, Device.enabled,
-               Device.site_id, Site.code, Site.name,
-               Device.parent_id, parent.name, parent_site.code,
-               func.coalesce(parent_state.status, _UNKNOWN),
-               _status_column(), DeviceState.since, DeviceState.last_check_at,
-               DeviceState.last_rtt_ms, DeviceState.last_loss_pct, DeviceState.last_error)
+        select(
+            Device.id,
+            Device.name,
+            Device.address,
+            Device.kind,
+            Device.enabled,
+            Device.site_id,
+            Site.code,
+            Site.name,
+            Device.parent_id,
+            parent.name,
+            parent_site.code,
+            func.coalesce(parent_state.status, _UNKNOWN),
+            _status_column(),
+            DeviceState.since,
+            DeviceState.last_check_at,
+            DeviceState.last_rtt_ms,
+            DeviceState.last_loss_pct,
+            DeviceState.last_error,
+        )
         .select_from(Device)
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .outerjoin(parent, parent.id == Device.parent_id)
         .outerjoin(parent_site, parent_site.id == parent.site_id)
-        .outerjoin(parent_state, parent_state.device_id == parent.id))
+        .outerjoin(parent_state, parent_state.device_id == parent.id)
+    )
     return stmt
 
 
 def _device_row(r) -> DeviceRow:
     # Column order is _device_select's; times are aware UTC already (UTCDateTime columns).
-    return DeviceRow(r[0], r[1], r[2], r[3], bool(r[4]), r[5], r[6], r[7], r[8], r[9], r[10],
-                     r[11] if r[8] is not None else None, r[12], r[13], r[14], r[15], r[16],
-                     r[17])
+    return DeviceRow(
+        r[0],
+        r[1],
+        r[2],
+        r[3],
+        bool(r[4]),
+        r[5],
+        r[6],
+        r[7],
+        r[8],
+        r[9],
+        r[10],
+        r[11] if r[8] is not None else None,
+        r[12],
+        r[13],
+        r[14],
+        r[15],
+        r[16],
+        r[17],
+    )
 
 
 def device_rows(session, site_code: str | None = None) -> list[DeviceRow]:
@@ -233,9 +303,10 @@ def device_rows(session, site_code: str | None = None) -> list[DeviceRow]:
 @dataclass(frozen=True)
 class TreeNode:
     """One line of the site page's device tree, flattened in display order."""
+
     depth: int
-    device: DeviceRow | None = None     # a device of the site
-    uplink: DeviceRow | None = None     # or: the parent in another site these devices hang off
+    device: DeviceRow | None = None  # a device of the site
+    uplink: DeviceRow | None = None  # or: the parent in another site these devices hang off
 
 
 @dataclass(frozen=True)
@@ -247,13 +318,15 @@ class SiteDetail:
 
 def site_detail(session, code: str) -> SiteDetail | None:
     """A site's summary and its devices as a tree by parent. Two queries."""
-    site = session.execute(select(Site.id, Site.code, Site.name)
-                           .where(Site.code == code, Site.enabled.is_(True))).first()
+    site = session.execute(
+        select(Site.id, Site.code, Site.name).where(Site.code == code, Site.enabled.is_(True))
+    ).first()
     if site is None:
         return None
     devices = device_rows(session, site_code=code)
-    tile = make_tile(site.id, site.code, site.name,
-                     [(d.state, _is_uplink(d), 1, d.since) for d in devices])
+    tile = make_tile(
+        site.id, site.code, site.name, [(d.state, _is_uplink(d), 1, d.since) for d in devices]
+    )
     return SiteDetail(tile=tile, tree=device_tree(devices, site.id), devices=devices)
 
 
@@ -290,7 +363,7 @@ def device_tree(devices: list[DeviceRow], site_id: int) -> list[TreeNode]:
     local: list[DeviceRow] = []
     for root in roots:
         (external[root.parent_id] if root.parent_id is not None else local).append(root)
-    for _, group in sorted(external.items(), key=lambda item: (item[1][0].parent_name or "")):
+    for _, group in sorted(external.items(), key=lambda item: item[1][0].parent_name or ""):
         nodes.append(TreeNode(depth=0, uplink=group[0]))
         for root in sorted(group, key=lambda c: (c.name, c.id)):
             walk(root, 1)
@@ -329,8 +402,9 @@ class DeviceDetail:
     history: list[IntervalRow]
 
 
-def device_detail(session, device_id: int, *, history_limit: int = 50,
-                  now: datetime | None = None) -> DeviceDetail | None:
+def device_detail(
+    session, device_id: int, *, history_limit: int = 50, now: datetime | None = None
+) -> DeviceDetail | None:
     """One device with its children and its most recent state intervals. Three queries."""
     row = session.execute(_device_select().where(Device.id == device_id)).first()
     if row is None:
@@ -338,21 +412,47 @@ def device_detail(session, device_id: int, *, history_limit: int = 50,
     device = _device_row(row)
     now = now or utcnow()
     child_rows = session.execute(
-        select(Device.id, Device.name, Device.kind, Device.address, Site.code,
-               _status_column(), DeviceState.since)
+        select(
+            Device.id,
+            Device.name,
+            Device.kind,
+            Device.address,
+            Site.code,
+            _status_column(),
+            DeviceState.since,
+        )
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .where(Device.parent_id == device_id, Device.enabled.is_(True))
-        .order_by(Device.name, Device.id)).all()
-    children = [ChildRow(id=r[0], name=r[1], kind=r[2], address=r[3], site_code=r[4],
-                         state=r[5], since=_aware(r[6])) for r in child_rows]
+        .order_by(Device.name, Device.id)
+    ).all()
+    children = [
+        ChildRow(
+            id=r[0],
+            name=r[1],
+            kind=r[2],
+            address=r[3],
+            site_code=r[4],
+            state=r[5],
+            since=_aware(r[6]),
+        )
+        for r in child_rows
+    ]
     intervals = session.execute(
         select(StateInterval.status, StateInterval.started_at, StateInterval.ended_at)
         .where(StateInterval.device_id == device_id)
         .order_by(StateInterval.started_at.desc(), StateInterval.id.desc())
-        .limit(history_limit)).all()
-    history = [IntervalRow(state=s, started_at=_aware(a), ended_at=_aware(b),
-                           duration=(_aware(b) or now) - _aware(a)) for s, a, b in intervals]
+        .limit(history_limit)
+    ).all()
+    history = [
+        IntervalRow(
+            state=s,
+            started_at=_aware(a),
+            ended_at=_aware(b),
+            duration=(_aware(b) or now) - _aware(a),
+        )
+        for s, a, b in intervals
+    ]
     return DeviceDetail(device=device, children=children, history=history)
 
 
@@ -373,14 +473,15 @@ class LatencySeries:
     range: str
     start: datetime
     end: datetime
-    resolution: int | None            # seconds per point; None = one point per sweep
+    resolution: int | None  # seconds per point; None = one point per sweep
     times: list[datetime]
-    rtt_ms: list[float | None]        # None where nothing answered
+    rtt_ms: list[float | None]  # None where nothing answered
     loss_pct: list[float | None]
 
 
-def latency_series(session, device_id: int, range_: str,
-                   now: datetime | None = None) -> LatencySeries:
+def latency_series(
+    session, device_id: int, range_: str, now: datetime | None = None
+) -> LatencySeries:
     """Latency and loss of one device over 24 h (raw samples), 7 d (5-minute rollups) or 30 d
     (hourly rollups). One query. Raises ValueError for an unknown range."""
     if range_ not in LATENCY_RANGES:
@@ -393,24 +494,43 @@ def latency_series(session, device_id: int, range_: str,
         rows = session.execute(
             select(PingSample.at, PingSample.sent, PingSample.received, PingSample.rtt_avg_ms)
             .where(PingSample.device_id == device_id, PingSample.at >= start, PingSample.at <= end)
-            .order_by(PingSample.at)).all()
+            .order_by(PingSample.at)
+        ).all()
         for at, sent, received, rtt_avg in rows:
             times.append(_aware(at))
             rtt.append(None if not received else rtt_avg)
             loss.append(_loss(sent, received))
     else:
         rows = session.execute(
-            select(PingRollup.bucket_start, PingRollup.sent, PingRollup.received,
-                   PingRollup.rtt_sum_ms, PingRollup.rtt_samples)
-            .where(PingRollup.device_id == device_id, PingRollup.resolution == resolution,
-                   PingRollup.bucket_start >= start, PingRollup.bucket_start <= end)
-            .order_by(PingRollup.bucket_start)).all()
+            select(
+                PingRollup.bucket_start,
+                PingRollup.sent,
+                PingRollup.received,
+                PingRollup.rtt_sum_ms,
+                PingRollup.rtt_samples,
+            )
+            .where(
+                PingRollup.device_id == device_id,
+                PingRollup.resolution == resolution,
+                PingRollup.bucket_start >= start,
+                PingRollup.bucket_start <= end,
+            )
+            .order_by(PingRollup.bucket_start)
+        ).all()
         for bucket, sent, received, rtt_sum, rtt_samples in rows:
             times.append(_aware(bucket))
             rtt.append(rtt_sum / rtt_samples if rtt_samples else None)
             loss.append(_loss(sent, received))
-    return LatencySeries(device_id=device_id, range=range_, start=start, end=end,
-                         resolution=resolution, times=times, rtt_ms=rtt, loss_pct=loss)
+    return LatencySeries(
+        device_id=device_id,
+        range=range_,
+        start=start,
+        end=end,
+        resolution=resolution,
+        times=times,
+        rtt_ms=rtt,
+        loss_pct=loss,
+    )
 
 
 def _loss(sent: int | None, received: int | None) -> float | None:

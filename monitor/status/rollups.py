@@ -4,11 +4,12 @@ Retention (RetentionSettings, documented in docs/architecture.md with measured s
 samples for about a day (the 24 h chart), 5-minute buckets for about a week (the 7 d chart),
 hourly buckets for years (the 30 d chart and the reports).
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
@@ -24,7 +25,7 @@ SETTLE = timedelta(minutes=2)
 # Never look further back than the raw data is kept, whatever the watermark says.
 MAX_CATCH_UP = timedelta(hours=30)
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -52,9 +53,16 @@ def aggregate(parts: Iterable[Part], resolution: int) -> list[dict]:
         key = (p.device_id, bucket_start(p.at, resolution))
         row = buckets.get(key)
         if row is None:
-            row = buckets[key] = {"device_id": p.device_id, "resolution": resolution,
-                                  "bucket_start": key[1], "sent": 0, "received": 0,
-                                  "rtt_sum_ms": 0.0, "rtt_samples": 0, "rtt_max_ms": None}
+            row = buckets[key] = {
+                "device_id": p.device_id,
+                "resolution": resolution,
+                "bucket_start": key[1],
+                "sent": 0,
+                "received": 0,
+                "rtt_sum_ms": 0.0,
+                "rtt_samples": 0,
+                "rtt_max_ms": None,
+            }
         row["sent"] += p.sent
         row["received"] += p.received
         row["rtt_sum_ms"] += p.rtt_sum_ms
@@ -74,25 +82,55 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
         samples = session.execute(
             select(PingSample).where(PingSample.at >= five_from, PingSample.at < five_end)
         ).scalars()
-        rows = aggregate((Part(s.device_id, s.at, s.sent, s.received, s.rtt_avg_ms or 0.0,
-                               1 if s.rtt_avg_ms is not None else 0, s.rtt_max_ms)
-                          for s in samples), FIVE_MINUTES)
+        rows = aggregate(
+            (
+                Part(
+                    s.device_id,
+                    s.at,
+                    s.sent,
+                    s.received,
+                    s.rtt_avg_ms or 0.0,
+                    1 if s.rtt_avg_ms is not None else 0,
+                    s.rtt_max_ms,
+                )
+                for s in samples
+            ),
+            FIVE_MINUTES,
+        )
         if rows:
             session.execute(insert(PingRollup), rows)
         written[FIVE_MINUTES] = len(rows)
 
     hour_end = bucket_start(five_end, HOUR)
     hour_from = _next_bucket(
-        session, HOUR,
+        session,
+        HOUR,
         select(func.min(PingRollup.bucket_start)).where(PingRollup.resolution == FIVE_MINUTES),
-        now)
+        now,
+    )
     if hour_from is not None and hour_from < hour_end:
         fives = session.execute(
-            select(PingRollup).where(PingRollup.resolution == FIVE_MINUTES,
-                                     PingRollup.bucket_start >= hour_from,
-                                     PingRollup.bucket_start < hour_end)).scalars()
-        rows = aggregate((Part(r.device_id, r.bucket_start, r.sent, r.received, r.rtt_sum_ms,
-                               r.rtt_samples, r.rtt_max_ms) for r in fives), HOUR)
+            select(PingRollup).where(
+                PingRollup.resolution == FIVE_MINUTES,
+                PingRollup.bucket_start >= hour_from,
+                PingRollup.bucket_start < hour_end,
+            )
+        ).scalars()
+        rows = aggregate(
+            (
+                Part(
+                    r.device_id,
+                    r.bucket_start,
+                    r.sent,
+                    r.received,
+                    r.rtt_sum_ms,
+                    r.rtt_samples,
+                    r.rtt_max_ms,
+                )
+                for r in fives
+            ),
+            HOUR,
+        )
         if rows:
             session.execute(insert(PingRollup), rows)
         written[HOUR] = len(rows)
@@ -101,27 +139,34 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
 
 def _next_bucket(session: Session, resolution: int, earliest_source, now: datetime):
     """Where summarising resumes: after the newest bucket written, or at the oldest source row."""
-    last = session.execute(select(func.max(PingRollup.bucket_start))
-                           .where(PingRollup.resolution == resolution)).scalar()
+    last = session.execute(
+        select(func.max(PingRollup.bucket_start)).where(PingRollup.resolution == resolution)
+    ).scalar()
     if last is not None:
-        start = last.replace(tzinfo=timezone.utc) + timedelta(seconds=resolution)
+        start = last.replace(tzinfo=UTC) + timedelta(seconds=resolution)
     else:
         earliest = session.execute(earliest_source).scalar()
         if earliest is None:
             return None
-        start = bucket_start(earliest.replace(tzinfo=timezone.utc), resolution)
+        start = bucket_start(earliest.replace(tzinfo=UTC), resolution)
     return max(start, bucket_start(now - MAX_CATCH_UP, resolution))
 
 
 def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict[str, int]:
     """Delete what is older than its retention. Returns rows deleted per kind."""
     deleted = {}
-    result = session.execute(delete(PingSample).where(
-        PingSample.at < now - timedelta(hours=retention.raw_hours)))
+    result = session.execute(
+        delete(PingSample).where(PingSample.at < now - timedelta(hours=retention.raw_hours))
+    )
     deleted["samples"] = result.rowcount
-    for name, resolution, keep in (("five_minute", FIVE_MINUTES, timedelta(days=retention.five_minute_days)),
-                                   ("hourly", HOUR, timedelta(days=retention.hourly_days))):
-        result = session.execute(delete(PingRollup).where(
-            PingRollup.resolution == resolution, PingRollup.bucket_start < now - keep))
+    for name, resolution, keep in (
+        ("five_minute", FIVE_MINUTES, timedelta(days=retention.five_minute_days)),
+        ("hourly", HOUR, timedelta(days=retention.hourly_days)),
+    ):
+        result = session.execute(
+            delete(PingRollup).where(
+                PingRollup.resolution == resolution, PingRollup.bucket_start < now - keep
+            )
+        )
         deleted[name] = result.rowcount
     return deleted

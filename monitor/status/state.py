@@ -31,11 +31,13 @@ once in `flapping_started`); it stays flapping until a whole window passes witho
 (reported once in `flapping_ended`). Flapping does not alter the state itself: the alerts use it
 to send one notice instead of a mail per change.
 """
+
 from __future__ import annotations
 
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import AbstractSet, Hashable, Iterable, Mapping, TypeVar
+from typing import AbstractSet, TypeVar
 
 from monitor.db.models import Status
 
@@ -128,8 +130,9 @@ def next_states(
 _FLAP_STATES = {Status.UP, Status.DOWN}
 
 
-def _track_flapping(before: DeviceState, after: DeviceState, at: datetime, window: timedelta,
-                    threshold: int) -> DeviceState:
+def _track_flapping(
+    before: DeviceState, after: DeviceState, at: datetime, window: timedelta, threshold: int
+) -> DeviceState:
     recent = tuple(t for t in before.recent_changes if at - t < window)
     if after.status != before.status and {before.status, after.status} <= _FLAP_STATES:
         recent += (at,)
@@ -140,16 +143,24 @@ def _track_flapping(before: DeviceState, after: DeviceState, at: datetime, windo
     return replace(after, flapping=flapping, recent_changes=recent)
 
 
-def _decide(before: DeviceState, answered: bool | None, at: datetime, *, under_maintenance: bool,
-            parent_state: DeviceState | None, parent_silent: bool,
-            confirmations: int) -> DeviceState:
+def _decide(
+    before: DeviceState,
+    answered: bool | None,
+    at: datetime,
+    *,
+    under_maintenance: bool,
+    parent_state: DeviceState | None,
+    parent_silent: bool,
+    confirmations: int,
+) -> DeviceState:
     if answered is None:
         counters = before
     elif answered:
         counters = replace(before, fail_count=0, first_fail_at=None)
     else:
-        counters = replace(before, fail_count=before.fail_count + 1,
-                           first_fail_at=before.first_fail_at or at)
+        counters = replace(
+            before, fail_count=before.fail_count + 1, first_fail_at=before.first_fail_at or at
+        )
 
     if under_maintenance:
         return _move(before, counters, Status.MAINTENANCE, at)
@@ -163,7 +174,8 @@ def _decide(before: DeviceState, answered: bool | None, at: datetime, *, under_m
 
     parent_status = parent_state.status if parent_state else None
     parent_blocks = parent_status in _PARENT_BLOCKING or (
-        parent_status is Status.MAINTENANCE and parent_silent)
+        parent_status is Status.MAINTENANCE and parent_silent
+    )
     if parent_blocks:
         return _move(before, counters, Status.UNREACHABLE, _outage_start(before, counters, at))
     if parent_silent:
@@ -205,8 +217,9 @@ def gap_as_unknown(previous: Mapping[K, DeviceState], last_alive: datetime) -> S
             states[device] = DeviceState(Status.UNKNOWN, before.since)
             continue
         since = max(last_alive, before.since)
-        states[device] = DeviceState(Status.UNKNOWN, since, flapping=before.flapping,
-                                     recent_changes=before.recent_changes)
+        states[device] = DeviceState(
+            Status.UNKNOWN, since, flapping=before.flapping, recent_changes=before.recent_changes
+        )
         changes.append(StateChange(device, before.status, Status.UNKNOWN, since))
     return StateUpdate(states, changes)
 

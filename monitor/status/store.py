@@ -4,18 +4,19 @@ and state transitions into rows.
 Every function takes an open Session inside the caller's transaction: a sweep's samples, its state
 changes and its heartbeat commit together or not at all.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
 
 from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.ping import PingResult
-from monitor.db.models import (Device, DeviceState as DeviceStateRow, PingSample,
-                            ServiceHeartbeat, Site, StateInterval, Status)
+from monitor.db.models import Device, PingSample, ServiceHeartbeat, Site, StateInterval, Status
+from monitor.db.models import DeviceState as DeviceStateRow
 from monitor.status.state import DeviceState, StateUpdate
 
 POLLER = "poller"
@@ -47,8 +48,14 @@ def load_plan(session: Session) -> PollPlan:
     # Parents of every device, enabled or not: a disabled router still hides its children.
     parents = {r.id: r.parent_id for r in session.execute(select(Device.id, Device.parent_id))}
     states = {
-        r.device_id: DeviceState(Status(r.status), r.since, r.fail_count, r.first_fail_at,
-                                 bool(r.flapping), _times(r.recent_changes))
+        r.device_id: DeviceState(
+            Status(r.status),
+            r.since,
+            r.fail_count,
+            r.first_fail_at,
+            bool(r.flapping),
+            _times(r.recent_changes),
+        )
         for r in session.execute(select(DeviceStateRow)).scalars()
     }
     return PollPlan(targets, parents, states)
@@ -84,24 +91,50 @@ def beat(session: Session, at: datetime, *, started: bool = False) -> None:
 def record_states(session: Session, update_: StateUpdate, previous: dict[int, DeviceState]) -> None:
     """Persist new current states and turn each transition into closed/opened intervals."""
     table = DeviceStateRow.__table__
-    rows = [{"b_device_id": device, "status": str(s.status), "since": s.since,
-             "fail_count": s.fail_count, "first_fail_at": s.first_fail_at,
-             "flapping": s.flapping, "recent_changes": [t.isoformat() for t in s.recent_changes]}
-            for device, s in update_.states.items()]
+    rows = [
+        {
+            "b_device_id": device,
+            "status": str(s.status),
+            "since": s.since,
+            "fail_count": s.fail_count,
+            "first_fail_at": s.first_fail_at,
+            "flapping": s.flapping,
+            "recent_changes": [t.isoformat() for t in s.recent_changes],
+        }
+        for device, s in update_.states.items()
+    ]
     existing = [r for r in rows if r["b_device_id"] in previous]
     new = [r for r in rows if r["b_device_id"] not in previous]
     if existing:
         session.execute(
-            table.update().where(table.c.device_id == bindparam("b_device_id"))
-            .values(status=bindparam("status"), since=bindparam("since"),
-                    fail_count=bindparam("fail_count"), first_fail_at=bindparam("first_fail_at"),
-                    flapping=bindparam("flapping"), recent_changes=bindparam("recent_changes")),
-            existing)
+            table.update()
+            .where(table.c.device_id == bindparam("b_device_id"))
+            .values(
+                status=bindparam("status"),
+                since=bindparam("since"),
+                fail_count=bindparam("fail_count"),
+                first_fail_at=bindparam("first_fail_at"),
+                flapping=bindparam("flapping"),
+                recent_changes=bindparam("recent_changes"),
+            ),
+            existing,
+        )
     if new:
-        session.execute(insert(table), [
-            {"device_id": r["b_device_id"], "status": r["status"], "since": r["since"],
-             "fail_count": r["fail_count"], "first_fail_at": r["first_fail_at"],
-             "flapping": r["flapping"], "recent_changes": r["recent_changes"]} for r in new])
+        session.execute(
+            insert(table),
+            [
+                {
+                    "device_id": r["b_device_id"],
+                    "status": r["status"],
+                    "since": r["since"],
+                    "fail_count": r["fail_count"],
+                    "first_fail_at": r["first_fail_at"],
+                    "flapping": r["flapping"],
+                    "recent_changes": r["recent_changes"],
+                }
+                for r in new
+            ],
+        )
     _record_intervals(session, update_)
 
 
@@ -113,10 +146,15 @@ def _record_intervals(session: Session, update_: StateUpdate) -> None:
         intervals.update()
         .where(intervals.c.device_id == bindparam("b_device"), intervals.c.ended_at.is_(None))
         .values(ended_at=bindparam("b_at")),
-        [{"b_device": c.device, "b_at": c.at} for c in update_.changes])
-    session.execute(insert(intervals), [
-        {"device_id": c.device, "status": str(c.new), "started_at": c.at, "ended_at": None}
-        for c in update_.changes])
+        [{"b_device": c.device, "b_at": c.at} for c in update_.changes],
+    )
+    session.execute(
+        insert(intervals),
+        [
+            {"device_id": c.device, "status": str(c.new), "started_at": c.at, "ended_at": None}
+            for c in update_.changes
+        ],
+    )
 
 
 def record_results(session: Session, at: datetime, results: Iterable[PingResult]) -> None:
@@ -124,16 +162,41 @@ def record_results(session: Session, at: datetime, results: Iterable[PingResult]
     results = list(results)
     if not results:
         return
-    session.execute(insert(PingSample), [
-        {"device_id": r.key, "at": at, "sent": r.sent, "received": r.received,
-         "rtt_avg_ms": r.rtt_avg_ms, "rtt_max_ms": r.rtt_max_ms} for r in results])
+    session.execute(
+        insert(PingSample),
+        [
+            {
+                "device_id": r.key,
+                "at": at,
+                "sent": r.sent,
+                "received": r.received,
+                "rtt_avg_ms": r.rtt_avg_ms,
+                "rtt_max_ms": r.rtt_max_ms,
+            }
+            for r in results
+        ],
+    )
     table = DeviceStateRow.__table__
     session.execute(
-        table.update().where(table.c.device_id == bindparam("b_device_id"))
-        .values(last_check_at=bindparam("b_at"), last_rtt_ms=bindparam("b_rtt"),
-                last_loss_pct=bindparam("b_loss"), last_error=bindparam("b_error")),
-        [{"b_device_id": r.key, "b_at": at, "b_rtt": r.rtt_avg_ms, "b_loss": r.loss_pct,
-          "b_error": (r.error or None) and r.error[:200]} for r in results])
+        table.update()
+        .where(table.c.device_id == bindparam("b_device_id"))
+        .values(
+            last_check_at=bindparam("b_at"),
+            last_rtt_ms=bindparam("b_rtt"),
+            last_loss_pct=bindparam("b_loss"),
+            last_error=bindparam("b_error"),
+        ),
+        [
+            {
+                "b_device_id": r.key,
+                "b_at": at,
+                "b_rtt": r.rtt_avg_ms,
+                "b_loss": r.loss_pct,
+                "b_error": (r.error or None) and r.error[:200],
+            }
+            for r in results
+        ],
+    )
 
 
 def device_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
@@ -142,6 +205,8 @@ def device_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, s
     if not ids:
         return {}
     rows = session.execute(
-        select(Device.id, Site.code, Device.name).join(Site, Site.id == Device.site_id)
-        .where(Device.id.in_(ids))).all()
+        select(Device.id, Site.code, Device.name)
+        .join(Site, Site.id == Device.site_id)
+        .where(Device.id.in_(ids))
+    ).all()
     return {r.id: (r.code, r.name) for r in rows}

@@ -1,16 +1,17 @@
 """Configuration backups in a real browser: back a switch up from its device page (a real SSH
 server on loopback), change its configuration, back up again, compare the two versions, download
 the latest. Served with the strict CSP, so any inline script or style would fail the test."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 
 import pytest
 
+from monitor.accounts.users import create_user
 from monitor.db.models import SshAccess
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
-from monitor.accounts.users import create_user
 from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import add_device, add_site
 from tests.support.fake_switch import FakeSwitch
@@ -37,8 +38,11 @@ def live_server(settings, db, switch):
         create_user(s, "officer", PASSWORD, display_name="คุณสมชาย ใจดี")
         site = add_site(s, "S07", "โรงเรียนบ้านนา")
         device = add_device(s, site, "sw-library", switch.host, "switch")
-        device.ssh_device_type, device.ssh_username, device.ssh_port = \
-            "cisco_ios", "backup", switch.port
+        device.ssh_device_type, device.ssh_username, device.ssh_port = (
+            "cisco_ios",
+            "backup",
+            switch.port,
+        )
         device.ssh_password = vault.encrypt(SSH_PASSWORD)
         s.add(SshAccess(device_id=device.id, enable_secret=vault.encrypt(ENABLE)))
         device_id = device.id
@@ -49,8 +53,9 @@ def live_server(settings, db, switch):
         yield base, device_id
 
 
-def test_back_up_change_compare_and_download_from_the_device_page(live_server, page, switch,
-                                                                  tmp_path):
+def test_back_up_change_compare_and_download_from_the_device_page(
+    live_server, page, switch, tmp_path
+):
     base, device_id = live_server
     page.goto(f"{base}/devices/{device_id}")
     page.fill("#username", "officer")

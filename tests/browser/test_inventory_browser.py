@@ -1,6 +1,7 @@
 """The inventory in a real browser: simulated devices (snmpsim on loopback) polled by a real SNMP
 round, then the officer signs in, sees model and serial on the inventory page, downloads the
 Excel export (read back with openpyxl), and opens a switch whose traffic chart is drawn."""
+
 from __future__ import annotations
 
 import io
@@ -10,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 
 from collectors.snmp import SnmpCollector
+from monitor.accounts.users import create_user
 from monitor.demo import agents as snmp_agents
 from monitor.secrets import Vault
 from monitor.snmp.rounds import SnmpPoller
-from monitor.accounts.users import create_user
 from tests.browser.conftest import SCREENSHOTS, require_chromium, served
 from tests.conftest import NOW, add_device, add_site
 from tests.support.snmp_agents import free_udp_port, require_snmpsim
@@ -55,13 +56,20 @@ def polled_district(settings, db, tmp_path):
             device.snmp_community = vault.encrypt(community)
             set_state(s, device, "up", NOW - timedelta(days=2))
             ids[name] = device.id
-            agents.append(snmp_agents.Agent(
-                "127.0.0.1", snmp_agents.recording(profile, name=name, model=model), community, port))
+            agents.append(
+                snmp_agents.Agent(
+                    "127.0.0.1",
+                    snmp_agents.recording(profile, name=name, model=model),
+                    community,
+                    port,
+                )
+            )
     process = snmp_agents.start_snmpsim(tmp_path / "sim", agents)
     try:
         clock = Clock(NOW - timedelta(minutes=10))
-        poller = SnmpPoller(settings, db, collector=SnmpCollector(timeout=0.5, retries=0),
-                            clock=clock)
+        poller = SnmpPoller(
+            settings, db, collector=SnmpCollector(timeout=0.5, retries=0), clock=clock
+        )
         try:
             for _ in range(3):
                 summary = poller.run()
@@ -86,7 +94,7 @@ def live_server(settings, db, polled_district):
         yield base, polled_district
 
 
-def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):  # noqa: F811
+def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):
     base, ids = live_server
     page.goto(base + "/inventory")
     page.fill("#username", "officer")
@@ -99,7 +107,9 @@ def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):
     assert "HPE 1920S-24G" in text and "HPE" in text and "PD.02.22" in text
     serial = switch_row.locator("td.serial").inner_text().strip()
     assert serial.startswith("SN") and len(serial) == 12
-    assert "Synology DS220+" not in page.inner_text("#inventory-table")  # servers report no ENTITY model
+    assert "Synology DS220+" not in page.inner_text(
+        "#inventory-table"
+    )  # servers report no ENTITY model
     assert "APC Smart-UPS 1500" in page.locator(f"tr[data-device-id='{ids['ups']}']").inner_text()
     page.screenshot(path=f"{SCREENSHOTS}/ictmon-inventory.png", full_page=True)
 

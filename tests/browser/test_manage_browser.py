@@ -1,6 +1,7 @@
 """Managing the district in a real browser under the strict CSP: a device added through the form
 (its parent chosen from the list) appears on its school's page; an import with a bad row shows
 the row's error and writes nothing."""
+
 from __future__ import annotations
 
 import pytest
@@ -56,16 +57,20 @@ def test_a_device_added_through_the_form_appears_on_its_school_page(live_server,
     assert "status of 400" in page.problems[1]
 
 
-def test_an_import_with_an_error_row_shows_it_and_writes_nothing(live_server, page, db,
-                                                                tmp_path):
+def test_an_import_with_an_error_row_shows_it_and_writes_nothing(live_server, page, db, tmp_path):
     base, _ = live_server
     with db() as s:
-        before = (s.scalar(select(func.count()).select_from(Site)),
-                  s.scalar(select(func.count()).select_from(Device)))
+        before = (
+            s.scalar(select(func.count()).select_from(Site)),
+            s.scalar(select(func.count()).select_from(Device)),
+        )
     upload = tmp_path / "schools.csv"
-    upload.write_text("site,site_name,name,address,kind\n"
-                      "S50,โรงเรียนทดลอง,s50-router,127.0.50.1,router\n"
-                      "S50,โรงเรียนทดลอง,s50-switch,127.0.50.2,toaster\n", encoding="utf-8")
+    upload.write_text(
+        "site,site_name,name,address,kind\n"
+        "S50,โรงเรียนทดลอง,s50-router,127.0.50.1,router\n"
+        "S50,โรงเรียนทดลอง,s50-switch,127.0.50.2,toaster\n",
+        encoding="utf-8",
+    )
     sign_in(page, base)
     page.goto(base + "/manage/import")
     page.set_input_files("input[type=file]", str(upload))
@@ -75,7 +80,9 @@ def test_an_import_with_an_error_row_shows_it_and_writes_nothing(live_server, pa
     assert "บรรทัด 3" in errors and "kind" in errors and "unknown kind 'toaster'" in errors
     assert page.locator("#confirm-import").count() == 0
     with db() as s:
-        assert (s.scalar(select(func.count()).select_from(Site)),
-                s.scalar(select(func.count()).select_from(Device))) == before
+        assert (
+            s.scalar(select(func.count()).select_from(Site)),
+            s.scalar(select(func.count()).select_from(Device)),
+        ) == before
     page.screenshot(path=f"{SCREENSHOTS}/ictmon-manage-import.png", full_page=True)
     assert page.problems == [], page.problems

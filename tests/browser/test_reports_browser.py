@@ -1,5 +1,6 @@
 """The Reports page in a real browser under the strict CSP: the officer picks last month, sees the
 worst school first and the charts, switches month, downloads the PDF for the director."""
+
 from __future__ import annotations
 
 import os
@@ -27,7 +28,7 @@ def report_server(settings, db):
         yield base
 
 
-def test_reports_page_charts_and_pdf_download(report_server, page, tmp_path):  # noqa: F811
+def test_reports_page_charts_and_pdf_download(report_server, page, tmp_path):
     base = report_server
     page.goto(base + "/login")
     page.fill("#username", "officer")

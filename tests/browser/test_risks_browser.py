@@ -1,5 +1,6 @@
 """The risk register in a real browser under the strict CSP: a heat-map cell opens the matching
 risks; editing one records the officer's name and the time in its history."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,13 +17,30 @@ pytestmark = pytest.mark.browser
 def test_heatmap_cell_opens_its_risks_and_an_edit_is_recorded(live_server, page, db):
     base, ids = live_server
     with db.begin() as s:
-        flood = create_risk(s, {"title": "น้ำท่วมห้องเซิร์ฟเวอร์", "category": "power",
-                                "likelihood": 4, "impact": 5}, "ictmon", NOW).id
-        create_risk(s, {"title": "ป้ายชื่อหาย", "category": "other", "likelihood": 1,
-                        "impact": 2}, "ictmon", NOW)
-        create_risk(s, {"title": "สายอัปลิงก์เส้นเดียว", "category": "availability",
-                        "likelihood": 3, "impact": 4, "device_id": ids["s02_router"]},
-                    "ictmon", NOW)
+        flood = create_risk(
+            s,
+            {"title": "น้ำท่วมห้องเซิร์ฟเวอร์", "category": "power", "likelihood": 4, "impact": 5},
+            "ictmon",
+            NOW,
+        ).id
+        create_risk(
+            s,
+            {"title": "ป้ายชื่อหาย", "category": "other", "likelihood": 1, "impact": 2},
+            "ictmon",
+            NOW,
+        )
+        create_risk(
+            s,
+            {
+                "title": "สายอัปลิงก์เส้นเดียว",
+                "category": "availability",
+                "likelihood": 3,
+                "impact": 4,
+                "device_id": ids["s02_router"],
+            },
+            "ictmon",
+            NOW,
+        )
 
     page.goto(base + "/login")
     page.fill("#username", "officer")

@@ -1,5 +1,6 @@
 """The morning look, in a real browser: sign in, see the offline school first, open it, open its
 router, see the latency chart drawn. Chromium is Debian's; the server is waitress on loopback."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,6 +9,7 @@ from tests.browser.conftest import SCREENSHOTS
 from tests.web.conftest import PASSWORD
 
 pytestmark = pytest.mark.browser
+
 
 def test_morning_look_from_login_to_the_routers_chart(live_server, page):
     base, ids = live_server

@@ -1,5 +1,6 @@
 """Users in a real browser under the strict CSP: the admin adds an operator, the operator signs in
 and has no Users link, the admin disables them and their open session ends."""
+
 from __future__ import annotations
 
 import pytest

@@ -3,6 +3,7 @@ HTML page of `app.url_map` as an admin, under the strict CSP, and nothing the da
 runs — `window.__xss` stays undefined, no dialog opens, no element the payloads would create
 exists, and the browser reports no CSP violation (an inline script or handler a template let
 through would be refused and reported even where the policy saved us)."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,16 @@ from tests.web.conftest import make_app
 pytestmark = pytest.mark.browser
 
 # The pages the officer and the director open every day must be among those checked.
-MUST_VISIT = ("status.index", "status.site", "status.device", "inventory.index",
-              "incidents.index", "incidents.show", "risks.index", "risks.show")
+MUST_VISIT = (
+    "status.index",
+    "status.site",
+    "status.device",
+    "inventory.index",
+    "incidents.index",
+    "incidents.show",
+    "risks.index",
+    "risks.show",
+)
 # Shown when they exist (issue 8 adds them): the audit log and the user list.
 VISIT_IF_PRESENT = ("accounts.audit_log", "accounts.user_list", "accounts.user")
 EXTRA_ARGS = {"configs.diff": lambda ids: f"?from={ids['old_version_id']}&to={ids['version_id']}"}
@@ -44,8 +53,12 @@ def hostile_server(settings, db):
 def _html_pages(app, ids) -> dict[str, str]:
     """endpoint → URL of every GET route that answers the admin with an HTML page."""
     client = app.test_client()
-    assert client.post("/login", data={"username": ids["users"]["admin"],
-                                       "password": PASSWORD}).status_code == 302
+    assert (
+        client.post(
+            "/login", data={"username": ids["users"]["admin"], "password": PASSWORD}
+        ).status_code
+        == 302
+    )
     pages = {}
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.endpoint in ("static", "auth.login"):
@@ -53,9 +66,12 @@ def _html_pages(app, ids) -> dict[str, str]:
         url = route_url(rule, ids) + EXTRA_ARGS.get(rule.endpoint, lambda _: "")(ids)
         response = client.get(url)
         # Whole pages only: a fragment (the status page's refresh) is checked inside its page.
-        if response.status_code == 200 and response.mimetype == "text/html" \
-                and "attachment" not in response.headers.get("Content-Disposition", "") \
-                and "<html" in response.get_data(as_text=True)[:500].lower():
+        if (
+            response.status_code == 200
+            and response.mimetype == "text/html"
+            and "attachment" not in response.headers.get("Content-Disposition", "")
+            and "<html" in response.get_data(as_text=True)[:500].lower()
+        ):
             pages.setdefault(rule.endpoint, url)
     return pages
 

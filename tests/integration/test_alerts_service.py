@@ -3,6 +3,7 @@
 A school's router and everything behind it fall silent (nft drop); we read the mails the SMTP
 server accepted, as the officer would read their inbox, and the incidents through the API.
 """
+
 from __future__ import annotations
 
 import json
@@ -10,7 +11,7 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -25,8 +26,11 @@ SMTP_PORT = 2525
 INTERVAL, TIMEOUT, CONFIRMATIONS = 1.0, 0.5, 2
 # Bound for waits only: confirmations + a sweep + the sender's interval + a loaded CI machine.
 SETTLE_S = INTERVAL * CONFIRMATIONS + TIMEOUT + 20
-ROUTER_DOWN = {"S001/router": "down", "S001/sw-core": "unreachable",
-               "S001/ap-library": "unreachable"}
+ROUTER_DOWN = {
+    "S001/router": "down",
+    "S001/sw-core": "unreachable",
+    "S001/ap-library": "unreachable",
+}
 
 
 class AlertingService(Service):
@@ -42,18 +46,30 @@ class AlertingService(Service):
             f'\n[alerts]\nrecipients = "oncall@district.example"\n'
             f'site_recipients = "S001=head@school1.example"\n'
             f"flap_threshold = {flap_threshold}\nflap_window = {flap_window}\n",
-            encoding="utf-8")
+            encoding="utf-8",
+        )
         text = self.config.read_text(encoding="utf-8")
-        self.config.write_text(text.replace('[web]\n', '[web]\nbase_url = "https://ictmon.example"\n'),
-                               encoding="utf-8")
+        self.config.write_text(
+            text.replace("[web]\n", '[web]\nbase_url = "https://ictmon.example"\n'),
+            encoding="utf-8",
+        )
         self.mail_dir = directory / "mail"
         self.mail_dir.mkdir()
         self.smtp: subprocess.Popen | None = None
 
     def start_smtp(self) -> None:
-        self.smtp = self.ns.popen([sys.executable, "-m", "tests.support.smtp", "127.0.0.1",
-                                   str(SMTP_PORT), str(self.mail_dir)],
-                                  stdout=subprocess.PIPE, cwd=Path(__file__).parents[2])
+        self.smtp = self.ns.popen(
+            [
+                sys.executable,
+                "-m",
+                "tests.support.smtp",
+                "127.0.0.1",
+                str(SMTP_PORT),
+                str(self.mail_dir),
+            ],
+            stdout=subprocess.PIPE,
+            cwd=Path(__file__).parents[2],
+        )
         assert self.smtp.stdout.readline().strip() == b"ready"
 
     def stop_smtp(self) -> None:
@@ -70,12 +86,15 @@ class AlertingService(Service):
             if len(mails) >= count:
                 return mails
             time.sleep(0.2)
-        pytest.fail(f"after {within:.0f} s expected {count} mails, got "
-                    f"{[m['Subject'] for m in self.mails()]}")
+        pytest.fail(
+            f"after {within:.0f} s expected {count} mails, got "
+            f"{[m['Subject'] for m in self.mails()]}"
+        )
 
     def api(self, path: str):
-        status, body_ = self.ns.http_get(f"http://127.0.0.1:{PORT}{path}",
-                                         headers={"Authorization": f"Bearer {self.token}"})
+        status, body_ = self.ns.http_get(
+            f"http://127.0.0.1:{PORT}{path}", headers={"Authorization": f"Bearer {self.token}"}
+        )
         assert status == 200, body_
         return json.loads(body_)
 
@@ -109,13 +128,17 @@ def test_school_router_down_sends_one_mail_and_recovery_one_with_the_duration(se
     silenced_at = time.time()
     service.ns.silence(*SCHOOL_ONE)
     [down] = service.wait_for_mails(1, within=SETTLE_S)
-    print(f"\nfirst lost ping → DOWN mail accepted: {down.arrived - silenced_at:.1f} s "
-          f"(interval {INTERVAL} s, timeout {TIMEOUT} s, confirmations {CONFIRMATIONS})")
+    print(
+        f"\nfirst lost ping → DOWN mail accepted: {down.arrived - silenced_at:.1f} s "
+        f"(interval {INTERVAL} s, timeout {TIMEOUT} s, confirmations {CONFIRMATIONS})"
+    )
     service.wait_for(ROUTER_DOWN, within=SETTLE_S)
     time.sleep(3 * INTERVAL)  # more sweeps with the children silent: still one mail
     assert subjects(service.mails()) == ["[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router"]
     assert set(down["To"].addresses[i].addr_spec for i in range(2)) == {
-        "oncall@district.example", "head@school1.example"}
+        "oncall@district.example",
+        "head@school1.example",
+    }
     text = body(down)
     assert "router (127.30.1.1) ของโรงเรียนบ้านหนองบัว (S001) ไม่ตอบสนองตั้งแต่" in text
     assert "อุปกรณ์ที่ติดต่อไม่ได้เพราะเหตุนี้ 2 เครื่อง: ap-library, sw-core" in text
@@ -129,8 +152,10 @@ def test_school_router_down_sends_one_mail_and_recovery_one_with_the_duration(se
     service.wait_for(ALL_UP, within=SETTLE_S)
     time.sleep(2 * INTERVAL)
     mails = service.mails()
-    assert subjects(mails) == ["[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
-                               "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router"]
+    assert subjects(mails) == [
+        "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
+        "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router",
+    ]
     [incident] = service.api("/api/v1/incidents")
     assert incident["state"] == "resolved"
     with sqlite3.connect(service.directory / "ictmon.db") as db:  # the API rounds to seconds
@@ -160,8 +185,10 @@ def test_mails_wait_for_the_smtp_server_across_a_restart_and_arrive_once(service
     service.wait_for_mails(2, within=SETTLE_S)
     time.sleep(3)  # time for a duplicate to show up, if there were one
     mails = service.mails()
-    assert subjects(mails) == ["[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
-                               "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router"]
+    assert subjects(mails) == [
+        "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
+        "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router",
+    ]
     assert len({m["Message-ID"] for m in mails}) == 2
     assert service.api("/api/v1/outbox") == []
 
@@ -170,7 +197,7 @@ def test_a_maintenance_window_keeps_the_school_quiet_and_in_maintenance(service)
     service.wait_for(ALL_UP, within=SETTLE_S)
     # A weekly window (today's weekday, an hour either side of now, Bangkok time), written the
     # way the maintenance page writes it.
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     local = now.astimezone(BANGKOK)
     start, end = (local - timedelta(hours=1)), (local + timedelta(hours=1))
     service.sql(
@@ -178,16 +205,21 @@ def test_a_maintenance_window_keeps_the_school_quiet_and_in_maintenance(service)
         "created_by, created_at, recurrence, weekdays, local_start, local_end) "
         "SELECT id, NULL, ?, ?, 'UPS replacement', 'officer', ?, 'weekly', ?, ?, ? "
         "FROM sites WHERE code = 'S001'",
-        ((now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
-         (now + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S"),
-         now.strftime("%Y-%m-%d %H:%M:%S"), f"{start.weekday()},{local.weekday()}",
-         start.strftime("%H:%M"), end.strftime("%H:%M")))
-    service.wait_for({"S001/router": "maintenance", "S001/sw-core": "maintenance"},
-                     within=SETTLE_S)
+        (
+            (now - timedelta(days=1)).strftime("%Y-%m-%d %H:%M:%S"),
+            (now + timedelta(days=30)).strftime("%Y-%m-%d %H:%M:%S"),
+            now.strftime("%Y-%m-%d %H:%M:%S"),
+            f"{start.weekday()},{local.weekday()}",
+            start.strftime("%H:%M"),
+            end.strftime("%H:%M"),
+        ),
+    )
+    service.wait_for({"S001/router": "maintenance", "S001/sw-core": "maintenance"}, within=SETTLE_S)
     service.ns.silence(*SCHOOL_ONE)
     time.sleep(INTERVAL * (CONFIRMATIONS + 4) + TIMEOUT)
-    seen = service.wait_for({"S001/router": "maintenance", "S001/ap-library": "maintenance"},
-                            within=SETTLE_S)
+    seen = service.wait_for(
+        {"S001/router": "maintenance", "S001/ap-library": "maintenance"}, within=SETTLE_S
+    )
     assert seen["S002/router"]["state"] == "up"
     assert service.mails() == []
     assert service.api("/api/v1/incidents") == []
@@ -216,7 +248,8 @@ def test_a_flapping_router_sends_one_notice_not_a_mail_per_change(flapping_servi
         "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
         "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router",
         "[ictmon] สถานะไม่แน่นอน: โรงเรียนบ้านหนองบัว — router",
-        "[ictmon] สถานะคงที่แล้ว: โรงเรียนบ้านหนองบัว — router"]
+        "[ictmon] สถานะคงที่แล้ว: โรงเรียนบ้านหนองบัว — router",
+    ]
     assert "เปลี่ยนสถานะขึ้น-ลง 3 ครั้งภายใน 20 วินาที" in body(mails[2])
     assert "สถานะปัจจุบัน: ปกติ" in body(mails[3])
     # Every outage is still in the incident log, whether or not it was mailed.

@@ -1,5 +1,6 @@
 """The audit log: every change to an audited table is recorded with who, when, before → after,
 in the change's own transaction, and never a secret (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
 import json
@@ -41,9 +42,12 @@ def test_create_update_delete_are_recorded_with_secrets_masked(any_db, settings)
     events = _events(any_db)
     # Each flush is recorded: the device was flushed, then given credentials in the same tx.
     assert [(e.actor, e.action, e.object_type) for e in events] == [
-        ("somchai", "create", "site"), ("somchai", "create", "device"),
-        ("somchai", "update", "device"), ("somchai", "update", "device"),
-        ("admin", "delete", "device")]
+        ("somchai", "create", "site"),
+        ("somchai", "create", "device"),
+        ("somchai", "update", "device"),
+        ("somchai", "update", "device"),
+        ("admin", "delete", "device"),
+    ]
     site_created, device_created, credentials_set, updated, deleted = events
     assert credentials_set.changes["snmp_community"] == [None, audit.SECRET]
     assert site_created.object_label == "S07 โรงเรียนบ้านนา"
@@ -87,18 +91,26 @@ def test_a_rolled_back_change_leaves_no_audit_row(any_db):
 def test_record_and_filter(any_db):
     with any_db.begin() as s:
         audit.act_as(s, audit.Actor("somchai", "127.0.0.5"))
-        audit.record(s, "import", "devices", label="district.csv",
-                     changes={"created": [None, 12], "updated": [None, 3]})
+        audit.record(
+            s,
+            "import",
+            "devices",
+            label="district.csv",
+            changes={"created": [None, 12], "updated": [None, 3]},
+        )
         add_site(s, "S01", "โรงเรียนหนึ่ง")
         audit.record(s, "login", "user", label="admin", actor=audit.Actor("admin"))
     with any_db() as s:
         assert [e.action for e in audit.events(s)] == ["login", "create", "import"]
-        assert [e.action for e in audit.events(s, audit.AuditFilter(actor="somchai"))] == \
-            ["create", "import"]
+        assert [e.action for e in audit.events(s, audit.AuditFilter(actor="somchai"))] == [
+            "create",
+            "import",
+        ]
         only = audit.events(s, audit.AuditFilter(object_type="devices"))
         assert only[0].changes == {"created": [None, 12], "updated": [None, 3]}
-        assert [e.object_label for e in audit.events(s, audit.AuditFilter(q="หนึ่ง"))] == \
-            ["S01 โรงเรียนหนึ่ง"]
+        assert [e.object_label for e in audit.events(s, audit.AuditFilter(q="หนึ่ง"))] == [
+            "S01 โรงเรียนหนึ่ง"
+        ]
         assert audit.events(s, audit.AuditFilter(q="%")) == []  # a wildcard is just a character
 
 
@@ -111,8 +123,10 @@ def test_a_change_through_the_web_names_the_signed_in_user_and_address(settings,
         device = add_device(s, site, "switch", kind="switch")
     client = make_app(settings, db).test_client()
     sign_in(client)
-    answer = client.post(f"/inventory/{device.id}/edit",
-                         data={"model": "Catalyst 2960", "serial": "FOC123", "snmp_profile": "keep"})
+    answer = client.post(
+        f"/inventory/{device.id}/edit",
+        data={"model": "Catalyst 2960", "serial": "FOC123", "snmp_profile": "keep"},
+    )
     assert answer.status_code == 302
     [event] = [e for e in _events(db) if e.object_type == "device"]
     assert (event.actor, event.action, event.address) == ("officer", "update", "127.0.0.1")
@@ -123,11 +137,16 @@ def test_an_import_from_the_command_line_is_recorded_as_cli(settings, db, tmp_pa
     from monitor.cli.main import main
 
     csv = tmp_path / "district.csv"
-    csv.write_text("site,site_name,name,address,kind,parent\n"
-                   "S01,โรงเรียนหนึ่ง,router,127.0.0.11,router,\n", encoding="utf-8")
+    csv.write_text(
+        "site,site_name,name,address,kind,parent\nS01,โรงเรียนหนึ่ง,router,127.0.0.11,router,\n",
+        encoding="utf-8",
+    )
     config = tmp_path / "ictmon.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n'
-                      f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n', encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n'
+        f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("USER", "somchai")
     monkeypatch.setenv("LOGNAME", "somchai")
     result = CliRunner().invoke(main, ["--config", str(config), "import", str(csv)])

@@ -1,5 +1,6 @@
 """`ictmon backup` as an officer's script runs it: a real process, devices imported from CSV,
 real SSH servers on loopback, one line per device, the exit code, and no password anywhere."""
+
 from __future__ import annotations
 
 import pytest
@@ -14,8 +15,11 @@ ENABLE = "Cli-En4ble"
 @pytest.fixture
 def config(tmp_path):
     path = tmp_path / "ictmon.toml"
-    path.write_text('[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
-                    "[ssh]\ntimeout = 6\nworkers = 4\n", encoding="utf-8")
+    path.write_text(
+        '[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
+        "[ssh]\ntimeout = 6\nworkers = 4\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -30,12 +34,21 @@ def district(config, tmp_path):
         f"S01,โรงเรียนหนึ่ง,sw-good,127.0.0.1,switch,,cisco_ios,backup,{PASSWORD},{good.port}\n"
         f"S01,โรงเรียนหนึ่ง,sw-locked,127.0.0.1,switch,,cisco_ios,backup,{PASSWORD},"
         f"{locked.port}\n"
-        "S01,โรงเรียนหนึ่ง,ap-1,127.0.0.1,ap,,,,,\n", encoding="utf-8")
+        "S01,โรงเรียนหนึ่ง,ap-1,127.0.0.1,ap,,,,,\n",
+        encoding="utf-8",
+    )
     assert ictmon("init", "--admin-password", "long-enough-1", config=config).returncode == 0
     assert ictmon("import", str(csv), config=config).returncode == 0
     for name in ("sw-good", "sw-locked"):
-        done = ictmon("ssh", "device", f"S01/{name}", "--enable-secret-env", "SECRET",
-                      config=config, env={"SECRET": ENABLE})
+        done = ictmon(
+            "ssh",
+            "device",
+            f"S01/{name}",
+            "--enable-secret-env",
+            "SECRET",
+            config=config,
+            env={"SECRET": ENABLE},
+        )
         assert done.returncode == 0, done.stderr
     yield good, locked
     good.stop()
@@ -81,19 +94,35 @@ def test_backup_of_an_unknown_or_unconfigured_device(config, district):
 def test_a_credential_profile_logs_a_device_in(config, district, tmp_path):
     good, _ = district
     csv = tmp_path / "more.csv"
-    csv.write_text("site,site_name,name,address,kind,parent,ssh_device_type,ssh_port\n"
-                   f"S01,โรงเรียนหนึ่ง,sw-shared,127.0.0.1,switch,,cisco_ios,{good.port}\n",
-                   encoding="utf-8")
+    csv.write_text(
+        "site,site_name,name,address,kind,parent,ssh_device_type,ssh_port\n"
+        f"S01,โรงเรียนหนึ่ง,sw-shared,127.0.0.1,switch,,cisco_ios,{good.port}\n",
+        encoding="utf-8",
+    )
     assert ictmon("import", str(csv), config=config).returncode == 0
     before = ictmon("backup", "--device", "sw-shared", config=config)
     assert "not_configured: no SSH username set" in line_for(before.stdout, "sw-shared")
 
-    made = ictmon("ssh", "profile", "school-switches", "--username", "backup", "--password-env",
-                  "PW", "--enable-secret-env", "SECRET", config=config,
-                  env={"PW": PASSWORD, "SECRET": ENABLE})
+    made = ictmon(
+        "ssh",
+        "profile",
+        "school-switches",
+        "--username",
+        "backup",
+        "--password-env",
+        "PW",
+        "--enable-secret-env",
+        "SECRET",
+        config=config,
+        env={"PW": PASSWORD, "SECRET": ENABLE},
+    )
     assert made.returncode == 0, made.stderr
-    assert ictmon("ssh", "device", "sw-shared", "--profile", "school-switches",
-                  config=config).returncode == 0
+    assert (
+        ictmon(
+            "ssh", "device", "sw-shared", "--profile", "school-switches", config=config
+        ).returncode
+        == 0
+    )
 
     after = ictmon("backup", "--device", "sw-shared", config=config)
     assert after.returncode == 0, after.stdout + after.stderr

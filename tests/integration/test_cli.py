@@ -1,4 +1,5 @@
 """The `ictmon` command as a user runs it: real processes, real exit codes, what lands on stderr."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -11,8 +12,9 @@ import pytest
 from tests.support.requirements import require_root
 
 
-def ictmon(*args: str, config: Path | None = None, env: dict | None = None,
-           cwd: Path | None = None) -> subprocess.CompletedProcess:
+def ictmon(
+    *args: str, config: Path | None = None, env: dict | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess:
     import os
 
     command = [sys.executable, "-m", "monitor"]
@@ -20,15 +22,19 @@ def ictmon(*args: str, config: Path | None = None, env: dict | None = None,
         command += ["--config", str(config)]
     environment = {k: v for k, v in os.environ.items() if not k.startswith("ICTMON_")}
     environment.update(env or {})
-    return subprocess.run(command + list(args), capture_output=True, text=True, timeout=120,
-                          env=environment, cwd=cwd)
+    return subprocess.run(
+        command + list(args), capture_output=True, text=True, timeout=120, env=environment, cwd=cwd
+    )
 
 
 @pytest.fixture
 def config(tmp_path) -> Path:
     path = tmp_path / "ictmon.toml"
-    path.write_text('[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
-                    "[ping]\ntimeout = 0.5\ncount = 2\nspacing = 0.05\n", encoding="utf-8")
+    path.write_text(
+        '[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
+        "[ping]\ntimeout = 0.5\ncount = 2\nspacing = 0.05\n",
+        encoding="utf-8",
+    )
     return path
 
 
@@ -53,12 +59,16 @@ def test_bad_setting_exits_non_zero_naming_the_key(config):
     done = ictmon("check-config", config=config, env={"ICTMON_PING_INTERVAL": "soon"})
     assert done.returncode != 0
     assert done.stderr.strip().splitlines() == [
-        "ictmon: [ping] interval: expected float, got 'soon' (from ICTMON_PING_INTERVAL)"]
+        "ictmon: [ping] interval: expected float, got 'soon' (from ICTMON_PING_INTERVAL)"
+    ]
 
 
 def test_unreachable_database_is_one_line_on_stderr(config):
-    done = ictmon("check-config", config=config, env={
-        "ICTMON_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    done = ictmon(
+        "check-config",
+        config=config,
+        env={"ICTMON_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
     assert done.returncode != 0
     assert len(done.stderr.strip().splitlines()) == 1
     assert done.stderr.startswith("ictmon: database not reachable")
@@ -76,16 +86,20 @@ def test_import_then_reimport_updates_instead_of_duplicating(config, tmp_path):
     assert "devices 0 new, 1 updated" in second.stdout
     with sqlite3.connect(tmp_path / "ictmon.db") as db:
         assert db.execute("SELECT count(*) FROM devices").fetchone() == (3,)
-        assert db.execute("SELECT address FROM devices WHERE name='ap-1'").fetchone() == ("127.50.1.9",)
+        assert db.execute("SELECT address FROM devices WHERE name='ap-1'").fetchone() == (
+            "127.50.1.9",
+        )
     assert "s3cret-pass" not in first.stdout + first.stderr + second.stdout
 
 
 def test_bad_import_lists_each_line_and_writes_nothing(config, tmp_path):
     ictmon("init", "--admin-password", "long-enough-1", config=config)
     csv = tmp_path / "bad.csv"
-    csv.write_text(GOOD + "S001,โรงเรียนบ้านหนองบัว,sw-9,127.50.1.300,switch,router,\n"
-                          "S001,โรงเรียนบ้านหนองบัว,sw-10,127.50.1.10,toaster,router,\n",
-                   encoding="utf-8")
+    csv.write_text(
+        GOOD + "S001,โรงเรียนบ้านหนองบัว,sw-9,127.50.1.300,switch,router,\n"
+        "S001,โรงเรียนบ้านหนองบัว,sw-10,127.50.1.10,toaster,router,\n",
+        encoding="utf-8",
+    )
     done = ictmon("import", str(csv), config=config)
     assert done.returncode != 0
     assert "line 5, address" in done.stderr

@@ -1,6 +1,7 @@
 """config_backups.record() on SQLite and PostgreSQL, with hand-made collector results (the SSH side
 is covered against real servers in test_ssh_backup.py): versions only on change, change events,
 host keys, facts, and the summary the device page reads."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -18,8 +19,14 @@ CONFIG = "! Last configuration change at 10:00:00 ICT Tue Nov 24 2026\nhostname 
 
 
 def ok(device_id, config, key=KEY_A, **facts):
-    return SshResult(device_id, SshState.OK, config=config, facts=facts, host_key=key,
-                     host_key_fingerprint=fingerprint(key))
+    return SshResult(
+        device_id,
+        SshState.OK,
+        config=config,
+        facts=facts,
+        host_key=key,
+        host_key_fingerprint=fingerprint(key),
+    )
 
 
 def test_versions_events_host_keys_and_summary_on_both_databases(any_db):
@@ -31,12 +38,24 @@ def test_versions_events_host_keys_and_summary_on_both_databases(any_db):
     steps = [
         (ok(device_id, CONFIG, model="ISR4321", serial="FDO1"), NOW),
         (ok(device_id, CONFIG.replace("10:00:00", "11:11:11")), NOW + timedelta(days=1)),
-        (ok(device_id, CONFIG.replace("hostname R1", "hostname R1\nvlan 5")),
-         NOW + timedelta(days=2)),
-        (ok(device_id, CONFIG.replace("hostname R1", "hostname R1\nvlan 5"), key=KEY_B),
-         NOW + timedelta(days=3)),
-        (SshResult(device_id, SshState.AUTH_FAILED, "authentication failed", host_key=KEY_A,
-                   host_key_fingerprint=fingerprint(KEY_A)), NOW + timedelta(days=4)),
+        (
+            ok(device_id, CONFIG.replace("hostname R1", "hostname R1\nvlan 5")),
+            NOW + timedelta(days=2),
+        ),
+        (
+            ok(device_id, CONFIG.replace("hostname R1", "hostname R1\nvlan 5"), key=KEY_B),
+            NOW + timedelta(days=3),
+        ),
+        (
+            SshResult(
+                device_id,
+                SshState.AUTH_FAILED,
+                "authentication failed",
+                host_key=KEY_A,
+                host_key_fingerprint=fingerprint(KEY_A),
+            ),
+            NOW + timedelta(days=4),
+        ),
     ]
     done = []
     for result, at in steps:
@@ -57,5 +76,8 @@ def test_versions_events_host_keys_and_summary_on_both_databases(any_db):
     assert summary.versions[0].in_maintenance is False
     assert summary.host_key.fingerprint == fingerprint(KEY_A)
     assert summary.host_key.offered_fingerprint is None, "the recorded key came back"
-    assert (event.version_id, event.lines_added, event.lines_removed) == \
-        (summary.versions[0].id, 1, 0)
+    assert (event.version_id, event.lines_added, event.lines_removed) == (
+        summary.versions[0].id,
+        1,
+        0,
+    )

@@ -4,6 +4,7 @@ The writers are real: a thread committing ping samples through SQLAlchemy exactl
 second transaction does, and `ictmon run` itself sweeping loopback devices. PostgreSQL goes
 through the machine's pg_dump into a database this test creates and drops.
 """
+
 from __future__ import annotations
 
 import os
@@ -24,11 +25,11 @@ from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
 
-from monitor.db import engine as dbmod
-from monitor.db import backup as db_backup
 from monitor.cli.main import main
-from monitor.localtime import utcnow
+from monitor.db import backup as db_backup
+from monitor.db import engine as dbmod
 from monitor.db.models import AuditEvent, PingSample
+from monitor.localtime import utcnow
 from monitor.status.store import beat
 from tests.conftest import NOW, POSTGRES_ADMIN_URL, add_device, add_site
 from tests.support.requirements import require, require_commands
@@ -40,8 +41,11 @@ PRELOAD_DEVICES, PRELOAD_SWEEPS = 40, 12_000
 
 def _config(tmp_path: Path, settings, extra: str = "") -> Path:
     path = tmp_path / "ictmon.toml"
-    path.write_text(f'[database]\nurl = "{settings.database.url}"\n'
-                    f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n{extra}', encoding="utf-8")
+    path.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n'
+        f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n{extra}',
+        encoding="utf-8",
+    )
     return path
 
 
@@ -77,7 +81,7 @@ class Writer(threading.Thread):
         super().__init__(daemon=True)
         self.factory, self.device_id = factory, device_id
         self.stop = threading.Event()
-        self.commits: list[tuple[float, float]] = []   # (started, finished), perf_counter
+        self.commits: list[tuple[float, float]] = []  # (started, finished), perf_counter
         self.error: BaseException | None = None
 
     def run(self):
@@ -87,9 +91,19 @@ class Writer(threading.Thread):
                     return
                 started = time.perf_counter()
                 with dbmod.transaction(self.factory) as s:
-                    s.execute(insert(PingSample), [{
-                        "device_id": self.device_id, "at": NOW + timedelta(days=1, seconds=n),
-                        "sent": 1, "received": 1, "rtt_avg_ms": 0.1, "rtt_max_ms": 0.1}])
+                    s.execute(
+                        insert(PingSample),
+                        [
+                            {
+                                "device_id": self.device_id,
+                                "at": NOW + timedelta(days=1, seconds=n),
+                                "sent": 1,
+                                "received": 1,
+                                "rtt_avg_ms": 0.1,
+                                "rtt_max_ms": 0.1,
+                            }
+                        ],
+                    )
                 self.commits.append((started, time.perf_counter()))
         except BaseException as exc:  # reported by the test, not lost in the thread
             self.error = exc
@@ -112,14 +126,20 @@ def busy(settings, db):
     """A district-ish database with a writer committing into it."""
     with dbmod.transaction(db) as s:
         site = add_site(s)
-        devices = [add_device(s, site, f"d{i}", address=f"127.40.0.{i + 1}")
-                   for i in range(PRELOAD_DEVICES)]
+        devices = [
+            add_device(s, site, f"d{i}", address=f"127.40.0.{i + 1}")
+            for i in range(PRELOAD_DEVICES)
+        ]
     path = _database(settings)
     with sqlite3.connect(path) as c:
-        c.executemany("INSERT INTO ping_samples VALUES (?, ?, 3, 3, 1.5, 2.5)",
-                      ((d.id, f"2026-11-{1 + n // 3600:02d} {n // 60 % 60:02d}:{n % 60:02d}:00"
-                                 f".{n:06d}")
-                       for d in devices for n in range(PRELOAD_SWEEPS)))
+        c.executemany(
+            "INSERT INTO ping_samples VALUES (?, ?, 3, 3, 1.5, 2.5)",
+            (
+                (d.id, f"2026-11-{1 + n // 3600:02d} {n // 60 % 60:02d}:{n % 60:02d}:00.{n:06d}")
+                for d in devices
+                for n in range(PRELOAD_SWEEPS)
+            ),
+        )
     writer = Writer(db, devices[0].id)
     writer.start()
     writer.wait_for(5)
@@ -140,7 +160,7 @@ def test_the_copy_is_one_snapshot_taken_while_the_writer_keeps_committing(settin
     # the copy here); a copy that blocked writers (rollback journal, a write lock) lets one or two
     # slip in before it takes the lock, no more.
     during = [c for c in busy.commits if started < c[0] and c[1] < finished]
-    assert len(during) >= 10, (f"{len(during)} commits during a {finished - started:.3f} s copy")
+    assert len(during) >= 10, f"{len(during)} commits during a {finished - started:.3f} s copy"
     assert before <= _count(copy) < after
     assert _integrity(copy) == "ok"
     assert revision == _revision(copy) == HEAD
@@ -177,8 +197,9 @@ def test_default_name_is_a_bangkok_timestamp_under_the_data_dir(settings, db, tm
     assert stamped[:13] in (local, earlier), stamped
 
 
-def test_with_keys_writes_one_private_archive_with_the_copy_and_both_key_files(settings, db,
-                                                                            tmp_path):
+def test_with_keys_writes_one_private_archive_with_the_copy_and_both_key_files(
+    settings, db, tmp_path
+):
     with dbmod.transaction(db) as s:
         add_site(s, "S07", "โรงเรียนเจ็ด")
     out = tmp_path / "full.tar.gz"
@@ -193,8 +214,9 @@ def test_with_keys_writes_one_private_archive_with_the_copy_and_both_key_files(s
         assert set(members) == {database, "secret.key", "web-secret.key"}
         assert all(m.mode == 0o600 for m in members.values())
         assert tar.extractfile("secret.key").read() == (data_dir / "secret.key").read_bytes()
-        assert tar.extractfile("web-secret.key").read() == \
-            (data_dir / "web-secret.key").read_bytes()
+        assert (
+            tar.extractfile("web-secret.key").read() == (data_dir / "web-secret.key").read_bytes()
+        )
         (tmp_path / "inside.sqlite3").write_bytes(tar.extractfile(database).read())
     assert _integrity(tmp_path / "inside.sqlite3") == "ok"
     with sqlite3.connect(tmp_path / "inside.sqlite3") as c:
@@ -207,8 +229,10 @@ def test_an_existing_file_is_never_overwritten(settings, db, tmp_path):
     out.write_bytes(b"yesterday's backup")
     result = cli(_config(tmp_path, settings), "db-backup", "--out", str(out))
     assert result.exit_code == 1
-    assert result.output.strip() == \
-        f"ictmon: {out} already exists: choose another --out (nothing was written)"
+    assert (
+        result.output.strip()
+        == f"ictmon: {out} already exists: choose another --out (nothing was written)"
+    )
     assert out.read_bytes() == b"yesterday's backup"
 
 
@@ -219,7 +243,8 @@ def test_a_database_without_schema_fails_in_one_line_and_leaves_no_file(settings
     result = cli(_config(tmp_path, settings), "db-backup", "--out", str(out))
     assert result.exit_code == 1
     assert result.output.strip().splitlines() == [
-        f"ictmon: {_database(settings)} has no ictmon schema (no alembic_version table)"]
+        f"ictmon: {_database(settings)} has no ictmon schema (no alembic_version table)"
+    ]
     assert list(out.parent.iterdir()) == []
 
 
@@ -232,21 +257,29 @@ def test_backup_while_ictmon_run_sweeps_loopback(tmp_path):
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     config = tmp_path / "ictmon.toml"
-    config.write_text('[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
-                      f'[web]\nport = {port}\n'
-                      "[ping]\ninterval = 1.0\ntimeout = 0.3\ncount = 1\n", encoding="utf-8")
+    config.write_text(
+        '[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
+        f"[web]\nport = {port}\n"
+        "[ping]\ninterval = 1.0\ntimeout = 0.3\ncount = 1\n",
+        encoding="utf-8",
+    )
     (tmp_path / "district.csv").write_text(
-        "site,site_name,name,address,kind,parent\n" + "".join(
-            f"S01,โรงเรียน,d{i},127.41.0.{i},router,\n" for i in range(1, 21)), encoding="utf-8")
+        "site,site_name,name,address,kind,parent\n"
+        + "".join(f"S01,โรงเรียน,d{i},127.41.0.{i},router,\n" for i in range(1, 21)),
+        encoding="utf-8",
+    )
     command = [sys.executable, "-m", "monitor", "--config", str(config)]
     env = {k: v for k, v in os.environ.items() if not k.startswith("ICTMON_")}
-    for args in (["init", "--admin-password", "long-enough-1"],
-                 ["import", str(tmp_path / "district.csv")]):
+    for args in (
+        ["init", "--admin-password", "long-enough-1"],
+        ["import", str(tmp_path / "district.csv")],
+    ):
         done = subprocess.run(command + args, capture_output=True, text=True, timeout=120, env=env)
         assert done.returncode == 0, done.stderr
     database = tmp_path / "ictmon.db"
-    service = subprocess.Popen(command + ["run"], stdout=subprocess.PIPE,
-                               stderr=subprocess.STDOUT, env=env)
+    service = subprocess.Popen(
+        command + ["run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+    )
     try:
         deadline = time.monotonic() + 30
         while _count(database) < 60 and time.monotonic() < deadline:  # three sweeps
@@ -255,8 +288,13 @@ def test_backup_while_ictmon_run_sweeps_loopback(tmp_path):
         before = _count(database)
         assert before >= 60
         out = tmp_path / "while-running.sqlite3"
-        done = subprocess.run(command + ["db-backup", "--out", str(out)], capture_output=True,
-                              text=True, timeout=120, env=env)
+        done = subprocess.run(
+            command + ["db-backup", "--out", str(out)],
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=env,
+        )
         deadline = time.monotonic() + 30
         while _count(database) <= before + 20 and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -278,6 +316,7 @@ def test_backup_while_ictmon_run_sweeps_loopback(tmp_path):
 
 # ---------------------------------------------------------------------------------------------
 # PostgreSQL
+
 
 @pytest.fixture
 def pg_database():
@@ -312,16 +351,26 @@ def test_postgres_backup_is_a_pg_dump_that_pg_restore_can_read(settings, pg_data
         add_site(s, "S09", "โรงเรียนเก้า")
     engine.dispose()
     out = tmp_path / "district.pgdump"
-    result = cli(_config(tmp_path, settings), "db-backup", "--out", str(out),
-                 env={"ICTMON_DATABASE_URL": pg_database})
+    result = cli(
+        _config(tmp_path, settings),
+        "db-backup",
+        "--out",
+        str(out),
+        env={"ICTMON_DATABASE_URL": pg_database},
+    )
     assert result.exit_code == 0, result.output
     assert f"schema revision {HEAD}" in result.output and "pg_restore --list:" in result.output
-    listed = subprocess.run(["pg_restore", "--list", str(out)], capture_output=True, text=True,
-                            timeout=60)
+    listed = subprocess.run(
+        ["pg_restore", "--list", str(out)], capture_output=True, text=True, timeout=60
+    )
     assert listed.returncode == 0, listed.stderr
     assert "TABLE public sites" in listed.stdout
-    data = subprocess.run(["pg_restore", "--data-only", "--table=sites", "--file=-", str(out)],
-                          capture_output=True, text=True, timeout=60)
+    data = subprocess.run(
+        ["pg_restore", "--data-only", "--table=sites", "--file=-", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert "โรงเรียนเก้า" in data.stdout
 
 
@@ -330,8 +379,13 @@ def test_postgres_failure_is_one_line_and_leaves_no_file(settings, tmp_path):
     require_commands("pg_dump", "pg_restore")
     missing = make_url(POSTGRES_ADMIN_URL).set(database=f"ictmon_absent_{uuid.uuid4().hex[:8]}")
     out = tmp_path / "none.pgdump"
-    result = cli(_config(tmp_path, settings), "db-backup", "--out", str(out),
-                 env={"ICTMON_DATABASE_URL": missing.render_as_string(hide_password=False)})
+    result = cli(
+        _config(tmp_path, settings),
+        "db-backup",
+        "--out",
+        str(out),
+        env={"ICTMON_DATABASE_URL": missing.render_as_string(hide_password=False)},
+    )
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
     assert line.startswith("ictmon: database not reachable")
@@ -340,15 +394,18 @@ def test_postgres_failure_is_one_line_and_leaves_no_file(settings, tmp_path):
 
 def test_the_password_goes_to_the_child_environment_not_its_command_line():
     conninfo, env = db_backup.libpq_target(
-        "postgresql+psycopg://ictmon:s3cret-pw@127.0.0.1:5432/ictmon?sslmode=require")
+        "postgresql+psycopg://ictmon:s3cret-pw@127.0.0.1:5432/ictmon?sslmode=require"
+    )
     assert conninfo == "postgresql://ictmon@127.0.0.1:5432/ictmon?sslmode=require"
     assert env["PGPASSWORD"] == "s3cret-pw"
     assert "s3cret-pw" not in db_backup.pg_restore_command(
-        "postgresql://ictmon:s3cret-pw@db/ictmon", Path("x.pgdump"))
+        "postgresql://ictmon:s3cret-pw@db/ictmon", Path("x.pgdump")
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # restore
+
 
 def _site_codes(path: Path) -> list[str]:
     with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as c:
@@ -378,8 +435,9 @@ def test_restore_is_refused_while_the_heartbeat_is_fresh(settings, db, backed_up
     assert not list(_database(settings).parent.glob("*before-restore*"))
 
 
-def test_restore_puts_the_copy_in_place_and_keeps_the_previous_database(settings, db, backed_up,
-                                                                       tmp_path):
+def test_restore_puts_the_copy_in_place_and_keeps_the_previous_database(
+    settings, db, backed_up, tmp_path
+):
     with dbmod.transaction(db) as s:
         beat(s, utcnow() - timedelta(hours=2), started=True)  # ictmon stopped two hours ago
     db.kw["bind"].dispose()
@@ -420,16 +478,21 @@ def test_a_file_that_is_not_a_database_is_refused_and_nothing_changes(settings, 
     junk.write_bytes(b"\xff\xd8\xff\xe0 not a database at all" * 100)
     result = cli(_config(tmp_path, settings), "db-restore", str(junk))
     assert result.exit_code == 1
-    assert result.output.strip() == \
-        f"ictmon: {junk}: not a usable SQLite database (file is not a database)"
+    assert (
+        result.output.strip()
+        == f"ictmon: {junk}: not a usable SQLite database (file is not a database)"
+    )
     assert _site_codes(_database(settings)) == ["S01"]
-    assert sorted(p.name for p in _database(settings).parent.iterdir()
-                  if "restor" in p.name) == []
+    assert sorted(p.name for p in _database(settings).parent.iterdir() if "restor" in p.name) == []
 
 
 def test_postgres_restore_prints_the_pg_restore_command_and_changes_nothing(settings, tmp_path):
-    result = cli(_config(tmp_path, settings), "db-restore", str(tmp_path / "x.pgdump"),
-                 env={"ICTMON_DATABASE_URL": "postgresql://ictmon:pw@127.0.0.1:5432/ictmon"})
+    result = cli(
+        _config(tmp_path, settings),
+        "db-restore",
+        str(tmp_path / "x.pgdump"),
+        env={"ICTMON_DATABASE_URL": "postgresql://ictmon:pw@127.0.0.1:5432/ictmon"},
+    )
     assert result.exit_code == 1
     assert "pg_restore --clean --if-exists --no-owner" in result.output
     assert "--dbname='postgresql://ictmon@127.0.0.1:5432/ictmon'" in result.output

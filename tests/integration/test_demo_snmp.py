@@ -1,6 +1,7 @@
 """The demo district answers SNMP: `ictmon demo`'s set-up gives every device SNMP settings and a
 recording, its snmpsim answers on the devices' own 127.20.x.y addresses, and one round fills the
 inventory with models and serials and the UPSes with battery state."""
+
 from __future__ import annotations
 
 from collectors.snmp import SnmpCollector
@@ -29,14 +30,15 @@ def test_demo_devices_answer_snmp_with_their_profiles(tmp_path):
             finally:
                 poller.close()
         assert len(summary.results) == 45
-        assert all(r.ok for r in summary.results), [(r.address, r.error) for r in summary.results
-                                                     if not r.ok]
+        assert all(r.ok for r in summary.results), [
+            (r.address, r.error) for r in summary.results if not r.ok
+        ]
         with sessions() as session:
             rows = {(r.site_code, r.name): r for r in inventory_rows(session)}
         core = rows[("OFFICE", "core-switch")]
         assert core.collected_model == "Cisco C9300-48P" and core.vendor == "Cisco"
         assert core.collected_serial.startswith("SN") and core.firmware == "17.9.4"
-        assert not core.model_differs                   # typed (import) and collected agree
+        assert not core.model_differs  # typed (import) and collected agree
         ups = rows[("S001", "ups")]
         assert ups.vendor == "APC" and ups.snmp_state == "ok"
         assert rows[("S003", "sw-core")].uptime_seconds > 86400

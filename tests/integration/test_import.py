@@ -1,14 +1,21 @@
 """Importing sites and devices into a real database (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
-from datetime import date, timezone
+from datetime import UTC, date
 from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
-from monitor.devices.importer import ImportRejected, ImportReport, import_file, import_rows, read_rows
 from monitor.db.models import Device, DeviceState, Site
+from monitor.devices.importer import (
+    ImportRejected,
+    ImportReport,
+    import_file,
+    import_rows,
+    read_rows,
+)
 from monitor.secrets import Vault
 from tests.conftest import add_device, add_site
 
@@ -29,20 +36,24 @@ def write_csv(tmp_path, *lines, name="devices.csv"):
 
 def counts(db):
     with db() as session:
-        return (session.scalar(select(func.count()).select_from(Site)),
-                session.scalar(select(func.count()).select_from(Device)))
+        return (
+            session.scalar(select(func.count()).select_from(Site)),
+            session.scalar(select(func.count()).select_from(Device)),
+        )
 
 
 def device(db, site_code, name) -> Device:
     with db() as session:
-        return session.scalars(select(Device).join(Site).where(Site.code == site_code,
-                                                               Device.name == name)).one()
+        return session.scalars(
+            select(Device).join(Site).where(Site.code == site_code, Device.name == name)
+        ).one()
 
 
 def parent_of(db, site_code, name) -> tuple[str, str] | None:
     with db() as session:
-        child = session.scalars(select(Device).join(Site).where(Site.code == site_code,
-                                                                Device.name == name)).one()
+        child = session.scalars(
+            select(Device).join(Site).where(Site.code == site_code, Device.name == name)
+        ).one()
         if child.parent is None:
             return None
         return child.parent.site.code, child.parent.name
@@ -51,12 +62,16 @@ def parent_of(db, site_code, name) -> tuple[str, str] | None:
 def test_example_district_imports_with_parents_across_sites(any_db, vault):
     report = import_file(any_db, EXAMPLE, vault)
 
-    assert report == ImportReport(sites_created=3, sites_updated=0, devices_created=14,
-                                  devices_updated=0)
+    assert report == ImportReport(
+        sites_created=3, sites_updated=0, devices_created=14, devices_updated=0
+    )
     with any_db() as session:
         sites = {s.code: s.name for s in session.scalars(select(Site))}
-    assert sites == {"OFFICE": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 1",
-                     "S001": "โรงเรียนบ้านหนองบัว", "S002": "โรงเรียนวัดป่าสามัคคี"}
+    assert sites == {
+        "OFFICE": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 1",
+        "S001": "โรงเรียนบ้านหนองบัว",
+        "S002": "โรงเรียนวัดป่าสามัคคี",
+    }
     assert parent_of(any_db, "OFFICE", "core-router") is None
     assert parent_of(any_db, "OFFICE", "core-sw") == ("OFFICE", "firewall")
     assert parent_of(any_db, "S001", "router") == ("OFFICE", "core-sw")
@@ -65,10 +80,14 @@ def test_example_district_imports_with_parents_across_sites(any_db, vault):
     assert parent_of(any_db, "S001", "ap-library") == ("S001", "sw-1")
 
     router = device(any_db, "S001", "router")
-    assert (router.kind, router.address, router.snmp_version, router.ssh_port) == \
-        ("router", "10.20.1.1", "2c", 22)
+    assert (router.kind, router.address, router.snmp_version, router.ssh_port) == (
+        "router",
+        "10.20.1.1",
+        "2c",
+        22,
+    )
     assert router.purchase_date == date(2024, 5, 15)  # written 15/05/2567
-    assert router.created_at.tzinfo == timezone.utc and router.updated_at == router.created_at
+    assert router.created_at.tzinfo == UTC and router.updated_at == router.created_at
     assert device(any_db, "S002", "ap-old").enabled is False
     assert device(any_db, "S002", "ap-1").snmp_port is None
 
@@ -91,8 +110,13 @@ def test_parent_already_in_the_database(any_db, vault, tmp_path):
 
 
 def test_child_listed_before_its_parent_gets_the_right_parent(any_db, vault, tmp_path):
-    path = write_csv(tmp_path, HEADER, "S001,รร.,ap-1,10.0.0.3,ap,sw-1",
-                     "S001,รร.,sw-1,10.0.0.2,switch,router", "S001,รร.,router,10.0.0.1,router,")
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        "S001,รร.,ap-1,10.0.0.3,ap,sw-1",
+        "S001,รร.,sw-1,10.0.0.2,switch,router",
+        "S001,รร.,router,10.0.0.1,router,",
+    )
 
     import_file(any_db, path, vault)
 
@@ -101,12 +125,15 @@ def test_child_listed_before_its_parent_gets_the_right_parent(any_db, vault, tmp
 
 
 def test_bad_rows_are_all_listed_and_nothing_is_written(any_db, vault, tmp_path):
-    path = write_csv(tmp_path, HEADER,
-                     "S001,รร.,router,10.0.0.1,router,",
-                     "S001,รร.,sw-1,10.0.0.300,switch,router",
-                     "S001,รร.,sw-2,10.0.0.3,swich,router",
-                     "S002,รร.2,router,10.0.1.1,router,core",
-                     "S002,รร.2,router,10.0.1.2,router,")
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        "S001,รร.,router,10.0.0.1,router,",
+        "S001,รร.,sw-1,10.0.0.300,switch,router",
+        "S001,รร.,sw-2,10.0.0.3,swich,router",
+        "S002,รร.2,router,10.0.1.1,router,core",
+        "S002,รร.2,router,10.0.1.2,router,",
+    )
 
     with pytest.raises(ImportRejected) as rejected:
         import_file(any_db, path, vault)
@@ -119,10 +146,13 @@ def test_bad_rows_are_all_listed_and_nothing_is_written(any_db, vault, tmp_path)
 def test_rejected_file_leaves_existing_devices_untouched(any_db, vault, tmp_path):
     import_file(any_db, EXAMPLE, vault)
     before = counts(any_db)
-    path = write_csv(tmp_path, HEADER,
-                     "S001,โรงเรียนบ้านหนองบัว,router,10.99.0.1,router,",  # a good change
-                     "S003,โรงเรียนใหม่,router,10.99.3.1,router,OFFICE/core-sw",  # a good new one
-                     "S003,โรงเรียนใหม่,sw-1,10.99.3.2,switch,sw-9")  # unknown parent
+    path = write_csv(
+        tmp_path,
+        HEADER,
+        "S001,โรงเรียนบ้านหนองบัว,router,10.99.0.1,router,",  # a good change
+        "S003,โรงเรียนใหม่,router,10.99.3.1,router,OFFICE/core-sw",  # a good new one
+        "S003,โรงเรียนใหม่,sw-1,10.99.3.2,switch,sw-9",
+    )  # unknown parent
 
     with pytest.raises(ImportRejected) as rejected:
         import_file(any_db, path, vault)
@@ -136,14 +166,18 @@ def test_reimport_updates_by_site_and_name(any_db, vault, tmp_path):
     import_file(any_db, EXAMPLE, vault)
     before = counts(any_db)
     old = device(any_db, "S001", "router")
-    path = write_csv(tmp_path, "site,site_name,name,address,kind,model,notes",
-                     "S001,โรงเรียนบ้านหนองบัว (ชื่อใหม่),router,10.20.1.254,router,,",
-                     "S002,โรงเรียนวัดป่าสามัคคี,router,10.20.2.1,router,,")
+    path = write_csv(
+        tmp_path,
+        "site,site_name,name,address,kind,model,notes",
+        "S001,โรงเรียนบ้านหนองบัว (ชื่อใหม่),router,10.20.1.254,router,,",
+        "S002,โรงเรียนวัดป่าสามัคคี,router,10.20.2.1,router,,",
+    )
 
     report = import_file(any_db, path, vault)
 
-    assert report == ImportReport(sites_created=0, sites_updated=1, devices_created=0,
-                                  devices_updated=1)
+    assert report == ImportReport(
+        sites_created=0, sites_updated=1, devices_created=0, devices_updated=1
+    )
     assert counts(any_db) == before
     new = device(any_db, "S001", "router")
     assert new.id == old.id and new.address == "10.20.1.254"
@@ -151,8 +185,10 @@ def test_reimport_updates_by_site_and_name(any_db, vault, tmp_path):
     assert new.parent_id == old.parent_id  # no parent column: left as it was
     assert new.updated_at > old.updated_at and new.created_at == old.created_at
     with any_db() as session:
-        assert session.scalar(select(Site.name).where(Site.code == "S001")) == \
-            "โรงเรียนบ้านหนองบัว (ชื่อใหม่)"
+        assert (
+            session.scalar(select(Site.name).where(Site.code == "S001"))
+            == "โรงเรียนบ้านหนองบัว (ชื่อใหม่)"
+        )
 
 
 def test_reimporting_the_same_file_changes_nothing(any_db, vault):
@@ -177,8 +213,11 @@ def test_reimport_moves_a_device_to_a_new_parent(any_db, vault, tmp_path):
 
 
 def test_credentials_are_stored_encrypted(any_db, vault, tmp_path):
-    path = write_csv(tmp_path, "site,site_name,name,address,kind,snmp_community,ssh_password",
-                     "S001,รร.,router,10.0.0.1,router,s3cretCommunity,Pa55w0rd!")
+    path = write_csv(
+        tmp_path,
+        "site,site_name,name,address,kind,snmp_community,ssh_password",
+        "S001,รร.,router,10.0.0.1,router,s3cretCommunity,Pa55w0rd!",
+    )
 
     import_file(any_db, path, vault)
 
@@ -190,18 +229,34 @@ def test_credentials_are_stored_encrypted(any_db, vault, tmp_path):
 
 
 def test_empty_password_cell_keeps_the_stored_password(any_db, vault, tmp_path):
-    import_file(any_db, write_csv(tmp_path, "site,site_name,name,address,kind,ssh_password",
-                                  "S001,รร.,router,10.0.0.1,router,Pa55w0rd!"), vault)
-    import_file(any_db, write_csv(tmp_path, "site,site_name,name,address,kind,ssh_password",
-                                  "S001,รร.,router,10.0.0.1,router,"), vault)
+    import_file(
+        any_db,
+        write_csv(
+            tmp_path,
+            "site,site_name,name,address,kind,ssh_password",
+            "S001,รร.,router,10.0.0.1,router,Pa55w0rd!",
+        ),
+        vault,
+    )
+    import_file(
+        any_db,
+        write_csv(
+            tmp_path,
+            "site,site_name,name,address,kind,ssh_password",
+            "S001,รร.,router,10.0.0.1,router,",
+        ),
+        vault,
+    )
 
     assert vault.decrypt(device(any_db, "S001", "router").ssh_password) == "Pa55w0rd!"
 
 
 def test_rejection_never_shows_credentials(any_db, vault, tmp_path, caplog):
-    path = write_csv(tmp_path, "site,site_name,name,address,kind,snmp_community,ssh_password,"
-                               "ssh_port",
-                     "S001,รร.,router,10.0.0.300,router,s3cretCommunity,Pa55w0rd!,0")
+    path = write_csv(
+        tmp_path,
+        "site,site_name,name,address,kind,snmp_community,ssh_password,ssh_port",
+        "S001,รร.,router,10.0.0.300,router,s3cretCommunity,Pa55w0rd!,0",
+    )
 
     with pytest.raises(ImportRejected) as rejected:
         import_file(any_db, path, vault)
@@ -213,8 +268,18 @@ def test_rejection_never_shows_credentials(any_db, vault, tmp_path, caplog):
 
 def test_import_rows_from_a_web_upload(any_db, vault):
     header = ["site", "site_name", "name", "address", "kind"]
-    rows = [(2, {"site": "S001", "site_name": "รร.", "name": "router", "address": "10.0.0.1",
-                 "kind": "router"})]
+    rows = [
+        (
+            2,
+            {
+                "site": "S001",
+                "site_name": "รร.",
+                "name": "router",
+                "address": "10.0.0.1",
+                "kind": "router",
+            },
+        )
+    ]
 
     report = import_rows(any_db, header, rows, vault)
 

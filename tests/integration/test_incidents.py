@@ -3,6 +3,7 @@
 The probe is hand-made results (as in test_poller); the real ICMP + SMTP path is covered by
 test_alerts_service.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,18 +11,21 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from monitor.incidents import queries as iq
-from monitor.incidents import recording as incidents
 from monitor.db.engine import transaction
 from monitor.db.models import MaintenanceWindow, OutboxMessage
-from monitor.status.poller import Poller
+from monitor.incidents import queries as iq
+from monitor.incidents import recording as incidents
 from monitor.settings import AlertSettings, PingSettings
+from monitor.status.poller import Poller
 from tests.conftest import NOW, add_device, add_site
 from tests.integration.test_poller import Clock, ScriptedNetwork
 
-ALERTS = AlertSettings(recipients="oncall@district.example",
-                       site_recipients="S001=head@s1.example; S002=head@s2.example",
-                       group_threshold=3, flap_threshold=50)
+ALERTS = AlertSettings(
+    recipients="oncall@district.example",
+    site_recipients="S001=head@s1.example; S002=head@s2.example",
+    group_threshold=3,
+    flap_threshold=50,
+)
 
 
 def build(sessions, schools=1):
@@ -42,8 +46,14 @@ def build(sessions, schools=1):
 
 def poller(sessions, alerts=ALERTS):
     net, clock = ScriptedNetwork(), Clock(NOW)
-    p = Poller(PingSettings(interval=60, confirmations=2), sessions, probe=net, clock=clock,
-               alerts=alerts, base_url="https://ictmon.example")
+    p = Poller(
+        PingSettings(interval=60, confirmations=2),
+        sessions,
+        probe=net,
+        clock=clock,
+        alerts=alerts,
+        base_url="https://ictmon.example",
+    )
     return p, net, clock
 
 
@@ -55,7 +65,10 @@ def sweeps(p, clock, n):
 
 def outbox_rows(sessions):
     with sessions() as s:
-        return [(m.subject, m.recipients) for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))]
+        return [
+            (m.subject, m.recipients)
+            for m in s.scalars(select(OutboxMessage).order_by(OutboxMessage.id))
+        ]
 
 
 def test_one_incident_per_root_cause_children_attach_and_one_mail_each_way(any_db):
@@ -68,8 +81,9 @@ def test_one_incident_per_root_cause_children_attach_and_one_mail_each_way(any_d
         [row] = iq.incidents(s)
     assert (row.device, row.state, row.children) == ("router", "open", ("ap", "sw"))
     assert row.opened_at == NOW + timedelta(seconds=60)  # the first failed sweep
-    assert outbox_rows(any_db) == [("[ictmon] ขัดข้อง: โรงเรียน 1 — router",
-                                    "oncall@district.example, head@s1.example")]
+    assert outbox_rows(any_db) == [
+        ("[ictmon] ขัดข้อง: โรงเรียน 1 — router", "oncall@district.example, head@s1.example")
+    ]
 
     net.silent.clear()
     sweeps(p, clock, 2)
@@ -112,9 +126,18 @@ def test_the_office_core_down_is_one_incident_with_every_school_attached(any_db)
 def test_maintenance_means_no_incident_and_no_mail(any_db):
     ids = build(any_db)
     with transaction(any_db) as s:
-        s.add(MaintenanceWindow(site_id=ids["site1"], starts_at=NOW, ends_at=NOW + timedelta(hours=2),
-                                reason="UPS", created_by="officer", created_at=NOW,
-                                recurrence="", weekdays=""))
+        s.add(
+            MaintenanceWindow(
+                site_id=ids["site1"],
+                starts_at=NOW,
+                ends_at=NOW + timedelta(hours=2),
+                reason="UPS",
+                created_by="officer",
+                created_at=NOW,
+                recurrence="",
+                weekdays="",
+            )
+        )
     p, net, clock = poller(any_db)
     net.silent |= {"127.40.1.1", "127.40.1.2", "127.40.1.3"}
     sweeps(p, clock, 5)
@@ -137,8 +160,14 @@ def test_without_recipients_incidents_are_kept_but_nothing_is_queued(any_db):
 def test_people_acknowledge_comment_resolve_and_reopen_with_names_and_times(any_db):
     ids = build(any_db)
     with transaction(any_db) as s:
-        incident = incidents.open_manual(s, title="AP stolen from the library", actor="สมชาย",
-                                         at=NOW, site_id=ids["site1"], text="reported by the school")
+        incident = incidents.open_manual(
+            s,
+            title="AP stolen from the library",
+            actor="สมชาย",
+            at=NOW,
+            site_id=ids["site1"],
+            text="reported by the school",
+        )
         incidents.acknowledge(s, incident, "สมศรี", NOW + timedelta(minutes=5))
         incidents.comment(s, incident, "สมศรี", NOW + timedelta(minutes=6), "police report 55/2569")
         incidents.set_cause(s, incident, "สมศรี", NOW + timedelta(minutes=7), "theft")
@@ -150,17 +179,27 @@ def test_people_acknowledge_comment_resolve_and_reopen_with_names_and_times(any_
     with any_db() as s:
         steps = [(e.actor, e.action, e.text) for e in iq.timeline(s, incident_id)]
         row = iq.incident(s, incident_id)
-    assert steps == [("สมชาย", "opened", "reported by the school"), ("สมศรี", "acknowledged", ""),
-                     ("สมศรี", "comment", "police report 55/2569"), ("สมศรี", "cause", "theft"),
-                     ("สมชาย", "resolved", ""), ("สมชาย", "reopened", "")]
+    assert steps == [
+        ("สมชาย", "opened", "reported by the school"),
+        ("สมศรี", "acknowledged", ""),
+        ("สมศรี", "comment", "police report 55/2569"),
+        ("สมศรี", "cause", "theft"),
+        ("สมชาย", "resolved", ""),
+        ("สมชาย", "reopened", ""),
+    ]
     assert (row.state, row.cause, row.manual, row.site_code) == ("open", "theft", True, "S001")
 
 
 def test_a_hostile_device_name_is_text_in_the_mail(any_db):
     with transaction(any_db) as s:
-        site = add_site(s, "S666", '<img src=x onerror=alert(1)>')
-        add_device(s, site, '<script>alert("x")</script>\r\nBcc: victim@example.org',
-                   "127.40.66.1", "router")
+        site = add_site(s, "S666", "<img src=x onerror=alert(1)>")
+        add_device(
+            s,
+            site,
+            '<script>alert("x")</script>\r\nBcc: victim@example.org',
+            "127.40.66.1",
+            "router",
+        )
     p, net, clock = poller(any_db)
     sweeps(p, clock, 1)
     net.silent.add("127.40.66.1")

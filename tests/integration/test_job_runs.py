@@ -1,14 +1,15 @@
 """job_runs: a real APScheduler BackgroundScheduler runs tiny jobs and every run lands in the
 database (duration, lag, last success, failures), as /metrics in another process will read it."""
+
 from __future__ import annotations
 
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from monitor.runtime import job_runs
 from monitor.db.models import JobRun
+from monitor.runtime import job_runs
 from monitor.runtime.scheduler import _guarded, build_scheduler
 
 WAIT_S = 10.0
@@ -38,11 +39,10 @@ def test_a_tiny_job_run_twice_is_recorded_with_duration_and_lag(db):
         calls.append(time.monotonic())
         time.sleep(0.05)
 
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     job_runs.record_runs(scheduler, db)
-    first = datetime.now(timezone.utc) + timedelta(milliseconds=100)
-    scheduler.add_job(job_runs.timed(tiny), "interval", seconds=0.3, id="tiny",
-                      next_run_time=first)
+    first = datetime.now(UTC) + timedelta(milliseconds=100)
+    scheduler.add_job(job_runs.timed(tiny), "interval", seconds=0.3, id="tiny", next_run_time=first)
     started(scheduler)
     try:
         row = wait_for_runs(db, "tiny", 2)
@@ -66,10 +66,15 @@ def test_a_failing_run_counts_and_keeps_the_last_success(db):
         if len(calls) == 2:
             raise RuntimeError("switch said\nno")
 
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     job_runs.record_runs(scheduler, db)
-    scheduler.add_job(job_runs.timed(second_one_fails), "interval", seconds=0.3, id="flaky",
-                      next_run_time=datetime.now(timezone.utc) + timedelta(milliseconds=50))
+    scheduler.add_job(
+        job_runs.timed(second_one_fails),
+        "interval",
+        seconds=0.3,
+        id="flaky",
+        next_run_time=datetime.now(UTC) + timedelta(milliseconds=50),
+    )
     started(scheduler)
     try:
         after_one = wait_for_runs(db, "flaky", 1)
@@ -86,9 +91,9 @@ def test_an_unwrapped_job_that_raises_is_recorded_as_a_failure(db):
     def raw():
         raise ValueError("boom")
 
-    scheduler = BackgroundScheduler(timezone=timezone.utc)
+    scheduler = BackgroundScheduler(timezone=UTC)
     job_runs.record_runs(scheduler, db)
-    scheduler.add_job(raw, "date", run_date=datetime.now(timezone.utc), id="raw")
+    scheduler.add_job(raw, "date", run_date=datetime.now(UTC), id="raw")
     started(scheduler)
     try:
         row = wait_for_runs(db, "raw", 1)
@@ -103,8 +108,7 @@ def test_the_services_scheduler_records_its_jobs(settings, db):
     job_runs (its real jobs are left out: they would ping and mail)."""
     scheduler = build_scheduler(settings, db)
     scheduler.remove_all_jobs()
-    scheduler.add_job(_guarded(lambda: None), "date", run_date=datetime.now(timezone.utc),
-                      id="ping-sweep")
+    scheduler.add_job(_guarded(lambda: None), "date", run_date=datetime.now(UTC), id="ping-sweep")
     started(scheduler)
     try:
         row = wait_for_runs(db, "ping-sweep", 1)
@@ -114,12 +118,17 @@ def test_the_services_scheduler_records_its_jobs(settings, db):
 
 
 def test_record_folds_runs_into_one_row_per_job(any_db):
-    at = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
-    runs = [job_runs.Run("ping-sweep", at, at + timedelta(seconds=2), at + timedelta(seconds=5),
-                         None),
-            job_runs.Run("ping-sweep", at + timedelta(minutes=1),
-                         at + timedelta(minutes=1, seconds=1),
-                         at + timedelta(minutes=1, seconds=1.5), "OSError: no socket")]
+    at = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
+    runs = [
+        job_runs.Run("ping-sweep", at, at + timedelta(seconds=2), at + timedelta(seconds=5), None),
+        job_runs.Run(
+            "ping-sweep",
+            at + timedelta(minutes=1),
+            at + timedelta(minutes=1, seconds=1),
+            at + timedelta(minutes=1, seconds=1.5),
+            "OSError: no socket",
+        ),
+    ]
     for run in runs:
         with any_db.begin() as s:
             job_runs.record(s, run)

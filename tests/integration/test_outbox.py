@@ -1,4 +1,5 @@
 """The outbox and the SMTP transport against a real SMTP server (aiosmtpd) on loopback."""
+
 from __future__ import annotations
 
 import socket
@@ -9,10 +10,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from monitor.mail import outbox
-from monitor.mail.smtp import SmtpTransport
 from monitor.db.models import OutboxMessage
+from monitor.mail import outbox
 from monitor.mail.outbox import RetryPolicy, deliver_due, enqueue
+from monitor.mail.smtp import SmtpTransport
 from monitor.settings import SmtpSettings
 from tests.conftest import NOW
 from tests.support.smtp import SmtpServer, body
@@ -33,8 +34,9 @@ def port():
 
 @pytest.fixture
 def transport(port):
-    return SmtpTransport(SmtpSettings(host="127.0.0.1", port=port, timeout=5,
-                                      from_address="ictmon@district.example"))
+    return SmtpTransport(
+        SmtpSettings(host="127.0.0.1", port=port, timeout=5, from_address="ictmon@district.example")
+    )
 
 
 class Clock:
@@ -46,8 +48,12 @@ class Clock:
 
 
 def queue(db, **kw):
-    values = dict(recipients=["officer@district.example"], subject="[ictmon] ขัดข้อง: โรงเรียน",
-                  text="เราเตอร์ไม่ตอบสนอง", now=NOW)
+    values = dict(
+        recipients=["officer@district.example"],
+        subject="[ictmon] ขัดข้อง: โรงเรียน",
+        text="เราเตอร์ไม่ตอบสนอง",
+        now=NOW,
+    )
     values.update(kw)
     with db.begin() as s:
         message = enqueue(s, **values)
@@ -56,7 +62,9 @@ def queue(db, **kw):
 
 def rows(db):
     with db() as s:
-        return {m.id: (m.status, m.attempts, m.last_error) for m in s.scalars(select(OutboxMessage))}
+        return {
+            m.id: (m.status, m.attempts, m.last_error) for m in s.scalars(select(OutboxMessage))
+        }
 
 
 def test_a_queued_message_arrives_once_with_its_attachments(db, port, transport, tmp_path):
@@ -83,8 +91,9 @@ def test_the_same_dedupe_key_never_queues_a_second_mail(db):
     assert len(rows(db)) == 1
 
 
-def test_server_down_means_retry_with_backoff_then_delivery_when_it_is_back(db, port, transport,
-                                                                           tmp_path):
+def test_server_down_means_retry_with_backoff_then_delivery_when_it_is_back(
+    db, port, transport, tmp_path
+):
     clock = Clock()
     queue(db)
     report = deliver_due(db, transport, POLICY, clock=clock)
@@ -101,8 +110,9 @@ def test_server_down_means_retry_with_backoff_then_delivery_when_it_is_back(db, 
         assert len(smtp.messages()) == 1
 
 
-def test_a_permanent_refusal_fails_at_once_and_is_listed_with_the_reason(db, port, transport,
-                                                                        tmp_path):
+def test_a_permanent_refusal_fails_at_once_and_is_listed_with_the_reason(
+    db, port, transport, tmp_path
+):
     queue(db)
     with SmtpServer(port, tmp_path / "mail", reject=554):
         assert deliver_due(db, transport, POLICY, clock=Clock()).failed == 1
@@ -127,8 +137,9 @@ def test_temporary_refusals_fail_after_the_retry_limit(db, port, transport, tmp_
     assert rows(db)[1][:2] == ("pending", 0)
 
 
-def test_a_crash_between_send_and_mark_resends_once_with_the_same_message_id(db, port, transport,
-                                                                            tmp_path):
+def test_a_crash_between_send_and_mark_resends_once_with_the_same_message_id(
+    db, port, transport, tmp_path
+):
     clock = Clock()
     queue(db)
     with SmtpServer(port, tmp_path / "mail") as smtp:
@@ -144,11 +155,20 @@ def test_a_crash_between_send_and_mark_resends_once_with_the_same_message_id(db,
 
 
 def _cli(settings, port, *args):
-    env_port = {"ICTMON_SMTP_HOST": "127.0.0.1", "ICTMON_SMTP_PORT": str(port),
-                "ICTMON_SMTP_TIMEOUT": "5", "ICTMON_DATABASE_URL": settings.database.url,
-                "PATH": "/usr/bin:/bin"}
-    return subprocess.run([sys.executable, "-m", "monitor", *args], capture_output=True,
-                          text=True, timeout=60, env=env_port)
+    env_port = {
+        "ICTMON_SMTP_HOST": "127.0.0.1",
+        "ICTMON_SMTP_PORT": str(port),
+        "ICTMON_SMTP_TIMEOUT": "5",
+        "ICTMON_DATABASE_URL": settings.database.url,
+        "PATH": "/usr/bin:/bin",
+    }
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env_port,
+    )
 
 
 def test_test_email_prints_what_the_server_answered(settings, port, tmp_path):

@@ -3,6 +3,7 @@
 Every target is in 127.0.0.0/8 or ::1, in this machine's stack or in a namespace the test creates.
 Timing checks are containment bounds only (generous), never speed assertions.
 """
+
 from __future__ import annotations
 
 import json
@@ -60,20 +61,42 @@ def probe_in(ns: NetNS, addresses: list[str], *, as_nobody: str | None = None, *
     args = json.dumps({"addresses": addresses, "options": options, "paths": _PATHS})
     argv = [sys.executable, "-c", _PROBE_SCRIPT, args]
     if as_nobody:
-        argv = ["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                as_nobody, "-c", _PROBE_SCRIPT, args]
+        argv = [
+            "setpriv",
+            f"--reuid={NOBODY}",
+            f"--regid={NOBODY}",
+            "--clear-groups",
+            as_nobody,
+            "-c",
+            _PROBE_SCRIPT,
+            args,
+        ]
     return json.loads(ns.run(argv, timeout=60).stdout)
 
 
 def interpreter_for_nobody() -> str | None:
     """A Python >= 3.11 that uid 65534 can run (the venv's may live under root's home)."""
-    check = ("import sys; sys.path[:0] = sys.argv[1:]; import collectors.ping; "
-             "assert sys.version_info >= (3, 11)")
+    check = (
+        "import sys; sys.path[:0] = sys.argv[1:]; import collectors.ping; "
+        "assert sys.version_info >= (3, 11)"
+    )
     for candidate in dict.fromkeys([sys.executable, shutil.which("python3"), "/usr/bin/python3"]):
         if not candidate:
             continue
-        done = subprocess.run(["setpriv", f"--reuid={NOBODY}", f"--regid={NOBODY}", "--clear-groups",
-                               candidate, "-c", check, *_PATHS], capture_output=True, timeout=30)
+        done = subprocess.run(
+            [
+                "setpriv",
+                f"--reuid={NOBODY}",
+                f"--regid={NOBODY}",
+                "--clear-groups",
+                candidate,
+                "-c",
+                check,
+                *_PATHS,
+            ],
+            capture_output=True,
+            timeout=30,
+        )
         if done.returncode == 0:
             return candidate
     return None
@@ -104,8 +127,12 @@ def test_ipv6_loopback_answers():
 
 def test_count_sends_that_many_rounds_per_target():
     require_icmp()
-    results = probe([PingTarget(1, "127.0.0.1"), PingTarget(2, "127.20.0.2")],
-                    count=3, interval=0.05, timeout=2.0)
+    results = probe(
+        [PingTarget(1, "127.0.0.1"), PingTarget(2, "127.20.0.2")],
+        count=3,
+        interval=0.05,
+        timeout=2.0,
+    )
     assert [(r.sent, r.received, r.loss_pct) for r in results] == [(3, 3, 0.0), (3, 3, 0.0)]
 
 
@@ -119,8 +146,12 @@ def test_results_come_back_in_target_order():
 
 def test_bad_address_gives_an_error_result_and_the_others_still_run():
     require_icmp()
-    targets = [PingTarget("bad", "not-an-ip"), PingTarget("range", "300.1.2.3"),
-               PingTarget("multicast", "224.0.0.1"), PingTarget("good", "127.0.0.1")]
+    targets = [
+        PingTarget("bad", "not-an-ip"),
+        PingTarget("range", "300.1.2.3"),
+        PingTarget("multicast", "224.0.0.1"),
+        PingTarget("good", "127.0.0.1"),
+    ]
     bad, out_of_range, multicast, good = probe(targets, timeout=2.0)
     for r in (bad, out_of_range, multicast):
         assert r.error.startswith("bad address: ") and (r.sent, r.ok) == (0, False)
@@ -143,7 +174,9 @@ def test_icmp_is_permitted_as_root():
 def test_netns_silence_makes_an_address_time_out_and_restore_brings_it_back(netns):
     netns.silence("127.40.0.1")
     netns.silence("127.40.0.1")  # idempotent
-    assert by_address(probe_in(netns, ["127.40.0.1"], timeout=0.5))["127.40.0.1"]["error"] == "timeout"
+    assert (
+        by_address(probe_in(netns, ["127.40.0.1"], timeout=0.5))["127.40.0.1"]["error"] == "timeout"
+    )
     netns.restore("127.40.0.1")
     assert by_address(probe_in(netns, ["127.40.0.1"], timeout=2.0))["127.40.0.1"]["ok"]
 
@@ -162,11 +195,29 @@ def test_silent_device_times_out_without_delaying_the_answering_ones(netns):
 
 
 @pytest.mark.netns
-@pytest.mark.parametrize("icmp_type, error", [("host-unreachable", "host unreachable"),
-                                               ("admin-prohibited", "administratively prohibited")])
+@pytest.mark.parametrize(
+    "icmp_type, error",
+    [("host-unreachable", "host unreachable"), ("admin-prohibited", "administratively prohibited")],
+)
 def test_icmp_error_is_reported_and_not_blamed_on_the_next_device(netns, icmp_type, error):
-    netns.run(["nft", "add", "rule", "inet", netns.table, netns.chain,
-               "ip", "daddr", "127.40.0.9", "reject", "with", "icmp", "type", icmp_type])
+    netns.run(
+        [
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            netns.table,
+            netns.chain,
+            "ip",
+            "daddr",
+            "127.40.0.9",
+            "reject",
+            "with",
+            "icmp",
+            "type",
+            icmp_type,
+        ]
+    )
     report = probe_in(netns, ["127.40.0.9", "127.40.0.10", "127.40.0.11"], timeout=2.0)
     results = by_address(report)
     assert results["127.40.0.9"]["error"] == error
@@ -180,7 +231,9 @@ def test_icmp_error_is_reported_and_not_blamed_on_the_next_device(netns, icmp_ty
 def nobody_python(netns) -> str:
     require_commands("setpriv")
     interpreter = interpreter_for_nobody()
-    require(interpreter is not None, f"no Python >= 3.11 that uid {NOBODY} can run with this checkout")
+    require(
+        interpreter is not None, f"no Python >= 3.11 that uid {NOBODY} can run with this checkout"
+    )
     return interpreter
 
 
@@ -188,10 +241,32 @@ def nobody_python(netns) -> str:
 def test_unprivileged_user_pings_through_a_datagram_socket(netns, nobody_python):
     netns.run(["sysctl", "-w", "net.ipv4.ping_group_range=0 2147483647"])
     netns.silence("127.40.0.2")
-    netns.run(["nft", "add", "rule", "inet", netns.table, netns.chain,
-               "ip", "daddr", "127.40.0.9", "reject", "with", "icmp", "type", "admin-prohibited"])
-    report = probe_in(netns, ["127.40.0.1", "127.40.0.2", "127.40.0.9", "127.40.0.3"],
-                      as_nobody=nobody_python, timeout=1.0, count=2, interval=0.05)
+    netns.run(
+        [
+            "nft",
+            "add",
+            "rule",
+            "inet",
+            netns.table,
+            netns.chain,
+            "ip",
+            "daddr",
+            "127.40.0.9",
+            "reject",
+            "with",
+            "icmp",
+            "type",
+            "admin-prohibited",
+        ]
+    )
+    report = probe_in(
+        netns,
+        ["127.40.0.1", "127.40.0.2", "127.40.0.9", "127.40.0.3"],
+        as_nobody=nobody_python,
+        timeout=1.0,
+        count=2,
+        interval=0.05,
+    )
     assert report["raw_socket"] is False and report["problem"] is None
     results = by_address(report)
     assert results["127.40.0.1"]["received"] == 2 and results["127.40.0.3"]["received"] == 2
@@ -219,8 +294,11 @@ def test_netns_problem_names_the_missing_prerequisite():
 
 @pytest.mark.netns
 def test_netns_http_get_reaches_a_server_inside_the_namespace(netns):
-    server = netns.popen([sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "18099"],
-                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = netns.popen(
+        [sys.executable, "-m", "http.server", "--bind", "127.0.0.1", "18099"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 10
     while True:  # bounded: until the server listens or 10 s pass
         try:

@@ -3,18 +3,19 @@
 The probe here is hand-made results (a scripted stand-in for the network, as the architecture
 intends for the core); the real ICMP path is covered by test_ping_collector and test_service.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import select
 
 from collectors.ping import PingResult
 from monitor.db.engine import transaction
-from monitor.db.models import (DeviceState, MaintenanceWindow, PingRollup, PingSample, StateInterval)
+from monitor.db.models import DeviceState, MaintenanceWindow, PingRollup, PingSample, StateInterval
+from monitor.settings import PingSettings, RetentionSettings
 from monitor.status.poller import Poller
 from monitor.status.rollups import prune, roll_up
-from monitor.settings import PingSettings, RetentionSettings
 from tests.conftest import NOW, add_device, add_site
 
 
@@ -53,8 +54,13 @@ def district(sessions):
         router = add_device(s, school, "router", "127.40.1.1", "router", parent=core)
         switch = add_device(s, school, "sw-core", "127.40.1.2", "switch", parent=router)
         ap = add_device(s, school, "ap-1", "127.40.1.3", "ap", parent=switch)
-        return {"core": core.id, "router": router.id, "switch": switch.id, "ap": ap.id,
-                "school": school.id}
+        return {
+            "core": core.id,
+            "router": router.id,
+            "switch": switch.id,
+            "ap": ap.id,
+            "school": school.id,
+        }
 
 
 def make_poller(sessions, confirmations=2):
@@ -70,8 +76,11 @@ def states(sessions) -> dict[int, str]:
 
 def history(sessions, device_id) -> list[tuple[str, datetime, datetime | None]]:
     with transaction(sessions) as s:
-        rows = s.execute(select(StateInterval).where(StateInterval.device_id == device_id)
-                         .order_by(StateInterval.started_at, StateInterval.id)).scalars()
+        rows = s.execute(
+            select(StateInterval)
+            .where(StateInterval.device_id == device_id)
+            .order_by(StateInterval.started_at, StateInterval.id)
+        ).scalars()
         return [(r.status, r.started_at, r.ended_at) for r in rows]
 
 
@@ -116,16 +125,25 @@ def test_recovery_closes_the_outage_interval(any_db):
     up_at = clock.now
     poller.sweep()
     assert history(any_db, ids["router"]) == [
-        ("up", NOW, down_at), ("down", down_at, up_at), ("up", up_at, None)]
+        ("up", NOW, down_at),
+        ("down", down_at, up_at),
+        ("up", up_at, None),
+    ]
 
 
 def test_site_maintenance_window_puts_its_devices_in_maintenance(any_db):
     ids = district(any_db)
     poller, clock, network = make_poller(any_db)
     with transaction(any_db) as s:
-        s.add(MaintenanceWindow(site_id=ids["school"], starts_at=NOW - timedelta(minutes=5),
-                                ends_at=NOW + timedelta(hours=1), reason="เปลี่ยนสวิตช์",
-                                created_at=NOW))
+        s.add(
+            MaintenanceWindow(
+                site_id=ids["school"],
+                starts_at=NOW - timedelta(minutes=5),
+                ends_at=NOW + timedelta(hours=1),
+                reason="เปลี่ยนสวิตช์",
+                created_at=NOW,
+            )
+        )
     network.silent = {"127.40.1.1", "127.40.1.2", "127.40.1.3"}
     poller.sweep()
     now = states(any_db)
@@ -158,7 +176,7 @@ def test_short_pause_is_not_a_gap(any_db):
 def test_samples_roll_up_into_five_minute_and_hourly_buckets(any_db):
     ids = district(any_db)
     poller, clock, network = make_poller(any_db)
-    start = datetime(2026, 11, 24, 1, 0, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 24, 1, 0, tzinfo=UTC)
     clock.now = start
     for minute in range(70):
         network.silent = {"127.40.0.1"} if minute % 5 == 0 else set()
@@ -166,11 +184,24 @@ def test_samples_roll_up_into_five_minute_and_hourly_buckets(any_db):
         clock.advance(60)
     with transaction(any_db) as s:
         written = roll_up(s, start + timedelta(hours=1, minutes=8))
-        fives = s.execute(select(PingRollup).where(
-            PingRollup.device_id == ids["core"], PingRollup.resolution == 300)
-            .order_by(PingRollup.bucket_start)).scalars().all()
-        hourly = s.execute(select(PingRollup).where(
-            PingRollup.device_id == ids["core"], PingRollup.resolution == 3600)).scalars().all()
+        fives = (
+            s.execute(
+                select(PingRollup)
+                .where(PingRollup.device_id == ids["core"], PingRollup.resolution == 300)
+                .order_by(PingRollup.bucket_start)
+            )
+            .scalars()
+            .all()
+        )
+        hourly = (
+            s.execute(
+                select(PingRollup).where(
+                    PingRollup.device_id == ids["core"], PingRollup.resolution == 3600
+                )
+            )
+            .scalars()
+            .all()
+        )
     assert written[300] == 13 * 4  # 13 closed, settled 5-minute buckets for 4 devices
     assert (fives[0].bucket_start, fives[0].sent, fives[0].received) == (start, 5, 4)
     assert fives[0].rtt_samples == 4 and abs(fives[0].rtt_sum_ms - 1.6) < 1e-9
@@ -208,10 +239,16 @@ def test_a_name_that_does_not_resolve_is_a_failed_poll_with_the_reason(db):
         add_device(s, site, "old-server", "old-server.school.local", "server")
         add_device(s, site, "router", "127.40.9.1", "router")
     # A scripted resolver: a real failing lookup would send a DNS query off this machine.
-    poller = Poller(PingSettings(confirmations=1), db, probe=ScriptedNetwork(),
-                    clock=Clock(NOW), resolve=lambda names, timeout: {n: None for n in names})
+    poller = Poller(
+        PingSettings(confirmations=1),
+        db,
+        probe=ScriptedNetwork(),
+        clock=Clock(NOW),
+        resolve=lambda names, timeout: dict.fromkeys(names),
+    )
     summary = poller.sweep()
     assert [(r.address, r.ok, r.error) for r in summary.results] == [
         ("old-server.school.local", False, "cannot resolve host name old-server.school.local"),
-        ("127.40.9.1", True, None)]
+        ("127.40.9.1", True, None),
+    ]
     assert sorted(states(db).values()) == ["down", "up"]

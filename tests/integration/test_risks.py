@@ -1,5 +1,6 @@
 """Rules against a real database: facts gathered from stored rows, one risk per (rule, subject),
 likelihood raised with the evidence, human decisions respected, clearing proposes closing."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -10,9 +11,16 @@ from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from monitor.cli.main import main
+from monitor.db.models import (
+    ConfigChangeEvent,
+    ConfigVersion,
+    Incident,
+    Risk,
+    RiskEvent,
+    SshBackupState,
+    StateInterval,
+)
 from monitor.localtime import utcnow
-from monitor.db.models import (ConfigChangeEvent, ConfigVersion, Incident, Risk, RiskEvent,
-                            SshBackupState, StateInterval)
 from monitor.risks.facts import evaluate_once
 from monitor.risks.register import RiskError, create_risk, update_risk
 from monitor.settings import RiskSettings
@@ -36,8 +44,17 @@ def with_rules(settings, tmp_path, text):
 
 
 def add_incident(session, device, at):
-    session.add(Incident(device_id=device.id, site_id=device.site_id, title=f"{device.name} down",
-                         manual=False, state="resolved", opened_at=at, opened_by="ictmon"))
+    session.add(
+        Incident(
+            device_id=device.id,
+            site_id=device.site_id,
+            title=f"{device.name} down",
+            manual=False,
+            state="resolved",
+            opened_at=at,
+            opened_by="ictmon",
+        )
+    )
     session.flush()
 
 
@@ -53,7 +70,7 @@ def test_repeated_outages_lifecycle(any_db, settings, tmp_path):
         add_incident(s, router, NOW - timedelta(days=3))
         router_id = router.id
 
-    assert evaluate_once(any_db, settings, NOW) == []          # one incident: below threshold
+    assert evaluate_once(any_db, settings, NOW) == []  # one incident: below threshold
 
     with any_db.begin() as s:
         add_incident(s, s.get(type(router), router_id), NOW - timedelta(days=2))
@@ -62,8 +79,11 @@ def test_repeated_outages_lifecycle(any_db, settings, tmp_path):
     with any_db() as s:
         [risk] = risks(s)
         ids = sorted(s.scalars(select(Incident.id)))
-        assert (risk.rule_key, risk.device_id, risk.site_id) == ("repeated_outages", router_id,
-                                                                  site.id)
+        assert (risk.rule_key, risk.device_id, risk.site_id) == (
+            "repeated_outages",
+            router_id,
+            site.id,
+        )
         assert (risk.likelihood, risk.impact, risk.score, risk.status) == (3, 3, 9, "open")
         assert risk.evidence["incidents"] == ids
 
@@ -108,7 +128,7 @@ def test_accepted_and_closed_risks_are_left_alone(db, settings, tmp_path):
         for hours in range(1, 9):
             add_incident(s, router, NOW - timedelta(hours=hours))
     assert evaluate_once(db, settings, NOW + timedelta(hours=1)) == []
-    assert evaluate_once(db, settings, NOW + timedelta(days=60)) == []   # cleared: still nothing
+    assert evaluate_once(db, settings, NOW + timedelta(days=60)) == []  # cleared: still nothing
     with db() as s:
         [risk] = risks(s)
         assert (risk.status, risk.likelihood, risk.proposed_close) == ("accepted", 2, False)
@@ -117,7 +137,7 @@ def test_accepted_and_closed_risks_are_left_alone(db, settings, tmp_path):
     # Back to open: the rules follow it again (60 days on, the incidents have cleared).
     with db.begin() as s:
         update_risk(s, risks(s)[0], {"status": "open"}, "หัวหน้า", NOW)
-    assert evaluate_once(db, settings, NOW + timedelta(days=62)) == []   # clear from now on
+    assert evaluate_once(db, settings, NOW + timedelta(days=62)) == []  # clear from now on
     [change] = evaluate_once(db, settings, NOW + timedelta(days=64))
     assert change.action == "proposed_close"
 
@@ -130,61 +150,111 @@ def test_lifecycle_backup_config_and_uplink_rules_from_stored_rows(db, settings)
         switch = add_device(s, school, "switch", kind="switch", parent=uplink)
         uplink.warranty_end = date(2026, 12, 1)
         switch.purchase_date = date(2015, 1, 1)
-        s.add(SshBackupState(device_id=switch.id, state="failed", attempted_at=NOW,
-                             trigger="schedule", last_success_at=NOW - timedelta(days=10)))
-        version = ConfigVersion(device_id=uplink.id, taken_at=NOW - timedelta(days=1), size=1,
-                                digest="x", trigger="schedule", text="x")
+        s.add(
+            SshBackupState(
+                device_id=switch.id,
+                state="failed",
+                attempted_at=NOW,
+                trigger="schedule",
+                last_success_at=NOW - timedelta(days=10),
+            )
+        )
+        version = ConfigVersion(
+            device_id=uplink.id,
+            taken_at=NOW - timedelta(days=1),
+            size=1,
+            digest="x",
+            trigger="schedule",
+            text="x",
+        )
         s.add(version)
         s.flush()
-        s.add(ConfigChangeEvent(device_id=uplink.id, version_id=version.id,
-                                at=NOW - timedelta(days=1), in_maintenance=False,
-                                lines_added=1, lines_removed=0))
+        s.add(
+            ConfigChangeEvent(
+                device_id=uplink.id,
+                version_id=version.id,
+                at=NOW - timedelta(days=1),
+                in_maintenance=False,
+                lines_added=1,
+                lines_removed=0,
+            )
+        )
         # A whole month down at the uplink: the school is below its target.
-        s.add(StateInterval(device_id=uplink.id, status="up", started_at=NOW - timedelta(days=30),
-                            ended_at=NOW - timedelta(days=1)))
+        s.add(
+            StateInterval(
+                device_id=uplink.id,
+                status="up",
+                started_at=NOW - timedelta(days=30),
+                ended_at=NOW - timedelta(days=1),
+            )
+        )
         s.add(StateInterval(device_id=uplink.id, status="down", started_at=NOW - timedelta(days=1)))
     changes = evaluate_once(db, settings, NOW)
     with db() as s:
         found = {(r.rule_key, r.subject_key) for r in risks(s)}
-    assert found == {("warranty", f"device:{uplink.id}"),
-                     ("device_age", f"device:{switch.id}"),
-                     ("backup_missing", f"device:{switch.id}"),
-                     ("config_outside_maintenance", f"device:{uplink.id}"),
-                     ("single_uplink", f"site:{school.id}"),
-                     ("availability_below_target", f"site:{school.id}")}
+    assert found == {
+        ("warranty", f"device:{uplink.id}"),
+        ("device_age", f"device:{switch.id}"),
+        ("backup_missing", f"device:{switch.id}"),
+        ("config_outside_maintenance", f"device:{uplink.id}"),
+        ("single_uplink", f"site:{school.id}"),
+        ("availability_below_target", f"site:{school.id}"),
+    }
     assert len(changes) == 6
 
 
 def test_hand_made_risk_records_who_and_what(db):
     with db.begin() as s:
         site = add_site(s)
-        risk = create_risk(s, {"title": "ไฟดับบ่อยช่วงฝนตก", "category": "power", "likelihood": 4,
-                               "impact": 4, "site_id": site.id}, "officer", NOW)
+        risk = create_risk(
+            s,
+            {
+                "title": "ไฟดับบ่อยช่วงฝนตก",
+                "category": "power",
+                "likelihood": 4,
+                "impact": 4,
+                "site_id": site.id,
+            },
+            "officer",
+            NOW,
+        )
         assert (risk.score, risk.rule_key) == (16, None)
-        diff = update_risk(s, risk, {"impact": "5", "owner": "ครูสมชาย",
-                                     "review_date": date(2027, 1, 31)}, "หัวหน้า", NOW)
-        assert diff == {"impact": [4, 5], "owner": ["", "ครูสมชาย"],
-                        "review_date": [None, "2027-01-31"]}
+        diff = update_risk(
+            s,
+            risk,
+            {"impact": "5", "owner": "ครูสมชาย", "review_date": date(2027, 1, 31)},
+            "หัวหน้า",
+            NOW,
+        )
+        assert diff == {
+            "impact": [4, 5],
+            "owner": ["", "ครูสมชาย"],
+            "review_date": [None, "2027-01-31"],
+        }
         assert risk.score == 20
         with pytest.raises(RiskError, match="likelihood"):
             update_risk(s, risk, {"likelihood": 6}, "x", NOW)
         with pytest.raises(RiskError, match="status"):
             update_risk(s, risk, {"status": "forgotten"}, "x", NOW)
         events = s.scalars(select(RiskEvent).order_by(RiskEvent.id)).all()
-        assert [(e.actor, e.action) for e in events] == [("officer", "created"),
-                                                         ("หัวหน้า", "edited")]
+        assert [(e.actor, e.action) for e in events] == [
+            ("officer", "created"),
+            ("หัวหน้า", "edited"),
+        ]
 
 
 def test_cli_evaluate_prints_changes_and_rejects_bad_rules(db, settings, tmp_path):
     config = tmp_path / "ictmon.toml"
     rules = tmp_path / "rules.toml"
     rules.write_text(REPEATED, encoding="utf-8")
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n[paths]\n'
-                      f'data_dir = "{settings.paths.data_dir}"\n[risks]\nrules_file = "{rules}"\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n[paths]\n'
+        f'data_dir = "{settings.paths.data_dir}"\n[risks]\nrules_file = "{rules}"\n',
+        encoding="utf-8",
+    )
     with db.begin() as s:
         router = add_device(s, add_site(s), "router")
-        for minutes in (10, 20):   # the command runs at the real "now"
+        for minutes in (10, 20):  # the command runs at the real "now"
             add_incident(s, router, utcnow() - timedelta(minutes=minutes))
     result = CliRunner().invoke(main, ["--config", str(config), "risks", "evaluate"])
     assert result.exit_code == 0, result.output
@@ -199,7 +269,10 @@ def test_cli_evaluate_prints_changes_and_rejects_bad_rules(db, settings, tmp_pat
 def test_snmp_and_latency_facts_from_stored_rows(db, settings, tmp_path):
     from monitor.db.models import PingRollup, SnmpInterface, SnmpStatus, TrafficRollup
 
-    settings = with_rules(settings, tmp_path, """
+    settings = with_rules(
+        settings,
+        tmp_path,
+        """
 [rules.ups]
 check = "ups"
 [rules.storage_high]
@@ -210,28 +283,63 @@ min_hours = 2
 [rules.uplink_latency]
 check = "uplink_latency"
 min_hours = 2
-""")
+""",
+    )
     with db.begin() as s:
         site = add_site(s)
         router = add_device(s, site, "router")
         ups = add_device(s, site, "ups", kind="ups", parent=router)
-        s.add(SnmpStatus(device_id=ups.id, state="ok", polled_at=NOW, has_ups=True,
-                         ups_on_battery=True, ups_charge_pct=90, ups_minutes_remaining=40,
-                         storage=[{"descr": "/", "size_bytes": 100, "used_bytes": 95},
-                                  {"descr": "bad", "size_bytes": "x"}]))
-        s.add(SnmpInterface(device_id=router.id, if_index=1, name="wan", speed_mbps=100,
-                            seen_at=NOW))
+        s.add(
+            SnmpStatus(
+                device_id=ups.id,
+                state="ok",
+                polled_at=NOW,
+                has_ups=True,
+                ups_on_battery=True,
+                ups_charge_pct=90,
+                ups_minutes_remaining=40,
+                storage=[
+                    {"descr": "/", "size_bytes": 100, "used_bytes": 95},
+                    {"descr": "bad", "size_bytes": "x"},
+                ],
+            )
+        )
+        s.add(
+            SnmpInterface(device_id=router.id, if_index=1, name="wan", speed_mbps=100, seen_at=NOW)
+        )
         for h in (1, 2):
             start = NOW - timedelta(hours=h)
             # 90 Mbit/s mean out of 100: busy.
-            s.add(TrafficRollup(device_id=router.id, if_index=1, bucket_start=start, samples=2,
-                                in_bps_sum=2e6, out_bps_sum=180e6))
-            s.add(PingRollup(device_id=router.id, resolution=3600, bucket_start=start, sent=60,
-                             received=50, rtt_sum_ms=600.0, rtt_samples=2, rtt_max_ms=400))
+            s.add(
+                TrafficRollup(
+                    device_id=router.id,
+                    if_index=1,
+                    bucket_start=start,
+                    samples=2,
+                    in_bps_sum=2e6,
+                    out_bps_sum=180e6,
+                )
+            )
+            s.add(
+                PingRollup(
+                    device_id=router.id,
+                    resolution=3600,
+                    bucket_start=start,
+                    sent=60,
+                    received=50,
+                    rtt_sum_ms=600.0,
+                    rtt_samples=2,
+                    rtt_max_ms=400,
+                )
+            )
     evaluate_once(db, settings, NOW)
     with db() as s:
         found = {(r.rule_key, r.device_id): r.evidence for r in risks(s)}
-    assert set(found) == {("ups", ups.id), ("storage_high", ups.id),
-                          ("utilisation", router.id), ("uplink_latency", router.id)}
+    assert set(found) == {
+        ("ups", ups.id),
+        ("storage_high", ups.id),
+        ("utilisation", router.id),
+        ("uplink_latency", router.id),
+    }
     assert found[("utilisation", router.id)]["figures"]["busy_hours"] == 2
     assert found[("storage_high", ups.id)]["figures"]["storage_pct"] == 95.0

@@ -1,6 +1,7 @@
 """Risk rules end to end: `ictmon run` in a namespace, a school router silenced twice (nft drop)
 → two incidents → the scheduled rules put one "repeated outages" risk in the register, with both
 incidents linked, as the API shows it."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,9 @@ impact_by_kind = { router = 5 }
 
 
 def api(service: Service, path: str):
-    status, body = service.ns.http_get(f"http://127.0.0.1:{PORT}{path}",
-                                       headers={"Authorization": f"Bearer {service.token}"})
+    status, body = service.ns.http_get(
+        f"http://127.0.0.1:{PORT}{path}", headers={"Authorization": f"Bearer {service.token}"}
+    )
     assert status == 200, body
     return json.loads(body)
 
@@ -35,9 +37,11 @@ def api(service: Service, path: str):
 def service(netns, tmp_path):
     svc = Service(netns, tmp_path)
     (tmp_path / "rules.toml").write_text(RULES, encoding="utf-8")
-    svc.config.write_text(svc.config.read_text(encoding="utf-8")
-                          + '\n[risks]\nrules_file = "rules.toml"\nevaluate_interval = 1\n',
-                          encoding="utf-8")
+    svc.config.write_text(
+        svc.config.read_text(encoding="utf-8")
+        + '\n[risks]\nrules_file = "rules.toml"\nevaluate_interval = 1\n',
+        encoding="utf-8",
+    )
     svc.setup()
     svc.start()
     yield svc
@@ -52,8 +56,9 @@ def test_a_router_down_twice_becomes_one_repeated_outages_risk(service):
         service.wait_for(ROUTER_DOWN, within=SETTLE_S)
         service.ns.restore(*SCHOOL_ONE)
         service.wait_for(ALL_UP, within=SETTLE_S)
-    incidents = sorted(i["id"] for i in api(service, "/api/v1/incidents")
-                       if i["device"] == "router")
+    incidents = sorted(
+        i["id"] for i in api(service, "/api/v1/incidents") if i["device"] == "router"
+    )
     assert len(incidents) == 2
 
     deadline, risks = time.monotonic() + 30, []
@@ -63,6 +68,10 @@ def test_a_router_down_twice_becomes_one_repeated_outages_risk(service):
     time.sleep(2)  # a few more evaluations: still one risk, not one per run
     [risk] = api(service, "/api/v1/risks")
     assert (risk["rule"], risk["device"], risk["site"], risk["status"]) == (
-        "repeated_outages", "router", "S001", "open")
+        "repeated_outages",
+        "router",
+        "S001",
+        "open",
+    )
     assert (risk["likelihood"], risk["impact"], risk["score"], risk["level"]) == (3, 5, 15, "high")
     assert risk["evidence"]["incidents"] == incidents

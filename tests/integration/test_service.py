@@ -5,6 +5,7 @@ the "outage" is an nft drop on the school's addresses there, so the router and e
 fall silent exactly as in a real outage (timeouts, not errors). We watch what the officer's scripts
 would watch: /api/v1/devices.
 """
+
 from __future__ import annotations
 
 import json
@@ -16,7 +17,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 
 pytestmark = pytest.mark.netns
 
@@ -49,15 +49,20 @@ class Service:
             f'[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "."\n'
             f'[web]\nhost = "127.0.0.1"\nport = {PORT}\n'
             f"[ping]\ninterval = {INTERVAL}\ntimeout = {TIMEOUT}\ncount = 1\n"
-            f"confirmations = {CONFIRMATIONS}\n", encoding="utf-8")
+            f"confirmations = {CONFIRMATIONS}\n",
+            encoding="utf-8",
+        )
         (directory / "district.csv").write_text(DISTRICT, encoding="utf-8")
         self.directory = directory
         self.process: subprocess.Popen | None = None
         self.token = ""
 
     def ictmon(self, *args: str) -> str:
-        done = self.ns.run([sys.executable, "-m", "monitor", "--config", str(self.config), *args],
-                           capture_output=True, timeout=120)
+        done = self.ns.run(
+            [sys.executable, "-m", "monitor", "--config", str(self.config), *args],
+            capture_output=True,
+            timeout=120,
+        )
         return done.stdout
 
     def setup(self) -> None:
@@ -68,7 +73,9 @@ class Service:
     def start(self) -> None:
         self.process = self.ns.popen(
             [sys.executable, "-m", "monitor", "--config", str(self.config), "run"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
 
     def stop(self) -> None:
         assert self.process is not None
@@ -81,8 +88,10 @@ class Service:
                 self.process.wait(timeout=10)
 
     def devices(self) -> dict[str, dict]:
-        status, body = self.ns.http_get(f"http://127.0.0.1:{PORT}/api/v1/devices",
-                                        headers={"Authorization": f"Bearer {self.token}"})
+        status, body = self.ns.http_get(
+            f"http://127.0.0.1:{PORT}/api/v1/devices",
+            headers={"Authorization": f"Bearer {self.token}"},
+        )
         assert status == 200, body
         return {f"{d['site']}/{d['name']}": d for d in json.loads(body)}
 
@@ -112,7 +121,9 @@ class Service:
             rows = db.execute(
                 "SELECT i.status FROM state_intervals i JOIN devices d ON d.id = i.device_id "
                 "JOIN sites s ON s.id = d.site_id WHERE s.code = ? AND d.name = ? "
-                "ORDER BY i.started_at, i.id", (site, name)).fetchall()
+                "ORDER BY i.started_at, i.id",
+                (site, name),
+            ).fetchall()
         return [r[0] for r in rows]
 
     def wait_for_history(self, site: str, name: str, expected: list[str], within: float) -> None:
@@ -136,16 +147,23 @@ def service(netns, tmp_path):
         svc.stop()
 
 
-ALL_UP = {"OFFICE/core-switch": "up", "S001/router": "up", "S001/sw-core": "up",
-          "S001/ap-library": "up", "S002/router": "up"}
+ALL_UP = {
+    "OFFICE/core-switch": "up",
+    "S001/router": "up",
+    "S001/sw-core": "up",
+    "S001/ap-library": "up",
+    "S002/router": "up",
+}
 
 
 def test_school_outage_marks_router_down_and_children_unreachable_then_recovers(service):
     service.wait_for(ALL_UP, within=SETTLE_S)
 
     service.ns.silence(*SCHOOL_ONE)
-    during = service.wait_for({"S001/router": "down", "S001/sw-core": "unreachable",
-                               "S001/ap-library": "unreachable"}, within=SETTLE_S)
+    during = service.wait_for(
+        {"S001/router": "down", "S001/sw-core": "unreachable", "S001/ap-library": "unreachable"},
+        within=SETTLE_S,
+    )
     assert during["S002/router"]["state"] == "up"
     assert during["OFFICE/core-switch"]["state"] == "up"
     assert during["S001/router"]["since"].endswith("+07:00")

@@ -2,6 +2,7 @@
 (shipped with snmpsim) and the demo's device profiles, and Net-SNMP's snmpd started by the test.
 Failures (wrong community, wrong SNMPv3 key, a silent agent) must come back as states, never as
 exceptions, and a silent agent must not hold up the others."""
+
 from __future__ import annotations
 
 import json
@@ -10,13 +11,28 @@ import textwrap
 
 import pytest
 
-from collectors.snmp import (AUTH_ERROR, OK, TIMEOUT, SnmpCollector, SnmpCredentials, SnmpTarget,
-                             clean_text)
+from collectors.snmp import (
+    AUTH_ERROR,
+    OK,
+    TIMEOUT,
+    SnmpCollector,
+    SnmpCredentials,
+    SnmpTarget,
+    clean_text,
+)
 from monitor.demo import agents as snmp_agents
 from monitor.demo.agents import Agent, recording, snmprec
 from tests.support import snmp_agents as agents_support
-from tests.support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_AUTH_ONLY_USER, V3_PRIV_KEY,
-                                       V3_USER, free_udp_port, shipped_recording, snmpd)
+from tests.support.snmp_agents import (
+    COMMUNITY,
+    V3_AUTH_KEY,
+    V3_AUTH_ONLY_USER,
+    V3_PRIV_KEY,
+    V3_USER,
+    free_udp_port,
+    shipped_recording,
+    snmpd,
+)
 
 ADDRESS = "127.0.0.1"
 
@@ -37,26 +53,40 @@ def simulated(tmp_path_factory):
     """One snmpsim serving: two recordings of real devices, a 24-port switch, a UPS, a Linux
     server, and a device whose strings are hostile."""
     port = free_udp_port()
-    hostile = snmprec([
-        ("1.3.6.1.2.1.1.1.0", "4x", ("<script>alert('x')</script>".encode() + b"\xff\xfe\x00bad"
-                                    + b"A" * 5000).hex()),
-        ("1.3.6.1.2.1.1.3.0", "67", "12345"),
-        ("1.3.6.1.2.1.1.5.0", "4", "<b>bold</b> & \"quoted\""),
-        ("1.3.6.1.2.1.2.2.1.8.1", "2", "1"),
-        ("1.3.6.1.2.1.31.1.1.1.1.1", "4", "eth0"),
-        ("1.3.6.1.2.1.31.1.1.1.6.1", "70", "1000"),
-        ("1.3.6.1.2.1.31.1.1.1.10.1", "70", "2000"),
-        ("1.3.6.1.2.1.31.1.1.1.15.1", "66", "1000"),
-        ("1.3.6.1.2.1.31.1.1.1.18.1", "4x", ("=HYPERLINK(\"x\")<img src=x onerror=alert(1)>".encode()
-                                            + b"\xc3\x28").hex()),
-    ])
+    hostile = snmprec(
+        [
+            (
+                "1.3.6.1.2.1.1.1.0",
+                "4x",
+                (b"<script>alert('x')</script>" + b"\xff\xfe\x00bad" + b"A" * 5000).hex(),
+            ),
+            ("1.3.6.1.2.1.1.3.0", "67", "12345"),
+            ("1.3.6.1.2.1.1.5.0", "4", '<b>bold</b> & "quoted"'),
+            ("1.3.6.1.2.1.2.2.1.8.1", "2", "1"),
+            ("1.3.6.1.2.1.31.1.1.1.1.1", "4", "eth0"),
+            ("1.3.6.1.2.1.31.1.1.1.6.1", "70", "1000"),
+            ("1.3.6.1.2.1.31.1.1.1.10.1", "70", "2000"),
+            ("1.3.6.1.2.1.31.1.1.1.15.1", "66", "1000"),
+            (
+                "1.3.6.1.2.1.31.1.1.1.18.1",
+                "4x",
+                (b'=HYPERLINK("x")<img src=x onerror=alert(1)>' + b"\xc3\x28").hex(),
+            ),
+        ]
+    )
     agents = [
         Agent(ADDRESS, shipped_recording("linux-full-walk"), "linux", port),
         Agent(ADDRESS, shipped_recording("winxp-full-walk"), "winxp", port),
-        Agent(ADDRESS, recording("switch24", name="sw-core", model="HPE 1920S-24G"), "switch24", port),
+        Agent(
+            ADDRESS, recording("switch24", name="sw-core", model="HPE 1920S-24G"), "switch24", port
+        ),
         Agent(ADDRESS, recording("ups", name="ups-main", model="Smart-UPS 3000"), "ups", port),
-        Agent(ADDRESS, recording("server", name="nas", model="DS220+",
-                                 neighbours=[("eno1", "core-switch")]), "server", port),
+        Agent(
+            ADDRESS,
+            recording("server", name="nas", model="DS220+", neighbours=[("eno1", "core-switch")]),
+            "server",
+            port,
+        ),
         Agent(ADDRESS, hostile, "hostile", port),
     ]
     directory = tmp_path_factory.mktemp("snmpsim")
@@ -75,7 +105,7 @@ def test_inventory_of_a_recorded_linux_host(simulated, collector):
     assert result.state == OK, result.error
     assert result.system.descr.startswith("Linux cray 2.6.21.5-smp")
     assert result.system.name == "tt"
-    assert result.system.vendor == "Net-SNMP"          # from sysObjectID 1.3.6.1.4.1.8072...
+    assert result.system.vendor == "Net-SNMP"  # from sysObjectID 1.3.6.1.4.1.8072...
     assert result.uptime_cs == 233425120
     names = {i.name for i in result.interfaces}
     assert {"lo", "eth0"} <= names
@@ -111,7 +141,7 @@ def test_interval_poll_fetches_counters_but_not_names(simulated, collector):
     assert result.state == OK
     first = result.interfaces[0]
     assert first.in_octets is not None and first.oper_status == "up"
-    assert first.name is None and first.descr is None       # names are the inventory's job
+    assert first.name is None and first.descr is None  # names are the inventory's job
     assert result.system is None
 
 
@@ -147,8 +177,8 @@ def test_hostile_strings_come_back_as_bounded_plain_text(simulated, collector):
     [result] = collector.inventory([target(simulated, "hostile")])
     assert result.state == OK, result.error
     descr = result.system.descr
-    assert descr.startswith("<script>alert('x')</script>")   # kept as text; pages escape it
-    assert "\x00" not in descr and "\ufffd" in descr          # NUL gone, bad bytes replaced
+    assert descr.startswith("<script>alert('x')</script>")  # kept as text; pages escape it
+    assert "\x00" not in descr and "\ufffd" in descr  # NUL gone, bad bytes replaced
     assert len(descr) <= 255
     assert result.system.name == '<b>bold</b> & "quoted"'
     [eth0] = result.interfaces
@@ -190,7 +220,9 @@ def test_many_devices_at_once(simulated, collector):
 
 @pytest.fixture(scope="module")
 def net_snmp(tmp_path_factory):
-    with snmpd(tmp_path_factory.mktemp("snmpd"), location="<script>x</script> ห้องเซิร์ฟเวอร์") as agent:
+    with snmpd(
+        tmp_path_factory.mktemp("snmpd"), location="<script>x</script> ห้องเซิร์ฟเวอร์"
+    ) as agent:
         yield agent
 
 
@@ -207,8 +239,14 @@ def test_snmpd_v2c_system_and_interfaces(net_snmp, collector):
 
 
 def test_snmpd_v3_auth_priv_sha_aes(net_snmp, collector):
-    credentials = SnmpCredentials("3", user=V3_USER, auth_protocol="SHA", auth_key=V3_AUTH_KEY,
-                                  priv_protocol="AES", priv_key=V3_PRIV_KEY)
+    credentials = SnmpCredentials(
+        "3",
+        user=V3_USER,
+        auth_protocol="SHA",
+        auth_key=V3_AUTH_KEY,
+        priv_protocol="AES",
+        priv_key=V3_PRIV_KEY,
+    )
     [result] = collector.inventory([SnmpTarget(1, ADDRESS, credentials, port=net_snmp.port)])
     assert result.state == OK, result.error
     assert result.system.name == "snmpd-under-test"
@@ -216,17 +254,23 @@ def test_snmpd_v3_auth_priv_sha_aes(net_snmp, collector):
 
 
 def test_snmpd_v3_auth_no_priv_sha256(net_snmp, collector):
-    credentials = SnmpCredentials("3", user=V3_AUTH_ONLY_USER, auth_protocol="SHA256",
-                                  auth_key=V3_AUTH_KEY)
+    credentials = SnmpCredentials(
+        "3", user=V3_AUTH_ONLY_USER, auth_protocol="SHA256", auth_key=V3_AUTH_KEY
+    )
     [result] = collector.poll([SnmpTarget(1, ADDRESS, credentials, port=net_snmp.port)])
     assert result.state == OK, result.error
     assert result.interfaces and result.uptime_cs is not None
 
 
 def test_snmpd_v3_wrong_auth_key_is_an_auth_error(net_snmp, collector):
-    credentials = SnmpCredentials("3", user=V3_USER, auth_protocol="SHA",
-                                  auth_key="not-the-right-key", priv_protocol="AES",
-                                  priv_key=V3_PRIV_KEY)
+    credentials = SnmpCredentials(
+        "3",
+        user=V3_USER,
+        auth_protocol="SHA",
+        auth_key="not-the-right-key",
+        priv_protocol="AES",
+        priv_key=V3_PRIV_KEY,
+    )
     [result] = collector.poll([SnmpTarget(1, ADDRESS, credentials, port=net_snmp.port)])
     assert result.state == AUTH_ERROR
     assert "authentication" in result.error
@@ -234,8 +278,14 @@ def test_snmpd_v3_wrong_auth_key_is_an_auth_error(net_snmp, collector):
 
 
 def test_snmpd_v3_unknown_user_is_an_auth_error(net_snmp, collector):
-    credentials = SnmpCredentials("3", user="nobody", auth_protocol="SHA", auth_key=V3_AUTH_KEY,
-                                  priv_protocol="AES", priv_key=V3_PRIV_KEY)
+    credentials = SnmpCredentials(
+        "3",
+        user="nobody",
+        auth_protocol="SHA",
+        auth_key=V3_AUTH_KEY,
+        priv_protocol="AES",
+        priv_key=V3_PRIV_KEY,
+    )
     [result] = collector.poll([SnmpTarget(1, ADDRESS, credentials, port=net_snmp.port)])
     assert result.state == AUTH_ERROR
 
@@ -246,8 +296,9 @@ def test_snmpd_wrong_community_times_out_as_state(net_snmp, collector):
 
 
 def test_credentials_never_appear_in_repr():
-    credentials = SnmpCredentials("3", community="c0mmunity", user="u", auth_key="k3y-auth",
-                                  priv_key="k3y-priv")
+    credentials = SnmpCredentials(
+        "3", community="c0mmunity", user="u", auth_key="k3y-auth", priv_key="k3y-priv"
+    )
     text = repr(SnmpTarget(1, ADDRESS, credentials))
     assert "c0mmunity" not in text and "k3y-auth" not in text and "k3y-priv" not in text
 
@@ -276,31 +327,49 @@ SILENT_RUN = textwrap.dedent("""
 def test_silent_agent_times_out_within_its_bound_while_others_finish(netns, tmp_path):
     agents_support.require_snmpsim()
     port = 1161
-    devices = [("127.1.0.1", "switch-a"), ("127.1.0.2", "switch-b"), ("127.1.0.3", "silent"),
-               ("127.1.0.4", "switch-c")]
-    agents = [Agent(address, recording("switch24", name=community, model="HPE 1920S-24G"),
-                    community, port) for address, community in devices]
+    devices = [
+        ("127.1.0.1", "switch-a"),
+        ("127.1.0.2", "switch-b"),
+        ("127.1.0.3", "silent"),
+        ("127.1.0.4", "switch-c"),
+    ]
+    agents = [
+        Agent(
+            address, recording("switch24", name=community, model="HPE 1920S-24G"), community, port
+        )
+        for address, community in devices
+    ]
     snmp_agents.write_data_dir(tmp_path, agents)
-    argv = [snmp_agents.snmpsim_command(), f"--data-dir={tmp_path / 'data'}",
-            f"--cache-dir={tmp_path / 'cache'}", "--log-level=error",
-            "--process-user=root", "--process-group=root"]
+    argv = [
+        snmp_agents.snmpsim_command(),
+        f"--data-dir={tmp_path / 'data'}",
+        f"--cache-dir={tmp_path / 'cache'}",
+        "--log-level=error",
+        "--process-user=root",
+        "--process-group=root",
+    ]
     argv += [f"--agent-udpv4-endpoint={address}:{port}" for address, _ in devices]
     log = (tmp_path / "snmpsim.log").open("wb")
     netns.popen(argv, stdout=log, stderr=log)
     netns.silence("127.1.0.3")
     # Ready when the last endpoint answers (bounded wait)
-    probe = ("import sys; from collectors.snmp import *; c=SnmpCollector(timeout=0.5, retries=0); "
-             "r=c.poll([SnmpTarget(1,'127.1.0.4',SnmpCredentials('2c','switch-c'),port=1161)]); "
-             "c.close(); sys.exit(0 if r[0].ok else 1)")
+    probe = (
+        "import sys; from collectors.snmp import *; c=SnmpCollector(timeout=0.5, retries=0); "
+        "r=c.poll([SnmpTarget(1,'127.1.0.4',SnmpCredentials('2c','switch-c'),port=1161)]); "
+        "c.close(); sys.exit(0 if r[0].ok else 1)"
+    )
     for _ in range(40):
         if netns.run([sys.executable, "-c", probe], check=False, cwd=_repo()).returncode == 0:
             break
     else:
-        pytest.fail("snmpsim did not come up in the namespace: "
-                    + (tmp_path / "snmpsim.log").read_text(errors="replace")[-1000:])
+        pytest.fail(
+            "snmpsim did not come up in the namespace: "
+            + (tmp_path / "snmpsim.log").read_text(errors="replace")[-1000:]
+        )
 
-    done = netns.run([sys.executable, "-c", SILENT_RUN, str(port), json.dumps(devices)],
-                     cwd=_repo(), timeout=60)
+    done = netns.run(
+        [sys.executable, "-c", SILENT_RUN, str(port), json.dumps(devices)], cwd=_repo(), timeout=60
+    )
     report = json.loads(done.stdout)
     by_key = {r["key"]: r for r in report["results"]}
     silent = by_key["127.1.0.3"]

@@ -1,6 +1,7 @@
 """An SNMP round end to end: devices with encrypted credentials in the database → real agents on
 loopback → rows (status, interfaces with rates, traffic samples, reboots), on SQLite and
 PostgreSQL. Then the API and CLI show what was collected."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,14 +11,26 @@ from click.testing import CliRunner
 from sqlalchemy import select
 
 from collectors.snmp import SnmpCollector
+from monitor.db.models import (
+    Device,
+    DeviceReboot,
+    SnmpInterface,
+    SnmpStatus,
+    TrafficRollup,
+    TrafficSample,
+)
 from monitor.demo import agents as snmp_agents
-from monitor.db.models import (Device, DeviceReboot, SnmpInterface, SnmpStatus, TrafficRollup,
-                            TrafficSample)
 from monitor.secrets import Vault
 from monitor.snmp.rounds import SnmpPoller
 from tests.conftest import NOW, add_device, add_site
-from tests.support.snmp_agents import (COMMUNITY, V3_AUTH_KEY, V3_PRIV_KEY, V3_USER,
-                                       free_udp_port, snmpd)
+from tests.support.snmp_agents import (
+    COMMUNITY,
+    V3_AUTH_KEY,
+    V3_PRIV_KEY,
+    V3_USER,
+    free_udp_port,
+    snmpd,
+)
 
 ADDRESS = "127.0.0.1"
 HOSTILE = "<script>alert(1)</script>"
@@ -37,20 +50,37 @@ def simulated(tmp_path_factory):
 
     require_snmpsim()
     port = free_udp_port()
-    agents = [snmp_agents.Agent(ADDRESS, snmp_agents.recording(p, name=n, model=m), n, port)
-              for p, n, m in (("switch24", "sw-core", "HPE 1920S-24G"),
-                              ("ups", "ups-main", "Smart-UPS 3000"),
-                              ("server", "nas", "DS220+"))]
-    agents.append(snmp_agents.Agent(ADDRESS, snmp_agents.snmprec([
-        ("1.3.6.1.2.1.1.1.0", "4x", (HOSTILE.encode() + b"\x00\xff\xfe" + b"x" * 3000).hex()),
-        ("1.3.6.1.2.1.1.3.0", "67", "500"),
-        ("1.3.6.1.2.1.1.5.0", "4x", b"\xe0\xb8\x81\x1b[2J\x00end".hex()),
-        ("1.3.6.1.2.1.2.2.1.8.1", "2", "1"),
-        ("1.3.6.1.2.1.31.1.1.1.1.1", "4", "eth0"),
-        ("1.3.6.1.2.1.31.1.1.1.6.1", "70", str(2 ** 64 - 5)),       # a Counter64 above 2^63
-        ("1.3.6.1.2.1.31.1.1.1.10.1", "70", "7"),
-        ("1.3.6.1.2.1.31.1.1.1.18.1", "4", HOSTILE),
-    ]), "hostile", port))
+    agents = [
+        snmp_agents.Agent(ADDRESS, snmp_agents.recording(p, name=n, model=m), n, port)
+        for p, n, m in (
+            ("switch24", "sw-core", "HPE 1920S-24G"),
+            ("ups", "ups-main", "Smart-UPS 3000"),
+            ("server", "nas", "DS220+"),
+        )
+    ]
+    agents.append(
+        snmp_agents.Agent(
+            ADDRESS,
+            snmp_agents.snmprec(
+                [
+                    (
+                        "1.3.6.1.2.1.1.1.0",
+                        "4x",
+                        (HOSTILE.encode() + b"\x00\xff\xfe" + b"x" * 3000).hex(),
+                    ),
+                    ("1.3.6.1.2.1.1.3.0", "67", "500"),
+                    ("1.3.6.1.2.1.1.5.0", "4x", b"\xe0\xb8\x81\x1b[2J\x00end".hex()),
+                    ("1.3.6.1.2.1.2.2.1.8.1", "2", "1"),
+                    ("1.3.6.1.2.1.31.1.1.1.1.1", "4", "eth0"),
+                    ("1.3.6.1.2.1.31.1.1.1.6.1", "70", str(2**64 - 5)),  # a Counter64 above 2^63
+                    ("1.3.6.1.2.1.31.1.1.1.10.1", "70", "7"),
+                    ("1.3.6.1.2.1.31.1.1.1.18.1", "4", HOSTILE),
+                ]
+            ),
+            "hostile",
+            port,
+        )
+    )
     process = snmp_agents.start_snmpsim(tmp_path_factory.mktemp("sim"), agents)
     yield port
     snmp_agents.stop(process)
@@ -63,7 +93,11 @@ def _poller(settings, db, clock):
 
 def _add_snmp_device(session, vault, site, name, port, community, kind="switch"):
     device = add_device(session, site, name, ADDRESS, kind)
-    device.snmp_version, device.snmp_community, device.snmp_port = "2c", vault.encrypt(community), port
+    device.snmp_version, device.snmp_community, device.snmp_port = (
+        "2c",
+        vault.encrypt(community),
+        port,
+    )
     return device
 
 
@@ -80,11 +114,11 @@ def test_round_records_inventory_rates_health_and_ups(any_db, settings, simulate
     poller = _poller(settings, any_db, clock)
     try:
         first = poller.run()
-        assert sorted(r.key for r in first.results) == sorted(ids[:3])   # no-snmp is not visited
+        assert sorted(r.key for r in first.results) == sorted(ids[:3])  # no-snmp is not visited
         assert all(r.inventory for r in first.results)
         clock.at = NOW + timedelta(minutes=5)
         second = poller.run()
-        assert not any(r.inventory for r in second.results)              # inventory is daily
+        assert not any(r.inventory for r in second.results)  # inventory is daily
     finally:
         poller.close()
 
@@ -95,15 +129,28 @@ def test_round_records_inventory_rates_health_and_ups(any_db, settings, simulate
         assert status[ids[0]].serial.startswith("SN")
         assert status[ids[1]].has_ups and status[ids[1]].ups_on_battery is False
         assert status[ids[1]].ups_charge_pct >= 90
-        assert status[ids[2]].has_host_resources and status[ids[2]].memory_pct == pytest.approx(68.8, abs=.1)
+        assert status[ids[2]].has_host_resources and status[ids[2]].memory_pct == pytest.approx(
+            68.8, abs=0.1
+        )
         assert ids[3] not in status
-        ports = s.execute(select(SnmpInterface).where(SnmpInterface.device_id == ids[0])
-                          .order_by(SnmpInterface.if_index)).scalars().all()
+        ports = (
+            s.execute(
+                select(SnmpInterface)
+                .where(SnmpInterface.device_id == ids[0])
+                .order_by(SnmpInterface.if_index)
+            )
+            .scalars()
+            .all()
+        )
         assert len(ports) == 26
         assert ports[0].name == "1" and ports[0].alias == "uplink"
         assert ports[0].in_bps is not None and ports[0].in_bps >= 0
         assert ports[0].utilisation_pct is not None and ports[0].utilisation_pct <= 100
-        samples = s.execute(select(TrafficSample).where(TrafficSample.device_id == ids[0])).scalars().all()
+        samples = (
+            s.execute(select(TrafficSample).where(TrafficSample.device_id == ids[0]))
+            .scalars()
+            .all()
+        )
         assert {x.at for x in samples} == {NOW + timedelta(minutes=5)}
         assert len(samples) == sum(p.oper_status == "up" for p in ports)
 
@@ -120,15 +167,20 @@ def test_traffic_rolls_up_into_hours_and_old_samples_go(db, settings, simulated)
             clock.at = NOW + timedelta(minutes=minutes)
             poller.run()
         with db() as s:
-            hours = s.execute(select(TrafficRollup.bucket_start, TrafficRollup.samples)
-                              .where(TrafficRollup.device_id == device_id,
-                                     TrafficRollup.if_index == 1)).all()
-        assert [(h.replace(tzinfo=None) if h.tzinfo else h, n) for h, n in hours] == \
-            [(NOW.replace(tzinfo=None), 11)]   # 03:05..03:55 had rates; 03:00 was the first poll
+            hours = s.execute(
+                select(TrafficRollup.bucket_start, TrafficRollup.samples).where(
+                    TrafficRollup.device_id == device_id, TrafficRollup.if_index == 1
+                )
+            ).all()
+        assert [(h.replace(tzinfo=None) if h.tzinfo else h, n) for h, n in hours] == [
+            (NOW.replace(tzinfo=None), 11)
+        ]  # 03:05..03:55 had rates; 03:00 was the first poll
         clock.at = NOW + timedelta(hours=settings.retention.raw_hours + 2)
         poller.run()
         with db() as s:
-            old = s.execute(select(TrafficSample).where(TrafficSample.at < NOW + timedelta(hours=2))).all()
+            old = s.execute(
+                select(TrafficSample).where(TrafficSample.at < NOW + timedelta(hours=2))
+            ).all()
         assert old == []
     finally:
         poller.close()
@@ -143,14 +195,18 @@ def test_agent_restart_is_recorded_as_a_reboot_and_gives_no_spike(db, settings, 
             device.snmp_version = "3"
             device.snmp_v3_user, device.snmp_v3_auth_protocol = V3_USER, "SHA"
             device.snmp_v3_auth_key = vault.encrypt(V3_AUTH_KEY)
-            device.snmp_v3_priv_protocol, device.snmp_v3_priv_key = "AES", vault.encrypt(V3_PRIV_KEY)
+            device.snmp_v3_priv_protocol, device.snmp_v3_priv_key = (
+                "AES",
+                vault.encrypt(V3_PRIV_KEY),
+            )
             device.snmp_port = agent.port
             device_id = device.id
         clock = Clock(NOW)
         poller = _poller(settings, db, clock)
         try:
             import time
-            time.sleep(1.5)   # let the agent's uptime grow past what it will be after a restart
+
+            time.sleep(1.5)  # let the agent's uptime grow past what it will be after a restart
             assert poller.run().results[0].ok
             agent.stop()
             agent.start()
@@ -163,7 +219,11 @@ def test_agent_restart_is_recorded_as_a_reboot_and_gives_no_spike(db, settings, 
     with db() as s:
         [reboot] = s.execute(select(DeviceReboot)).scalars().all()
         assert reboot.device_id == device_id and reboot.uptime_before_s is not None
-        ports = s.execute(select(SnmpInterface).where(SnmpInterface.device_id == device_id)).scalars().all()
+        ports = (
+            s.execute(select(SnmpInterface).where(SnmpInterface.device_id == device_id))
+            .scalars()
+            .all()
+        )
         assert ports and all(p.in_bps is None and p.out_bps is None for p in ports)
 
 
@@ -199,9 +259,11 @@ def test_wrong_credentials_and_undecryptable_ones_become_states(db, settings, tm
 
 def test_cli_poll_once_snmp_prints_a_table(db, settings, simulated, tmp_path, monkeypatch):
     config = tmp_path / "ictmon.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n[paths]\n'
-                      f'data_dir = "{settings.paths.data_dir}"\n[snmp]\ntimeout = 0.5\nretries = 0\n',
-                      encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n[paths]\n'
+        f'data_dir = "{settings.paths.data_dir}"\n[snmp]\ntimeout = 0.5\nretries = 0\n',
+        encoding="utf-8",
+    )
     vault = Vault.from_settings(settings)
     with db.begin() as s:
         site = add_site(s, "S01")
@@ -234,10 +296,10 @@ def test_hostile_values_are_stored_safely_and_shown_as_text(any_db, settings, si
     with any_db() as s:
         detail = device_snmp(s, device_id, now=NOW)
         [port] = s.execute(select(SnmpInterface)).scalars().all()
-        assert port.in_octets < 0                 # 2^64 - 5 kept as its two's complement
+        assert port.in_octets < 0  # 2^64 - 5 kept as its two's complement
     assert detail.sys_descr.startswith(HOSTILE) and len(detail.sys_descr) == 255
     assert "\x00" not in detail.sys_descr and "\ufffd" in detail.sys_descr
-    assert detail.sys_name == "ก [2J end"      # Thai kept, ESC and NUL replaced
+    assert detail.sys_name == "ก [2J end"  # Thai kept, ESC and NUL replaced
     assert detail.interfaces[0].alias == HOSTILE
 
 
@@ -262,6 +324,6 @@ def test_a_device_that_stops_answering_loses_its_stale_rates(db, settings, simul
     with db() as s:
         status = s.get(SnmpStatus, device_id)
         assert status.state == "timeout" and status.failing_since == NOW + timedelta(minutes=10)
-        assert status.model == "HPE 1920S-24G"             # the inventory is kept
+        assert status.model == "HPE 1920S-24G"  # the inventory is kept
         port = s.get(SnmpInterface, (device_id, 1))
         assert port.in_bps is None and port.utilisation_pct is None and port.name == "1"

@@ -5,6 +5,7 @@ process must not poll, and the poller process must not serve pages.
 Real processes (`ictmon run --only …`), real ICMP to loopback devices (127.31.x.y), real HTTP.
 SQLite in WAL mode is shared by the two processes here; PostgreSQL is the documented choice for
 separate machines, and the same code runs there (its database tests run on both)."""
+
 from __future__ import annotations
 
 import json
@@ -36,8 +37,13 @@ def _free_port() -> int:
 
 
 def _ictmon(config: Path, *args: str) -> str:
-    done = subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                          capture_output=True, text=True, timeout=120, check=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
     return done.stdout
 
 
@@ -77,7 +83,9 @@ def configured(tmp_path):
         f'[database]\nurl = "sqlite:///{tmp_path / "ictmon.db"}"\n'
         f'[paths]\ndata_dir = "{tmp_path}"\n'
         f'[web]\nhost = "127.0.0.1"\nport = {web_port}\n'
-        "[ping]\ninterval = 1\ntimeout = 0.5\ncount = 1\nconfirmations = 2\n", encoding="utf-8")
+        "[ping]\ninterval = 1\ntimeout = 0.5\ncount = 1\nconfirmations = 2\n",
+        encoding="utf-8",
+    )
     (tmp_path / "district.csv").write_text(DISTRICT, encoding="utf-8")
     _ictmon(config, "init", "--admin-password", "correct-horse-42")
     _ictmon(config, "import", str(tmp_path / "district.csv"))
@@ -103,8 +111,9 @@ def test_the_web_process_shows_what_the_poller_process_measured(configured):
         assert status == 200
         assert {d["state"] for d in json.loads(body)} == {"unknown"}
 
-        poller = subprocess.Popen([*command, "poller"], stdout=subprocess.PIPE,
-                                  stderr=subprocess.STDOUT)
+        poller = subprocess.Popen(
+            [*command, "poller"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
+        )
         states: set[str] = set()
         deadline = time.monotonic() + WAIT_S
         while time.monotonic() < deadline:

@@ -5,6 +5,7 @@ like a Cisco IOS CLI. Each test starts its own on a free loopback port and flips
 (a changed configuration, a new host key, a hang, a garbage prompt) the way a real device would
 misbehave. What is asserted is what the officer sees: versions, states, messages, diffs.
 """
+
 from __future__ import annotations
 
 import logging
@@ -16,9 +17,17 @@ from sqlalchemy import func, select
 
 from monitor.configs import versions as config_backups
 from monitor.configs.backup_job import run_backups
+from monitor.db.models import (
+    ConfigChangeEvent,
+    ConfigVersion,
+    Device,
+    MaintenanceWindow,
+    Site,
+    SshAccess,
+    SshBackupState,
+    SshHostKey,
+)
 from monitor.localtime import utcnow
-from monitor.db.models import (ConfigChangeEvent, ConfigVersion, Device, MaintenanceWindow, Site,
-                            SshAccess, SshBackupState, SshHostKey)
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
 from tests.conftest import add_device, add_site
@@ -40,11 +49,13 @@ def switch():
         yield running
 
 
-def add_ssh_device(db, vault, switch, name="sw-core", *, password=PASSWORD, secret=ENABLE,
-                   site_code="S01") -> int:
+def add_ssh_device(
+    db, vault, switch, name="sw-core", *, password=PASSWORD, secret=ENABLE, site_code="S01"
+) -> int:
     with db.begin() as s:
-        site = s.execute(select(Site).where(Site.code == site_code)).scalar_one_or_none() \
-            or add_site(s, site_code)
+        site = s.execute(
+            select(Site).where(Site.code == site_code)
+        ).scalar_one_or_none() or add_site(s, site_code)
         device = add_device(s, site, name, switch.host, "switch")
         device.ssh_device_type = "cisco_ios"
         device.ssh_username = switch.username
@@ -55,14 +66,22 @@ def add_ssh_device(db, vault, switch, name="sw-core", *, password=PASSWORD, secr
 
 
 def back_up(db, vault, device_ids=None, ssh=SSH, trigger="cli"):
-    return {o.device_id: o for o in run_backups(db, ssh, vault, device_ids=device_ids,
-                                                trigger=trigger)}
+    return {
+        o.device_id: o for o in run_backups(db, ssh, vault, device_ids=device_ids, trigger=trigger)
+    }
 
 
 def versions(db, device_id):
     with db() as s:
-        return s.execute(select(ConfigVersion).where(ConfigVersion.device_id == device_id)
-                         .order_by(ConfigVersion.id)).scalars().all()
+        return (
+            s.execute(
+                select(ConfigVersion)
+                .where(ConfigVersion.device_id == device_id)
+                .order_by(ConfigVersion.id)
+            )
+            .scalars()
+            .all()
+        )
 
 
 def state(db, device_id) -> SshBackupState:
@@ -82,8 +101,11 @@ def test_first_backup_stores_the_configuration_and_the_facts(db, vault, switch):
     assert version.trigger == "cli" and version.size == len(version.text.encode())
     current = state(db, device)
     assert current.state == "ok" and current.last_success_at is not None
-    assert (current.facts_model, current.facts_serial, current.facts_firmware) == \
-        ("WS-C2960X-24TS-L", "FOC1234X0YZ", "15.2(7)E8")
+    assert (current.facts_model, current.facts_serial, current.facts_firmware) == (
+        "WS-C2960X-24TS-L",
+        "FOC1234X0YZ",
+        "15.2(7)E8",
+    )
     assert current.facts_uptime == "3 weeks, 2 days, 4 hours, 11 minutes"
     with db() as s:
         assert s.get(SshHostKey, device).fingerprint.startswith("SHA256:")
@@ -118,8 +140,11 @@ def test_a_changed_configuration_is_a_new_version_a_diff_and_a_change_event(db, 
     assert "snmp-server location Library" in removed
     with db() as s:
         [event] = s.execute(select(ConfigChangeEvent)).scalars().all()
-    assert (event.device_id, event.version_id, event.previous_version_id) == \
-        (device, new.id, old.id)
+    assert (event.device_id, event.version_id, event.previous_version_id) == (
+        device,
+        new.id,
+        old.id,
+    )
     assert (event.lines_added, event.lines_removed) == (1, 1)
     assert event.in_maintenance is False
 
@@ -129,9 +154,15 @@ def test_a_change_during_a_maintenance_window_is_marked_so(db, vault, switch):
     back_up(db, vault)
     now = utcnow()
     with db.begin() as s:
-        s.add(MaintenanceWindow(device_id=device, starts_at=now - timedelta(hours=1),
-                                ends_at=now + timedelta(hours=1), reason="new VLAN",
-                                created_at=now))
+        s.add(
+            MaintenanceWindow(
+                device_id=device,
+                starts_at=now - timedelta(hours=1),
+                ends_at=now + timedelta(hours=1),
+                reason="new VLAN",
+                created_at=now,
+            )
+        )
     switch.config.insert(-1, "vlan 30")
 
     back_up(db, vault)
@@ -254,8 +285,11 @@ def test_a_device_without_ssh_settings_is_not_configured(db, vault, switch):
 def test_escape_sequences_long_lines_and_invalid_utf8_are_stored_as_safe_text(db, vault, switch):
     device = add_ssh_device(db, vault, switch)
     long_line = "description " + "x" * 5000
-    switch.extra_output = (b"\x1b[31mbanner motd ^C red \x1b[0m^C\r\n" + long_line.encode()
-                           + b"\r\nlocation caf\xe9 \xff\xfe end\x07\x00")
+    switch.extra_output = (
+        b"\x1b[31mbanner motd ^C red \x1b[0m^C\r\n"
+        + long_line.encode()
+        + b"\r\nlocation caf\xe9 \xff\xfe end\x07\x00"
+    )
 
     assert back_up(db, vault)[device].state == "ok"
 
@@ -280,8 +314,10 @@ def test_the_password_appears_in_no_log_record(db, vault, switch, caplog, chatty
 
     assert caplog.records, "the backup logged something at DEBUG"
     if chatty:  # netmiko really logged what it wrote to the channel (the enable secret too)
-        assert any(r.name.startswith("netmiko") and "write_channel" in r.getMessage()
-                   for r in caplog.records)
+        assert any(
+            r.name.startswith("netmiko") and "write_channel" in r.getMessage()
+            for r in caplog.records
+        )
     text = "\n".join(f"{r.getMessage()} {r.args}" for r in caplog.records)
     assert PASSWORD not in text and ENABLE not in text
     with db() as s:
@@ -290,7 +326,8 @@ def test_the_password_appears_in_no_log_record(db, vault, switch, caplog, chatty
 
 
 def test_the_scheduled_job_backs_up_what_is_due_and_a_restart_does_not_repeat_it(
-        db, vault, switch, settings):
+    db, vault, switch, settings
+):
     from monitor.configs.backup_job import run_scheduled
 
     device = add_ssh_device(db, vault, switch)

@@ -4,6 +4,7 @@ sshd runs as root (it must, to log users in) with its own config, host key and a
 generated here; the test user is root itself, authenticating with that key (key authentication is
 what a Linux server's backup account would use). The "configuration" is a file the test writes.
 """
+
 from __future__ import annotations
 
 import os
@@ -30,13 +31,18 @@ def free_port() -> int:
 @pytest.fixture
 def sshd(tmp_path):
     require_root()
-    require(os.path.exists(SSHD) and shutil.which("ssh-keygen") is not None,
-            "needs OpenSSH's sshd and ssh-keygen (Debian openssh-server; scripts/test installs it)")
+    require(
+        os.path.exists(SSHD) and shutil.which("ssh-keygen") is not None,
+        "needs OpenSSH's sshd and ssh-keygen (Debian openssh-server; scripts/test installs it)",
+    )
     home = tmp_path / "sshd"
     home.mkdir(mode=0o700)
     for name in ("host_key", "client_key"):
-        subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / name)],
-                       check=True, timeout=30)
+        subprocess.run(
+            ["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(home / name)],
+            check=True,
+            timeout=30,
+        )
     (home / "authorized_keys").write_text((home / "client_key.pub").read_text())
     port = free_port()
     (home / "sshd_config").write_text(
@@ -44,10 +50,14 @@ def sshd(tmp_path):
         f"AuthorizedKeysFile {home / 'authorized_keys'}\nPermitRootLogin prohibit-password\n"
         "PasswordAuthentication no\nKbdInteractiveAuthentication no\nUsePAM no\n"
         f"StrictModes no\nPidFile {home / 'sshd.pid'}\nPrintMotd no\nPrintLastLog no\n"
-        "Banner none\n")
+        "Banner none\n"
+    )
     Path("/run/sshd").mkdir(exist_ok=True)  # sshd's privilege-separation directory
-    process = subprocess.Popen([SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    process = subprocess.Popen(
+        [SSHD, "-D", "-e", "-f", str(home / "sshd_config")],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline:
         try:
@@ -68,14 +78,18 @@ def test_a_linux_server_configuration_file_is_read_with_cat(sshd):
     port, key, directory = sshd
     config = directory / "interfaces"
     config.write_text("auto eth0\niface eth0 inet static\n  address 127.0.0.1\n")
-    target = SshTarget(1, "127.0.0.1", port, "linux", "root", key_file=str(key),
-                       config_path=str(config))
+    target = SshTarget(
+        1, "127.0.0.1", port, "linux", "root", key_file=str(key), config_path=str(config)
+    )
 
     first = back_up_one(target, timeout=15)
 
     assert first.state == "ok", first.message
-    assert first.config.splitlines() == ["auto eth0", "iface eth0 inet static",
-                                         "  address 127.0.0.1"]
+    assert first.config.splitlines() == [
+        "auto eth0",
+        "iface eth0 inet static",
+        "  address 127.0.0.1",
+    ]
     assert first.facts["firmware"].startswith("Linux ")
     assert first.host_key.startswith("ssh-ed25519 ")
 
@@ -83,8 +97,15 @@ def test_a_linux_server_configuration_file_is_read_with_cat(sshd):
 def test_a_missing_file_is_command_rejected_and_the_path_is_never_run_as_shell(sshd):
     port, key, directory = sshd
     injected = directory / "injected"
-    target = SshTarget(1, "127.0.0.1", port, "linux", "root", key_file=str(key),
-                       config_path=f"{directory}/no such file; touch {injected}")
+    target = SshTarget(
+        1,
+        "127.0.0.1",
+        port,
+        "linux",
+        "root",
+        key_file=str(key),
+        config_path=f"{directory}/no such file; touch {injected}",
+    )
 
     result = back_up_one(target, timeout=15)
 
@@ -95,6 +116,7 @@ def test_a_missing_file_is_command_rejected_and_the_path_is_never_run_as_shell(s
 
 def test_linux_without_a_config_path_is_not_configured(sshd):
     port, key, _ = sshd
-    result = back_up_one(SshTarget(1, "127.0.0.1", port, "linux", "root", key_file=str(key)),
-                         timeout=15)
+    result = back_up_one(
+        SshTarget(1, "127.0.0.1", port, "linux", "root", key_file=str(key)), timeout=15
+    )
     assert result.state == "not_configured" and "path" in result.message

@@ -1,5 +1,6 @@
 """`ictmon upgrade` (and a restore of an older backup) brings an old database to the newest
 schema, keeps its rows and says which revisions it went between."""
+
 from __future__ import annotations
 
 import sqlite3
@@ -27,8 +28,10 @@ def _at_old_revision(settings) -> Path:
     engine.dispose()
     path = Path(make_url(settings.database.url).database)
     with sqlite3.connect(path) as c:
-        c.execute("INSERT INTO sites (code, name, enabled, created_at) "
-                  "VALUES ('S01', 'โรงเรียนบ้านหนองบัว', 1, '2026-01-05 03:00:00.000000')")
+        c.execute(
+            "INSERT INTO sites (code, name, enabled, created_at) "
+            "VALUES ('S01', 'โรงเรียนบ้านหนองบัว', 1, '2026-01-05 03:00:00.000000')"
+        )
     return path
 
 
@@ -45,11 +48,11 @@ def test_upgrade_applies_pending_migrations_and_prints_before_and_after(settings
     assert result.output.splitlines() == [f"schema revision {OLD} → {_head()}"]
     assert _version(path) == _head() != OLD
     with sqlite3.connect(path) as c:
-        assert c.execute("SELECT code, name FROM sites").fetchall() == \
-            [("S01", "โรงเรียนบ้านหนองบัว")]
+        assert c.execute("SELECT code, name FROM sites").fetchall() == [("S01", "โรงเรียนบ้านหนองบัว")]
         # 0008's tables now exist, and the audit log says who upgraded.
         [(action, kind, actor)] = c.execute(
-            "SELECT action, object_type, actor FROM audit_events").fetchall()
+            "SELECT action, object_type, actor FROM audit_events"
+        ).fetchall()
     assert (action, kind) == ("upgrade", "database") and actor.startswith("cli:")
 
 
@@ -64,12 +67,16 @@ def test_upgrade_of_an_empty_database_creates_the_schema_and_points_at_init(sett
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
         f"schema revision (empty database) → {_head()}",
-        "new database: run `ictmon init` to create the key files and the first admin"]
+        "new database: run `ictmon init` to create the key files and the first admin",
+    ]
 
 
 def test_upgrade_of_an_unreachable_database_is_one_line(settings, tmp_path):
-    result = cli(_config(tmp_path, settings), "upgrade",
-                 env={"ICTMON_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"})
+    result = cli(
+        _config(tmp_path, settings),
+        "upgrade",
+        env={"ICTMON_DATABASE_URL": "postgresql://nobody@127.0.0.1:1/none"},
+    )
     assert result.exit_code == 1
     [line] = result.output.strip().splitlines()
     assert line.startswith("ictmon: database not reachable")

@@ -1,14 +1,15 @@
 """`ictmon user …` with click's CliRunner against a real SQLite database: people added, given a new
 password, disabled and enabled, listed; the web accepts them; the audit log says `cli:<os user>`."""
+
 from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from monitor.accounts.users import create_user
 from monitor.cli.main import main
 from monitor.db.models import AuditEvent, User
-from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "another long password"
@@ -18,14 +19,18 @@ NEW_PASSWORD = "another long password"
 def ictmon(settings, db, tmp_path, monkeypatch):
     """Run `ictmon ARGS` on the test database as the OS user somchai."""
     config = tmp_path / "ictmon.toml"
-    config.write_text(f'[database]\nurl = "{settings.database.url}"\n'
-                      f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n', encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "{settings.database.url}"\n'
+        f'[paths]\ndata_dir = "{settings.paths.data_dir}"\n',
+        encoding="utf-8",
+    )
     monkeypatch.setenv("USER", "somchai")
     monkeypatch.setenv("LOGNAME", "somchai")
     monkeypatch.delenv("ICTMON_USER_PASSWORD", raising=False)
 
     def run(*args, env=None, input=None):
         return CliRunner().invoke(main, ["--config", str(config), *args], env=env, input=input)
+
     return run
 
 
@@ -41,8 +46,16 @@ def user(db, username) -> User:
 
 
 def test_add_with_the_password_from_the_environment_then_sign_in(ictmon, settings, db):
-    done = ictmon("user", "add", "somsri", "--role", "operator", "--display-name", "ครูสมศรี",
-                  env={"ICTMON_USER_PASSWORD": PASSWORD})
+    done = ictmon(
+        "user",
+        "add",
+        "somsri",
+        "--role",
+        "operator",
+        "--display-name",
+        "ครูสมศรี",
+        env={"ICTMON_USER_PASSWORD": PASSWORD},
+    )
     assert done.exit_code == 0, done.output
     assert "added somsri (operator)" in done.output
     row = user(db, "somsri")
@@ -52,8 +65,9 @@ def test_add_with_the_password_from_the_environment_then_sign_in(ictmon, setting
 
 
 def test_add_prompts_twice_without_echo(ictmon, db):
-    done = ictmon("user", "add", "viewer1", "--role", "viewer",
-                  input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n")
+    done = ictmon(
+        "user", "add", "viewer1", "--role", "viewer", input=f"{NEW_PASSWORD}\n{NEW_PASSWORD}\n"
+    )
     assert done.exit_code == 0, done.output
     assert NEW_PASSWORD not in done.output  # hidden input is not echoed
     assert "Repeat for confirmation" in done.output
@@ -64,8 +78,9 @@ def test_bad_input_is_one_line_naming_the_field_and_writes_nothing(ictmon, db, a
     short = ictmon("user", "add", "x1", "--role", "viewer", env={"ICTMON_USER_PASSWORD": "short"})
     assert short.exit_code == 1
     assert "ictmon: password: password must be at least 8 characters" in short.output
-    taken = ictmon("user", "add", "admin", "--role", "viewer",
-                   env={"ICTMON_USER_PASSWORD": PASSWORD})
+    taken = ictmon(
+        "user", "add", "admin", "--role", "viewer", env={"ICTMON_USER_PASSWORD": PASSWORD}
+    )
     assert taken.exit_code == 1 and "username: user 'admin' already exists" in taken.output
     role = ictmon("user", "add", "x2", "--role", "root", env={"ICTMON_USER_PASSWORD": PASSWORD})
     assert role.exit_code == 2 and "'root' is not one of" in role.output
@@ -84,7 +99,7 @@ def test_passwd_from_the_environment_ends_sessions(ictmon, settings, db, admin):
     assert sign_in(browser, "admin").status_code == 302
     done = ictmon("user", "passwd", "admin", env={"ICTMON_USER_PASSWORD": NEW_PASSWORD})
     assert done.exit_code == 0, done.output
-    assert browser.get("/account").status_code == 302   # the old session is over
+    assert browser.get("/account").status_code == 302  # the old session is over
     assert sign_in(app.test_client(), "admin", PASSWORD).status_code == 401
     assert sign_in(app.test_client(), "admin", NEW_PASSWORD).status_code == 302
 
@@ -105,7 +120,7 @@ def test_disable_enable_and_list(ictmon, settings, db, admin):
     listing = ictmon("user", "list").output
     somsri = next(line for line in listing.splitlines() if line.startswith("somsri"))
     assert somsri.split()[:3] == ["somsri", "operator", "active"]
-    assert "24 Nov 2026 10:00" in somsri   # the sign-in, Bangkok time (the test app's clock)
+    assert "24 Nov 2026 10:00" in somsri  # the sign-in, Bangkok time (the test app's clock)
 
 
 def test_the_last_admin_is_not_disabled_from_the_command_line_either(ictmon, db, admin):
@@ -124,10 +139,14 @@ def test_changes_are_audited_as_the_os_user(ictmon, db, admin):
     ictmon("user", "passwd", "somsri", env={"ICTMON_USER_PASSWORD": NEW_PASSWORD})
     ictmon("user", "disable", "somsri")
     with db() as s:
-        events = [(e.actor, e.action, e.object_label, e.changes)
-                  for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))]
-    assert [e[:3] for e in events] == [("cli:somchai", "create", "somsri"),
-                                       ("cli:somchai", "update", "somsri"),
-                                       ("cli:somchai", "update", "somsri")]
+        events = [
+            (e.actor, e.action, e.object_label, e.changes)
+            for e in s.scalars(select(AuditEvent).order_by(AuditEvent.id))
+        ]
+    assert [e[:3] for e in events] == [
+        ("cli:somchai", "create", "somsri"),
+        ("cli:somchai", "update", "somsri"),
+        ("cli:somchai", "update", "somsri"),
+    ]
     assert events[1][3]["password_hash"] == ["•••", "•••"]
     assert events[2][3]["active"] == [True, False]

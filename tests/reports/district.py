@@ -1,11 +1,12 @@
 """A month of state history for a small district (October 2569 = 2026), written as the poller
 would have written it, with every figure the report must show worked out by hand below."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from monitor.localtime import BANGKOK
 from monitor.db.models import MaintenanceWindow, StateInterval
+from monitor.localtime import BANGKOK
 from tests.conftest import NOW, add_device, add_site
 
 H, M, S = timedelta(hours=1), timedelta(minutes=1), timedelta(seconds=1)
@@ -34,22 +35,31 @@ S01_AP_OUTAGE = (bkk(12, 14), bkk(12, 16))
 # S03 was added on 3 Oct 00:00: before that it is unknown, never up.
 S03_FIRST_POLL = bkk(3, 0)
 
-SITE_NAMES = {"OFFICE": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษาเขตทดสอบ",
-              "S01": "โรงเรียนบ้านหนองบัว", "S02": "โรงเรียนดอยสูงวิทยา",
-              "S03": "โรงเรียนริมน้ำ"}
+SITE_NAMES = {
+    "OFFICE": "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษาเขตทดสอบ",
+    "S01": "โรงเรียนบ้านหนองบัว",
+    "S02": "โรงเรียนดอยสูงวิทยา",
+    "S03": "โรงเรียนริมน้ำ",
+}
 
 # Expected figures for October (seconds), worked out from the events above.
 GAP_S = 30 * 60
 EXPECTED = {
     "OFFICE": dict(down=3600, unknown=GAP_S, outages=1),
     "S01": dict(down=0, unreachable=3600, unknown=GAP_S, outages=0),
-    "S02": dict(down=3 * 3600 + 25 * 60 + 17 + 3600, maintenance=2 * 3600, unreachable=3600,
-                unknown=GAP_S, outages=2),
+    "S02": dict(
+        down=3 * 3600 + 25 * 60 + 17 + 3600,
+        maintenance=2 * 3600,
+        unreachable=3600,
+        unknown=GAP_S,
+        outages=2,
+    ),
     "S03": dict(down=0, unreachable=3600, unknown=2 * 86400 + GAP_S, outages=0),
 }
 for code, e in EXPECTED.items():
-    e["up"] = int(MONTH.total_seconds()) - sum(e.get(k, 0) for k in (
-        "down", "unreachable", "maintenance", "unknown"))
+    e["up"] = int(MONTH.total_seconds()) - sum(
+        e.get(k, 0) for k in ("down", "unreachable", "maintenance", "unknown")
+    )
 
 
 def _pct(e) -> float:
@@ -76,8 +86,9 @@ def _write(session, device, events, *, first=OCT_START - timedelta(days=40), las
         cursor = end
     rows.append(("up", cursor, last))
     for status, start, end in rows:
-        session.add(StateInterval(device_id=device.id, status=status, started_at=start,
-                                  ended_at=end))
+        session.add(
+            StateInterval(device_id=device.id, status=status, started_at=start, ended_at=end)
+        )
 
 
 def seed_october(db) -> dict[str, int]:
@@ -97,18 +108,42 @@ def seed_october(db) -> dict[str, int]:
         s02 = add_site(s, "S02", SITE_NAMES["S02"])
         r2 = add_device(s, s02, "s02-router", "127.0.2.1", "router", parent=core)
         sw2 = add_device(s, s02, "s02-switch", "127.0.2.2", "switch", parent=r2)
-        _write(s, r2, [("down", *S02_OUTAGE_1), unreachable,
-                       ("maintenance", *S02_MAINTENANCE), ("down", *S02_OUTAGE_2)])
-        _write(s, sw2, [("unreachable", *S02_OUTAGE_1), unreachable,
-                        ("maintenance", *S02_MAINTENANCE), ("unreachable", *S02_OUTAGE_2)])
+        _write(
+            s,
+            r2,
+            [
+                ("down", *S02_OUTAGE_1),
+                unreachable,
+                ("maintenance", *S02_MAINTENANCE),
+                ("down", *S02_OUTAGE_2),
+            ],
+        )
+        _write(
+            s,
+            sw2,
+            [
+                ("unreachable", *S02_OUTAGE_1),
+                unreachable,
+                ("maintenance", *S02_MAINTENANCE),
+                ("unreachable", *S02_OUTAGE_2),
+            ],
+        )
         # A window logged for the site (the poller's intervals already say maintenance).
-        s.add(MaintenanceWindow(site_id=s02.id, starts_at=S02_MAINTENANCE[0],
-                                ends_at=S02_MAINTENANCE[1], reason="เปลี่ยนสายไฟเบอร์",
-                                created_by="officer", created_at=NOW))
+        s.add(
+            MaintenanceWindow(
+                site_id=s02.id,
+                starts_at=S02_MAINTENANCE[0],
+                ends_at=S02_MAINTENANCE[1],
+                reason="เปลี่ยนสายไฟเบอร์",
+                created_by="officer",
+                created_at=NOW,
+            )
+        )
 
         s03 = add_site(s, "S03", SITE_NAMES["S03"])
         r3 = add_device(s, s03, "s03-router", "127.0.3.1", "router", parent=core)
         _write(s, r3, [unreachable], first=S03_FIRST_POLL)
-        ids.update(s01_router=r1.id, s01_ap=ap1.id, s02_router=r2.id, s02_switch=sw2.id,
-                   s03_router=r3.id)
+        ids.update(
+            s01_router=r1.id, s01_ap=ap1.id, s02_router=r2.id, s02_switch=sw2.id, s03_router=r3.id
+        )
     return ids

@@ -1,23 +1,24 @@
 """The monthly report on schedule: generated once per month at the configured Bangkok time, kept,
 and never made twice — also after a restart (a new process simply finds it kept)."""
+
 from __future__ import annotations
 
 import io
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
-from pypdf import PdfReader
 from openpyxl import load_workbook
+from pypdf import PdfReader
 
-from monitor.localtime import BANGKOK
 from monitor.db.models import GeneratedReport
+from monitor.localtime import BANGKOK
 from monitor.reports.delivery import deliver_due_report, due_period
 from monitor.settings import ReportSettings
 from tests.reports.district import seed_october
 
 
 def at_bangkok(day, hour, minute=0, month=11):
-    return datetime(2026, month, day, hour, minute, tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime(2026, month, day, hour, minute, tzinfo=BANGKOK).astimezone(UTC)
 
 
 def test_due_only_after_the_send_moment_in_bangkok(settings):
@@ -38,7 +39,8 @@ def test_the_report_is_generated_once_and_kept(db, settings):
     with db() as s:
         kept = s.query(GeneratedReport).all()
     assert [(r.period_key, r.period_label, r.created_by) for r in kept] == [
-        ("2026-10", "ตุลาคม 2569", "schedule")]
+        ("2026-10", "ตุลาคม 2569", "schedule")
+    ]
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(kept[0].pdf)).pages)
     assert "ตุลาคม 2569" in text
     assert "รายสถานศึกษา" in load_workbook(io.BytesIO(kept[0].xlsx)).sheetnames

@@ -1,5 +1,6 @@
 """A month of history for a small district → the figures the director reads, to the second, in
 the report data, the PDF's text and the workbook's cells."""
+
 from __future__ import annotations
 
 import io
@@ -10,16 +11,22 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from monitor.reports.periods import parse_period
 from monitor.reports.data import build_report
 from monitor.reports.html import render_html
 from monitor.reports.pdf import render_pdf
+from monitor.reports.periods import parse_period
 from monitor.reports.words import hms, pct
 from monitor.reports.xlsx import render_xlsx
 from monitor.settings import ReportSettings
 from tests.conftest import NOW
-from tests.reports.district import (DISTRICT_DOWN, DISTRICT_PCT, EXPECTED, EXPECTED_PCT, SITE_NAMES,
-                                    seed_october)
+from tests.reports.district import (
+    DISTRICT_DOWN,
+    DISTRICT_PCT,
+    EXPECTED,
+    EXPECTED_PCT,
+    SITE_NAMES,
+    seed_october,
+)
 
 OCTOBER = parse_period("2569-10")
 
@@ -40,9 +47,14 @@ def test_site_figures_are_exact_to_the_second(report):
     assert set(by_code) == set(EXPECTED)
     for code, expected in EXPECTED.items():
         f = by_code[code].figures
-        got = {"up": seconds(f.up), "down": seconds(f.down),
-               "unreachable": seconds(f.unreachable), "maintenance": seconds(f.maintenance),
-               "unknown": seconds(f.unknown), "outages": f.outages}
+        got = {
+            "up": seconds(f.up),
+            "down": seconds(f.down),
+            "unreachable": seconds(f.unreachable),
+            "maintenance": seconds(f.maintenance),
+            "unknown": seconds(f.unknown),
+            "outages": f.outages,
+        }
         want = {k: expected.get(k, 0) for k in got}
         assert got == want, code
         assert by_code[code].pct == pytest.approx(EXPECTED_PCT[code], abs=1e-9)
@@ -58,7 +70,9 @@ def test_sites_are_worst_first_and_marked_against_the_target(report):
 
 def test_the_outage_crossing_into_november_counts_its_october_hour_only(report):
     longest = report.outages[0]
-    assert longest.site_code == "S02" and longest.duration == timedelta(hours=3, seconds=25 * 60 + 17)
+    assert longest.site_code == "S02" and longest.duration == timedelta(
+        hours=3, seconds=25 * 60 + 17
+    )
     last = [o for o in report.outages if o.continues]
     assert len(last) == 1 and last[0].duration == timedelta(hours=1)
 
@@ -78,8 +92,10 @@ def test_trend_ends_with_the_report_month(report):
 
 def test_per_site_and_per_kind_targets_apply(any_db, settings):
     seed_october(any_db)
-    strict = replace(settings, reports=ReportSettings(target=99.0, site_targets="S01=100",
-                                                      kind_targets="ap=99.9"))
+    strict = replace(
+        settings,
+        reports=ReportSettings(target=99.0, site_targets="S01=100", kind_targets="ap=99.9"),
+    )
     with any_db() as session:
         made = build_report(session, OCTOBER, strict, NOW)
     sites = {r.key: r for r in made.sites}
@@ -127,8 +143,14 @@ def test_english_pdf(report):
 
 def test_workbook_has_the_same_numbers_as_real_numbers(report):
     book = load_workbook(io.BytesIO(render_xlsx(report)))
-    assert book.sheetnames == ["สรุป", "รายสถานศึกษา", "ตามประเภทอุปกรณ์", "รายอุปกรณ์",
-                               "แนวโน้มรายเดือน", "เหตุขัดข้องสำคัญ"]
+    assert book.sheetnames == [
+        "สรุป",
+        "รายสถานศึกษา",
+        "ตามประเภทอุปกรณ์",
+        "รายอุปกรณ์",
+        "แนวโน้มรายเดือน",
+        "เหตุขัดข้องสำคัญ",
+    ]
     sites = book["รายสถานศึกษา"]
     headings = [c.value for c in sites[1]]
     col = {name: headings.index(name) for name in headings}
@@ -152,6 +174,7 @@ def test_workbook_has_the_same_numbers_as_real_numbers(report):
 def test_html_report_is_standalone_and_escapes_names(any_db, settings):
     seed_october(any_db)
     from monitor.db.models import Site
+
     with any_db.begin() as s:
         s.query(Site).filter_by(code="S01").one().name = "<script>alert(1)</script>"
     with any_db() as session:

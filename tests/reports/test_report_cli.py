@@ -1,4 +1,5 @@
 """`ictmon report` as a script runs it: a real process, the file it writes, its exit code."""
+
 from __future__ import annotations
 
 import io
@@ -17,8 +18,11 @@ def district_config(tmp_path):
     seed_october(dbmod.session_factory(engine))
     engine.dispose()
     config = tmp_path / "ictmon.toml"
-    config.write_text('[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
-                      '[office]\nname = "สพม.ทดสอบ"\n[reports]\ntarget = 99.5\n', encoding="utf-8")
+    config.write_text(
+        '[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
+        '[office]\nname = "สพม.ทดสอบ"\n[reports]\ntarget = 99.5\n',
+        encoding="utf-8",
+    )
     return config
 
 
@@ -45,8 +49,18 @@ def test_report_xlsx_from_the_extension_and_a_fiscal_year(tmp_path):
 def test_report_html_for_a_range(tmp_path):
     config = district_config(tmp_path)
     out = tmp_path / "range.html"
-    done = ictmon("report", "--from", "01/10/2569", "--to", "2026-10-15", "--format", "html",
-                  "--out", str(out), config=config)
+    done = ictmon(
+        "report",
+        "--from",
+        "01/10/2569",
+        "--to",
+        "2026-10-15",
+        "--format",
+        "html",
+        "--out",
+        str(out),
+        config=config,
+    )
     assert done.returncode == 0, done.stderr
     assert "1 ตุลาคม 2569 – 15 ตุลาคม 2569" in out.read_text(encoding="utf-8")
 

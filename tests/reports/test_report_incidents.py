@@ -1,5 +1,6 @@
 """The report's major incidents come from the incident log (issue 5): cause and people's notes in
 the PDF, the workbook and the page; months without logged incidents fall back to state history."""
+
 from __future__ import annotations
 
 import io
@@ -9,14 +10,14 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
+from monitor.db.models import Device, Incident, IncidentEvent, Site
 from monitor.incidents import recording as incidents
 from monitor.localtime import to_local
-from monitor.db.models import Device, Incident, IncidentEvent, Site
-from monitor.reports.periods import parse_period
 from monitor.reports.data import MAJOR_OUTAGES, build_report
 from monitor.reports.html import render_html
 from monitor.reports.incident_rows import NOTES_MAX_CHARS, concise
 from monitor.reports.pdf import render_pdf
+from monitor.reports.periods import parse_period
 from monitor.reports.xlsx import render_xlsx
 from tests.conftest import NOW
 from tests.reports.district import NOV_START, S02_OUTAGE_1, SITE_NAMES, bkk, seed_october
@@ -27,23 +28,40 @@ FIBRE = "สายไฟเบอร์ขาด แจ้ง TOT เลขท�
 THEFT_TITLE = "โปรเจกเตอร์ห้องประชุมถูกขโมย"
 THEFT_NOTE = "แจ้งความ สภ. แล้ว & รอเครื่องใหม่ <ห้อง 2>"
 THEFT_OPENED = bkk(20, 9)
-ISP_DOWN = S02_OUTAGE_1[1] - S02_OUTAGE_1[0]         # 3:25:17
-THEFT_DOWN = NOV_START - THEFT_OPENED                  # still open at the month's end
+ISP_DOWN = S02_OUTAGE_1[1] - S02_OUTAGE_1[0]  # 3:25:17
+THEFT_DOWN = NOV_START - THEFT_OPENED  # still open at the month's end
 
 
 def _auto_incident(s, device: Device, opened, resolved, *, cause=None) -> Incident:
     """What the sweep writes for a device confirmed DOWN (monitor.incidents.recording.record_sweep)."""
-    incident = Incident(title=f"{device.name} ขัดข้อง", manual=False, state="open", cause=cause,
-                        device_id=device.id, site_id=device.site_id, opened_at=opened,
-                        opened_by=incidents.SYSTEM)
+    incident = Incident(
+        title=f"{device.name} ขัดข้อง",
+        manual=False,
+        state="open",
+        cause=cause,
+        device_id=device.id,
+        site_id=device.site_id,
+        opened_at=opened,
+        opened_by=incidents.SYSTEM,
+    )
     s.add(incident)
     s.flush()
-    s.add(IncidentEvent(incident_id=incident.id, at=opened, actor=incidents.SYSTEM,
-                        action="opened", text=""))
+    s.add(
+        IncidentEvent(
+            incident_id=incident.id, at=opened, actor=incidents.SYSTEM, action="opened", text=""
+        )
+    )
     if resolved is not None:
         incidents.resolve(s, incident, incidents.SYSTEM, resolved)
-        s.add(IncidentEvent(incident_id=incident.id, at=resolved, actor=incidents.SYSTEM,
-                            action="recovered", text="system text that is not a note"))
+        s.add(
+            IncidentEvent(
+                incident_id=incident.id,
+                at=resolved,
+                actor=incidents.SYSTEM,
+                action="recovered",
+                text="system text that is not a note",
+            )
+        )
     return incident
 
 
@@ -57,8 +75,15 @@ def seed_incidents(db) -> None:
         incidents.comment(s, isp, "somchai", S02_OUTAGE_1[0] + timedelta(minutes=30), FIBRE)
         _auto_incident(s, router, bkk(10, 8, month=9), bkk(10, 9, month=9), cause="power")
         s01 = s.scalars(select(Site).where(Site.code == "S01")).one()
-        incidents.open_manual(s, title=THEFT_TITLE, actor="somsri", at=THEFT_OPENED,
-                              site_id=s01.id, text=THEFT_NOTE, cause="theft")
+        incidents.open_manual(
+            s,
+            title=THEFT_TITLE,
+            actor="somsri",
+            at=THEFT_OPENED,
+            site_id=s01.id,
+            text=THEFT_NOTE,
+            cause="theft",
+        )
 
 
 @pytest.fixture
@@ -151,8 +176,11 @@ def test_month_without_logged_incidents_falls_back_to_state_history(any_db, sett
     assert "คำนวณจากประวัติสถานะ" in html and "ไฟฟ้า" not in html
     assert 'data-figure="incidents"' not in html
     assert compact("คำนวณจากประวัติสถานะ") in compact(pdf_text(render_pdf(made)))
-    rows = list(load_workbook(io.BytesIO(render_xlsx(made)))["เหตุขัดข้องสำคัญ"]
-                .iter_rows(min_row=2, values_only=True))
+    rows = list(
+        load_workbook(io.BytesIO(render_xlsx(made)))["เหตุขัดข้องสำคัญ"].iter_rows(
+            min_row=2, values_only=True
+        )
+    )
     assert len(rows) == 3 and rows[0][0] == "S02" and rows[0][6] == ISP_DOWN
 
 
@@ -163,6 +191,7 @@ def _incident_selects(any_db, settings) -> int:
     def count(conn, cursor, statement, *args):
         if "FROM incident" in statement:
             seen.append(statement)
+
     event.listen(engine, "before_cursor_execute", count)
     try:
         with any_db() as session:

@@ -5,20 +5,21 @@ server (aiosmtpd) on loopback, and neither a second run nor a restarted process 
 The report job's clock is set to the configured send moment (monkeypatched `utcnow` of
 monitor.reports.delivery): waiting for the 1st of a month is not an option in a test.
 """
+
 from __future__ import annotations
 
 import io
 import socket
 from dataclasses import replace
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from openpyxl import load_workbook
 from sqlalchemy import select
 
 from monitor.db import engine as dbmod
-from monitor.localtime import BANGKOK
 from monitor.db.models import GeneratedReport, OutboxMessage
+from monitor.localtime import BANGKOK
 from monitor.reports import delivery
 from monitor.runtime.scheduler import build_scheduler
 from monitor.settings import ReportSettings, SmtpSettings
@@ -35,7 +36,7 @@ def free_port() -> int:
 
 
 def bangkok(day, hour, minute=0, month=11):
-    return datetime(2026, month, day, hour, minute, tzinfo=BANGKOK).astimezone(timezone.utc)
+    return datetime(2026, month, day, hour, minute, tzinfo=BANGKOK).astimezone(UTC)
 
 
 class Clock:
@@ -48,10 +49,13 @@ class Clock:
 
 @pytest.fixture
 def mailing(settings):
-    return replace(settings,
-                   reports=ReportSettings(recipients=SUPERIORS, send_day=1, send_time="07:30"),
-                   smtp=SmtpSettings(host="127.0.0.1", port=free_port(), timeout=5,
-                                     from_address="ictmon@district.example"))
+    return replace(
+        settings,
+        reports=ReportSettings(recipients=SUPERIORS, send_day=1, send_time="07:30"),
+        smtp=SmtpSettings(
+            host="127.0.0.1", port=free_port(), timeout=5, from_address="ictmon@district.example"
+        ),
+    )
 
 
 @pytest.fixture
@@ -139,6 +143,8 @@ def test_a_restart_before_the_mail_went_out_sends_it_once(mailing, db, clock, tm
         engine.dispose()
     assert len(mails) == 1
     assert sorted(a.get_filename() for a in mails[0].iter_attachments()) == [
-        "ictmon-report-2026-10.pdf", "ictmon-report-2026-10.xlsx"]
+        "ictmon-report-2026-10.pdf",
+        "ictmon-report-2026-10.xlsx",
+    ]
     with db() as s:
         assert s.query(GeneratedReport).count() == 1

@@ -1,13 +1,15 @@
 """The Reports page and GET /api/v1/availability, as the officer and their scripts see them."""
+
 from __future__ import annotations
 
 import io
+
 import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
-from monitor.db.models import GeneratedReport
 from monitor.accounts.users import create_token
+from monitor.db.models import GeneratedReport
 from tests.conftest import NOW
 from tests.reports.district import EXPECTED, EXPECTED_PCT, SITE_NAMES, seed_october
 from tests.web.conftest import app, client, officer  # noqa: F401  (fixtures)
@@ -21,7 +23,10 @@ def october(db):
 def test_reports_page_shows_the_previous_month_worst_first(officer, october):
     page = officer.get("/reports").get_data(as_text=True)  # NOW is 24 Nov: October by default
     assert "ตุลาคม 2569" in page
-    s02, office = page.index(SITE_NAMES["S02"] + " (S02)"), page.index(SITE_NAMES["OFFICE"] + " (OFFICE)")
+    s02, office = (
+        page.index(SITE_NAMES["S02"] + " (S02)"),
+        page.index(SITE_NAMES["OFFICE"] + " (OFFICE)"),
+    )
     assert s02 < office
     assert "99.40" in page and "ไม่ผ่าน" in page and "<svg" in page
 
@@ -56,9 +61,17 @@ def test_pdf_and_xlsx_download(officer, october):
 
 def test_generated_reports_are_listed_and_served(officer, db, october):
     with db.begin() as s:
-        s.add(GeneratedReport(period_key="2026-09", period_label="กันยายน 2569", created_at=NOW,
-                              created_by="schedule", pdf=b"%PDF-stored", xlsx=b"PK-stored",
-                              mailed_to="director@example.org"))
+        s.add(
+            GeneratedReport(
+                period_key="2026-09",
+                period_label="กันยายน 2569",
+                created_at=NOW,
+                created_by="schedule",
+                pdf=b"%PDF-stored",
+                xlsx=b"PK-stored",
+                mailed_to="director@example.org",
+            )
+        )
     page = officer.get("/reports").get_data(as_text=True)
     assert "กันยายน 2569" in page and "director@example.org" in page
     with db() as s:
@@ -69,6 +82,7 @@ def test_generated_reports_are_listed_and_served(officer, db, october):
 
 
 # --- API ---------------------------------------------------------------------------------------
+
 
 def test_api_availability_per_site_and_device(officer, october):
     body = officer.get("/api/v1/availability?period=2026-10").get_json()
@@ -94,13 +108,16 @@ def test_api_fiscal_year_and_date_range(officer, october):
     ranged = officer.get("/api/v1/availability?from=2026-10-05&to=2026-10-05").get_json()
     s02 = {s["code"]: s for s in ranged["sites"]}["S02"]
     assert s02["down_s"] == 3 * 3600 + 25 * 60 + 17
-    assert sum(s02[k] for k in ("up_s", "down_s", "unreachable_s", "maintenance_s",
-                                "unknown_s")) == 86400
+    assert (
+        sum(s02[k] for k in ("up_s", "down_s", "unreachable_s", "maintenance_s", "unknown_s"))
+        == 86400
+    )
 
 
 def test_api_with_a_token_and_errors(client, db, october):
     with db.begin() as s:
         from monitor.accounts.users import create_user
+
         user = create_user(s, "script", "a long enough password")
         token = create_token(s, user, "report script")
     headers = {"Authorization": f"Bearer {token}"}

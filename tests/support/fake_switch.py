@@ -12,6 +12,7 @@ running configuration: escape sequences, long lines, invalid UTF-8).
 
 Only ever binds to loopback addresses.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -92,7 +93,7 @@ class FakeSwitch:
 
     # -- life cycle ------------------------------------------------------------------------
 
-    def start(self) -> "FakeSwitch":
+    def start(self) -> FakeSwitch:
         self._stopping.clear()
         listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -101,8 +102,9 @@ class FakeSwitch:
         listener.settimeout(0.2)
         self.port = listener.getsockname()[1]
         self._listener = listener
-        self._thread = threading.Thread(target=self._accept_loop, daemon=True,
-                                        name=f"fake-switch-{self.port}")
+        self._thread = threading.Thread(
+            target=self._accept_loop, daemon=True, name=f"fake-switch-{self.port}"
+        )
         self._thread.start()
         return self
 
@@ -140,7 +142,7 @@ class FakeSwitch:
         while not self._stopping.is_set():
             try:
                 conn, _ = self._listener.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             with self._lock:
                 self._connections.append(conn)
@@ -165,8 +167,11 @@ class FakeSwitch:
             # As a device does after `exit`: let the client hang up first (closing under it
             # would reset the connection while it still sends).
             deadline = time.monotonic() + 5
-            while transport.is_active() and time.monotonic() < deadline \
-                    and not self._stopping.is_set():
+            while (
+                transport.is_active()
+                and time.monotonic() < deadline
+                and not self._stopping.is_set()
+            ):
                 time.sleep(0.02)
         except (paramiko.SSHException, EOFError, OSError):
             pass
@@ -188,8 +193,11 @@ class _Auth(paramiko.ServerInterface):
         return paramiko.AUTH_FAILED
 
     def check_channel_request(self, kind, chanid):
-        return paramiko.OPEN_SUCCEEDED if kind == "session" else \
-            paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        return (
+            paramiko.OPEN_SUCCEEDED
+            if kind == "session"
+            else paramiko.OPEN_FAILED_ADMINISTRATIVELY_PROHIBITED
+        )
 
     def check_channel_pty_request(self, *args):
         return True
@@ -227,11 +235,12 @@ class _Shell:
                 return
             buffer += data
             while True:
-                cut = min((i for i in (buffer.find(b"\r"), buffer.find(b"\n")) if i >= 0),
-                          default=-1)
+                cut = min(
+                    (i for i in (buffer.find(b"\r"), buffer.find(b"\n")) if i >= 0), default=-1
+                )
                 if cut < 0:
                     break
-                line, buffer = buffer[:cut], buffer[cut + 1:]
+                line, buffer = buffer[:cut], buffer[cut + 1 :]
                 if buffer.startswith(b"\n"):
                     buffer = buffer[1:]
                 if not self.answer(line.decode("utf-8", "replace").strip()):
@@ -267,13 +276,17 @@ class _Shell:
             return SHOW_VERSION.replace("\n", "\r\n")
         if line == "show running-config" and self.privileged and not switch.reject_show_run:
             n = switch.calls
-            lines = ["Building configuration...", "",
-                     f"Current configuration : {1000 + n} bytes", "!",
-                     f"! Last configuration change at 0{n % 10}:12:{n % 60:02d} ICT Tue Nov 24 2026"
-                     " by admin",
-                     f"! NVRAM config last updated at 0{n % 10}:13:{n % 60:02d} ICT Tue Nov 24 2026",
-                     *switch.config,
-                     f"ntp clock-period 3602{n % 100:02d}"]
+            lines = [
+                "Building configuration...",
+                "",
+                f"Current configuration : {1000 + n} bytes",
+                "!",
+                f"! Last configuration change at 0{n % 10}:12:{n % 60:02d} ICT Tue Nov 24 2026"
+                " by admin",
+                f"! NVRAM config last updated at 0{n % 10}:13:{n % 60:02d} ICT Tue Nov 24 2026",
+                *switch.config,
+                f"ntp clock-period 3602{n % 100:02d}",
+            ]
             text = "\r\n".join(lines) + "\r\n"
             if switch.extra_output:
                 # Raw bytes, as a real device could send them; decoded by the collector.

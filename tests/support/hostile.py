@@ -9,25 +9,44 @@ users, an API token, SNMP/SSH profiles, an audit event and a job run. Every free
 `route_url(rule, ids)` fills a url_map rule's arguments from the seed, so tests generated from
 `app.url_map` reach real rows on routes added after they were written.
 """
+
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
+from datetime import date, timedelta
 from pathlib import Path
-from typing import Callable, Iterator
 
 from werkzeug.routing.converters import NumberConverter
 
-from monitor.db.models import (ApiToken, AuditEvent, ConfigChangeEvent, ConfigVersion, Device,
-                            GeneratedReport, Incident, IncidentEvent, JobRun, MaintenanceWindow,
-                            OutboxMessage, Risk, RiskEvent, Site, SnmpInterface, SnmpProfile,
-                            SnmpStatus, SshAccess, SshBackupState, SshCredentialProfile,
-                            SshHostKey)
+from monitor.accounts.users import create_user
 from monitor.db import engine as dbmod
+from monitor.db.models import (
+    ApiToken,
+    AuditEvent,
+    ConfigChangeEvent,
+    ConfigVersion,
+    Device,
+    GeneratedReport,
+    Incident,
+    IncidentEvent,
+    JobRun,
+    MaintenanceWindow,
+    OutboxMessage,
+    Risk,
+    RiskEvent,
+    Site,
+    SnmpInterface,
+    SnmpProfile,
+    SnmpStatus,
+    SshAccess,
+    SshBackupState,
+    SshCredentialProfile,
+    SshHostKey,
+)
 from monitor.secrets import Vault, ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
-from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.seed import set_state
 
@@ -36,7 +55,7 @@ SCRIPT = "<script>window.__xss=1</script>"
 IMG = '"><img src=x onerror="window.__xss=2">'
 SVG = "'><svg onload=window.__xss=3>"
 JS_URL = "javascript:window.__xss=4"
-TEMPLATE = "TPL{{7*7}}END"          # rendered by a template engine it would read TPL49END
+TEMPLATE = "TPL{{7*7}}END"  # rendered by a template engine it would read TPL49END
 RTL = "\u202eexe.\u200btxt\u200d\u2066"  # right-to-left override, zero-width and isolate marks
 # Spreadsheet formulas: a cell starting with one of these must stay text in every export.
 FORMULAS = ('=HYPERLINK("http://127.0.0.1/x","x")', "+1+1", "-1+1", "@SUM(1+1)")
@@ -46,7 +65,7 @@ ALL_HTML = " ".join(HTML_PAYLOADS)
 
 # What must never reach a page unescaped: the payloads' tags, and the quoted attribute that
 # would break out of an attribute value (escaped, `"` becomes &#34; and `<` &lt;).
-RAW_MARKUP = ("<script>window.__xss", "<img src=x", "onerror=\"window", "<svg onload")
+RAW_MARKUP = ("<script>window.__xss", "<img src=x", 'onerror="window', "<svg onload")
 ESCAPED_MARKUP = ("&lt;script&gt;window.__xss=1&lt;/script&gt;", "&lt;img src=x onerror=")
 
 
@@ -61,14 +80,20 @@ def plain(n: int) -> str:
 
 # --- the seed -----------------------------------------------------------------------------------
 
+
 @contextmanager
-def seeded_database(directory: Path, words: Callable[[int], str] | None = None, **overrides
-                    ) -> Iterator[tuple[Settings, object, dict]]:
+def seeded_database(
+    directory: Path, words: Callable[[int], str] | None = None, **overrides
+) -> Iterator[tuple[Settings, object, dict]]:
     """Settings, a session factory and the ids of `seed_every_kind` on a fresh SQLite file in
     `directory` — for module-scoped fixtures that sweep every route over one district.
     `overrides` replace sections of the settings (e.g. ssh=SshSettings(timeout=2))."""
-    settings = replace(Settings(), database=DatabaseSettings(url=f"sqlite:///{directory / 'db'}"),
-                       paths=PathSettings(data_dir=str(directory / "data")), **overrides)
+    settings = replace(
+        Settings(),
+        database=DatabaseSettings(url=f"sqlite:///{directory / 'db'}"),
+        paths=PathSettings(data_dir=str(directory / "data")),
+        **overrides,
+    )
     ensure_keys(settings)
     engine = dbmod.make_engine(settings.database.url)
     dbmod.upgrade(engine)
@@ -81,8 +106,9 @@ def seeded_database(directory: Path, words: Callable[[int], str] | None = None, 
         engine.dispose()
 
 
-def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
-                    site_code: str = "S01") -> dict[str, object]:
+def seed_every_kind(
+    db, vault, words: Callable[[int], str] = plain, *, site_code: str = "S01"
+) -> dict[str, object]:
     """One row of every kind; returns ids by the name routes give them (device_id, site_id, code,
     version_id, incident_id, risk_id, window_id, message_id, report_id, user_id, token_id,
     profile_id, snmp_profile_id, ssh_profile_id, event_id) plus `users` {role: username}."""
@@ -97,10 +123,12 @@ def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
         school = Site(code=site_code, name=w(), enabled=True, created_at=NOW)
         s.add_all([office, school])
         s.flush()
-        snmp_profile = SnmpProfile(name=w()[:64], version="2c", community=vault.encrypt("public"),
-                                   created_at=NOW)
-        ssh_profile = SshCredentialProfile(name=w()[:100], username=w()[:128],
-                                           password=vault.encrypt("pw"), created_at=NOW)
+        snmp_profile = SnmpProfile(
+            name=w()[:64], version="2c", community=vault.encrypt("public"), created_at=NOW
+        )
+        ssh_profile = SshCredentialProfile(
+            name=w()[:100], username=w()[:128], password=vault.encrypt("pw"), created_at=NOW
+        )
         s.add_all([snmp_profile, ssh_profile])
         s.flush()
 
@@ -116,73 +144,216 @@ def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
         set_state(s, router, "up", NOW - timedelta(days=1), rtt=5.0, loss=0, error=w()[:200])
         set_state(s, switch, "down", NOW - timedelta(minutes=50), loss=100, error=w()[:200])
 
-        s.add(SnmpStatus(device_id=router.id, state="ok", error=None, polled_at=NOW, ok_at=NOW,
-                         uptime_cs=360_000, inventory_at=NOW, sys_descr=w(), sys_object_id="1.3",
-                         sys_name=w(), sys_location=w(), sys_contact=w(), vendor=w(), model=w(),
-                         serial=w(), firmware=w(), has_host_resources=True, cpu_pct=12.0,
-                         memory_pct=40.0,
-                         storage=[{"descr": w(), "size_bytes": 100, "used_bytes": 50}],
-                         neighbours=[{"local_port": w(), "remote_name": w(),
-                                      "remote_port": w(), "remote_chassis": w()}]))
-        s.add(SnmpStatus(device_id=switch.id, state="timeout", error=w(), polled_at=NOW,
-                         failing_since=NOW - timedelta(minutes=30)))
-        s.add(SnmpInterface(device_id=router.id, if_index=1, name=w(), descr=w(), alias=w(),
-                            admin_status="up", oper_status="up", speed_mbps=1000.0,
-                            in_bps=1e6, out_bps=2e6, utilisation_pct=0.2, seen_at=NOW))
+        s.add(
+            SnmpStatus(
+                device_id=router.id,
+                state="ok",
+                error=None,
+                polled_at=NOW,
+                ok_at=NOW,
+                uptime_cs=360_000,
+                inventory_at=NOW,
+                sys_descr=w(),
+                sys_object_id="1.3",
+                sys_name=w(),
+                sys_location=w(),
+                sys_contact=w(),
+                vendor=w(),
+                model=w(),
+                serial=w(),
+                firmware=w(),
+                has_host_resources=True,
+                cpu_pct=12.0,
+                memory_pct=40.0,
+                storage=[{"descr": w(), "size_bytes": 100, "used_bytes": 50}],
+                neighbours=[
+                    {
+                        "local_port": w(),
+                        "remote_name": w(),
+                        "remote_port": w(),
+                        "remote_chassis": w(),
+                    }
+                ],
+            )
+        )
+        s.add(
+            SnmpStatus(
+                device_id=switch.id,
+                state="timeout",
+                error=w(),
+                polled_at=NOW,
+                failing_since=NOW - timedelta(minutes=30),
+            )
+        )
+        s.add(
+            SnmpInterface(
+                device_id=router.id,
+                if_index=1,
+                name=w(),
+                descr=w(),
+                alias=w(),
+                admin_status="up",
+                oper_status="up",
+                speed_mbps=1000.0,
+                in_bps=1e6,
+                out_bps=2e6,
+                utilisation_pct=0.2,
+                seen_at=NOW,
+            )
+        )
 
         s.add(SshAccess(device_id=router.id, profile_id=ssh_profile.id, config_path=w()))
-        s.add(SshHostKey(device_id=router.id, host_key="ssh-ed25519 AAAA", fingerprint=w()[:100],
-                         first_seen_at=NOW - timedelta(days=9), last_seen_at=NOW,
-                         offered_key="ssh-ed25519 BBBB", offered_fingerprint=w()[:100],
-                         changed_at=NOW - timedelta(hours=1)))
-        first = ConfigVersion(device_id=router.id, taken_at=NOW - timedelta(days=2), size=20,
-                              digest="a" * 64, trigger="schedule", text=f"hostname {w()}\n")
-        second = ConfigVersion(device_id=router.id, taken_at=NOW - timedelta(hours=2), size=40,
-                               digest="b" * 64, trigger=f"web:{w()}"[:160],
-                               text=f"hostname {w()}\ndescription {w()}\n")
+        s.add(
+            SshHostKey(
+                device_id=router.id,
+                host_key="ssh-ed25519 AAAA",
+                fingerprint=w()[:100],
+                first_seen_at=NOW - timedelta(days=9),
+                last_seen_at=NOW,
+                offered_key="ssh-ed25519 BBBB",
+                offered_fingerprint=w()[:100],
+                changed_at=NOW - timedelta(hours=1),
+            )
+        )
+        first = ConfigVersion(
+            device_id=router.id,
+            taken_at=NOW - timedelta(days=2),
+            size=20,
+            digest="a" * 64,
+            trigger="schedule",
+            text=f"hostname {w()}\n",
+        )
+        second = ConfigVersion(
+            device_id=router.id,
+            taken_at=NOW - timedelta(hours=2),
+            size=40,
+            digest="b" * 64,
+            trigger=f"web:{w()}"[:160],
+            text=f"hostname {w()}\ndescription {w()}\n",
+        )
         s.add_all([first, second])
         s.flush()
-        s.add(ConfigChangeEvent(device_id=router.id, version_id=second.id,
-                                previous_version_id=first.id, at=second.taken_at,
-                                in_maintenance=False, lines_added=2, lines_removed=1))
-        s.add(SshBackupState(device_id=router.id, state="command_rejected", message=w(),
-                             attempted_at=NOW - timedelta(minutes=5), trigger=f"web:{w()}"[:160],
-                             last_success_at=second.taken_at, facts_model=w(), facts_serial=w(),
-                             facts_firmware=w(), facts_uptime=w(), facts_at=second.taken_at))
+        s.add(
+            ConfigChangeEvent(
+                device_id=router.id,
+                version_id=second.id,
+                previous_version_id=first.id,
+                at=second.taken_at,
+                in_maintenance=False,
+                lines_added=2,
+                lines_removed=1,
+            )
+        )
+        s.add(
+            SshBackupState(
+                device_id=router.id,
+                state="command_rejected",
+                message=w(),
+                attempted_at=NOW - timedelta(minutes=5),
+                trigger=f"web:{w()}"[:160],
+                last_success_at=second.taken_at,
+                facts_model=w(),
+                facts_serial=w(),
+                facts_firmware=w(),
+                facts_uptime=w(),
+                facts_at=second.taken_at,
+            )
+        )
 
-        automatic = Incident(device_id=switch.id, site_id=school.id, title=w(), manual=False,
-                             state="open", opened_at=NOW - timedelta(minutes=50), opened_by="ictmon")
-        manual = Incident(device_id=None, site_id=school.id, title=w(), manual=True,
-                          state="acknowledged", cause="isp", opened_at=NOW - timedelta(hours=3),
-                          opened_by=w()[:128], acknowledged_at=NOW - timedelta(hours=2),
-                          acknowledged_by=w()[:128])
+        automatic = Incident(
+            device_id=switch.id,
+            site_id=school.id,
+            title=w(),
+            manual=False,
+            state="open",
+            opened_at=NOW - timedelta(minutes=50),
+            opened_by="ictmon",
+        )
+        manual = Incident(
+            device_id=None,
+            site_id=school.id,
+            title=w(),
+            manual=True,
+            state="acknowledged",
+            cause="isp",
+            opened_at=NOW - timedelta(hours=3),
+            opened_by=w()[:128],
+            acknowledged_at=NOW - timedelta(hours=2),
+            acknowledged_by=w()[:128],
+        )
         s.add_all([automatic, manual])
         s.flush()
         for incident in (automatic, manual):
-            s.add(IncidentEvent(incident_id=incident.id, at=NOW - timedelta(minutes=20),
-                                actor=w()[:128], action="comment", text=w()))
+            s.add(
+                IncidentEvent(
+                    incident_id=incident.id,
+                    at=NOW - timedelta(minutes=20),
+                    actor=w()[:128],
+                    action="comment",
+                    text=w(),
+                )
+            )
 
-        risk = Risk(title=w(), category="availability", site_id=school.id, device_id=switch.id,
-                    likelihood=4, impact=4, score=16, mitigation=w(), owner=w(),
-                    review_date=date(2026, 12, 1), status="open", evidence={"summary": w()},
-                    created_at=NOW, created_by=w()[:128], updated_at=NOW, updated_by=w()[:128])
+        risk = Risk(
+            title=w(),
+            category="availability",
+            site_id=school.id,
+            device_id=switch.id,
+            likelihood=4,
+            impact=4,
+            score=16,
+            mitigation=w(),
+            owner=w(),
+            review_date=date(2026, 12, 1),
+            status="open",
+            evidence={"summary": w()},
+            created_at=NOW,
+            created_by=w()[:128],
+            updated_at=NOW,
+            updated_by=w()[:128],
+        )
         s.add(risk)
         s.flush()
-        s.add(RiskEvent(risk_id=risk.id, at=NOW, actor=w()[:128], action="edited",
-                        changes={"title": [w(), w()], "mitigation": ["", w()]}))
+        s.add(
+            RiskEvent(
+                risk_id=risk.id,
+                at=NOW,
+                actor=w()[:128],
+                action="edited",
+                changes={"title": [w(), w()], "mitigation": ["", w()]},
+            )
+        )
 
-        window = MaintenanceWindow(site_id=school.id, starts_at=NOW - timedelta(hours=1),
-                                   ends_at=NOW + timedelta(days=2), reason=w(), created_by=w(),
-                                   created_at=NOW)
+        window = MaintenanceWindow(
+            site_id=school.id,
+            starts_at=NOW - timedelta(hours=1),
+            ends_at=NOW + timedelta(days=2),
+            reason=w(),
+            created_by=w(),
+            created_at=NOW,
+        )
         s.add(window)
-        message = OutboxMessage(kind="alert", recipients="ict@127.0.0.1", subject=w(), text=w(),
-                                status="failed", attempts=3, created_at=NOW, next_attempt_at=NOW,
-                                last_error=w())
+        message = OutboxMessage(
+            kind="alert",
+            recipients="ict@127.0.0.1",
+            subject=w(),
+            text=w(),
+            status="failed",
+            attempts=3,
+            created_at=NOW,
+            next_attempt_at=NOW,
+            last_error=w(),
+        )
         s.add(message)
-        report = GeneratedReport(period_key="2026-10", period_label=w(), created_at=NOW,
-                                 created_by=w()[:128], pdf=b"%PDF-1.4\n%%EOF\n",
-                                 xlsx=_workbook(w()),
-                                 mailed_to=w())
+        report = GeneratedReport(
+            period_key="2026-10",
+            period_label=w(),
+            created_at=NOW,
+            created_by=w()[:128],
+            pdf=b"%PDF-1.4\n%%EOF\n",
+            xlsx=_workbook(w()),
+            mailed_to=w(),
+        )
         s.add(report)
 
         users = {}
@@ -193,22 +364,53 @@ def seed_every_kind(db, vault, words: Callable[[int], str] = plain, *,
         s.add(ApiToken(user_id=target.id, token_hash="0" * 64, label=w()[:100], created_at=NOW))
         s.flush()
         token_id = s.query(ApiToken.id).filter_by(user_id=target.id).scalar()
-        event = AuditEvent(at=NOW - timedelta(minutes=1), actor=w()[:128], action="update",
-                           object_type="device", object_id=str(router.id),
-                           object_label=w()[:300], changes={"name": [w(), w()]},
-                           address="127.0.0.1")
+        event = AuditEvent(
+            at=NOW - timedelta(minutes=1),
+            actor=w()[:128],
+            action="update",
+            object_type="device",
+            object_id=str(router.id),
+            object_label=w()[:300],
+            changes={"name": [w(), w()]},
+            address="127.0.0.1",
+        )
         s.add(event)
-        s.add(JobRun(job="ping-sweep", scheduled_at=NOW, started_at=NOW, finished_at=NOW,
-                     duration_s=0.5, lag_s=0.0, ok=False, error=w(), runs=10, failures=1))
+        s.add(
+            JobRun(
+                job="ping-sweep",
+                scheduled_at=NOW,
+                started_at=NOW,
+                finished_at=NOW,
+                duration_s=0.5,
+                lag_s=0.0,
+                ok=False,
+                error=w(),
+                runs=10,
+                failures=1,
+            )
+        )
         s.flush()
-        ids.update(device_id=router.id, site_id=school.id, code=school.code,
-                   version_id=second.id, old_version_id=first.id, incident_id=manual.id,
-                   automatic_incident_id=automatic.id, risk_id=risk.id, window_id=window.id,
-                   message_id=message.id, report_id=report.id, user_id=target.id,
-                   token_id=token_id, profile_id=snmp_profile.id,
-                   snmp_profile_id=snmp_profile.id, ssh_profile_id=ssh_profile.id,
-                   event_id=event.id, device_ids=[core.id, router.id, switch.id],
-                   users={role: u.username for role, u in users.items()})
+        ids.update(
+            device_id=router.id,
+            site_id=school.id,
+            code=school.code,
+            version_id=second.id,
+            old_version_id=first.id,
+            incident_id=manual.id,
+            automatic_incident_id=automatic.id,
+            risk_id=risk.id,
+            window_id=window.id,
+            message_id=message.id,
+            report_id=report.id,
+            user_id=target.id,
+            token_id=token_id,
+            profile_id=snmp_profile.id,
+            snmp_profile_id=snmp_profile.id,
+            ssh_profile_id=ssh_profile.id,
+            event_id=event.id,
+            device_ids=[core.id, router.id, switch.id],
+            users={role: u.username for role, u in users.items()},
+        )
     return ids
 
 
@@ -216,11 +418,22 @@ PASSWORD = "correct horse battery"
 
 
 def _device(s, site, w, address, kind, parent) -> Device:
-    device = Device(site_id=site.id, name=w()[:200], address=address, kind=kind,
-                    parent_id=parent.id if parent else None, enabled=True, model=w()[:200],
-                    serial=w()[:200], location=w()[:200], notes=w(),
-                    purchase_date=date(2020, 1, 1), warranty_end=date(2027, 1, 1),
-                    created_at=NOW, updated_at=NOW)
+    device = Device(
+        site_id=site.id,
+        name=w()[:200],
+        address=address,
+        kind=kind,
+        parent_id=parent.id if parent else None,
+        enabled=True,
+        model=w()[:200],
+        serial=w()[:200],
+        location=w()[:200],
+        notes=w(),
+        purchase_date=date(2020, 1, 1),
+        warranty_end=date(2027, 1, 1),
+        created_at=NOW,
+        updated_at=NOW,
+    )
     s.add(device)
     s.flush()
     return device
@@ -242,8 +455,13 @@ def _workbook(text: str) -> bytes:
 # --- URLs of the url_map's rules ---------------------------------------------------------------
 
 # Harmless values for string arguments that are not row ids; anything else gets "x".
-STRING_VALUES = {"fmt": "xlsx", "action": "comment", "filename": "css/ictmon.css",
-                 "lang": "en", "language": "en"}
+STRING_VALUES = {
+    "fmt": "xlsx",
+    "action": "comment",
+    "filename": "css/ictmon.css",
+    "lang": "en",
+    "language": "en",
+}
 
 
 def route_url(rule, ids: dict[str, object]) -> str:

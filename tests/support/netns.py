@@ -11,6 +11,7 @@ timeout, as with a dead device (see /work/shared/TESTING.md). Nothing here sends
 
 Do not silence 127.0.0.1: it is the source address of loopback pings, so every reply goes to it.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -21,7 +22,7 @@ import os
 import shutil
 import subprocess
 import sys
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 
@@ -84,7 +85,9 @@ def _run(argv: list[str], **kw) -> subprocess.CompletedProcess:
         return subprocess.run(argv, **kw)
     except subprocess.CalledProcessError as err:
         if err.stderr:
-            err.add_note(f"stderr: {err.stderr.strip() if isinstance(err.stderr, str) else err.stderr!r}")
+            err.add_note(
+                f"stderr: {err.stderr.strip() if isinstance(err.stderr, str) else err.stderr!r}"
+            )
         raise
 
 
@@ -129,7 +132,17 @@ class NetNS:
         for version, new in _by_version(addresses).items():
             new = [a for a in new if a not in self._silenced]
             if new:
-                self.run(["nft", "add", "element", "inet", _TABLE, _SETS[version], "{ " + ", ".join(new) + " }"])
+                self.run(
+                    [
+                        "nft",
+                        "add",
+                        "element",
+                        "inet",
+                        _TABLE,
+                        _SETS[version],
+                        "{ " + ", ".join(new) + " }",
+                    ]
+                )
                 self._silenced.update(new)
 
     def restore(self, *addresses: str) -> None:
@@ -137,15 +150,29 @@ class NetNS:
         for version, old in _by_version(addresses).items():
             old = [a for a in old if a in self._silenced]
             if old:
-                self.run(["nft", "delete", "element", "inet", _TABLE, _SETS[version], "{ " + ", ".join(old) + " }"])
+                self.run(
+                    [
+                        "nft",
+                        "delete",
+                        "element",
+                        "inet",
+                        _TABLE,
+                        _SETS[version],
+                        "{ " + ", ".join(old) + " }",
+                    ]
+                )
                 self._silenced.difference_update(old)
 
-    def http_get(self, url: str, timeout: float = 5.0, headers: dict | None = None) -> tuple[int, bytes]:
+    def http_get(
+        self, url: str, timeout: float = 5.0, headers: dict | None = None
+    ) -> tuple[int, bytes]:
         """GET url from inside the namespace: (status, body). Error statuses are returned, not raised."""
         import base64
 
-        done = self.run([sys.executable, "-c", _HTTP_GET, url, str(timeout), json.dumps(headers or {})],
-                        timeout=timeout + 30)
+        done = self.run(
+            [sys.executable, "-c", _HTTP_GET, url, str(timeout), json.dumps(headers or {})],
+            timeout=timeout + 30,
+        )
         reply = json.loads(done.stdout)
         return reply["status"], base64.b64decode(reply["body"])
 

@@ -4,6 +4,7 @@ On a developer's machine a missing prerequisite (root, namespaces, chromium, Pos
 test with the reason. In CI (CI=true) the same test must run: a missing prerequisite fails it, so a
 broken install step can never hide behind a green run of skipped tests.
 """
+
 from __future__ import annotations
 
 import os

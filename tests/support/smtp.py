@@ -5,6 +5,7 @@ service under test runs): `python -m tests.support.smtp HOST PORT DIR` and read 
 `read_mails(DIR)`. Stopping and starting it again on the same directory is how tests make the
 mail server "go down" and "come back". `reject=CODE` answers every DATA with that code instead.
 """
+
 from __future__ import annotations
 
 import email
@@ -53,18 +54,23 @@ def html(mail) -> str:
 
 
 class SmtpServer:
-    def __init__(self, port: int, directory: Path, *, host: str = "127.0.0.1",
-                 reject: int | None = None):
+    def __init__(
+        self, port: int, directory: Path, *, host: str = "127.0.0.1", reject: int | None = None
+    ):
         self.host, self.port, self.directory = host, port, Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.reject = reject
         self.controller = None
 
-    def start(self) -> "SmtpServer":
+    def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
 
-        self.controller = Controller(_Keeper(self.directory, self.reject), hostname=self.host,
-                                     port=self.port, ready_timeout=10)
+        self.controller = Controller(
+            _Keeper(self.directory, self.reject),
+            hostname=self.host,
+            port=self.port,
+            ready_timeout=10,
+        )
         self.controller.start()
         return self
 

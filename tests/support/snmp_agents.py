@@ -4,6 +4,7 @@ started by the test on addresses/ports of its own and stopped afterwards.
 
 Nothing here talks to any address outside 127.0.0.0/8.
 """
+
 from __future__ import annotations
 
 import contextlib
@@ -12,9 +13,9 @@ import shutil
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
 
 from monitor.demo import agents as snmp_agents
 from tests.support.requirements import require
@@ -22,7 +23,7 @@ from tests.support.requirements import require
 V3_USER = "ictmon"
 V3_AUTH_KEY = "auth-secret-key-1"
 V3_PRIV_KEY = "priv-secret-key-1"
-V3_AUTH_ONLY_USER = "ictmon-auth"   # authNoPriv, HMAC-SHA-256
+V3_AUTH_ONLY_USER = "ictmon-auth"  # authNoPriv, HMAC-SHA-256
 COMMUNITY = "test-community"
 
 
@@ -41,8 +42,10 @@ def shipped_recording(name: str) -> str:
 
 
 def require_snmpsim() -> None:
-    require(snmp_agents.snmpsim_command() is not None,
-            "snmpsim not installed (pip install -e '.[test]' installs it)")
+    require(
+        snmp_agents.snmpsim_command() is not None,
+        "snmpsim not installed (pip install -e '.[test]' installs it)",
+    )
 
 
 @dataclass
@@ -55,23 +58,42 @@ class Snmpd:
     def start(self, wait: float = 15.0) -> None:
         # Config and persistent state only from the test's directory (SNMPCONFPATH), so a
         # restart keeps the engine ID, the boots counter and the v3 user, as a real device does.
-        env = dict(os.environ, SNMP_PERSISTENT_DIR=str(self.config.parent / "persist"),
-                   SNMPCONFPATH=str(self.config.parent), MIBS="", MIBDIRS="/nonexistent")
+        env = dict(
+            os.environ,
+            SNMP_PERSISTENT_DIR=str(self.config.parent / "persist"),
+            SNMPCONFPATH=str(self.config.parent),
+            MIBS="",
+            MIBDIRS="/nonexistent",
+        )
         log = (self.config.parent / "snmpd.log").open("ab")
         self.process = subprocess.Popen(
-            ["snmpd", "-f", "-Lf", str(self.config.parent / "snmpd.out"),
-             "-c", str(self.config), "-p", str(self.config.parent / "snmpd.pid"),
-             f"udp:{self.address}:{self.port}"],
-            stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
-            start_new_session=True)
+            [
+                "snmpd",
+                "-f",
+                "-Lf",
+                str(self.config.parent / "snmpd.out"),
+                "-c",
+                str(self.config),
+                "-p",
+                str(self.config.parent / "snmpd.pid"),
+                f"udp:{self.address}:{self.port}",
+            ],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            env=env,
+            start_new_session=True,
+        )
         log.close()
         deadline = time.monotonic() + wait
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
-                raise RuntimeError("snmpd exited: " + (self.config.parent / "snmpd.out")
-                                   .read_text(errors="replace")[-2000:])
+                raise RuntimeError(
+                    "snmpd exited: "
+                    + (self.config.parent / "snmpd.out").read_text(errors="replace")[-2000:]
+                )
             if _port_taken(self.address, self.port):
-                time.sleep(0.2)   # bound, not yet reading: give it a moment
+                time.sleep(0.2)  # bound, not yet reading: give it a moment
                 return
             time.sleep(0.1)
         self.stop()
@@ -107,18 +129,36 @@ sysDescr {descr}
 
 
 @contextlib.contextmanager
-def snmpd(directory: Path, *, address: str = "127.0.0.1", port: int | None = None,
-          name: str = "snmpd-under-test", location: str = "server room",
-          contact: str = "ict officer", descr: str = "Net-SNMP agent under test") \
-        -> Iterator[Snmpd]:
-    require(shutil.which("snmpd") is not None,
-            "needs Net-SNMP snmpd (apt-get install snmpd; scripts/test installs it)")
+def snmpd(
+    directory: Path,
+    *,
+    address: str = "127.0.0.1",
+    port: int | None = None,
+    name: str = "snmpd-under-test",
+    location: str = "server room",
+    contact: str = "ict officer",
+    descr: str = "Net-SNMP agent under test",
+) -> Iterator[Snmpd]:
+    require(
+        shutil.which("snmpd") is not None,
+        "needs Net-SNMP snmpd (apt-get install snmpd; scripts/test installs it)",
+    )
     directory.mkdir(parents=True, exist_ok=True)
     config = directory / "snmpd.conf"
-    config.write_text(SNMPD_CONF.format(community=COMMUNITY, user=V3_USER, auth=V3_AUTH_KEY,
-                                        auth_only_user=V3_AUTH_ONLY_USER,
-                                        priv=V3_PRIV_KEY, name=name, location=location,
-                                        contact=contact, descr=descr), encoding="utf-8")
+    config.write_text(
+        SNMPD_CONF.format(
+            community=COMMUNITY,
+            user=V3_USER,
+            auth=V3_AUTH_KEY,
+            auth_only_user=V3_AUTH_ONLY_USER,
+            priv=V3_PRIV_KEY,
+            name=name,
+            location=location,
+            contact=contact,
+            descr=descr,
+        ),
+        encoding="utf-8",
+    )
     agent = Snmpd(address, port or free_udp_port(address), config)
     agent.start()
     try:

@@ -1,19 +1,36 @@
 """Availability arithmetic: exact to the microsecond, in Bangkok periods, with the trade's rules."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings as hsettings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
-from monitor.reports.availability import (DeviceInfo, Figures, MaintenanceSpan, Span, availability,
-                                  combine, figures, site_uplinks, timeline)
 from monitor.db.models import Status
+from monitor.reports.availability import (
+    DeviceInfo,
+    Figures,
+    MaintenanceSpan,
+    Span,
+    availability,
+    combine,
+    figures,
+    site_uplinks,
+    timeline,
+)
 from monitor.reports.periods import month_period
 
-UTC = timezone.utc
-UP, DOWN, UNR, MNT, UNK = (Status.UP, Status.DOWN, Status.UNREACHABLE, Status.MAINTENANCE,
-                           Status.UNKNOWN)
+UTC = UTC
+UP, DOWN, UNR, MNT, UNK = (
+    Status.UP,
+    Status.DOWN,
+    Status.UNREACHABLE,
+    Status.MAINTENANCE,
+    Status.UNKNOWN,
+)
 T0 = datetime(2026, 10, 1, 0, 0, tzinfo=UTC)
 H = timedelta(hours=1)
 M = timedelta(minutes=1)
@@ -33,42 +50,70 @@ CASES = {
     "all up": ([Span(UP, at(0), None)], dict(up=10 * H)),
     "nothing recorded is unknown": ([], dict(unknown=10 * H)),
     "before the first interval is unknown": (
-        [Span(UP, at(3), None)], dict(up=7 * H, unknown=3 * H)),
+        [Span(UP, at(3), None)],
+        dict(up=7 * H, unknown=3 * H),
+    ),
     "a gap between intervals is unknown": (
-        [Span(UP, at(0), at(2)), Span(UP, at(5), None)], dict(up=7 * H, unknown=3 * H)),
+        [Span(UP, at(0), at(2)), Span(UP, at(5), None)],
+        dict(up=7 * H, unknown=3 * H),
+    ),
     "explicit unknown interval": (
         [Span(UP, at(0), at(4)), Span(UNK, at(4), at(6)), Span(UP, at(6), None)],
-        dict(up=8 * H, unknown=2 * H)),
+        dict(up=8 * H, unknown=2 * H),
+    ),
     "one outage": (
         [Span(UP, at(0), at(2)), Span(DOWN, at(2), at(3)), Span(UP, at(3), None)],
-        dict(up=9 * H, down=H, outages=1, longest_outage=H)),
+        dict(up=9 * H, down=H, outages=1, longest_outage=H),
+    ),
     "maintenance covering an outage removes it": (
-        [Span(UP, at(0), at(2)), Span(DOWN, at(2), at(3)), Span(UP, at(3), None),
-         Span(MNT, at(1), at(4))], dict(up=7 * H, maintenance=3 * H)),
+        [
+            Span(UP, at(0), at(2)),
+            Span(DOWN, at(2), at(3)),
+            Span(UP, at(3), None),
+            Span(MNT, at(1), at(4)),
+        ],
+        dict(up=7 * H, maintenance=3 * H),
+    ),
     "maintenance covering half an outage": (
-        [Span(UP, at(0), at(2)), Span(DOWN, at(2), at(4)), Span(UP, at(4), None),
-         Span(MNT, at(3), at(5))],
-        dict(up=7 * H, down=H, maintenance=2 * H, outages=1, longest_outage=H)),
+        [
+            Span(UP, at(0), at(2)),
+            Span(DOWN, at(2), at(4)),
+            Span(UP, at(4), None),
+            Span(MNT, at(3), at(5)),
+        ],
+        dict(up=7 * H, down=H, maintenance=2 * H, outages=1, longest_outage=H),
+    ),
     "overlapping records: down wins over up": (
         [Span(UP, at(0), None), Span(DOWN, at(4), at(5))],
-        dict(up=9 * H, down=H, outages=1, longest_outage=H)),
+        dict(up=9 * H, down=H, outages=1, longest_outage=H),
+    ),
     "unreachable is not the child's downtime": (
         [Span(UP, at(0), at(1)), Span(UNR, at(1), at(3)), Span(UP, at(3), None)],
-        dict(up=8 * H, unreachable=2 * H)),
+        dict(up=8 * H, unreachable=2 * H),
+    ),
     "an outage still open at the end is cut at the end": (
         [Span(UP, at(0), at(8)), Span(DOWN, at(8), None)],
-        dict(up=8 * H, down=2 * H, outages=1, longest_outage=2 * H)),
+        dict(up=8 * H, down=2 * H, outages=1, longest_outage=2 * H),
+    ),
     "interval from before the window is cut at the start": (
         [Span(DOWN, at(-5), at(1)), Span(UP, at(1), None)],
-        dict(up=9 * H, down=H, outages=1, longest_outage=H)),
+        dict(up=9 * H, down=H, outages=1, longest_outage=H),
+    ),
     "two outages, longest and MTTR": (
-        [Span(UP, at(0), at(1)), Span(DOWN, at(1), at(1.5)), Span(UP, at(1.5), at(6)),
-         Span(DOWN, at(6), at(8)), Span(UP, at(8), None)],
-        dict(up=7.5 * H, down=2.5 * H, outages=2, longest_outage=2 * H)),
-    "a garbage status counts as unknown": (
-        [Span("exploded", at(0), None)], dict(unknown=10 * H)),
+        [
+            Span(UP, at(0), at(1)),
+            Span(DOWN, at(1), at(1.5)),
+            Span(UP, at(1.5), at(6)),
+            Span(DOWN, at(6), at(8)),
+            Span(UP, at(8), None),
+        ],
+        dict(up=7.5 * H, down=2.5 * H, outages=2, longest_outage=2 * H),
+    ),
+    "a garbage status counts as unknown": ([Span("exploded", at(0), None)], dict(unknown=10 * H)),
     "intervals after the window do not count": (
-        [Span(UP, at(0), at(10)), Span(DOWN, at(10), at(12))], dict(up=10 * H)),
+        [Span(UP, at(0), at(10)), Span(DOWN, at(10), at(12))],
+        dict(up=10 * H),
+    ),
 }
 
 
@@ -97,8 +142,11 @@ def test_month_boundaries_are_bangkok_midnights():
     october = month_period(2026, 10)
     # Down from 23:30 on 31 Oct to 00:30 on 1 Nov, Bangkok time (16:30-17:30 UTC).
     outage_start = datetime(2026, 10, 31, 16, 30, tzinfo=UTC)
-    spans = [Span(UP, october.start, outage_start), Span(DOWN, outage_start, outage_start + H),
-             Span(UP, outage_start + H, None)]
+    spans = [
+        Span(UP, october.start, outage_start),
+        Span(DOWN, outage_start, outage_start + H),
+        Span(UP, outage_start + H, None),
+    ]
     november = month_period(2026, 11)
     oct_f = figures(timeline(spans, october.start, october.end))
     nov_f = figures(timeline(spans, november.start, november.end))
@@ -110,8 +158,11 @@ def test_month_boundaries_are_bangkok_midnights():
 def test_leap_day_2028_is_part_of_february():
     feb = month_period(2571, 2)  # February 2028 (พ.ศ. 2571)
     leap_day = datetime(2028, 2, 28, 17, 0, tzinfo=UTC)  # 29 Feb 00:00 Bangkok
-    spans = [Span(UP, feb.start, leap_day), Span(DOWN, leap_day, leap_day + 2 * H),
-             Span(UP, leap_day + 2 * H, None)]
+    spans = [
+        Span(UP, feb.start, leap_day),
+        Span(DOWN, leap_day, leap_day + 2 * H),
+        Span(UP, leap_day + 2 * H, None),
+    ]
     f = figures(timeline(spans, feb.start, feb.end))
     assert f.total == timedelta(days=29)
     assert f.down == 2 * H and f.up == timedelta(days=29) - 2 * H
@@ -130,22 +181,30 @@ def test_outage_across_two_months_is_split_to_the_second():
 
 
 def test_combine_takes_the_worst_member():
-    a = timeline([Span(UP, at(0), at(4)), Span(DOWN, at(4), at(5)), Span(UP, at(5), None)],
-                 at(0), at(10))
-    b = timeline([Span(UP, at(0), at(2)), Span(MNT, at(2), at(6)), Span(UP, at(6), None)],
-                 at(0), at(10))
+    a = timeline(
+        [Span(UP, at(0), at(4)), Span(DOWN, at(4), at(5)), Span(UP, at(5), None)], at(0), at(10)
+    )
+    b = timeline(
+        [Span(UP, at(0), at(2)), Span(MNT, at(2), at(6)), Span(UP, at(6), None)], at(0), at(10)
+    )
     site = combine([a, b], at(0), at(10))
     assert [(s.status, s.start, s.end) for s in site] == [
-        (UP, at(0), at(2)), (MNT, at(2), at(4)), (DOWN, at(4), at(5)), (MNT, at(5), at(6)),
-        (UP, at(6), at(10))]
+        (UP, at(0), at(2)),
+        (MNT, at(2), at(4)),
+        (DOWN, at(4), at(5)),
+        (MNT, at(5), at(6)),
+        (UP, at(6), at(10)),
+    ]
 
 
 def test_site_uplink_is_the_root_within_the_site():
-    devices = [DeviceInfo("core", "OFFICE", "router"),
-               DeviceInfo("r1", "S1", "router", parent="core"),
-               DeviceInfo("sw1", "S1", "switch", parent="r1"),
-               DeviceInfo("ap1", "S1", "ap", parent="sw1"),
-               DeviceInfo("lonely", "S2", "ap", parent="ghost")]
+    devices = [
+        DeviceInfo("core", "OFFICE", "router"),
+        DeviceInfo("r1", "S1", "router", parent="core"),
+        DeviceInfo("sw1", "S1", "switch", parent="r1"),
+        DeviceInfo("ap1", "S1", "ap", parent="sw1"),
+        DeviceInfo("lonely", "S2", "ap", parent="ghost"),
+    ]
     assert site_uplinks(devices) == {"OFFICE": ["core"], "S1": ["r1"], "S2": ["lonely"]}
 
 
@@ -155,15 +214,19 @@ def test_site_uplink_falls_back_to_all_in_a_parent_loop():
 
 
 def school():
-    return [DeviceInfo("core", "OFFICE", "router"),
-            DeviceInfo("r1", "S1", "router", parent="core"),
-            DeviceInfo("ap1", "S1", "ap", parent="r1")]
+    return [
+        DeviceInfo("core", "OFFICE", "router"),
+        DeviceInfo("r1", "S1", "router", parent="core"),
+        DeviceInfo("ap1", "S1", "ap", parent="r1"),
+    ]
 
 
 def test_site_follows_its_uplink_not_an_access_point():
-    spans = {"core": [Span(UP, at(0), None)],
-             "r1": [Span(UP, at(0), None)],
-             "ap1": [Span(UP, at(0), at(3)), Span(DOWN, at(3), at(5)), Span(UP, at(5), None)]}
+    spans = {
+        "core": [Span(UP, at(0), None)],
+        "r1": [Span(UP, at(0), None)],
+        "ap1": [Span(UP, at(0), at(3)), Span(DOWN, at(3), at(5)), Span(UP, at(5), None)],
+    }
     result = availability(school(), spans, at(0), at(10))
     assert result.sites["S1"].down == timedelta(0)
     assert result.devices["ap1"].down == 2 * H
@@ -174,9 +237,11 @@ def test_site_follows_its_uplink_not_an_access_point():
 
 
 def test_office_core_down_is_charged_to_the_office_not_the_school():
-    spans = {"core": [Span(UP, at(0), at(2)), Span(DOWN, at(2), at(3)), Span(UP, at(3), None)],
-             "r1": [Span(UP, at(0), at(2)), Span(UNR, at(2), at(3)), Span(UP, at(3), None)],
-             "ap1": [Span(UP, at(0), at(2)), Span(UNR, at(2), at(3)), Span(UP, at(3), None)]}
+    spans = {
+        "core": [Span(UP, at(0), at(2)), Span(DOWN, at(2), at(3)), Span(UP, at(3), None)],
+        "r1": [Span(UP, at(0), at(2)), Span(UNR, at(2), at(3)), Span(UP, at(3), None)],
+        "ap1": [Span(UP, at(0), at(2)), Span(UNR, at(2), at(3)), Span(UP, at(3), None)],
+    }
     result = availability(school(), spans, at(0), at(10))
     assert result.sites["OFFICE"].down == H and result.sites["OFFICE"].outages == 1
     assert result.sites["S1"].down == timedelta(0) and result.sites["S1"].unreachable == H
@@ -185,9 +250,11 @@ def test_office_core_down_is_charged_to_the_office_not_the_school():
 
 
 def test_site_maintenance_window_covers_every_device_of_the_site():
-    spans = {"core": [Span(UP, at(0), None)],
-             "r1": [Span(UP, at(0), at(1)), Span(DOWN, at(1), at(2)), Span(UP, at(2), None)],
-             "ap1": [Span(UP, at(0), at(1)), Span(UNR, at(1), at(2)), Span(UP, at(2), None)]}
+    spans = {
+        "core": [Span(UP, at(0), None)],
+        "r1": [Span(UP, at(0), at(1)), Span(DOWN, at(1), at(2)), Span(UP, at(2), None)],
+        "ap1": [Span(UP, at(0), at(1)), Span(UNR, at(1), at(2)), Span(UP, at(2), None)],
+    }
     window = MaintenanceSpan(at(0.5), at(2.5), site="S1")
     result = availability(school(), spans, at(0), at(10), maintenance=[window])
     assert result.sites["S1"].down == timedelta(0)
@@ -215,8 +282,9 @@ def histories(draw):
     spans = []
     for _ in range(draw(st.integers(0, 12))):
         cursor += timedelta(seconds=draw(st.integers(0, 3600)))  # a gap (maybe none)
-        length = timedelta(seconds=draw(st.integers(1, 20 * 3600)), microseconds=draw(
-            st.integers(0, 999_999)))
+        length = timedelta(
+            seconds=draw(st.integers(1, 20 * 3600)), microseconds=draw(st.integers(0, 999_999))
+        )
         spans.append(Span(draw(STATUSES), cursor, cursor + length))
         cursor += length
     if spans and draw(st.booleans()):
@@ -224,8 +292,9 @@ def histories(draw):
         spans[-1] = Span(last.status, last.start, None)
     for _ in range(draw(st.integers(0, 3))):
         start = WINDOW_START + timedelta(seconds=draw(st.integers(-3600, 50 * 3600)))
-        spans.append(Span(draw(STATUSES), start,
-                          start + timedelta(seconds=draw(st.integers(1, 10 * 3600)))))
+        spans.append(
+            Span(draw(STATUSES), start, start + timedelta(seconds=draw(st.integers(1, 10 * 3600))))
+        )
     return spans
 
 

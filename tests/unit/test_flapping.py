@@ -1,12 +1,13 @@
 """Flapping in the pure state function: marked once, cleared once, the state itself untouched."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from monitor.db.models import Status
 from monitor.status.state import DeviceState, next_states
 
-T0 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 WINDOW = timedelta(minutes=10)
 
 
@@ -15,8 +16,15 @@ def run(outcomes, *, threshold=4, step=timedelta(minutes=1), start=None):
     state = {"r": start or DeviceState(Status.UP, T0 - timedelta(days=1))}
     seen = []
     for n, answered in enumerate(outcomes):
-        update = next_states(state, {"r": answered}, T0 + n * step, parents={"r": None},
-                             confirmations=1, flap_window=WINDOW, flap_threshold=threshold)
+        update = next_states(
+            state,
+            {"r": answered},
+            T0 + n * step,
+            parents={"r": None},
+            confirmations=1,
+            flap_window=WINDOW,
+            flap_threshold=threshold,
+        )
         state = update.states
         seen.append((state["r"], bool(update.flapping_started), bool(update.flapping_ended)))
     return seen
@@ -51,9 +59,16 @@ def test_maintenance_and_unknown_changes_do_not_count():
     start = DeviceState(Status.UNKNOWN, T0 - timedelta(days=1))
     state = {"r": start}
     for n in range(8):
-        update = next_states(state, {"r": True}, T0 + timedelta(minutes=n), parents={"r": None},
-                             in_maintenance={"r"} if n % 2 else set(), confirmations=1,
-                             flap_window=WINDOW, flap_threshold=2)
+        update = next_states(
+            state,
+            {"r": True},
+            T0 + timedelta(minutes=n),
+            parents={"r": None},
+            in_maintenance={"r"} if n % 2 else set(),
+            confirmations=1,
+            flap_window=WINDOW,
+            flap_threshold=2,
+        )
         state = update.states
         assert not state["r"].flapping
 
@@ -61,6 +76,11 @@ def test_maintenance_and_unknown_changes_do_not_count():
 def test_without_a_threshold_nothing_is_tracked():
     state = {"r": DeviceState(Status.UP, T0)}
     for n in range(6):
-        state = next_states(state, {"r": n % 2 == 1}, T0 + timedelta(minutes=n),
-                            parents={"r": None}, confirmations=1).states
+        state = next_states(
+            state,
+            {"r": n % 2 == 1},
+            T0 + timedelta(minutes=n),
+            parents={"r": None},
+            confirmations=1,
+        ).states
     assert state["r"].recent_changes == () and not state["r"].flapping

@@ -1,14 +1,21 @@
 """Times for people: Bangkok time, Buddhist-era years, Thai month names and durations."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 
 import pytest
 
-from monitor.localtime import (as_utc, format_date, format_datetime, format_duration, iso_local,
-                               to_local)
+from monitor.localtime import (
+    as_utc,
+    format_date,
+    format_datetime,
+    format_duration,
+    iso_local,
+    to_local,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 def test_buddhist_era_is_543_years_ahead():
@@ -62,23 +69,32 @@ def test_missing_times_show_a_dash():
     assert format_datetime(None) == format_date(None) == format_duration(None) == "—"
 
 
-@pytest.mark.parametrize("month, short, long", [
-    (1, "ม.ค.", "มกราคม"), (2, "ก.พ.", "กุมภาพันธ์"), (4, "เม.ย.", "เมษายน"),
-    (10, "ต.ค.", "ตุลาคม"), (12, "ธ.ค.", "ธันวาคม"),
-])
+@pytest.mark.parametrize(
+    "month, short, long",
+    [
+        (1, "ม.ค.", "มกราคม"),
+        (2, "ก.พ.", "กุมภาพันธ์"),
+        (4, "เม.ย.", "เมษายน"),
+        (10, "ต.ค.", "ตุลาคม"),
+        (12, "ธ.ค.", "ธันวาคม"),
+    ],
+)
 def test_format_date_short_and_long_thai_month_names(month, short, long):
     assert format_date(date(2026, month, 1), short=True) == f"1 {short} 2569"
     assert format_date(date(2026, month, 1)) == f"1 {long} 2569"
 
 
-@pytest.mark.parametrize("delta, thai, english", [
-    (timedelta(hours=2, minutes=5), "2 ชั่วโมง 5 นาที", "2 h 5 min"),
-    (timedelta(days=3, hours=4, minutes=59), "3 วัน 4 ชั่วโมง", "3 d 4 h"),
-    (timedelta(minutes=1, seconds=30), "1 นาที 30 วินาที", "1 min 30 s"),
-    (timedelta(seconds=45), "45 วินาที", "45 s"),
-    (timedelta(hours=1), "1 ชั่วโมง", "1 h"),
-    (timedelta(days=1, seconds=12), "1 วัน", "1 d"),
-])
+@pytest.mark.parametrize(
+    "delta, thai, english",
+    [
+        (timedelta(hours=2, minutes=5), "2 ชั่วโมง 5 นาที", "2 h 5 min"),
+        (timedelta(days=3, hours=4, minutes=59), "3 วัน 4 ชั่วโมง", "3 d 4 h"),
+        (timedelta(minutes=1, seconds=30), "1 นาที 30 วินาที", "1 min 30 s"),
+        (timedelta(seconds=45), "45 วินาที", "45 s"),
+        (timedelta(hours=1), "1 ชั่วโมง", "1 h"),
+        (timedelta(days=1, seconds=12), "1 วัน", "1 d"),
+    ],
+)
 def test_durations_show_the_two_largest_units(delta, thai, english):
     assert format_duration(delta) == thai
     assert format_duration(delta, "en") == english

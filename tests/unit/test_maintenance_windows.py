@@ -1,15 +1,21 @@
 """When a maintenance window is in force: one-off and weekly (Bangkok weekdays and clock)."""
+
 from __future__ import annotations
 
-from datetime import datetime, time, timedelta, timezone
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
 
 from monitor.localtime import BANGKOK
-from monitor.status.maintenance import (MaintenanceError, Recurrence, in_force, parse_clock,
-                                 parse_weekdays)
+from monitor.status.maintenance import (
+    MaintenanceError,
+    Recurrence,
+    in_force,
+    parse_clock,
+    parse_weekdays,
+)
 
-TERM = (datetime(2026, 11, 1, tzinfo=timezone.utc), datetime(2027, 3, 31, tzinfo=timezone.utc))
+TERM = (datetime(2026, 11, 1, tzinfo=UTC), datetime(2027, 3, 31, tzinfo=UTC))
 SATURDAY_MORNING = Recurrence(frozenset({5}), time(8, 0), time(12, 0))
 
 
@@ -24,15 +30,18 @@ def test_one_off_window_covers_start_but_not_end():
     assert not in_force(start, end, None, start - timedelta(seconds=1))
 
 
-@pytest.mark.parametrize("moment, expected", [
-    (bkk(2026, 11, 28, 8, 0), True),      # Saturday 08:00 Bangkok
-    (bkk(2026, 11, 28, 11, 59), True),
-    (bkk(2026, 11, 28, 12, 0), False),
-    (bkk(2026, 11, 28, 7, 59), False),
-    (bkk(2026, 11, 27, 9, 0), False),     # Friday
-    (bkk(2026, 12, 5, 10, 0), True),      # the next Saturday
-    (bkk(2027, 4, 3, 10, 0), False),      # a Saturday after the window's end date
-])
+@pytest.mark.parametrize(
+    "moment, expected",
+    [
+        (bkk(2026, 11, 28, 8, 0), True),  # Saturday 08:00 Bangkok
+        (bkk(2026, 11, 28, 11, 59), True),
+        (bkk(2026, 11, 28, 12, 0), False),
+        (bkk(2026, 11, 28, 7, 59), False),
+        (bkk(2026, 11, 27, 9, 0), False),  # Friday
+        (bkk(2026, 12, 5, 10, 0), True),  # the next Saturday
+        (bkk(2027, 4, 3, 10, 0), False),  # a Saturday after the window's end date
+    ],
+)
 def test_weekly_saturday_morning(moment, expected):
     assert in_force(*TERM, SATURDAY_MORNING, moment) is expected
 
@@ -41,7 +50,7 @@ def test_weekly_window_uses_bangkok_weekday_not_utc():
     # Saturday 01:00 in Bangkok is still Friday 18:00 UTC.
     early = Recurrence(frozenset({5}), time(0, 0), time(2, 0))
     moment = bkk(2026, 11, 28, 1, 0)
-    assert moment.astimezone(timezone.utc).weekday() == 4
+    assert moment.astimezone(UTC).weekday() == 4
     assert in_force(*TERM, early, moment)
 
 
@@ -69,14 +78,18 @@ def test_occurrences_of_a_weekly_window_are_only_its_saturday_mornings():
     november = (bkk(2026, 11, 1), bkk(2026, 12, 1))
     spans = occurrences(*TERM, SATURDAY_MORNING, *november)
     assert [(a.astimezone(BANGKOK).day, (b - a).total_seconds() / 3600) for a, b in spans] == [
-        (7, 4.0), (14, 4.0), (21, 4.0), (28, 4.0)]
+        (7, 4.0),
+        (14, 4.0),
+        (21, 4.0),
+        (28, 4.0),
+    ]
     assert all(in_force(*TERM, SATURDAY_MORNING, a) for a, _ in spans)
 
 
 def test_occurrences_of_a_one_off_window_are_clipped_to_the_period():
     from monitor.status.maintenance import occurrences
 
-    spans = occurrences(bkk(2026, 11, 30, 22), bkk(2026, 12, 1, 2), None,
-                        bkk(2026, 11, 1), bkk(2026, 12, 1))
-    assert spans == [(bkk(2026, 11, 30, 22).astimezone(timezone.utc),
-                      bkk(2026, 12, 1).astimezone(timezone.utc))]
+    spans = occurrences(
+        bkk(2026, 11, 30, 22), bkk(2026, 12, 1, 2), None, bkk(2026, 11, 1), bkk(2026, 12, 1)
+    )
+    assert spans == [(bkk(2026, 11, 30, 22).astimezone(UTC), bkk(2026, 12, 1).astimezone(UTC))]

@@ -1,14 +1,22 @@
 """Report periods: what the officer types becomes exact Bangkok-midnight boundaries in UTC."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.reports.periods import (PeriodError, fiscal_year_of, month_period, parse_day, parse_period,
-                             parse_range, previous_month)
+from monitor.reports.periods import (
+    PeriodError,
+    fiscal_year_of,
+    month_period,
+    parse_day,
+    parse_period,
+    parse_range,
+    previous_month,
+)
 
-UTC = timezone.utc
+UTC = UTC
 
 
 @pytest.mark.parametrize("text", ["2569-10", "2026-10", " 2026-10 ", "2569-10\n"])
@@ -72,8 +80,10 @@ def test_bad_period_says_what_is_accepted(text):
         parse_period(text)
 
 
-@pytest.mark.parametrize("first,last", [("2026-10-15", "2026-10-01"), ("2026-02-30", "2026-03-01"),
-                                        ("yesterday", "2026-10-01")])
+@pytest.mark.parametrize(
+    "first,last",
+    [("2026-10-15", "2026-10-01"), ("2026-02-30", "2026-03-01"), ("yesterday", "2026-10-01")],
+)
 def test_bad_range_is_refused(first, last):
     with pytest.raises(PeriodError):
         parse_range(first, last)

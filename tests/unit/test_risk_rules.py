@@ -1,15 +1,25 @@
 """The risk rules engine from hand-made facts: each rule fires at its threshold and not below,
 evidence raises the likelihood, and a bad rules file names the rule and the field."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from monitor.risks.rules import (DEFAULT_RULES_FILE, DeviceFact, Facts, RuleError, SiteFact,
-                                evaluate, level_of, load_rules, parse_rules)
+from monitor.risks.rules import (
+    DEFAULT_RULES_FILE,
+    DeviceFact,
+    Facts,
+    RuleError,
+    SiteFact,
+    evaluate,
+    level_of,
+    load_rules,
+    parse_rules,
+)
 
-NOW = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
 
 
@@ -28,8 +38,16 @@ def run(rules, devices=(), sites=()):
 
 def test_shipped_rules_file_is_valid():
     keys = {r.check for r in load_rules(DEFAULT_RULES_FILE)}
-    assert {"availability", "repeated_outages", "warranty", "end_of_life", "device_age",
-            "backup_missing", "config_outside_maintenance", "single_uplink"} <= keys
+    assert {
+        "availability",
+        "repeated_outages",
+        "warranty",
+        "end_of_life",
+        "device_age",
+        "backup_missing",
+        "config_outside_maintenance",
+        "single_uplink",
+    } <= keys
 
 
 def test_availability_fires_below_target_only():
@@ -39,18 +57,30 @@ def test_availability_fires_below_target_only():
     unmeasured = SiteFact(3, "S03", "โรงเรียน ค", target=99.0, availability={30: None})
     [risk] = run(rules, sites=[at_target, below, unmeasured])
     assert (risk.subject_key, risk.site_id, risk.device_id) == ("site:2", 2, None)
-    assert risk.likelihood == 3 + 2     # 2.5 points below target, one per full percent
+    assert risk.likelihood == 3 + 2  # 2.5 points below target, one per full percent
     assert risk.evidence["figures"]["availability_pct"] == 96.5
 
 
 def test_repeated_outages_counts_incidents_in_window_and_links_them():
-    rules = rule("repeated_outages", count=3, window_days=30, likelihood=3,
-                 impact=3, impact_by_kind={"router": 5})
+    rules = rule(
+        "repeated_outages",
+        count=3,
+        window_days=30,
+        likelihood=3,
+        impact=3,
+        impact_by_kind={"router": 5},
+    )
     old = NOW - timedelta(days=31)
     two = device(incidents=((1, NOW - timedelta(days=1)), (2, NOW - timedelta(days=2)), (3, old)))
     assert run(rules, [two]) == []
-    three = device(incidents=((1, NOW - timedelta(days=1)), (2, NOW - timedelta(days=2)),
-                              (4, NOW - timedelta(days=29)), (3, old)))
+    three = device(
+        incidents=(
+            (1, NOW - timedelta(days=1)),
+            (2, NOW - timedelta(days=2)),
+            (4, NOW - timedelta(days=29)),
+            (3, old),
+        )
+    )
     [risk] = run(rules, [three])
     assert risk.evidence["incidents"] == [1, 2, 4]
     assert (risk.likelihood, risk.impact) == (3, 5)
@@ -89,8 +119,13 @@ def test_device_age():
 def test_backup_missing_only_for_tracked_devices():
     rules = rule("backup_missing", days=7, likelihood=2)
     assert run(rules, [device(backup_tracked=False)]) == []
-    assert run(rules, [device(backup_tracked=True,
-                              last_backup_success=NOW - timedelta(days=6, hours=23))]) == []
+    assert (
+        run(
+            rules,
+            [device(backup_tracked=True, last_backup_success=NOW - timedelta(days=6, hours=23))],
+        )
+        == []
+    )
     [late] = run(rules, [device(backup_tracked=True, last_backup_success=NOW - timedelta(days=7))])
     assert late.likelihood == 2
     [never] = run(rules, [device(backup_tracked=True)])
@@ -101,9 +136,13 @@ def test_config_changed_outside_maintenance():
     rules = rule("config_outside_maintenance", window_days=30, count=1)
     inside = device(config_changes=((1, NOW - timedelta(days=1), True),))
     assert run(rules, [inside]) == []
-    outside = device(config_changes=((1, NOW - timedelta(days=1), True),
-                                     (2, NOW - timedelta(days=2), False),
-                                     (3, NOW - timedelta(days=40), False)))
+    outside = device(
+        config_changes=(
+            (1, NOW - timedelta(days=1), True),
+            (2, NOW - timedelta(days=2), False),
+            (3, NOW - timedelta(days=40), False),
+        )
+    )
     [risk] = run(rules, [outside])
     assert risk.evidence["config_changes"] == [2] and risk.category == "configuration"
 
@@ -118,8 +157,13 @@ def test_single_uplink():
 
 
 def test_likelihood_and_impact_per_device_kind():
-    rules = rule("warranty", likelihood=2, impact=2, likelihood_by_kind={"ap": 1},
-                 impact_by_kind={"router": 4})
+    rules = rule(
+        "warranty",
+        likelihood=2,
+        impact=2,
+        likelihood_by_kind={"ap": 1},
+        impact_by_kind={"router": 4},
+    )
     [router] = run(rules, [device(kind="router", warranty_end=TODAY)])
     [ap] = run(rules, [device(kind="ap", warranty_end=TODAY)])
     assert (router.likelihood, router.impact) == (2, 4)
@@ -127,28 +171,52 @@ def test_likelihood_and_impact_per_device_kind():
 
 
 def test_disabled_rule_finds_nothing_and_likelihood_caps_at_5():
-    assert run(rule("device_age", years=1, enabled=False),
-               [device(purchase_date=date(2000, 1, 1))]) == []
-    assert run(rule("device_age", years=1, likelihood=4),
-               [device(purchase_date=date(2000, 1, 1))])[0].likelihood == 5
+    assert (
+        run(rule("device_age", years=1, enabled=False), [device(purchase_date=date(2000, 1, 1))])
+        == []
+    )
+    assert (
+        run(rule("device_age", years=1, likelihood=4), [device(purchase_date=date(2000, 1, 1))])[
+            0
+        ].likelihood
+        == 5
+    )
 
 
-@pytest.mark.parametrize("fields, message", [
-    ({"check": "nonsense"}, "[rules.r] check: unknown check 'nonsense'"),
-    ({"check": "warranty", "within": 3}, "[rules.r] within: unknown field"),
-    ({"check": "warranty", "within_days": -1}, "[rules.r] within_days: must be a whole number ≥ 0"),
-    ({"check": "warranty", "within_days": "90"}, "[rules.r] within_days: must be a whole number"),
-    ({"check": "warranty", "likelihood": 6}, "[rules.r] likelihood: must be a whole number 1-5"),
-    ({"check": "warranty", "impact_by_kind": {"toaster": 2}},
-     "[rules.r] impact_by_kind.toaster: unknown device kind"),
-    ({"check": "warranty", "impact_by_kind": {"router": 0}},
-     "[rules.r] impact_by_kind.router: must be a whole number 1-5"),
-    ({"check": "warranty", "likelihood_by_kind": {"ap": 9}},
-     "[rules.r] likelihood_by_kind.ap: must be a whole number 1-5"),
-    ({"check": "warranty", "category": "weather"}, "[rules.r] category: must be one of"),
-    ({"check": "availability", "subject": "school"}, "[rules.r] subject: must be one of site"),
-    ({"check": "warranty", "enabled": "yes"}, "[rules.r] enabled: must be true or false"),
-])
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"check": "nonsense"}, "[rules.r] check: unknown check 'nonsense'"),
+        ({"check": "warranty", "within": 3}, "[rules.r] within: unknown field"),
+        (
+            {"check": "warranty", "within_days": -1},
+            "[rules.r] within_days: must be a whole number ≥ 0",
+        ),
+        (
+            {"check": "warranty", "within_days": "90"},
+            "[rules.r] within_days: must be a whole number",
+        ),
+        (
+            {"check": "warranty", "likelihood": 6},
+            "[rules.r] likelihood: must be a whole number 1-5",
+        ),
+        (
+            {"check": "warranty", "impact_by_kind": {"toaster": 2}},
+            "[rules.r] impact_by_kind.toaster: unknown device kind",
+        ),
+        (
+            {"check": "warranty", "impact_by_kind": {"router": 0}},
+            "[rules.r] impact_by_kind.router: must be a whole number 1-5",
+        ),
+        (
+            {"check": "warranty", "likelihood_by_kind": {"ap": 9}},
+            "[rules.r] likelihood_by_kind.ap: must be a whole number 1-5",
+        ),
+        ({"check": "warranty", "category": "weather"}, "[rules.r] category: must be one of"),
+        ({"check": "availability", "subject": "school"}, "[rules.r] subject: must be one of site"),
+        ({"check": "warranty", "enabled": "yes"}, "[rules.r] enabled: must be true or false"),
+    ],
+)
 def test_validation_names_rule_and_field(fields, message):
     with pytest.raises(RuleError) as error:
         parse_rules({"rules": {"r": fields}}, "rules.toml")
@@ -164,9 +232,19 @@ def test_rules_file_errors(tmp_path):
         load_rules(tmp_path / "missing.toml")
 
 
-@pytest.mark.parametrize("score, level", [(1, "low"), (4, "low"), (5, "medium"), (9, "medium"),
-                                          (10, "high"), (16, "high"), (17, "very_high"),
-                                          (25, "very_high")])
+@pytest.mark.parametrize(
+    "score, level",
+    [
+        (1, "low"),
+        (4, "low"),
+        (5, "medium"),
+        (9, "medium"),
+        (10, "high"),
+        (16, "high"),
+        (17, "very_high"),
+        (25, "very_high"),
+    ],
+)
 def test_default_matrix(score, level):
     assert level_of(score) == level
 
@@ -178,9 +256,13 @@ def test_configured_matrix():
 
 def test_uplink_latency_counts_bad_hours_on_uplinks_only():
     rules = rule("uplink_latency", window_days=7, rtt_ms=200, loss_pct=5, min_hours=3)
-    hour = lambda h: NOW - timedelta(hours=h)                      # noqa: E731
-    two_bad = ((hour(1), 250.0, 0.0), (hour(2), 20.0, 10.0), (hour(3), 199.9, 4.9),
-               (hour(24 * 8), 900.0, 50.0))                        # last one outside the window
+    hour = lambda h: NOW - timedelta(hours=h)  # noqa: E731
+    two_bad = (
+        (hour(1), 250.0, 0.0),
+        (hour(2), 20.0, 10.0),
+        (hour(3), 199.9, 4.9),
+        (hour(24 * 8), 900.0, 50.0),
+    )  # last one outside the window
     assert run(rules, [device(is_uplink=True, latency_hours=two_bad)]) == []
     three_bad = two_bad + ((hour(4), None, 100.0),)
     [risk] = run(rules, [device(is_uplink=True, latency_hours=three_bad)])
@@ -190,16 +272,22 @@ def test_uplink_latency_counts_bad_hours_on_uplinks_only():
 
 def test_utilisation_counts_busy_hours_per_interface():
     rules = rule("utilisation", window_days=7, threshold_pct=80, min_hours=2)
-    hours = (("wan", NOW - timedelta(hours=1), 85.0), ("lan", NOW - timedelta(hours=1), 95.0),
-             ("wan", NOW - timedelta(hours=2), 79.9))
+    hours = (
+        ("wan", NOW - timedelta(hours=1), 85.0),
+        ("lan", NOW - timedelta(hours=1), 95.0),
+        ("wan", NOW - timedelta(hours=2), 79.9),
+    )
     assert run(rules, [device(utilisation_hours=hours)]) == []
-    [risk] = run(rules, [device(utilisation_hours=hours + (("wan", NOW - timedelta(hours=3),
-                                                            80.0),))])
+    [risk] = run(
+        rules, [device(utilisation_hours=hours + (("wan", NOW - timedelta(hours=3), 80.0),))]
+    )
     assert risk.evidence["figures"]["interface"] == "wan" and risk.category == "capacity"
 
 
-@pytest.mark.parametrize("check, field", [("cpu_high", "cpu_pct"), ("memory_high", "memory_pct"),
-                                          ("storage_high", "storage_pct")])
+@pytest.mark.parametrize(
+    "check, field",
+    [("cpu_high", "cpu_pct"), ("memory_high", "memory_pct"), ("storage_high", "storage_pct")],
+)
 def test_health_thresholds(check, field):
     rules = rule(check, threshold_pct=90, likelihood=2)
     assert run(rules, [device(**{field: 89.9})]) == []
@@ -210,11 +298,15 @@ def test_health_thresholds(check, field):
 
 def test_ups_on_battery_low_charge_or_minutes():
     rules = rule("ups", charge_pct=50, minutes=10, likelihood=3)
-    assert run(rules, [device(kind="ups", ups_on_battery=False, ups_charge_pct=50,
-                              ups_minutes=10)]) == []
-    [battery] = run(rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=100,
-                                   ups_minutes=60)])
+    assert (
+        run(rules, [device(kind="ups", ups_on_battery=False, ups_charge_pct=50, ups_minutes=10)])
+        == []
+    )
+    [battery] = run(
+        rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=100, ups_minutes=60)]
+    )
     assert battery.likelihood == 3 and battery.category == "power"
-    [all_three] = run(rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=20,
-                                     ups_minutes=5)])
+    [all_three] = run(
+        rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=20, ups_minutes=5)]
+    )
     assert all_three.likelihood == 5

@@ -1,4 +1,5 @@
 """The [risks] section: the level matrix is validated, the rules file sits beside the config."""
+
 from __future__ import annotations
 
 import pytest
@@ -8,7 +9,11 @@ from monitor.settings import ConfigError, load_settings
 
 def test_defaults_and_env_override(tmp_path):
     settings = load_settings(None, environ={"ICTMON_RISKS_HIGH_MAX": "15"})
-    assert (settings.risks.low_max, settings.risks.medium_max, settings.risks.high_max) == (4, 9, 15)
+    assert (settings.risks.low_max, settings.risks.medium_max, settings.risks.high_max) == (
+        4,
+        9,
+        15,
+    )
     assert settings.risks.rules_file == "" and settings.risks.evaluate_interval == 3600
 
 

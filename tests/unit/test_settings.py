@@ -1,4 +1,5 @@
 """Settings: one TOML file, ICTMON_<SECTION>_<KEY> overrides, errors that name the key."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -27,10 +28,13 @@ def test_defaults_without_a_file():
 
 
 def test_values_come_from_the_toml_file(tmp_path):
-    path = write_config(tmp_path, "[ping]\ninterval = 30\nconfirmations = 5\n"
-                                  "[web]\nport = 9000\n")
+    path = write_config(tmp_path, "[ping]\ninterval = 30\nconfirmations = 5\n[web]\nport = 9000\n")
     settings = load_settings(path, {})
-    assert (settings.ping.interval, settings.ping.confirmations, settings.web.port) == (30.0, 5, 9000)
+    assert (settings.ping.interval, settings.ping.confirmations, settings.web.port) == (
+        30.0,
+        5,
+        9000,
+    )
     assert settings.source == str(path)
 
 
@@ -99,13 +103,22 @@ def test_section_given_as_a_plain_value_is_named(tmp_path):
         load_settings(write_config(tmp_path, "ping = 5\n"), {})
 
 
-@pytest.mark.parametrize("key, value", [
-    ("ICTMON_PING_INTERVAL", "0"), ("ICTMON_PING_INTERVAL", "-1"), ("ICTMON_PING_CONFIRMATIONS", "0"),
-    ("ICTMON_PING_COUNT", "-3"), ("ICTMON_RETENTION_RAW_HOURS", "0"), ("ICTMON_WEB_PORT", "0"),
-])
+@pytest.mark.parametrize(
+    "key, value",
+    [
+        ("ICTMON_PING_INTERVAL", "0"),
+        ("ICTMON_PING_INTERVAL", "-1"),
+        ("ICTMON_PING_CONFIRMATIONS", "0"),
+        ("ICTMON_PING_COUNT", "-3"),
+        ("ICTMON_RETENTION_RAW_HOURS", "0"),
+        ("ICTMON_WEB_PORT", "0"),
+    ],
+)
 def test_zero_or_negative_is_rejected_with_the_key(key, value):
     section_key = key.removeprefix("ICTMON_").lower().split("_", 1)
-    with pytest.raises(ConfigError, match=rf"\[{section_key[0]}\] {section_key[1]}: must be greater"):
+    with pytest.raises(
+        ConfigError, match=rf"\[{section_key[0]}\] {section_key[1]}: must be greater"
+    ):
         load_settings(None, {key: value})
 
 
@@ -143,21 +156,34 @@ def test_relative_sqlite_path_is_relative_to_the_config_file(tmp_path):
 
 
 def test_relative_sqlite_path_is_resolved_even_with_an_absolute_data_dir(tmp_path):
-    path = write_config(tmp_path, f'[paths]\ndata_dir = "{tmp_path}/keys"\n'
-                                  '[database]\nurl = "sqlite:///ictmon.db"\n')
+    path = write_config(
+        tmp_path,
+        f'[paths]\ndata_dir = "{tmp_path}/keys"\n[database]\nurl = "sqlite:///ictmon.db"\n',
+    )
     assert load_settings(path, {}).database.url == f"sqlite:///{tmp_path.resolve()}/ictmon.db"
 
 
-@pytest.mark.parametrize("url", ["sqlite:////srv/ictmon/ictmon.db", "sqlite:///:memory:",
-                                 "postgresql+psycopg://ictmon@127.0.0.1/ictmon"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "sqlite:////srv/ictmon/ictmon.db",
+        "sqlite:///:memory:",
+        "postgresql+psycopg://ictmon@127.0.0.1/ictmon",
+    ],
+)
 def test_absolute_and_server_urls_are_left_alone(tmp_path, url):
     path = write_config(tmp_path, f'[database]\nurl = "{url}"\n')
     assert load_settings(path, {}).database.url == url
 
 
 def test_describe_shows_that_secrets_are_set_but_not_their_values():
-    settings = load_settings(None, {"ICTMON_WEB_SECRET_KEY": "flask-secret-123",
-                                    "ICTMON_SECURITY_ENCRYPTION_KEY": "fernet-key-456"})
+    settings = load_settings(
+        None,
+        {
+            "ICTMON_WEB_SECRET_KEY": "flask-secret-123",
+            "ICTMON_SECURITY_ENCRYPTION_KEY": "fernet-key-456",
+        },
+    )
     shown = rows(settings)
     assert shown[("web", "secret_key")] == "(set)"
     assert shown[("security", "encryption_key")] == "(set)"
@@ -181,8 +207,10 @@ def test_describe_shows_every_setting_once():
     assert ("ping", "interval") in keys and ("office", "timezone") in keys
 
 
-@pytest.mark.parametrize("url", ["postgresql://ictmon:p@ss:w@rd@db/ictmon",
-                                 "postgresql://ictmon:s3cret@db:notaport/ictmon"])
+@pytest.mark.parametrize(
+    "url",
+    ["postgresql://ictmon:p@ss:w@rd@db/ictmon", "postgresql://ictmon:s3cret@db:notaport/ictmon"],
+)
 def test_a_password_is_masked_even_in_a_url_that_does_not_parse(url):
     masked = mask_url_password(url)
     assert "p@ss" not in masked and "s3cret" not in masked
@@ -190,8 +218,9 @@ def test_a_password_is_masked_even_in_a_url_that_does_not_parse(url):
 
 
 def test_port_above_65535_names_the_key():
-    from monitor.settings import ConfigError, load_settings
     import pytest as _pytest
+
+    from monitor.settings import ConfigError, load_settings
 
     with _pytest.raises(ConfigError, match=r"\[web\] port: must be a port number 1-65535"):
         load_settings(None, environ={"ICTMON_WEB_PORT": "70000"})

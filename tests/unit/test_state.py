@@ -3,20 +3,28 @@
 Sweeps are numbered by the minute after T0 (`at(3)` is the third minute); devices are named like the
 district's: a school router, the switch behind it and an access point behind the switch.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from monitor.db.models import Status
-from monitor.status.state import DeviceState, StateChange, gap_as_unknown, initial_state, next_states
+from monitor.status.state import (
+    DeviceState,
+    StateChange,
+    gap_as_unknown,
+    initial_state,
+    next_states,
+)
 
 UP, DOWN, UNREACHABLE = Status.UP, Status.DOWN, Status.UNREACHABLE
 UNKNOWN, MAINTENANCE = Status.UNKNOWN, Status.MAINTENANCE
 
-T0 = datetime(2026, 11, 24, 3, 0, tzinfo=timezone.utc)
+T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 SCHOOL = {"router": None, "switch": "router", "ap": "switch"}
 
 
@@ -29,8 +37,14 @@ def up(*devices: str, since: int = 0) -> dict[str, DeviceState]:
 
 
 def sweep(previous, answers, minute, *, parents=None, maintenance=(), confirmations=3):
-    return next_states(previous, answers, at(minute), parents=parents or {},
-                       in_maintenance=frozenset(maintenance), confirmations=confirmations)
+    return next_states(
+        previous,
+        answers,
+        at(minute),
+        parents=parents or {},
+        in_maintenance=frozenset(maintenance),
+        confirmations=confirmations,
+    )
 
 
 def run(previous, sweeps, *, first=1, parents=None, maintenance=(), confirmations=3):
@@ -39,42 +53,56 @@ def run(previous, sweeps, *, first=1, parents=None, maintenance=(), confirmation
     Returns the final states, every change, and each sweep's statuses."""
     states, changes, statuses = dict(previous), [], []
     for minute, answers in enumerate(sweeps, start=first):
-        update = sweep(states, answers, minute, parents=parents, maintenance=maintenance,
-                       confirmations=confirmations)
+        update = sweep(
+            states,
+            answers,
+            minute,
+            parents=parents,
+            maintenance=maintenance,
+            confirmations=confirmations,
+        )
         states, changes = update.states, changes + update.changes
         statuses.append({d: s.status for d, s in states.items()})
     return states, changes, statuses
 
 
 def silent(*devices: str) -> dict[str, bool]:
-    return {d: False for d in devices}
+    return dict.fromkeys(devices, False)
 
 
 def answering(*devices: str) -> dict[str, bool]:
-    return {d: True for d in devices}
+    return dict.fromkeys(devices, True)
 
 
 # --- confirmations -----------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("confirmations", [1, 3, 5])
 def test_device_goes_down_at_the_nth_consecutive_failed_sweep(confirmations):
-    _, _, statuses = run(up("router"), [silent("router")] * confirmations,
-                         confirmations=confirmations)
+    _, _, statuses = run(
+        up("router"), [silent("router")] * confirmations, confirmations=confirmations
+    )
     assert [s["router"] for s in statuses] == [UP] * (confirmations - 1) + [DOWN]
 
 
 @pytest.mark.parametrize("confirmations", [3, 5])
 def test_device_stays_up_one_sweep_short_of_confirmations(confirmations):
-    states, changes, _ = run(up("router"), [silent("router")] * (confirmations - 1),
-                             confirmations=confirmations)
+    states, changes, _ = run(
+        up("router"), [silent("router")] * (confirmations - 1), confirmations=confirmations
+    )
     assert states["router"].status is UP
     assert states["router"].fail_count == confirmations - 1
     assert changes == []
 
 
 def test_an_answer_between_failures_resets_the_count():
-    sweeps = [silent("router"), silent("router"), answering("router"),
-              silent("router"), silent("router")]
+    sweeps = [
+        silent("router"),
+        silent("router"),
+        answering("router"),
+        silent("router"),
+        silent("router"),
+    ]
     states, changes, _ = run(up("router"), sweeps)
     assert states["router"].status is UP
     assert states["router"].fail_count == 2
@@ -125,10 +153,14 @@ def test_confirmations_below_one_are_refused():
 
 # --- parents and children ----------------------------------------------------------------------
 
+
 def test_down_router_makes_switch_and_access_point_unreachable():
     states, _, _ = run(up(*SCHOOL), [silent(*SCHOOL)] * 3, parents=SCHOOL)
     assert {d: s.status for d, s in states.items()} == {
-        "router": DOWN, "switch": UNREACHABLE, "ap": UNREACHABLE}
+        "router": DOWN,
+        "switch": UNREACHABLE,
+        "ap": UNREACHABLE,
+    }
 
 
 def test_children_are_never_down_while_their_router_fails():
@@ -151,8 +183,12 @@ def test_unreachable_since_is_the_childs_own_first_failure():
 
 def test_children_hold_their_state_while_the_router_is_not_yet_confirmed():
     # The switch had two misses of its own; its third comes with the router's first.
-    sweeps = [{"router": True, "switch": False}, {"router": True, "switch": False},
-              silent("router", "switch"), silent("router", "switch")]
+    sweeps = [
+        {"router": True, "switch": False},
+        {"router": True, "switch": False},
+        silent("router", "switch"),
+        silent("router", "switch"),
+    ]
     _, _, statuses = run(up("router", "switch"), sweeps, parents=SCHOOL)
     assert [s["switch"] for s in statuses] == [UP, UP, UP, UP]
 
@@ -161,7 +197,10 @@ def test_children_turn_unreachable_in_the_same_sweep_as_the_router_turns_down():
     sweeps = [silent(*SCHOOL)] * 3
     _, _, statuses = run(up(*SCHOOL), sweeps, parents=SCHOOL)
     assert [(s["router"], s["switch"], s["ap"]) for s in statuses] == [
-        (UP, UP, UP), (UP, UP, UP), (DOWN, UNREACHABLE, UNREACHABLE)]
+        (UP, UP, UP),
+        (UP, UP, UP),
+        (DOWN, UNREACHABLE, UNREACHABLE),
+    ]
 
 
 def test_silent_child_behind_answering_router_goes_down_after_confirmations():
@@ -171,8 +210,10 @@ def test_silent_child_behind_answering_router_goes_down_after_confirmations():
 
 
 def test_child_that_answers_while_its_router_is_down_is_up():
-    down = {"router": DeviceState(DOWN, at(1), 5, at(1)),
-            "switch": DeviceState(UNREACHABLE, at(1), 5, at(1))}
+    down = {
+        "router": DeviceState(DOWN, at(1), 5, at(1)),
+        "switch": DeviceState(UNREACHABLE, at(1), 5, at(1)),
+    }
     update = sweep(down, {"router": False, "switch": True}, 6, parents=SCHOOL)
     assert update.states["switch"].status is UP
     assert update.states["router"].status is DOWN
@@ -191,7 +232,8 @@ def test_child_still_silent_when_the_router_recovers_is_down_from_that_sweep():
     assert states["switch"].since == at(4)
     assert [c for c in changes if c.device == "switch"] == [
         StateChange("switch", UP, UNREACHABLE, at(1)),
-        StateChange("switch", UNREACHABLE, DOWN, at(4))]
+        StateChange("switch", UNREACHABLE, DOWN, at(4)),
+    ]
 
 
 def test_child_down_on_its_own_keeps_its_down_time_when_the_router_fails_later():
@@ -200,7 +242,8 @@ def test_child_down_on_its_own_keeps_its_down_time_when_the_router_fails_later()
     assert states["switch"].status is UNREACHABLE
     assert [c for c in changes if c.device == "switch"] == [
         StateChange("switch", UP, DOWN, at(1)),
-        StateChange("switch", DOWN, UNREACHABLE, at(6))]
+        StateChange("switch", DOWN, UNREACHABLE, at(6)),
+    ]
 
 
 def test_parent_in_another_site_counts_the_same():
@@ -218,8 +261,13 @@ def test_parents_map_alone_decides_even_for_a_parent_without_outcome():
 
 
 def test_silent_parent_under_maintenance_makes_children_unreachable_at_once():
-    update = sweep(up("router", "switch"), silent("router", "switch"), 1,
-                   parents=SCHOOL, maintenance={"router"})
+    update = sweep(
+        up("router", "switch"),
+        silent("router", "switch"),
+        1,
+        parents=SCHOOL,
+        maintenance={"router"},
+    )
     assert update.states["router"].status is MAINTENANCE
     assert update.states["switch"] == DeviceState(UNREACHABLE, at(1), 1, at(1))
 
@@ -228,7 +276,10 @@ def test_answering_parent_under_maintenance_lets_silent_child_go_down():
     sweeps = [{"router": True, "switch": False}] * 3
     _, _, statuses = run(up("router", "switch"), sweeps, parents=SCHOOL, maintenance={"router"})
     assert [(s["router"], s["switch"]) for s in statuses] == [
-        (MAINTENANCE, UP), (MAINTENANCE, UP), (MAINTENANCE, DOWN)]
+        (MAINTENANCE, UP),
+        (MAINTENANCE, UP),
+        (MAINTENANCE, DOWN),
+    ]
 
 
 def test_parent_loop_does_not_hang_and_every_device_gets_a_state():
@@ -250,6 +301,7 @@ def test_device_that_is_its_own_parent_goes_down():
 
 # --- maintenance -------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize("answered", [True, False])
 def test_device_under_maintenance_is_in_maintenance_whatever_it_answers(answered):
     update = sweep(up("router"), {"router": answered}, 1, maintenance={"router"})
@@ -263,8 +315,9 @@ def test_failure_counter_moves_under_maintenance():
 
 
 def test_answer_under_maintenance_resets_the_counter():
-    states, _, _ = run(up("router"), [silent("router"), answering("router")],
-                       maintenance={"router"})
+    states, _, _ = run(
+        up("router"), [silent("router"), answering("router")], maintenance={"router"}
+    )
     assert states["router"].fail_count == 0
 
 
@@ -305,11 +358,11 @@ def test_entering_maintenance_without_an_outcome_is_maintenance():
 
 # --- transitions -------------------------------------------------------------------------------
 
+
 def test_changes_list_exactly_the_devices_whose_status_changed():
     previous = {**up("a", "b"), "c": DeviceState(DOWN, at(0), 3, at(0))}
     update = sweep(previous, {"a": True, "b": False, "c": True}, 1, confirmations=1)
-    assert update.changes == [StateChange("b", UP, DOWN, at(1)),
-                              StateChange("c", DOWN, UP, at(1))]
+    assert update.changes == [StateChange("b", UP, DOWN, at(1)), StateChange("c", DOWN, UP, at(1))]
 
 
 def test_no_change_gives_no_changes():
@@ -330,6 +383,7 @@ def test_next_states_does_not_touch_the_previous_mapping():
 
 
 # --- gaps (ictmon was not running) -------------------------------------------------------------
+
 
 def test_gap_makes_every_device_unknown_since_last_alive():
     previous = {**up("a"), "b": DeviceState(DOWN, at(1), 3, at(1))}
@@ -356,16 +410,25 @@ def test_gap_changes_only_devices_that_were_not_already_unknown():
 
 # --- properties over random sweeps of a random school ------------------------------------------
 
+
 @st.composite
 def histories(draw, every_device_answers=False, with_maintenance=True):
     """A random tree of up to 6 devices and up to 15 sweeps at increasing times."""
     size = draw(st.integers(1, 6))
     parents = {d: draw(st.sampled_from([None, *range(d)])) for d in range(size)}
     outcome = st.booleans() if every_device_answers else st.sampled_from([True, False, None])
-    maintenance = st.frozensets(st.sampled_from(range(size))) if with_maintenance \
-        else st.just(frozenset())
-    sweeps = draw(st.lists(st.tuples(st.lists(outcome, min_size=size, max_size=size), maintenance,
-                                     st.integers(1, 600)), min_size=1, max_size=15))
+    maintenance = (
+        st.frozensets(st.sampled_from(range(size))) if with_maintenance else st.just(frozenset())
+    )
+    sweeps = draw(
+        st.lists(
+            st.tuples(
+                st.lists(outcome, min_size=size, max_size=size), maintenance, st.integers(1, 600)
+            ),
+            min_size=1,
+            max_size=15,
+        )
+    )
     return parents, draw(st.integers(1, 4)), sweeps
 
 
@@ -377,8 +440,14 @@ def play(history):
     for outcomes, maintenance, seconds in sweeps:
         moment += timedelta(seconds=seconds)
         answers = {d: ok for d, ok in enumerate(outcomes) if ok is not None}
-        update = next_states(states, answers, moment, parents=parents,
-                             in_maintenance=maintenance, confirmations=confirmations)
+        update = next_states(
+            states,
+            answers,
+            moment,
+            parents=parents,
+            in_maintenance=maintenance,
+            confirmations=confirmations,
+        )
         yield moment, states, update
         states = update.states
 
@@ -464,6 +533,11 @@ def test_property_any_parent_map_even_with_loops_gives_every_device_a_state(data
 def test_property_everything_answering_without_maintenance_is_all_up(history):
     parents, confirmations, _ = history
     *_, (moment, _, update) = play(history)
-    final = next_states(update.states, {d: True for d in parents}, moment + timedelta(minutes=1),
-                        parents=parents, confirmations=confirmations)
+    final = next_states(
+        update.states,
+        dict.fromkeys(parents, True),
+        moment + timedelta(minutes=1),
+        parents=parents,
+        confirmations=confirmations,
+    )
     assert {s.status for s in final.states.values()} == {UP}

@@ -1,6 +1,6 @@
 """An app on a fresh SQLite database per test, a signed-in client, and a small district."""
-from __future__ import annotations
 
+from __future__ import annotations
 
 import pytest
 

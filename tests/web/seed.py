@@ -1,4 +1,5 @@
 """Rows for web tests: a small district with one school offline. Shared with tests/browser."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,9 +9,18 @@ from tests.conftest import NOW, add_device, add_site
 
 
 def set_state(session, device, status, since, *, rtt=None, loss=None, error=None):
-    session.add(DeviceState(device_id=device.id, status=status, since=since, fail_count=0,
-                            last_check_at=NOW - timedelta(seconds=30), last_rtt_ms=rtt,
-                            last_loss_pct=loss, last_error=error))
+    session.add(
+        DeviceState(
+            device_id=device.id,
+            status=status,
+            since=since,
+            fail_count=0,
+            last_check_at=NOW - timedelta(seconds=30),
+            last_rtt_ms=rtt,
+            last_loss_pct=loss,
+            last_error=error,
+        )
+    )
     session.add(StateInterval(device_id=device.id, status=status, started_at=since, ended_at=None))
 
 
@@ -32,34 +42,65 @@ def seed_district(db) -> dict[str, int]:
         sw2 = add_device(s, bad, "s02-switch", "127.0.2.2", "switch", parent=r2)
         ap2 = add_device(s, bad, "s02-ap", "127.0.2.3", "ap", parent=sw2)
         down_since = NOW - timedelta(hours=2, minutes=5, seconds=30)
-        s.add(StateInterval(device_id=r2.id, status="up", started_at=NOW - timedelta(days=5),
-                            ended_at=down_since))
+        s.add(
+            StateInterval(
+                device_id=r2.id,
+                status="up",
+                started_at=NOW - timedelta(days=5),
+                ended_at=down_since,
+            )
+        )
         set_state(s, r2, "down", down_since, loss=100, error="timeout")
         set_state(s, sw2, "unreachable", down_since)
         set_state(s, ap2, "unreachable", down_since)
         for minute in range(0, 24 * 60, 5):
             at = NOW - timedelta(minutes=minute)
             lost = at >= down_since
-            s.add(PingSample(device_id=r2.id, at=at, sent=3, received=0 if lost else 3,
-                             rtt_avg_ms=None if lost else 18.0 + (minute // 45) % 4 + (minute % 15) / 10,
-                             rtt_max_ms=None if lost else 30.0))
+            s.add(
+                PingSample(
+                    device_id=r2.id,
+                    at=at,
+                    sent=3,
+                    received=0 if lost else 3,
+                    rtt_avg_ms=None if lost else 18.0 + (minute // 45) % 4 + (minute % 15) / 10,
+                    rtt_max_ms=None if lost else 30.0,
+                )
+            )
 
         partial = add_site(s, "S03", "โรงเรียนริมน้ำ")
         r3 = add_device(s, partial, "s03-router", "127.0.3.1", "router", parent=core)
         ap3 = add_device(s, partial, "s03-ap", "127.0.3.2", "ap", parent=r3)
         set_state(s, r3, "up", NOW - timedelta(days=1), rtt=8.0, loss=0)
         set_state(s, ap3, "down", NOW - timedelta(minutes=40))
-        ids.update(core=core.id, s01_router=r1.id, s02_router=r2.id, s02_switch=sw2.id,
-                   s02_ap=ap2.id, s03_ap=ap3.id)
+        ids.update(
+            core=core.id,
+            s01_router=r1.id,
+            s02_router=r2.id,
+            s02_switch=sw2.id,
+            s02_ap=ap2.id,
+            s03_ap=ap3.id,
+        )
     return ids
 
 
-SCHOOL_NAMES = ("โรงเรียนบ้านหนองบัว", "โรงเรียนวัดศรีสุข", "โรงเรียนเมืองใหม่วิทยา",
-                "โรงเรียนห้วยทรายพิทยาคม", "โรงเรียนบ้านโป่งน้ำร้อน", "โรงเรียนสันติราษฎร์",
-                "โรงเรียนนาดีวิทยา", "โรงเรียนท่าช้างพิทยาคม", "โรงเรียนบ้านดงเย็น",
-                "โรงเรียนแม่ปิงวิทยา", "โรงเรียนหนองแสงศึกษา", "โรงเรียนบ้านเขาแก้ว",
-                "โรงเรียนร่มเกล้า", "โรงเรียนชุมชนบ้านกลาง", "โรงเรียนพระแท่นวิทยา",
-                "โรงเรียนบ่อทองพิทยาคม")
+SCHOOL_NAMES = (
+    "โรงเรียนบ้านหนองบัว",
+    "โรงเรียนวัดศรีสุข",
+    "โรงเรียนเมืองใหม่วิทยา",
+    "โรงเรียนห้วยทรายพิทยาคม",
+    "โรงเรียนบ้านโป่งน้ำร้อน",
+    "โรงเรียนสันติราษฎร์",
+    "โรงเรียนนาดีวิทยา",
+    "โรงเรียนท่าช้างพิทยาคม",
+    "โรงเรียนบ้านดงเย็น",
+    "โรงเรียนแม่ปิงวิทยา",
+    "โรงเรียนหนองแสงศึกษา",
+    "โรงเรียนบ้านเขาแก้ว",
+    "โรงเรียนร่มเกล้า",
+    "โรงเรียนชุมชนบ้านกลาง",
+    "โรงเรียนพระแท่นวิทยา",
+    "โรงเรียนบ่อทองพิทยาคม",
+)
 
 
 def seed_more_schools(db, core_id: int) -> None:
@@ -94,9 +135,18 @@ def seed_rollups(db, device_id: int, resolution: int, days: int) -> None:
         received = 0 if lost else sweeps * 3 - (i % 17 == 0)
         answered = 0 if lost else sweeps
         rtt = 18.0 + 8.0 * ((at.hour + 7) % 24 in range(8, 16)) + (i % 5)
-        rows.append(PingRollup(device_id=device_id, resolution=resolution, bucket_start=at,
-                               sent=sweeps * 3, received=received, rtt_sum_ms=rtt * answered,
-                               rtt_samples=answered, rtt_max_ms=rtt * 1.5 if answered else None))
+        rows.append(
+            PingRollup(
+                device_id=device_id,
+                resolution=resolution,
+                bucket_start=at,
+                sent=sweeps * 3,
+                received=received,
+                rtt_sum_ms=rtt * answered,
+                rtt_samples=answered,
+                rtt_max_ms=rtt * 1.5 if answered else None,
+            )
+        )
         at += step
         i += 1
     with db.begin() as s:

@@ -1,5 +1,6 @@
 """Users and roles from the browser (admin), one's own account, API tokens on the page, and
 sessions that end everywhere."""
+
 from __future__ import annotations
 
 import re
@@ -7,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from monitor.localtime import format_datetime
-from monitor.db.models import ApiToken, User
 from monitor.accounts.users import admin_change_problem, create_token, create_user
+from monitor.db.models import ApiToken, User
+from monitor.localtime import format_datetime
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 NEW_PASSWORD = "a brand new password"
@@ -36,16 +37,23 @@ def people(db, app):
 
 # --- who may ------------------------------------------------------------------------------
 
-ADMIN_ONLY = [("GET", "/admin/users"), ("GET", "/admin/users/new"), ("POST", "/admin/users/new"),
-              ("GET", "/admin/users/1"), ("POST", "/admin/users/1"),
-              ("POST", "/admin/users/1/password"), ("POST", "/admin/users/1/active"),
-              ("GET", "/admin/audit"), ("GET", "/admin/audit.csv"), ("GET", "/admin/audit.xlsx")]
+ADMIN_ONLY = [
+    ("GET", "/admin/users"),
+    ("GET", "/admin/users/new"),
+    ("POST", "/admin/users/new"),
+    ("GET", "/admin/users/1"),
+    ("POST", "/admin/users/1"),
+    ("POST", "/admin/users/1/password"),
+    ("POST", "/admin/users/1/active"),
+    ("GET", "/admin/audit"),
+    ("GET", "/admin/audit.csv"),
+    ("GET", "/admin/audit.xlsx"),
+]
 
 
 @pytest.mark.parametrize("username", ["operator1", "viewer1"])
 @pytest.mark.parametrize("method, path", ADMIN_ONLY)
-def test_operators_and_viewers_are_refused_the_admin_pages(app, people, db, username, method,
-                                                            path):
+def test_operators_and_viewers_are_refused_the_admin_pages(app, people, db, username, method, path):
     client = signed_in(app, username)
     response = client.open(path, method=method, data={"role": "admin", "active": "0"})
     assert response.status_code == 403
@@ -79,10 +87,18 @@ def test_the_nav_shows_users_and_audit_log_to_admins_only(app, people):
 
 # --- managing users -----------------------------------------------------------------------
 
+
 def test_admin_adds_a_user_who_can_then_sign_in(app, officer, db):
-    response = officer.post("/admin/users/new", data={
-        "username": "somsri", "display_name": "ครูสมศรี", "role": "operator",
-        "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = officer.post(
+        "/admin/users/new",
+        data={
+            "username": "somsri",
+            "display_name": "ครูสมศรี",
+            "role": "operator",
+            "password": NEW_PASSWORD,
+            "confirm": NEW_PASSWORD,
+        },
+    )
     assert response.status_code == 302
     listing = officer.get("/admin/users").get_data(as_text=True)
     row = re.search(r'<tr class="user-row" data-username="somsri">.*?</tr>', listing, re.S).group(0)
@@ -95,19 +111,30 @@ def test_admin_adds_a_user_who_can_then_sign_in(app, officer, db):
     assert format_datetime(user_row(db, "somsri").last_login_at, "th") in row
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"password": "short", "confirm": "short"},
-     "ข้อมูลไม่ถูกต้อง — รหัสผ่านใหม่: รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร"),
-    ({"confirm": "something else"},
-     "ข้อมูลไม่ถูกต้อง — ยืนยันรหัสผ่านใหม่: รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน"),
-    ({"username": "officer"}, "ข้อมูลไม่ถูกต้อง — ชื่อผู้ใช้: มีชื่อผู้ใช้นี้อยู่แล้ว"),
-    ({"username": "  "}, "ข้อมูลไม่ถูกต้อง — ชื่อผู้ใช้: กรุณากรอกชื่อผู้ใช้"),
-    ({"role": "superuser"}, "ข้อมูลไม่ถูกต้อง — บทบาท: บทบาทไม่ถูกต้อง"),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        (
+            {"password": "short", "confirm": "short"},
+            "ข้อมูลไม่ถูกต้อง — รหัสผ่านใหม่: รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร",
+        ),
+        ({"confirm": "something else"}, "ข้อมูลไม่ถูกต้อง — ยืนยันรหัสผ่านใหม่: รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน"),
+        ({"username": "officer"}, "ข้อมูลไม่ถูกต้อง — ชื่อผู้ใช้: มีชื่อผู้ใช้นี้อยู่แล้ว"),
+        ({"username": "  "}, "ข้อมูลไม่ถูกต้อง — ชื่อผู้ใช้: กรุณากรอกชื่อผู้ใช้"),
+        ({"role": "superuser"}, "ข้อมูลไม่ถูกต้อง — บทบาท: บทบาทไม่ถูกต้อง"),
+    ],
+)
 def test_a_bad_new_user_is_refused_naming_the_field_and_keeping_what_was_typed(
-        officer, db, form, message):
-    data = {"username": "somsri", "display_name": "ครูสมศรี", "role": "viewer",
-            "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, **form}
+    officer, db, form, message
+):
+    data = {
+        "username": "somsri",
+        "display_name": "ครูสมศรี",
+        "role": "viewer",
+        "password": NEW_PASSWORD,
+        "confirm": NEW_PASSWORD,
+        **form,
+    }
     response = officer.post("/admin/users/new", data=data)
     page = response.get_data(as_text=True)
     assert response.status_code == 400
@@ -120,8 +147,9 @@ def test_a_bad_new_user_is_refused_naming_the_field_and_keeping_what_was_typed(
 
 def test_admin_edits_display_name_and_role(officer, people, db):
     target = user_row(db, "viewer1")
-    response = officer.post(f"/admin/users/{target.id}",
-                            data={"display_name": "นางสาวปฏิบัติการ", "role": "operator"})
+    response = officer.post(
+        f"/admin/users/{target.id}", data={"display_name": "นางสาวปฏิบัติการ", "role": "operator"}
+    )
     assert response.status_code == 302
     changed = user_row(db, "viewer1")
     assert (changed.display_name, changed.role) == ("นางสาวปฏิบัติการ", "operator")
@@ -158,25 +186,33 @@ def test_with_a_second_admin_the_first_may_step_down(app, officer, db):
     with db.begin() as s:
         create_user(s, "admin2", PASSWORD, role="admin")
     me = user_row(db, "officer")
-    assert officer.post(f"/admin/users/{me.id}",
-                        data={"display_name": "x", "role": "operator"}).status_code == 302
+    assert (
+        officer.post(
+            f"/admin/users/{me.id}", data={"display_name": "x", "role": "operator"}
+        ).status_code
+        == 302
+    )
     # ...and now the other one is the last admin: the former admin may not touch that anyway.
     admin2 = signed_in(app, "admin2")
-    refused = admin2.post(f"/admin/users/{user_row(db, 'admin2').id}",
-                          data={"display_name": "y", "role": "viewer"})
+    refused = admin2.post(
+        f"/admin/users/{user_row(db, 'admin2').id}", data={"display_name": "y", "role": "viewer"}
+    )
     assert refused.status_code == 400
     assert user_row(db, "admin2").role == "admin"
 
 
-@pytest.mark.parametrize("users, target, role, active, acting, code", [
-    ([(1, "admin", True)], 1, "viewer", True, 1, "last_admin"),
-    ([(1, "admin", True)], 1, "admin", False, None, "last_admin"),      # from the CLI
-    ([(1, "admin", True), (2, "admin", False)], 1, "operator", True, 1, "last_admin"),
-    ([(1, "admin", True), (2, "admin", True)], 1, "operator", True, 1, None),
-    ([(1, "admin", True), (2, "admin", True)], 2, "admin", False, 2, "disable_self"),
-    ([(1, "admin", True), (2, "viewer", True)], 2, "viewer", False, 1, None),
-    ([(1, "admin", True), (2, "viewer", False)], 2, "admin", True, 1, None),
-])
+@pytest.mark.parametrize(
+    "users, target, role, active, acting, code",
+    [
+        ([(1, "admin", True)], 1, "viewer", True, 1, "last_admin"),
+        ([(1, "admin", True)], 1, "admin", False, None, "last_admin"),  # from the CLI
+        ([(1, "admin", True), (2, "admin", False)], 1, "operator", True, 1, "last_admin"),
+        ([(1, "admin", True), (2, "admin", True)], 1, "operator", True, 1, None),
+        ([(1, "admin", True), (2, "admin", True)], 2, "admin", False, 2, "disable_self"),
+        ([(1, "admin", True), (2, "viewer", True)], 2, "viewer", False, 1, None),
+        ([(1, "admin", True), (2, "viewer", False)], 2, "admin", True, 1, None),
+    ],
+)
 def test_admin_change_problem(users, target, role, active, acting, code):
     problem = admin_change_problem(users, target, role=role, active=active, acting_id=acting)
     assert (problem.code if problem else None) == code
@@ -185,8 +221,10 @@ def test_admin_change_problem(users, target, role, active, acting, code):
 def test_admin_sets_a_new_password_which_ends_the_users_sessions(app, officer, people, db):
     operator = signed_in(app, "operator1")
     target = user_row(db, "operator1")
-    response = officer.post(f"/admin/users/{target.id}/password",
-                            data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = officer.post(
+        f"/admin/users/{target.id}/password",
+        data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert operator.get("/account").status_code == 302
     assert sign_in(app.test_client(), "operator1", PASSWORD).status_code == 401
@@ -200,7 +238,8 @@ def test_disabling_a_user_ends_their_sessions_and_sign_ins_until_enabled(app, of
     response = officer.post(f"/admin/users/{target.id}/active", data={"active": "0"})
     assert response.status_code == 302
     assert "ระงับบัญชี operator1 แล้ว" in officer.get(response.headers["Location"]).get_data(
-        as_text=True)
+        as_text=True
+    )
     assert operator.get("/account").status_code == 302
     assert sign_in(app.test_client(), "operator1").status_code == 401
     assert "ระงับแล้ว" in officer.get("/admin/users").get_data(as_text=True)
@@ -209,6 +248,7 @@ def test_disabling_a_user_ends_their_sessions_and_sign_ins_until_enabled(app, of
 
 
 # --- one's own account: password, log out everywhere ----------------------------------------
+
 
 def test_log_out_everywhere_ends_the_other_sessions_at_their_next_request(app):
     desk, phone = signed_in(app), signed_in(app)
@@ -226,8 +266,10 @@ def test_log_out_everywhere_ends_the_other_sessions_at_their_next_request(app):
 
 def test_changing_ones_password_keeps_this_session_and_ends_the_others(app, db):
     desk, phone = signed_in(app), signed_in(app)
-    response = desk.post("/account/password", data={
-        "current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    response = desk.post(
+        "/account/password",
+        data={"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD},
+    )
     assert response.status_code == 302
     assert "เปลี่ยนรหัสผ่านแล้ว" in desk.get("/account").get_data(as_text=True)
     assert phone.get("/account").status_code == 302
@@ -235,24 +277,29 @@ def test_changing_ones_password_keeps_this_session_and_ends_the_others(app, db):
     assert user_row(db, "officer").password_changed_at is not None
 
 
-@pytest.mark.parametrize("form, message", [
-    ({"current_password": "wrong wrong"}, "รหัสผ่านปัจจุบันไม่ถูกต้อง"),
-    ({"password": "short", "confirm": "short"}, "รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร"),
-    ({"confirm": "not the same"}, "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน"),
-])
+@pytest.mark.parametrize(
+    "form, message",
+    [
+        ({"current_password": "wrong wrong"}, "รหัสผ่านปัจจุบันไม่ถูกต้อง"),
+        ({"password": "short", "confirm": "short"}, "รหัสผ่านต้องยาวอย่างน้อย 8 ตัวอักษร"),
+        ({"confirm": "not the same"}, "รหัสผ่านใหม่ทั้งสองช่องไม่ตรงกัน"),
+    ],
+)
 def test_a_refused_password_change_changes_nothing(app, officer, db, form, message):
     before = user_row(db, "officer")
-    data = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD,
-            **form}
+    data = {"current_password": PASSWORD, "password": NEW_PASSWORD, "confirm": NEW_PASSWORD, **form}
     response = officer.post("/account/password", data=data)
     assert response.status_code == 400 and message in response.get_data(as_text=True)
     after = user_row(db, "officer")
-    assert (after.password_hash, after.session_epoch) == (before.password_hash,
-                                                          before.session_epoch)
+    assert (after.password_hash, after.session_epoch) == (
+        before.password_hash,
+        before.session_epoch,
+    )
     assert officer.get("/account").status_code == 200
 
 
 # --- API tokens on the page ----------------------------------------------------------------
+
 
 def csrf_of(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -267,16 +314,16 @@ def csrf_signed_in(app, username="officer"):
     client = app.test_client()
     form = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    client.post("/login", data={"username": username, "password": PASSWORD,
-                                "csrf_token": token})
+    client.post("/login", data={"username": username, "password": PASSWORD, "csrf_token": token})
     return client
 
 
 def test_a_token_is_shown_once_works_and_once_revoked_gets_401(csrf_app, district, db):
     client = csrf_signed_in(csrf_app)
     account = client.get("/account").get_data(as_text=True)
-    created = client.post("/account/tokens", data={"label": "nagios",
-                                                   "csrf_token": csrf_of(account)})
+    created = client.post(
+        "/account/tokens", data={"label": "nagios", "csrf_token": csrf_of(account)}
+    )
     page = created.get_data(as_text=True)
     token = re.search(r'<code id="new-token">([^<]+)</code>', page).group(1)
     assert client.get("/account").get_data(as_text=True).count(token) == 0  # never again
@@ -289,10 +336,10 @@ def test_a_token_is_shown_once_works_and_once_revoked_gets_401(csrf_app, distric
     with db() as s:
         row = s.scalar(select(ApiToken).where(ApiToken.label == "nagios"))
     assert 'class="token-label">nagios<' in listing
-    assert format_datetime(row.created_at, "th") in listing   # Bangkok time, พ.ศ.
+    assert format_datetime(row.created_at, "th") in listing  # Bangkok time, พ.ศ.
     assert format_datetime(row.last_used_at, "th") in listing
 
-    forged = client.post(f"/account/tokens/{row.id}/revoke")   # no CSRF token: refused
+    forged = client.post(f"/account/tokens/{row.id}/revoke")  # no CSRF token: refused
     assert forged.status_code == 400
     assert api.get("/api/v1/devices", headers=bearer).status_code == 200
 
@@ -324,4 +371,5 @@ def test_an_admin_sees_and_revokes_another_users_token(app, officer, people, db,
     bearer = {"Authorization": f"Bearer {token}"}
     assert app.test_client().get("/api/v1/devices", headers=bearer).status_code == 401
     assert 'class="token-label">backup-script<' not in officer.get(
-        f"/admin/users/{operator_id}").get_data(as_text=True)
+        f"/admin/users/{operator_id}"
+    ).get_data(as_text=True)

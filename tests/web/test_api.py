@@ -1,12 +1,13 @@
 """The read-only JSON API: exact shapes, Bangkok times with offsets, never a credential."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from monitor.db.models import Device, PingRollup
 from monitor.accounts.users import create_user
+from monitor.db.models import Device, PingRollup
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
 from tests.web.seed import seed_district, set_state
@@ -18,9 +19,16 @@ def test_devices_list_shape(officer, district):
     devices = officer.get("/api/v1/devices").json
     router = next(d for d in devices if d["name"] == "s02-router")
     assert list(router) == DEVICE_KEYS
-    assert router == {"id": district["s02_router"], "name": "s02-router", "site": "S02",
-                      "address": "127.0.2.1", "kind": "router", "parent": "office-core",
-                      "state": "down", "since": "2026-11-24T07:54:30+07:00"}
+    assert router == {
+        "id": district["s02_router"],
+        "name": "s02-router",
+        "site": "S02",
+        "address": "127.0.2.1",
+        "kind": "router",
+        "parent": "office-core",
+        "state": "down",
+        "since": "2026-11-24T07:54:30+07:00",
+    }
     core = next(d for d in devices if d["name"] == "office-core")
     assert core["parent"] is None and core["site"] == "OFFICE"
 
@@ -39,13 +47,20 @@ def test_device_never_polled_is_unknown_since_null(officer, db):
 
 def test_one_device_shape(officer, district):
     body = officer.get(f"/api/v1/devices/{district['s02_router']}").json
-    assert list(body)[:len(DEVICE_KEYS)] == DEVICE_KEYS
+    assert list(body)[: len(DEVICE_KEYS)] == DEVICE_KEYS
     assert body["since"] == "2026-11-24T07:54:30+07:00"
     assert body["last_check"] == "2026-11-24T09:59:30+07:00"
     assert body["rtt_ms"] is None and body["loss_pct"] == 100
-    assert body["children"] == [{"id": district["s02_switch"], "name": "s02-switch",
-                                 "site": "S02", "kind": "switch", "state": "unreachable",
-                                 "since": "2026-11-24T07:54:30+07:00"}]
+    assert body["children"] == [
+        {
+            "id": district["s02_switch"],
+            "name": "s02-switch",
+            "site": "S02",
+            "kind": "switch",
+            "state": "unreachable",
+            "since": "2026-11-24T07:54:30+07:00",
+        }
+    ]
 
 
 def test_unknown_device_is_404_json(officer):
@@ -56,11 +71,15 @@ def test_unknown_device_is_404_json(officer):
 def test_sites_list_shape(officer, district):
     sites = officer.get("/api/v1/sites").json
     assert [s["code"] for s in sites] == ["S02", "S03", "OFFICE", "S01"]
-    assert sites[0] == {"code": "S02", "name": "โรงเรียนดอยสูง", "state": "down",
-                        "level": "offline", "since": "2026-11-24T07:54:30+07:00",
-                        "devices_total": 3,
-                        "counts": {"down": 1, "unreachable": 2, "unknown": 0,
-                                   "maintenance": 0, "up": 0}}
+    assert sites[0] == {
+        "code": "S02",
+        "name": "โรงเรียนดอยสูง",
+        "state": "down",
+        "level": "offline",
+        "since": "2026-11-24T07:54:30+07:00",
+        "devices_total": 3,
+        "counts": {"down": 1, "unreachable": 2, "unknown": 0, "maintenance": 0, "up": 0},
+    }
 
 
 def test_latency_24h_comes_from_samples(officer, district):
@@ -77,9 +96,18 @@ def test_latency_24h_comes_from_samples(officer, district):
 def test_latency_long_ranges_come_from_rollups(officer, district, db, range_, resolution):
     with db.begin() as s:
         for res in (300, 3600):
-            s.add(PingRollup(device_id=district["s02_router"], resolution=res,
-                             bucket_start=NOW - timedelta(hours=2), sent=15, received=12,
-                             rtt_sum_ms=100.0, rtt_samples=4, rtt_max_ms=40.0))
+            s.add(
+                PingRollup(
+                    device_id=district["s02_router"],
+                    resolution=res,
+                    bucket_start=NOW - timedelta(hours=2),
+                    sent=15,
+                    received=12,
+                    rtt_sum_ms=100.0,
+                    rtt_samples=4,
+                    rtt_max_ms=40.0,
+                )
+            )
     body = officer.get(f"/api/v1/devices/{district['s02_router']}/latency?range={range_}").json
     assert body["resolution"] == resolution
     assert body["rtt_ms"] == [25.0] and body["loss_pct"] == [20.0]
@@ -99,8 +127,13 @@ def test_credentials_never_in_api_output_or_pages(officer, db):
         router.ssh_password = b"ssh-SECRET-2"
         set_state(s, router, "up", NOW)
         device_id = router.id
-    for url in ["/api/v1/devices", f"/api/v1/devices/{device_id}", "/api/v1/sites",
-                f"/devices/{device_id}", "/sites/S01"]:
+    for url in [
+        "/api/v1/devices",
+        f"/api/v1/devices/{device_id}",
+        "/api/v1/sites",
+        f"/devices/{device_id}",
+        "/sites/S01",
+    ]:
         text = officer.get(url).get_data(as_text=True)
         assert "SECRET" not in text, url
         assert "snmp_community" not in text and "ssh_password" not in text, url

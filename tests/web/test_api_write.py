@@ -1,5 +1,6 @@
 """The API's write endpoints, called as an admin's script calls them: with a real bearer token
 (or a signed-in browser session plus its CSRF token), against a real SQLite database."""
+
 from __future__ import annotations
 
 import re
@@ -8,11 +9,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
+from monitor.accounts.users import create_token, create_user
+from monitor.db.models import ApiToken, AuditEvent, Device, Incident, MaintenanceWindow
 from monitor.incidents import queries as iq
 from monitor.incidents import recording as incidents
-from monitor.db.models import ApiToken, AuditEvent, Device, Incident, MaintenanceWindow
 from monitor.secrets import Vault
-from monitor.accounts.users import create_token, create_user
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, make_app
 
@@ -22,10 +23,14 @@ def people(db):
     """One token per role; the operator has a display name, as the incident log shows it."""
     tokens = {}
     with db.begin() as s:
-        for name, role, shown in (("somchai", "operator", "สมชาย ใจดี"), ("boss", "admin", ""),
-                                  ("director", "viewer", "")):
-            tokens[role] = create_token(s, create_user(s, name, PASSWORD, role=role,
-                                                       display_name=shown))
+        for name, role, shown in (
+            ("somchai", "operator", "สมชาย ใจดี"),
+            ("boss", "admin", ""),
+            ("director", "viewer", ""),
+        ):
+            tokens[role] = create_token(
+                s, create_user(s, name, PASSWORD, role=role, display_name=shown)
+            )
     return tokens
 
 
@@ -39,6 +44,7 @@ def api(settings, db, people):
             def call(path, role="operator", **kwargs):
                 headers = {"Authorization": f"Bearer {people[role]}", **kwargs.pop("headers", {})}
                 return getattr(client, method)(path, headers=headers, **kwargs)
+
             return call
 
     return Caller()
@@ -54,13 +60,22 @@ def device(db, device_id) -> Device:
         return s.get(Device, device_id)
 
 
-NEW_AP = {"site": "S01", "name": "s01-ap-lab", "address": "127.0.1.20", "kind": "ap",
-          "parent": "S01/s01-router", "snmp_version": "2c", "snmp_community": "sw0rdfish",
-          "ssh_password": "hunter2-secret", "model": "UAP-AC-Lite",
-          "purchase_date": "15/01/2567"}
+NEW_AP = {
+    "site": "S01",
+    "name": "s01-ap-lab",
+    "address": "127.0.1.20",
+    "kind": "ap",
+    "parent": "S01/s01-router",
+    "snmp_version": "2c",
+    "snmp_community": "sw0rdfish",
+    "ssh_password": "hunter2-secret",
+    "model": "UAP-AC-Lite",
+    "purchase_date": "15/01/2567",
+}
 
 
 # --- devices -----------------------------------------------------------------------------------
+
 
 def test_create_device_answers_201_with_the_device_and_its_location(api, db, district, settings):
     response = api.post("/api/v1/devices", json=NEW_AP)
@@ -81,8 +96,9 @@ def test_create_device_answers_201_with_the_device_and_its_location(api, db, dis
 
 def test_no_credential_in_any_write_answer(api, db, district):
     created = api.post("/api/v1/devices", json=NEW_AP)
-    changed = api.patch(f"/api/v1/devices/{created.json['id']}",
-                        json={"ssh_password": "n3w-hunter2"})
+    changed = api.patch(
+        f"/api/v1/devices/{created.json['id']}", json={"ssh_password": "n3w-hunter2"}
+    )
     for response in (created, changed):
         text = response.get_data(as_text=True)
         assert response.status_code in (200, 201)
@@ -92,8 +108,9 @@ def test_no_credential_in_any_write_answer(api, db, district):
 
 def test_refused_device_is_422_naming_each_field_and_nothing_is_written(api, db, district):
     before = devices_in(db)
-    response = api.post("/api/v1/devices", json={**NEW_AP, "site": "S99", "kind": "toaster",
-                                                  "colour": "blue"})
+    response = api.post(
+        "/api/v1/devices", json={**NEW_AP, "site": "S99", "kind": "toaster", "colour": "blue"}
+    )
     assert response.status_code == 422
     fields = response.json["fields"]
     assert "S99" in fields["site"]
@@ -114,11 +131,14 @@ def test_wrong_json_types_are_422_on_that_field(api, db, district):
     assert response.json["fields"]["name"] == "must be text"
 
 
-@pytest.mark.parametrize("data, content_type, message", [
-    ("{not json", "application/json", "JSON object"),
-    ("[1, 2]", "application/json", "JSON object"),
-    ("site=S01", "application/x-www-form-urlencoded", "Content-Type: application/json"),
-])
+@pytest.mark.parametrize(
+    "data, content_type, message",
+    [
+        ("{not json", "application/json", "JSON object"),
+        ("[1, 2]", "application/json", "JSON object"),
+        ("site=S01", "application/x-www-form-urlencoded", "Content-Type: application/json"),
+    ],
+)
 def test_a_body_that_is_not_a_json_object_is_400(api, db, district, data, content_type, message):
     before = devices_in(db)
     response = api.post("/api/v1/devices", data=data, content_type=content_type)
@@ -128,13 +148,19 @@ def test_a_body_that_is_not_a_json_object_is_400(api, db, district, data, conten
 
 
 def test_patch_changes_only_the_keys_given(api, db, district):
-    response = api.patch(f"/api/v1/devices/{district['s03_ap']}",
-                         json={"address": "127.0.3.99", "location": "ห้องสมุด"})
+    response = api.patch(
+        f"/api/v1/devices/{district['s03_ap']}",
+        json={"address": "127.0.3.99", "location": "ห้องสมุด"},
+    )
     assert response.status_code == 200
     assert response.json["address"] == "127.0.3.99"
     stored = device(db, district["s03_ap"])
-    assert (stored.address, stored.location, stored.name, stored.kind) == \
-        ("127.0.3.99", "ห้องสมุด", "s03-ap", "ap")
+    assert (stored.address, stored.location, stored.name, stored.kind) == (
+        "127.0.3.99",
+        "ห้องสมุด",
+        "s03-ap",
+        "ap",
+    )
 
 
 def test_patch_enabled_false_disables_the_device(api, db, district):
@@ -151,23 +177,38 @@ def test_patch_of_a_missing_device_is_404(api, district):
 
 
 def test_patch_refused_keeps_the_device_as_it_was(api, db, district):
-    response = api.patch(f"/api/v1/devices/{district['s03_ap']}",
-                         json={"address": "127.0.3.99", "kind": "toaster"})
+    response = api.patch(
+        f"/api/v1/devices/{district['s03_ap']}", json={"address": "127.0.3.99", "kind": "toaster"}
+    )
     assert response.status_code == 422 and "kind" in response.json["fields"]
     assert device(db, district["s03_ap"]).address == "127.0.3.2"
 
 
 # --- who may write ------------------------------------------------------------------------------
 
+
 def test_viewer_token_may_read_but_not_write(api, db, district):
     before = devices_in(db)
     assert api.get("/api/v1/maintenance", role="viewer").status_code == 200
     assert api.post("/api/v1/devices", json=NEW_AP, role="viewer").status_code == 403
-    assert api.patch(f"/api/v1/devices/{district['s03_ap']}", json={"enabled": False},
-                     role="viewer").status_code == 403
-    assert api.post("/api/v1/maintenance", role="viewer",
-                    json={"site": "S01", "starts_at": "2026-11-28T08:00:00",
-                          "ends_at": "2026-11-28T12:00:00"}).status_code == 403
+    assert (
+        api.patch(
+            f"/api/v1/devices/{district['s03_ap']}", json={"enabled": False}, role="viewer"
+        ).status_code
+        == 403
+    )
+    assert (
+        api.post(
+            "/api/v1/maintenance",
+            role="viewer",
+            json={
+                "site": "S01",
+                "starts_at": "2026-11-28T08:00:00",
+                "ends_at": "2026-11-28T12:00:00",
+            },
+        ).status_code
+        == 403
+    )
     assert devices_in(db) == before
     assert device(db, district["s03_ap"]).enabled is True
 
@@ -193,8 +234,9 @@ def browser(settings, db, people):
     client = make_app(settings, db, csrf=True).test_client()
     login = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', login).group(1)
-    response = client.post("/login", data={"username": "somchai", "password": PASSWORD,
-                                           "csrf_token": token})
+    response = client.post(
+        "/login", data={"username": "somchai", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     page = client.get("/").get_data(as_text=True)
     csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
@@ -225,8 +267,12 @@ def test_session_reads_need_no_csrf_header(browser, district):
 
 # --- maintenance windows -------------------------------------------------------------------------
 
-SATURDAY_MORNING = {"site": "S02", "starts_at": "2026-11-28T08:00:00",
-                    "ends_at": "2026-11-28T12:00:00+07:00", "reason": "เปลี่ยนสวิตช์"}
+SATURDAY_MORNING = {
+    "site": "S02",
+    "starts_at": "2026-11-28T08:00:00",
+    "ends_at": "2026-11-28T12:00:00+07:00",
+    "reason": "เปลี่ยนสวิตช์",
+}
 
 
 def test_maintenance_create_list_delete(api, db, district):
@@ -249,10 +295,18 @@ def test_maintenance_create_list_delete(api, db, district):
 
 
 def test_weekly_window_for_a_device(api, db, district):
-    response = api.post("/api/v1/maintenance", json={
-        "device_id": district["s02_router"], "starts_at": "2026-11-01T00:00:00+07:00",
-        "ends_at": "2027-03-31T00:00:00+07:00", "weekdays": [5, 6],
-        "local_start": "08:00", "local_end": "12:00", "reason": "ปิดภาคเรียน"})
+    response = api.post(
+        "/api/v1/maintenance",
+        json={
+            "device_id": district["s02_router"],
+            "starts_at": "2026-11-01T00:00:00+07:00",
+            "ends_at": "2027-03-31T00:00:00+07:00",
+            "weekdays": [5, 6],
+            "local_start": "08:00",
+            "local_end": "12:00",
+            "reason": "ปิดภาคเรียน",
+        },
+    )
     assert response.status_code == 201
     body = response.json
     assert body["device"] == "S02/s02-router" and body["site"] is None
@@ -265,17 +319,20 @@ def test_weekly_window_for_a_device(api, db, district):
         assert (stored.recurrence, stored.weekdays) == ("weekly", "5,6")
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"ends_at": "2026-11-28T07:00:00"}, "ends_at"),
-    ({"site": "S99"}, "site"),
-    ({"starts_at": "next saturday"}, "starts_at"),
-    ({"device_id": 1}, "site"),                        # both a site and a device
-    ({"weekdays": [7], "local_start": "08:00", "local_end": "12:00"}, "weekdays"),
-    ({"weekdays": [5], "local_start": "25:00", "local_end": "12:00"}, "local_start"),
-    ({"local_start": "08:00"}, "local_start"),        # weekly hours without weekdays
-    ({"reason": 42}, "reason"),
-    ({"colour": "blue"}, "colour"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"ends_at": "2026-11-28T07:00:00"}, "ends_at"),
+        ({"site": "S99"}, "site"),
+        ({"starts_at": "next saturday"}, "starts_at"),
+        ({"device_id": 1}, "site"),  # both a site and a device
+        ({"weekdays": [7], "local_start": "08:00", "local_end": "12:00"}, "weekdays"),
+        ({"weekdays": [5], "local_start": "25:00", "local_end": "12:00"}, "local_start"),
+        ({"local_start": "08:00"}, "local_start"),  # weekly hours without weekdays
+        ({"reason": 42}, "reason"),
+        ({"colour": "blue"}, "colour"),
+    ],
+)
 def test_maintenance_refusals_name_the_field_and_write_nothing(api, db, district, change, field):
     response = api.post("/api/v1/maintenance", json={**SATURDAY_MORNING, **change})
     assert response.status_code == 422, response.json
@@ -293,25 +350,32 @@ def test_maintenance_for_a_missing_device_is_422(api, district):
 
 # --- incidents --------------------------------------------------------------------------------
 
+
 @pytest.fixture
 def incident_id(db, district):
     with db.begin() as s:
-        return incidents.open_manual(s, title="AP ห้องสมุดหาย", actor="ictmon",
-                                     at=NOW - timedelta(hours=1), site_id=None,
-                                     device_id=district["s03_ap"]).id
+        return incidents.open_manual(
+            s,
+            title="AP ห้องสมุดหาย",
+            actor="ictmon",
+            at=NOW - timedelta(hours=1),
+            site_id=None,
+            device_id=district["s03_ap"],
+        ).id
 
 
 def test_acknowledge_shows_the_tokens_user_in_the_incident_log(api, db, incident_id):
-    response = api.post(f"/api/v1/incidents/{incident_id}/acknowledge",
-                        json={"note": "ส่งช่างไปแล้ว"})
+    response = api.post(f"/api/v1/incidents/{incident_id}/acknowledge", json={"note": "ส่งช่างไปแล้ว"})
     assert response.status_code == 200
     assert response.json["state"] == "acknowledged"
     assert response.json["acknowledged_by"] == "สมชาย ใจดี"
     assert response.json["acknowledged_at"] == "2026-11-24T10:00:00+07:00"
     with db() as s:
         events = [(e.actor, e.action, e.text) for e in iq.timeline(s, incident_id)]
-    assert events[-2:] == [("สมชาย ใจดี", "acknowledged", ""),
-                           ("สมชาย ใจดี", "comment", "ส่งช่างไปแล้ว")]
+    assert events[-2:] == [
+        ("สมชาย ใจดี", "acknowledged", ""),
+        ("สมชาย ใจดี", "comment", "ส่งช่างไปแล้ว"),
+    ]
 
 
 def test_acknowledge_without_a_body_works(api, db, incident_id):
@@ -335,6 +399,7 @@ def test_acknowledge_missing_incident_is_404_and_bad_note_422(api, db, incident_
 
 # --- the audit log -----------------------------------------------------------------------------
 
+
 def test_api_changes_are_audited_as_api_user(api, db, district, incident_id):
     created = api.post("/api/v1/devices", json=NEW_AP).json
     api.patch(f"/api/v1/devices/{created['id']}", json={"enabled": False})
@@ -342,8 +407,9 @@ def test_api_changes_are_audited_as_api_user(api, db, district, incident_id):
     api.delete(f"/api/v1/maintenance/{window['id']}")
     api.post(f"/api/v1/incidents/{incident_id}/acknowledge")
     with db() as s:
-        rows = s.scalars(select(AuditEvent).where(AuditEvent.actor == "api:somchai")
-                         .order_by(AuditEvent.id)).all()
+        rows = s.scalars(
+            select(AuditEvent).where(AuditEvent.actor == "api:somchai").order_by(AuditEvent.id)
+        ).all()
     seen = [(r.action, r.object_type) for r in rows]
     assert ("create", "device") in seen and ("update", "device") in seen
     assert ("create", "maintenance_window") in seen and ("delete", "maintenance_window") in seen

@@ -1,18 +1,19 @@
 """The audit log page (admin): who changed what, when, from where, before → after; filters;
 CSV/XLSX export; never a password hash anywhere."""
+
 from __future__ import annotations
 
 import csv
 import io
 import re
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import insert, select
 
-from monitor.localtime import format_datetime
-from monitor.db.models import AuditEvent, User
 from monitor.accounts.users import create_user
+from monitor.db.models import AuditEvent, User
+from monitor.localtime import format_datetime
 from tests.web.conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new password"
@@ -33,14 +34,13 @@ def somsri(db, app):
 
 
 def test_an_edit_through_the_ui_shows_who_when_where_and_before_after(officer, somsri, db):
-    officer.post(f"/admin/users/{somsri}", data={"display_name": "ครูสมศรี ใจดี",
-                                                 "role": "operator"})
+    officer.post(f"/admin/users/{somsri}", data={"display_name": "ครูสมศรี ใจดี", "role": "operator"})
     page = officer.get("/admin/audit").get_data(as_text=True)
     newest = rows_of(page)[0]
     with db() as s:
         event = s.scalar(select(AuditEvent).order_by(AuditEvent.id.desc()))
     shown = text_of(newest)
-    assert format_datetime(event.at, "th") in shown           # Bangkok time, พ.ศ.
+    assert format_datetime(event.at, "th") in shown  # Bangkok time, พ.ศ.
     assert "officer" in shown and "127.0.0.1" in shown
     assert "แก้ไข · ผู้ใช้ somsri" in shown
     assert "role : viewer → operator" in shown
@@ -48,8 +48,9 @@ def test_an_edit_through_the_ui_shows_who_when_where_and_before_after(officer, s
 
 
 def test_a_password_change_shows_as_dots_and_the_hash_is_nowhere(officer, somsri, db):
-    officer.post(f"/admin/users/{somsri}/password",
-                 data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD})
+    officer.post(
+        f"/admin/users/{somsri}/password", data={"password": NEW_PASSWORD, "confirm": NEW_PASSWORD}
+    )
     with db() as s:
         hashes = list(s.scalars(select(User.password_hash)))
     page = officer.get("/admin/audit").get_data(as_text=True)
@@ -71,48 +72,72 @@ def xlsx_cells(body: bytes) -> list[list]:
     return [list(row) for row in sheet.iter_rows(values_only=True)]
 
 
-def add_event(db, at, actor="somchai", action="update", object_type="device", label="router",
-              changes=None):
+def add_event(
+    db, at, actor="somchai", action="update", object_type="device", label="router", changes=None
+):
     with db.begin() as s:
-        s.execute(insert(AuditEvent), [{"at": at, "actor": actor, "action": action,
-                                        "object_type": object_type, "object_label": label,
-                                        "changes": changes, "address": "127.0.0.5"}])
+        s.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "at": at,
+                    "actor": actor,
+                    "action": action,
+                    "object_type": object_type,
+                    "object_label": label,
+                    "changes": changes,
+                    "address": "127.0.0.5",
+                }
+            ],
+        )
 
 
 # 24 Nov 2569 (2026) in Bangkok runs from 23 Nov 17:00 UTC to 24 Nov 17:00 UTC.
-LATE_23RD = datetime(2026, 11, 23, 16, 30, tzinfo=timezone.utc)   # 23:30 on the 23rd, Bangkok
-EARLY_24TH = datetime(2026, 11, 23, 17, 30, tzinfo=timezone.utc)  # 00:30 on the 24th, Bangkok
-LATE_24TH = datetime(2026, 11, 24, 16, 59, tzinfo=timezone.utc)   # 23:59 on the 24th
-EARLY_25TH = datetime(2026, 11, 24, 17, 0, tzinfo=timezone.utc)   # 00:00 on the 25th
+LATE_23RD = datetime(2026, 11, 23, 16, 30, tzinfo=UTC)  # 23:30 on the 23rd, Bangkok
+EARLY_24TH = datetime(2026, 11, 23, 17, 30, tzinfo=UTC)  # 00:30 on the 24th, Bangkok
+LATE_24TH = datetime(2026, 11, 24, 16, 59, tzinfo=UTC)  # 23:59 on the 24th
+EARLY_25TH = datetime(2026, 11, 24, 17, 0, tzinfo=UTC)  # 00:00 on the 25th
 
 
 @pytest.fixture
 def history(db, app):
     add_event(db, LATE_23RD, label="s01-router")
-    add_event(db, EARLY_24TH, actor="cli:root", action="create", object_type="site",
-              label="S07 โรงเรียนบ้านนา")
+    add_event(
+        db,
+        EARLY_24TH,
+        actor="cli:root",
+        action="create",
+        object_type="site",
+        label="S07 โรงเรียนบ้านนา",
+    )
     add_event(db, LATE_24TH, actor="api:somchai", action="delete", label="s02-ap")
     add_event(db, EARLY_25TH, object_type="risk", label="น้ำท่วมห้องเซิร์ฟเวอร์")
 
 
-@pytest.mark.parametrize("query, labels", [
-    ("", ["น้ำท่วมห้องเซิร์ฟเวอร์", "s02-ap", "S07 โรงเรียนบ้านนา", "s01-router"]),  # newest first
-    ("?from=2026-11-24&to=2026-11-24", ["s02-ap", "S07 โรงเรียนบ้านนา"]),
-    ("?from=24/11/2569&to=24/11/2569", ["s02-ap", "S07 โรงเรียนบ้านนา"]),
-    ("?from=2026-11-25", ["น้ำท่วมห้องเซิร์ฟเวอร์"]),
-    ("?to=2026-11-23", ["s01-router"]),
-    ("?actor=cli:root", ["S07 โรงเรียนบ้านนา"]),
-    ("?object_type=device", ["s02-ap", "s01-router"]),
-    ("?action=delete", ["s02-ap"]),
-    ("?q=router", ["s01-router"]),
-    ("?q=บ้านนา&object_type=site", ["S07 โรงเรียนบ้านนา"]),
-    ("?q=nothing-like-it", []),
-])
+@pytest.mark.parametrize(
+    "query, labels",
+    [
+        ("", ["น้ำท่วมห้องเซิร์ฟเวอร์", "s02-ap", "S07 โรงเรียนบ้านนา", "s01-router"]),  # newest first
+        ("?from=2026-11-24&to=2026-11-24", ["s02-ap", "S07 โรงเรียนบ้านนา"]),
+        ("?from=24/11/2569&to=24/11/2569", ["s02-ap", "S07 โรงเรียนบ้านนา"]),
+        ("?from=2026-11-25", ["น้ำท่วมห้องเซิร์ฟเวอร์"]),
+        ("?to=2026-11-23", ["s01-router"]),
+        ("?actor=cli:root", ["S07 โรงเรียนบ้านนา"]),
+        ("?object_type=device", ["s02-ap", "s01-router"]),
+        ("?action=delete", ["s02-ap"]),
+        ("?q=router", ["s01-router"]),
+        ("?q=บ้านนา&object_type=site", ["S07 โรงเรียนบ้านนา"]),
+        ("?q=nothing-like-it", []),
+    ],
+)
 def test_filters(officer, history, query, labels):
     page = officer.get("/admin/audit" + query).get_data(as_text=True)
     # The officer's own sign-in (stamped with the real time) is in the log too; not the subject.
-    shown = [re.search(r"<strong>(.*?)</strong>", row).group(1) for row in rows_of(page)
-             if 'data-action="login"' not in row]
+    shown = [
+        re.search(r"<strong>(.*?)</strong>", row).group(1)
+        for row in rows_of(page)
+        if 'data-action="login"' not in row
+    ]
     assert shown == labels
     if not labels:
         assert "ไม่มีรายการตามเงื่อนไขนี้" in page
@@ -127,19 +152,33 @@ def test_a_bad_date_is_named_and_the_rest_of_the_filter_applies(officer, history
 
 
 def test_the_csv_export_is_filtered_excel_ready_and_keeps_formulas_as_text(officer, db, history):
-    add_event(db, EARLY_24TH, label="=HYPERLINK(\"http://127.0.0.1/\",\"click\")",
-              changes={"name": ["a", "=1+1"]})
+    add_event(
+        db,
+        EARLY_24TH,
+        label='=HYPERLINK("http://127.0.0.1/","click")',
+        changes={"name": ["a", "=1+1"]},
+    )
     response = officer.get("/admin/audit.csv?from=2026-11-24&to=2026-11-24")
     assert response.headers["Content-Type"].startswith("text/csv")
     assert 'filename="ictmon-audit-' in response.headers["Content-Disposition"]
     body = response.get_data()
     assert body.startswith("\ufeff".encode())
     table = list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
-    assert table[0] == ["เวลา (กรุงเทพฯ)", "ผู้ดำเนินการ", "จากเครื่อง", "การกระทำ", "ประเภท",
-                        "รหัส", "รายการ", "ก่อน → หลัง"]
-    assert [r[6] for r in table[1:]] == ["s02-ap",
-                                        "'=HYPERLINK(\"http://127.0.0.1/\",\"click\")",
-                                        "S07 โรงเรียนบ้านนา"]
+    assert table[0] == [
+        "เวลา (กรุงเทพฯ)",
+        "ผู้ดำเนินการ",
+        "จากเครื่อง",
+        "การกระทำ",
+        "ประเภท",
+        "รหัส",
+        "รายการ",
+        "ก่อน → หลัง",
+    ]
+    assert [r[6] for r in table[1:]] == [
+        "s02-ap",
+        '\'=HYPERLINK("http://127.0.0.1/","click")',
+        "S07 โรงเรียนบ้านนา",
+    ]
     assert table[3][:2] == ["2026-11-24 00:30:00", "cli:root"]  # Bangkok wall time
     assert table[2][7] == "name: a → =1+1"
 
@@ -158,11 +197,21 @@ def test_the_xlsx_export_reads_back_with_the_same_rows(officer, db, history):
 
 
 def test_a_long_log_is_capped_on_the_page_and_says_so(officer, db):
-    start = datetime(2026, 11, 1, tzinfo=timezone.utc)
+    start = datetime(2026, 11, 1, tzinfo=UTC)
     with db.begin() as s:
-        s.execute(insert(AuditEvent), [
-            {"at": start + timedelta(minutes=i), "actor": "cli:root", "action": "update",
-             "object_type": "device", "object_label": f"device-{i}"} for i in range(520)])
+        s.execute(
+            insert(AuditEvent),
+            [
+                {
+                    "at": start + timedelta(minutes=i),
+                    "actor": "cli:root",
+                    "action": "update",
+                    "object_type": "device",
+                    "object_label": f"device-{i}",
+                }
+                for i in range(520)
+            ],
+        )
     page = officer.get("/admin/audit?object_type=device").get_data(as_text=True)
     rows = rows_of(page)
     assert len(rows) == 500

@@ -1,4 +1,5 @@
 """Signing in: who gets in, who does not, and what stays out of reach without it."""
+
 from __future__ import annotations
 
 import hashlib
@@ -7,9 +8,9 @@ import re
 import pytest
 from sqlalchemy import select
 
-from monitor.localtime import utcnow
-from monitor.db.models import ApiToken, User
 from monitor.accounts.users import authenticate, create_token, create_user, user_for_token
+from monitor.db.models import ApiToken, User
+from monitor.localtime import utcnow
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 
@@ -51,15 +52,17 @@ def test_login_with_an_unknown_user_fails_the_same_way(client):
 
 
 def test_login_goes_back_to_the_page_asked_for(client, district):
-    response = client.post("/login?next=/sites/S02",
-                           data={"username": "officer", "password": PASSWORD})
+    response = client.post(
+        "/login?next=/sites/S02", data={"username": "officer", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/sites/S02"
 
 
 @pytest.mark.parametrize("target", ["https://evil.example/", "//evil.example/", "/\\evil.example"])
 def test_login_never_redirects_off_site(client, target):
-    response = client.post("/login", query_string={"next": target},
-                           data={"username": "officer", "password": PASSWORD})
+    response = client.post(
+        "/login", query_string={"next": target}, data={"username": "officer", "password": PASSWORD}
+    )
     assert response.headers["Location"] == "/"
 
 
@@ -92,8 +95,9 @@ def test_login_post_without_csrf_token_is_refused(csrf_client):
 def test_login_post_with_csrf_token_from_the_form_works(csrf_client):
     form = csrf_client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    response = csrf_client.post("/login", data={"username": "officer", "password": PASSWORD,
-                                                "csrf_token": token})
+    response = csrf_client.post(
+        "/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token}
+    )
     assert response.status_code == 302
     assert csrf_client.get("/").status_code == 200
 
@@ -101,13 +105,15 @@ def test_login_post_with_csrf_token_from_the_form_works(csrf_client):
 def test_logout_needs_the_csrf_token_too(csrf_client):
     form = csrf_client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', form).group(1)
-    csrf_client.post("/login", data={"username": "officer", "password": PASSWORD,
-                                      "csrf_token": token})
+    csrf_client.post(
+        "/login", data={"username": "officer", "password": PASSWORD, "csrf_token": token}
+    )
     csrf_client.post("/logout")  # forged: no token
     assert csrf_client.get("/").status_code == 200
 
 
 # --- API tokens ---------------------------------------------------------------------------
+
 
 @pytest.fixture
 def token(db, app):
@@ -149,6 +155,7 @@ def test_token_is_stored_only_as_its_hash_and_records_its_use(db, token):
 
 
 # --- users ----------------------------------------------------------------------------------
+
 
 def test_password_is_hashed_with_scrypt(db):
     with db.begin() as s:

@@ -10,6 +10,7 @@ test client with CSRF off (the refusal checked is the access rule's, not CSRF's)
 Requests that an allowed role sends really run the view, so the module works on a database of
 its own that nothing else reads; GETs run before the writes that may delete what they read.
 """
+
 from __future__ import annotations
 
 import secrets
@@ -20,8 +21,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from monitor.settings import DatabaseSettings, PathSettings, Settings, SshSettings
 from monitor.accounts.users import create_token
+from monitor.settings import DatabaseSettings, PathSettings, Settings, SshSettings
 from tests.support.hostile import PASSWORD, route_url, seeded_database
 from tests.web.conftest import make_app
 from web import access
@@ -43,8 +44,11 @@ SLOW = {
 def _url_map_app():
     """An app only to read its url_map while the tests are collected (no database is opened)."""
     directory = Path(tempfile.mkdtemp(prefix="ictmon-url-map-"))
-    settings = replace(Settings(), database=DatabaseSettings(url=f"sqlite:///{directory / 'x.db'}"),
-                       paths=PathSettings(data_dir=str(directory)))
+    settings = replace(
+        Settings(),
+        database=DatabaseSettings(url=f"sqlite:///{directory / 'x.db'}"),
+        paths=PathSettings(data_dir=str(directory)),
+    )
     settings = replace(settings, web=replace(settings.web, secret_key=secrets.token_hex(32)))
     return create_app(settings)
 
@@ -62,9 +66,14 @@ def _cases():
     for rule in _rules():
         for method in _methods(rule):
             for role in ROLES:
-                if method != "GET" and rule.endpoint in SLOW and access.role_allows(
+                if (
+                    method != "GET"
+                    and rule.endpoint in SLOW
+                    and access.role_allows(
                         None if role == "anonymous" else role,
-                        access.required_role(rule.endpoint, method) or access.ADMIN):
+                        access.required_role(rule.endpoint, method) or access.ADMIN,
+                    )
+                ):
                     continue  # see SLOW: only the refusals of these are sent
                 cases.append((rule.rule, rule.endpoint, method, role))
     # Reads first; then the writes, lowest role first, so a delete cannot hide a row from a read.
@@ -88,15 +97,18 @@ def _is_login_redirect(response) -> bool:
 
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
-    with seeded_database(tmp_path_factory.mktemp("matrix"),
-                         ssh=SshSettings(timeout=2, workers=1)) as (settings, factory, ids):
+    with seeded_database(
+        tmp_path_factory.mktemp("matrix"), ssh=SshSettings(timeout=2, workers=1)
+    ) as (settings, factory, ids):
         app = make_app(settings, factory)
         clients = {role: app.test_client() for role in ROLES if role != "anonymous"}
         with factory.begin() as s:
             from monitor.db.models import User
 
-            tokens = {role: create_token(s, s.query(User).filter_by(username=name).one())
-                      for role, name in ids["users"].items()}
+            tokens = {
+                role: create_token(s, s.query(User).filter_by(username=name).one())
+                for role, name in ids["users"].items()
+            }
         yield app, ids, clients, tokens
 
 
@@ -117,8 +129,9 @@ def _outcome(response) -> str:
     return str(response.status_code)
 
 
-@pytest.mark.parametrize("path, endpoint, method, role", CASES,
-                         ids=[f"{c[3]}-{c[2]}-{c[1]}" for c in CASES])
+@pytest.mark.parametrize(
+    "path, endpoint, method, role", CASES, ids=[f"{c[3]}-{c[2]}-{c[1]}" for c in CASES]
+)
 def test_access_follows_the_table(matrix, path, endpoint, method, role):
     app, ids, clients, _ = matrix
     needed = access.required_role(endpoint, method)
@@ -147,8 +160,9 @@ def test_access_follows_the_table(matrix, path, endpoint, method, role):
 API_GETS = [c for c in CASES if c[0].startswith("/api/") and c[2] == "GET" and c[3] != "anonymous"]
 
 
-@pytest.mark.parametrize("path, endpoint, method, role", API_GETS,
-                         ids=[f"{c[3]}-token-{c[1]}" for c in API_GETS])
+@pytest.mark.parametrize(
+    "path, endpoint, method, role", API_GETS, ids=[f"{c[3]}-token-{c[1]}" for c in API_GETS]
+)
 def test_api_tokens_carry_their_users_role(matrix, path, endpoint, method, role):
     app, ids, _, tokens = matrix
     needed = access.required_role(endpoint, method)
@@ -158,18 +172,25 @@ def test_api_tokens_carry_their_users_role(matrix, path, endpoint, method, role)
     response = app.test_client().get(url, headers={"Authorization": f"Bearer {tokens[role]}"})
 
     if access.role_allows(role, needed):
-        assert response.status_code not in (401, 403) and response.status_code < 500, \
+        assert response.status_code not in (401, 403) and response.status_code < 500, (
             f"{role} token GET {url}: {response.status_code}, rule says {needed} may"
+        )
     else:
         assert response.status_code == 403, f"{role} token GET {url}: {response.status_code}"
 
 
 def test_every_route_has_a_rule():
-    missing = sorted({f"{rule.endpoint} {method} ({rule.rule})"
-                      for rule in _rules() for method in _methods(rule)
-                      if access.required_role(rule.endpoint, method) is None})
-    assert not missing, "routes without a rule in web/access.py (refused for everyone): " \
-        + "; ".join(missing)
+    missing = sorted(
+        {
+            f"{rule.endpoint} {method} ({rule.rule})"
+            for rule in _rules()
+            for method in _methods(rule)
+            if access.required_role(rule.endpoint, method) is None
+        }
+    )
+    assert not missing, (
+        "routes without a rule in web/access.py (refused for everyone): " + "; ".join(missing)
+    )
 
 
 def test_every_rule_names_a_route():
@@ -193,8 +214,9 @@ def test_a_route_without_a_rule_is_refused_even_for_an_admin(settings, db, caplo
 
         create_user(s, "chief", PASSWORD, role="admin")
     client = app.test_client()
-    assert client.post("/login", data={"username": "chief", "password": PASSWORD}) \
-        .status_code == 302
+    assert (
+        client.post("/login", data={"username": "chief", "password": PASSWORD}).status_code == 302
+    )
 
     response = client.get("/forgotten")
 

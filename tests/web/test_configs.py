@@ -1,5 +1,6 @@
 """The device page's configuration backups, the diff and download pages and the API, with backups
 taken from a real SSH server on loopback (tests/support/fake_switch.py) through "back up now"."""
+
 from __future__ import annotations
 
 import re
@@ -8,13 +9,14 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import func, select
 
+from monitor.accounts.users import create_token, create_user
 from monitor.db.models import ConfigVersion, Device, SshAccess
 from monitor.secrets import Vault
 from monitor.settings import SshSettings
-from monitor.accounts.users import create_token, create_user
 from tests.conftest import add_device, add_site
 from tests.support.fake_switch import FakeSwitch
-from tests.web.conftest import PASSWORD as WEB_PASSWORD, make_app, sign_in
+from tests.web.conftest import PASSWORD as WEB_PASSWORD
+from tests.web.conftest import make_app, sign_in
 
 SSH_PASSWORD = "Sw1tch-Pa55-xyz"
 ENABLE = "En4ble-9q"
@@ -55,8 +57,13 @@ def back_up_now(client, device_id):
 
 def version_ids(db, device_id):
     with db() as s:
-        return list(s.execute(select(ConfigVersion.id).where(ConfigVersion.device_id == device_id)
-                              .order_by(ConfigVersion.id)).scalars())
+        return list(
+            s.execute(
+                select(ConfigVersion.id)
+                .where(ConfigVersion.device_id == device_id)
+                .order_by(ConfigVersion.id)
+            ).scalars()
+        )
 
 
 def test_a_device_without_ssh_says_so(officer, db):
@@ -82,8 +89,10 @@ def test_back_up_now_shows_the_first_version_facts_and_downloads_it(officer, dev
     download = officer.get(f"/devices/{device}/configs/latest.txt")
     assert download.status_code == 200 and download.mimetype == "text/plain"
     assert "hostname SW1" in download.get_data(as_text=True)
-    assert re.match(r'attachment; filename="S05-sw-core-\d{8}-\d{4}\.txt"',
-                    download.headers["Content-Disposition"])
+    assert re.match(
+        r'attachment; filename="S05-sw-core-\d{8}-\d{4}\.txt"',
+        download.headers["Content-Disposition"],
+    )
 
 
 def test_unchanged_then_changed_and_the_diff_between_them(officer, device, db, switch):
@@ -110,8 +119,10 @@ def test_the_api_lists_versions_returns_text_and_reports_ssh_state(app, officer,
     back_up_now(officer, device)
     with db.begin() as s:
         from monitor.db.models import User
-        token = create_token(s, s.execute(select(User).where(User.username == "officer"))
-                             .scalar_one(), "script")
+
+        token = create_token(
+            s, s.execute(select(User).where(User.username == "officer")).scalar_one(), "script"
+        )
     client = app.test_client()
     auth = {"Authorization": f"Bearer {token}"}
 
@@ -179,9 +190,10 @@ def test_device_output_is_escaped_on_every_page(officer, device, db, switch):
     back_up_now(officer, device)
     old, new = version_ids(db, device)
 
-    pages = [officer.get(f"/devices/{device}/configs/{new}").get_data(as_text=True),
-             officer.get(f"/devices/{device}/configs/diff?from={old}&to={new}")
-             .get_data(as_text=True)]
+    pages = [
+        officer.get(f"/devices/{device}/configs/{new}").get_data(as_text=True),
+        officer.get(f"/devices/{device}/configs/diff?from={old}&to={new}").get_data(as_text=True),
+    ]
 
     for html in pages:
         assert "<script>alert" not in html and "<b>" not in html
@@ -194,11 +206,17 @@ def test_the_ssh_password_appears_on_no_page_and_in_no_api_answer(officer, devic
     switch.config.insert(-1, "vlan 8")
     back_up_now(officer, device)
     old, new = version_ids(db, device)
-    urls = [f"/devices/{device}", f"/devices/{device}/configs/{new}",
-            f"/devices/{device}/configs/diff?from={old}&to={new}",
-            f"/devices/{device}/configs/latest.txt", f"/api/v1/devices/{device}",
-            f"/api/v1/devices/{device}/configs", f"/api/v1/devices/{device}/configs/{new}",
-            "/api/v1/devices", f"/sites/S05"]
+    urls = [
+        f"/devices/{device}",
+        f"/devices/{device}/configs/{new}",
+        f"/devices/{device}/configs/diff?from={old}&to={new}",
+        f"/devices/{device}/configs/latest.txt",
+        f"/api/v1/devices/{device}",
+        f"/api/v1/devices/{device}/configs",
+        f"/api/v1/devices/{device}/configs/{new}",
+        "/api/v1/devices",
+        "/sites/S05",
+    ]
 
     for url in urls:
         response = officer.get(url)
@@ -214,15 +232,17 @@ def test_back_up_now_needs_the_forms_csrf_token(settings, db, device):
     client = app.test_client()
     login_page = client.get("/login").get_data(as_text=True)
     token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', login_page).group(1)
-    client.post("/login", data={"username": "officer", "password": WEB_PASSWORD,
-                                "csrf_token": token})
+    client.post(
+        "/login", data={"username": "officer", "password": WEB_PASSWORD, "csrf_token": token}
+    )
 
     client.post(f"/devices/{device}/configs/backup")  # no token: refused
     assert version_ids(db, device) == []
 
     page = client.get(f"/devices/{device}").get_data(as_text=True)
-    form_token = re.search(r'configs/backup".*?name="csrf_token" value="([^"]+)"', page,
-                           re.S).group(1)
+    form_token = re.search(
+        r'configs/backup".*?name="csrf_token" value="([^"]+)"', page, re.S
+    ).group(1)
     client.post(f"/devices/{device}/configs/backup", data={"csrf_token": form_token})
     assert len(version_ids(db, device)) == 1
     with db() as s:

@@ -3,6 +3,7 @@ write method is called by a signed-in admin without a CSRF token (app with CSRF 
 answer 400 with every table of the database exactly as it was. /api/ writes are called with the
 session cookie and no X-CSRFToken header, which is what a forging page can send. The login form
 needs its token too."""
+
 from __future__ import annotations
 
 import hashlib
@@ -17,8 +18,14 @@ from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules
 
 WRITES = ("POST", "PUT", "PATCH", "DELETE")
-CASES = sorted({(rule.rule, rule.endpoint, method) for rule in _rules()
-                for method in rule.methods if method in WRITES})
+CASES = sorted(
+    {
+        (rule.rule, rule.endpoint, method)
+        for rule in _rules()
+        for method in rule.methods
+        if method in WRITES
+    }
+)
 
 
 def database_digest(factory) -> str:
@@ -46,15 +53,22 @@ def forged(tmp_path_factory):
 
 def signed_in_admin(app, ids):
     client = app.test_client()
-    answer = client.post("/login", data={"username": ids["users"]["admin"], "password": PASSWORD,
-                                         "csrf_token": form_token(client)})
+    answer = client.post(
+        "/login",
+        data={
+            "username": ids["users"]["admin"],
+            "password": PASSWORD,
+            "csrf_token": form_token(client),
+        },
+    )
     assert answer.status_code == 302
     return client
 
 
 @pytest.mark.parametrize("path, endpoint, method", CASES, ids=[f"{c[2]}-{c[1]}" for c in CASES])
-def test_a_write_without_the_csrf_token_is_refused_and_changes_nothing(forged, path, endpoint,
-                                                                      method):
+def test_a_write_without_the_csrf_token_is_refused_and_changes_nothing(
+    forged, path, endpoint, method
+):
     app, factory, ids = forged
     client = signed_in_admin(app, ids)
     rule = next(r for r in app.url_map.iter_rules() if r.rule == path and r.endpoint == endpoint)
@@ -65,8 +79,9 @@ def test_a_write_without_the_csrf_token_is_refused_and_changes_nothing(forged, p
         # What a forging page can send: the cookie rides along, a custom header cannot.
         response = client.open(url, method=method, json={"name": "forged", "reason": "forged"})
     else:
-        response = client.open(url, method=method,
-                               data={"name": "forged", "text": "forged", "reason": "forged"})
+        response = client.open(
+            url, method=method, data={"name": "forged", "text": "forged", "reason": "forged"}
+        )
 
     assert response.status_code == 400, f"{method} {url} without a token: {response.status_code}"
     assert database_digest(factory) == before, f"{method} {url} changed the database"
@@ -81,8 +96,7 @@ def test_the_login_form_needs_its_token(forged):
     client = app.test_client()
     before = database_digest(factory)
 
-    response = client.post("/login", data={"username": ids["users"]["admin"],
-                                           "password": PASSWORD})
+    response = client.post("/login", data={"username": ids["users"]["admin"], "password": PASSWORD})
 
     assert response.status_code == 400
     assert client.get("/").status_code == 302  # still asked to sign in
@@ -95,9 +109,16 @@ def test_a_write_with_the_token_goes_through(forged):
     client = signed_in_admin(app, ids)
     before = database_digest(factory)
 
-    response = client.post("/maintenance", data={
-        "csrf_token": form_token(client, "/maintenance"), "target": f"site:{ids['site_id']}",
-        "starts_at": "2026-11-28T08:00", "ends_at": "2026-11-28T12:00", "reason": "UPS swap"})
+    response = client.post(
+        "/maintenance",
+        data={
+            "csrf_token": form_token(client, "/maintenance"),
+            "target": f"site:{ids['site_id']}",
+            "starts_at": "2026-11-28T08:00",
+            "ends_at": "2026-11-28T12:00",
+            "reason": "UPS swap",
+        },
+    )
 
     assert response.status_code == 302
     assert database_digest(factory) != before

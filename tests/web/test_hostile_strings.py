@@ -7,6 +7,7 @@ syntax, spreadsheet formulas and RTL/zero-width characters (tests/support/hostil
 Pages must show the text escaped and never its markup; exports must keep formulas as text; every
 answer carries the security headers; an unexpected error is a friendly page, never a traceback.
 """
+
 from __future__ import annotations
 
 import csv
@@ -18,29 +19,80 @@ from dataclasses import replace
 import pytest
 
 from monitor.settings import WebSettings
-from tests.support.hostile import (ESCAPED_MARKUP, FORMULAS, PASSWORD, RAW_MARKUP, SCRIPT,
-                                   hostile, route_url, seeded_database)
+from tests.support.hostile import (
+    ESCAPED_MARKUP,
+    FORMULAS,
+    PASSWORD,
+    RAW_MARKUP,
+    SCRIPT,
+    hostile,
+    route_url,
+    seeded_database,
+)
 from tests.web.conftest import make_app
 from tests.web.test_authorization_matrix import _rules
 from web.app import CONTENT_SECURITY_POLICY
 
-GETS = sorted({(rule.rule, rule.endpoint) for rule in _rules()
-               if "GET" in rule.methods and rule.endpoint != "static"})
+GETS = sorted(
+    {
+        (rule.rule, rule.endpoint)
+        for rule in _rules()
+        if "GET" in rule.methods and rule.endpoint != "static"
+    }
+)
 # Query arguments the pages read, each given a payload: what is typed in a filter comes back in
 # the page (the search box, the chosen site), so it must come back escaped too.
-REFLECTED = {name: SCRIPT for name in ("q", "site", "kind", "snmp", "state", "cause", "from",
-                                       "to", "period", "status", "level", "category", "sort",
-                                       "dir", "range", "if", "next", "actor", "object", "user")}
+REFLECTED = dict.fromkeys(
+    (
+        "q",
+        "site",
+        "kind",
+        "snmp",
+        "state",
+        "cause",
+        "from",
+        "to",
+        "period",
+        "status",
+        "level",
+        "category",
+        "sort",
+        "dir",
+        "range",
+        "if",
+        "next",
+        "actor",
+        "object",
+        "user",
+    ),
+    SCRIPT,
+)
 # Pages that show the seeded text: the escaped payload must be there (so the sweep below is not
 # passing over pages that simply show nothing).
-SHOWS_THE_SEED = ("status.index", "status.site", "status.device", "inventory.index",
-                  "incidents.index", "incidents.show", "incidents.maintenance_windows",
-                  "incidents.outbox_page", "risks.index", "risks.show", "configs.version",
-                  "configs.diff")
-EXPORTS = ("inventory.export_csv", "inventory.export_xlsx", "risks.export_xlsx",
-           "reports.download", "reports.generated")
-JAVASCRIPT_URL = re.compile(r"""(href|src|action|formaction|data)\s*=\s*["']?\s*javascript:""",
-                            re.IGNORECASE)
+SHOWS_THE_SEED = (
+    "status.index",
+    "status.site",
+    "status.device",
+    "inventory.index",
+    "incidents.index",
+    "incidents.show",
+    "incidents.maintenance_windows",
+    "incidents.outbox_page",
+    "risks.index",
+    "risks.show",
+    "configs.version",
+    "configs.diff",
+)
+EXPORTS = (
+    "inventory.export_csv",
+    "inventory.export_xlsx",
+    "risks.export_xlsx",
+    "reports.download",
+    "reports.generated",
+)
+JAVASCRIPT_URL = re.compile(
+    r"""(href|src|action|formaction|data)\s*=\s*["']?\s*javascript:""", re.IGNORECASE
+)
 
 
 @pytest.fixture(scope="module")
@@ -48,8 +100,12 @@ def hostile_app(tmp_path_factory):
     with seeded_database(tmp_path_factory.mktemp("hostile"), hostile) as (settings, factory, ids):
         app = make_app(settings, factory)
         client = app.test_client()
-        assert client.post("/login", data={"username": ids["users"]["admin"],
-                                           "password": PASSWORD}).status_code == 302
+        assert (
+            client.post(
+                "/login", data={"username": ids["users"]["admin"], "password": PASSWORD}
+            ).status_code
+            == 302
+        )
         yield app, client, ids
 
 
@@ -87,8 +143,9 @@ def test_every_page_shows_hostile_text_escaped(hostile_app, path, endpoint):
     if endpoint in SHOWS_THE_SEED:
         assert response.status_code == 200
         for escaped in ESCAPED_MARKUP:
-            assert escaped in response.get_data(as_text=True), \
+            assert escaped in response.get_data(as_text=True), (
                 f"{endpoint}: the seeded text is not on the page"
+            )
 
 
 @pytest.mark.parametrize("path, endpoint", GETS, ids=[g[1] for g in GETS])
@@ -138,14 +195,18 @@ def test_csv_export_keeps_each_formula_start_as_text(hostile_app):
     """The inventory CSV: every cell that starts like a formula is written with a ' before it,
     and keeps the rest of the text exactly."""
     path, endpoint = next(g for g in GETS if g[1] == "inventory.export_csv")
-    cells = [cell for row in csv.reader(io.StringIO(
-        _get(hostile_app, path, endpoint).get_data(as_text=True))) for cell in row]
+    cells = [
+        cell
+        for row in csv.reader(io.StringIO(_get(hostile_app, path, endpoint).get_data(as_text=True)))
+        for cell in row
+    ]
 
     for formula in FORMULAS:
         assert any(cell.startswith("'" + formula) for cell in cells), formula
 
 
 # --- headers -----------------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("path, endpoint", GETS, ids=[g[1] for g in GETS])
 def test_every_answer_carries_the_security_headers(hostile_app, path, endpoint):
@@ -162,8 +223,12 @@ def test_every_answer_carries_the_security_headers(hostile_app, path, endpoint):
 def test_error_and_refusal_answers_carry_them_too(hostile_app):
     app = hostile_app[0]
     anonymous = app.test_client()
-    for response in (anonymous.get("/no-such-page"), anonymous.get("/api/v1/devices"),
-                     anonymous.get("/"), anonymous.get("/login")):
+    for response in (
+        anonymous.get("/no-such-page"),
+        anonymous.get("/api/v1/devices"),
+        anonymous.get("/"),
+        anonymous.get("/login"),
+    ):
         assert response.headers.get("Content-Security-Policy") == CONTENT_SECURITY_POLICY
         assert response.headers.get("X-Frame-Options") == "DENY"
         assert response.headers.get("X-Content-Type-Options") == "nosniff"
@@ -175,8 +240,9 @@ def _session_cookie(settings, db):
     with db.begin() as s:
         create_user(s, "cookie", PASSWORD, role="viewer")
     client = make_app(settings, db).test_client()
-    answer = client.post("/login", data={"username": "cookie", "password": PASSWORD,
-                                         "remember": "y"})
+    answer = client.post(
+        "/login", data={"username": "cookie", "password": PASSWORD, "remember": "y"}
+    )
     assert answer.status_code == 302
     return answer.headers.getlist("Set-Cookie")
 
@@ -204,6 +270,7 @@ def test_the_session_cookie_is_secure_behind_https(settings, db):
 
 # --- unexpected errors -------------------------------------------------------------------------
 
+
 def _app_that_breaks(settings, db, monkeypatch):
     app = make_app(settings, db)
     from web import access
@@ -224,7 +291,8 @@ def _app_that_breaks(settings, db, monkeypatch):
 
 
 def test_an_unexpected_error_is_a_friendly_page_and_the_traceback_goes_to_the_log(
-        settings, db, caplog, monkeypatch):
+    settings, db, caplog, monkeypatch
+):
     app = _app_that_breaks(settings, db, monkeypatch)
     caplog.set_level(logging.ERROR)
 

@@ -1,15 +1,16 @@
 """The incident log, one incident's page, maintenance windows, the outbox page and their API."""
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 from sqlalchemy import select
 
+from monitor.accounts.users import create_user
+from monitor.db.models import MaintenanceWindow
 from monitor.incidents import recording as incidents
 from monitor.mail import outbox
 from monitor.status import store
-from monitor.db.models import MaintenanceWindow
-from monitor.accounts.users import create_user
 from tests.conftest import NOW
 from tests.web.conftest import PASSWORD, sign_in
 
@@ -18,16 +19,30 @@ HOSTILE = '<script>alert("x")</script><img src=x onerror=alert(1)>'
 
 def open_incident(db, district, title="s02-router (127.0.2.1)", **kw):
     with db.begin() as s:
-        incident = incidents.open_manual(s, title=title, actor="ictmon", at=NOW - timedelta(hours=2),
-                                         site_id=None, device_id=district["s02_router"], **kw)
+        incident = incidents.open_manual(
+            s,
+            title=title,
+            actor="ictmon",
+            at=NOW - timedelta(hours=2),
+            site_id=None,
+            device_id=district["s02_router"],
+            **kw,
+        )
         return incident.id
 
 
 def test_the_log_lists_incidents_and_filters_by_state_and_site(officer, db, district):
     first = open_incident(db, district)
     with db.begin() as s:
-        done = incidents.open_manual(s, title="stolen AP", actor="x", at=NOW, site_id=None,
-                                     device_id=district["s03_ap"], cause="theft")
+        done = incidents.open_manual(
+            s,
+            title="stolen AP",
+            actor="x",
+            at=NOW,
+            site_id=None,
+            device_id=district["s03_ap"],
+            cause="theft",
+        )
         incidents.resolve(s, done, "x", NOW)
     page = officer.get("/incidents").get_data(as_text=True)
     assert f"#{first}" in page and "stolen AP" in page
@@ -78,12 +93,21 @@ def test_a_viewer_can_read_but_not_act(client, db, district):
     assert client.get("/api/v1/outbox").status_code == 403
 
 
-def test_a_weekly_window_made_on_the_page_silences_the_site_on_saturday_mornings(officer, db,
-                                                                               district):
-    response = officer.post("/maintenance", data={
-        "target": "site:" + str(_site_id(db, "S02")), "starts_at": "2026-11-24T00:00",
-        "ends_at": "2027-03-31T00:00", "weekday": ["5"], "local_start": "08:00",
-        "local_end": "12:00", "reason": "ปรับปรุงระบบไฟ"})
+def test_a_weekly_window_made_on_the_page_silences_the_site_on_saturday_mornings(
+    officer, db, district
+):
+    response = officer.post(
+        "/maintenance",
+        data={
+            "target": "site:" + str(_site_id(db, "S02")),
+            "starts_at": "2026-11-24T00:00",
+            "ends_at": "2027-03-31T00:00",
+            "weekday": ["5"],
+            "local_start": "08:00",
+            "local_end": "12:00",
+            "reason": "ปรับปรุงระบบไฟ",
+        },
+    )
     assert response.status_code == 302
     page = officer.get("/maintenance").get_data(as_text=True)
     assert "ส. 08:00–12:00" in page and "ปรับปรุงระบบไฟ" in page
@@ -97,6 +121,7 @@ def test_a_weekly_window_made_on_the_page_silences_the_site_on_saturday_mornings
 
 def _site_id(db, code):
     from monitor.db.models import Site
+
     with db() as s:
         return s.scalar(select(Site.id).where(Site.code == code))
 
@@ -104,14 +129,18 @@ def _site_id(db, code):
 def test_failed_mail_is_listed_for_the_admin_with_its_reason(client, db, district):
     with db.begin() as s:
         create_user(s, "root", PASSWORD, role="admin")
-        message = outbox.enqueue(s, recipients=["a@b.example"], subject="[ictmon] ขัดข้อง", text="x",
-                                 now=NOW)
+        message = outbox.enqueue(
+            s, recipients=["a@b.example"], subject="[ictmon] ขัดข้อง", text="x", now=NOW
+        )
         message.status, message.last_error = "failed", "RCPT TO:<a@b.example>: 550 no such user"
     sign_in(client, "root")
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "550 no such user" in page and "ส่งไม่สำเร็จ" in page
     [row] = client.get("/api/v1/outbox").get_json()
-    assert (row["status"], row["last_error"]) == ("failed", "RCPT TO:<a@b.example>: 550 no such user")
+    assert (row["status"], row["last_error"]) == (
+        "failed",
+        "RCPT TO:<a@b.example>: 550 no such user",
+    )
     client.post(f"/admin/outbox/{message.id}/retry")
     assert client.get("/api/v1/outbox").get_json()[0]["status"] == "pending"
 

@@ -1,5 +1,6 @@
 """The inventory page, its exports, the operator's edit of typed fields, the device page's SNMP
 section and the API's SNMP fields — asserted on what the officer sees and downloads."""
+
 from __future__ import annotations
 
 import csv
@@ -9,9 +10,9 @@ from datetime import date, timedelta
 import pytest
 from openpyxl import load_workbook
 
+from monitor.accounts.users import create_user
 from monitor.db.models import Device, SnmpInterface, SnmpStatus, TrafficRollup, TrafficSample
 from monitor.secrets import Vault
-from monitor.accounts.users import create_user
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, sign_in
 from tests.web.seed import seed_district, set_state
@@ -20,9 +21,16 @@ HOSTILE = "<script>alert('x')</script>"
 
 
 def _status(device_id, **kw):
-    values = dict(device_id=device_id, state="ok", polled_at=NOW - timedelta(minutes=2),
-                  ok_at=NOW - timedelta(minutes=2), has_host_resources=False, has_ups=False,
-                  inventory_at=NOW - timedelta(hours=3), uptime_cs=5 * 8_640_000)
+    values = dict(
+        device_id=device_id,
+        state="ok",
+        polled_at=NOW - timedelta(minutes=2),
+        ok_at=NOW - timedelta(minutes=2),
+        has_host_resources=False,
+        has_ups=False,
+        inventory_at=NOW - timedelta(hours=3),
+        uptime_cs=5 * 8_640_000,
+    )
     values.update(kw)
     return SnmpStatus(**values)
 
@@ -34,31 +42,97 @@ def inventory(db, settings):
     vault = Vault.from_settings(settings)
     with db.begin() as s:
         core = s.get(Device, ids["core"])
-        core.model, core.serial = "ISR4331", "TYPED-SERIAL-1"       # typed by the officer
+        core.model, core.serial = "ISR4331", "TYPED-SERIAL-1"  # typed by the officer
         core.purchase_date, core.warranty_end = date(2022, 3, 1), date(2027, 2, 28)
         core.snmp_version, core.snmp_community = "2c", vault.encrypt("s3cret-community")
-        s.add(_status(core.id, vendor="Cisco", model="Cisco ISR4331/K9", serial="FDO2213A1BC",
-                      firmware="16.9.4", sys_descr="Cisco IOS XE", sys_name="core"))
+        s.add(
+            _status(
+                core.id,
+                vendor="Cisco",
+                model="Cisco ISR4331/K9",
+                serial="FDO2213A1BC",
+                firmware="16.9.4",
+                sys_descr="Cisco IOS XE",
+                sys_name="core",
+            )
+        )
         router = s.get(Device, ids["s01_router"])
         router.snmp_version, router.snmp_community = "2c", vault.encrypt("another")
-        s.add(_status(router.id, vendor="MikroTik", model="RB4011iGS+", serial="HEX1234",
-                      firmware="7.14.3", sys_descr=HOSTILE, sys_name="<b>r1</b>",
-                      has_ups=False, neighbours=[{"local_port": "ether1", "remote_name": HOSTILE,
-                                                 "remote_port": "uplink", "remote_chassis": None}]))
-        s.add(SnmpInterface(device_id=router.id, if_index=1, name="ether1", alias=HOSTILE,
-                            oper_status="up", speed_mbps=1000, counter_bits=64, in_bps=250e6,
-                            out_bps=40e6, utilisation_pct=25.0, seen_at=NOW))
-        s.add(SnmpInterface(device_id=router.id, if_index=2, name="ether2", oper_status="down",
-                            speed_mbps=1000, counter_bits=64, seen_at=NOW))
+        s.add(
+            _status(
+                router.id,
+                vendor="MikroTik",
+                model="RB4011iGS+",
+                serial="HEX1234",
+                firmware="7.14.3",
+                sys_descr=HOSTILE,
+                sys_name="<b>r1</b>",
+                has_ups=False,
+                neighbours=[
+                    {
+                        "local_port": "ether1",
+                        "remote_name": HOSTILE,
+                        "remote_port": "uplink",
+                        "remote_chassis": None,
+                    }
+                ],
+            )
+        )
+        s.add(
+            SnmpInterface(
+                device_id=router.id,
+                if_index=1,
+                name="ether1",
+                alias=HOSTILE,
+                oper_status="up",
+                speed_mbps=1000,
+                counter_bits=64,
+                in_bps=250e6,
+                out_bps=40e6,
+                utilisation_pct=25.0,
+                seen_at=NOW,
+            )
+        )
+        s.add(
+            SnmpInterface(
+                device_id=router.id,
+                if_index=2,
+                name="ether2",
+                oper_status="down",
+                speed_mbps=1000,
+                counter_bits=64,
+                seen_at=NOW,
+            )
+        )
         for minute in range(0, 60, 5):
-            s.add(TrafficSample(device_id=router.id, if_index=1, at=NOW - timedelta(minutes=minute),
-                                in_bps=1e6 * minute, out_bps=2e5))
-        s.add(TrafficRollup(device_id=router.id, if_index=1, bucket_start=NOW - timedelta(hours=5),
-                            samples=12, in_bps_sum=12e6, out_bps_sum=24e5, in_bps_max=3e6,
-                            out_bps_max=5e5))
-        ap = s.get(Device, ids["s03_ap"])      # down by ping: SNMP silence is not news
+            s.add(
+                TrafficSample(
+                    device_id=router.id,
+                    if_index=1,
+                    at=NOW - timedelta(minutes=minute),
+                    in_bps=1e6 * minute,
+                    out_bps=2e5,
+                )
+            )
+        s.add(
+            TrafficRollup(
+                device_id=router.id,
+                if_index=1,
+                bucket_start=NOW - timedelta(hours=5),
+                samples=12,
+                in_bps_sum=12e6,
+                out_bps_sum=24e5,
+                in_bps_max=3e6,
+                out_bps_max=5e5,
+            )
+        )
+        ap = s.get(Device, ids["s03_ap"])  # down by ping: SNMP silence is not news
         ap.snmp_version, ap.snmp_community = "2c", vault.encrypt("x")
-        s.add(_status(ap.id, state="timeout", error="no answer", failing_since=NOW - timedelta(minutes=40)))
+        s.add(
+            _status(
+                ap.id, state="timeout", error="no answer", failing_since=NOW - timedelta(minutes=40)
+            )
+        )
     return ids
 
 
@@ -78,9 +152,9 @@ def test_inventory_lists_devices_with_collected_and_typed_values(officer, invent
     # typed serial and a different collected serial: both shown
     assert "TYPED-SERIAL-1" in page and "FDO2213A1BC" in page
     assert "16.9.4" in page and "RB4011iGS+" in page and "HEX1234" in page
-    assert "1 มี.ค. 2565" in page                       # purchase date, Buddhist era
-    assert "5 วัน" in page                              # uptime from sysUpTime
-    assert "ไม่ได้ตั้งค่า SNMP" in page                  # devices without SNMP say so
+    assert "1 มี.ค. 2565" in page  # purchase date, Buddhist era
+    assert "5 วัน" in page  # uptime from sysUpTime
+    assert "ไม่ได้ตั้งค่า SNMP" in page  # devices without SNMP say so
 
 
 def test_inventory_filters_and_sorts(officer, inventory):
@@ -109,7 +183,7 @@ def test_export_xlsx_has_thai_headers_and_rows(officer, inventory):
     assert core[header.index("รุ่น (อ่านจากอุปกรณ์)")] == "Cisco ISR4331/K9"
     assert core[header.index("หมายเลขเครื่อง (อ่านจากอุปกรณ์)")] == "FDO2213A1BC"
     assert core[header.index("วันที่ซื้อ")].date() == date(2022, 3, 1)
-    assert len(rows) == 1 + 7           # the seeded district's seven devices
+    assert len(rows) == 1 + 7  # the seeded district's seven devices
 
 
 def test_export_keeps_formula_looking_text_as_text(officer, db, settings):
@@ -136,24 +210,36 @@ def test_export_csv_is_utf8_with_bom_and_thai_headers(officer, inventory):
 def test_operator_edits_typed_fields_and_collected_stay(officer, inventory, db):
     core = inventory["core"]
     form = officer.get(f"/inventory/{core}/edit").get_data(as_text=True)
-    assert "Cisco ISR4331/K9" in form                   # the collected value is shown alongside
-    response = officer.post(f"/inventory/{core}/edit", data={
-        "model": "ISR 4331", "serial": "FDO2213A1BC", "location": "ห้องเซิร์ฟเวอร์",
-        "purchase_date": "2565-03-01", "warranty_end": "2027-02-28", "eol_date": "",
-        "notes": "ซื้อด้วยงบปี 2565"})
+    assert "Cisco ISR4331/K9" in form  # the collected value is shown alongside
+    response = officer.post(
+        f"/inventory/{core}/edit",
+        data={
+            "model": "ISR 4331",
+            "serial": "FDO2213A1BC",
+            "location": "ห้องเซิร์ฟเวอร์",
+            "purchase_date": "2565-03-01",
+            "warranty_end": "2027-02-28",
+            "eol_date": "",
+            "notes": "ซื้อด้วยงบปี 2565",
+        },
+    )
     assert response.status_code == 302
     with db() as s:
         device = s.get(Device, core)
-        assert (device.model, device.location, device.purchase_date) == \
-            ("ISR 4331", "ห้องเซิร์ฟเวอร์", date(2022, 3, 1))
+        assert (device.model, device.location, device.purchase_date) == (
+            "ISR 4331",
+            "ห้องเซิร์ฟเวอร์",
+            date(2022, 3, 1),
+        )
         assert s.get(SnmpStatus, core).model == "Cisco ISR4331/K9"
     page = officer.get("/inventory").get_data(as_text=True)
     assert "บันทึกข้อมูลของ office-core แล้ว" in page
 
 
 def test_bad_date_is_refused_with_the_field_named(officer, inventory):
-    response = officer.post(f"/inventory/{inventory['core']}/edit",
-                            data={"purchase_date": "31/31/2565"})
+    response = officer.post(
+        f"/inventory/{inventory['core']}/edit", data={"purchase_date": "31/31/2565"}
+    )
     assert response.status_code == 400
     assert "วันที่ซื้อ" in response.get_data(as_text=True)
 
@@ -162,7 +248,9 @@ def test_viewer_cannot_edit(app, db, inventory):
     viewer = _viewer(app, db)
     assert viewer.get("/inventory").status_code == 200
     assert "/edit" not in viewer.get("/inventory").get_data(as_text=True)
-    assert viewer.post(f"/inventory/{inventory['core']}/edit", data={"model": "x"}).status_code == 403
+    assert (
+        viewer.post(f"/inventory/{inventory['core']}/edit", data={"model": "x"}).status_code == 403
+    )
 
 
 def test_inventory_needs_sign_in(client):
@@ -174,7 +262,7 @@ def test_device_page_shows_interfaces_neighbours_and_escapes_device_text(officer
     page = officer.get(f"/devices/{inventory['s01_router']}").get_data(as_text=True)
     assert "พอร์ตเครือข่าย" in page and "ether1" in page and "ether2" in page
     assert "250.0 Mbit/s" in page and "25%" in page
-    assert HOSTILE not in page                                    # never raw
+    assert HOSTILE not in page  # never raw
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page  # shown as text
     assert "&lt;b&gt;r1&lt;/b&gt;" in page
     assert "อุปกรณ์ข้างเคียง (LLDP)" in page
@@ -187,12 +275,18 @@ def test_snmp_not_responding_is_shown_while_ping_answers(officer, db, settings):
         device = add_device(s, add_site(s), "sw", "127.0.0.7", "switch")
         device.snmp_version = "2c"
         set_state(s, device, "up", NOW - timedelta(days=1))
-        s.add(_status(device.id, state="timeout", error="no answer",
-                      failing_since=NOW - timedelta(minutes=30)))
+        s.add(
+            _status(
+                device.id,
+                state="timeout",
+                error="no answer",
+                failing_since=NOW - timedelta(minutes=30),
+            )
+        )
     page = officer.get(f"/devices/{device.id}").get_data(as_text=True)
     assert 'id="snmp-not-responding"' in page
     assert "อุปกรณ์ตอบสนอง ping แต่ SNMP ไม่ตอบสนอง" in page
-    assert "ปกติ" in page                                   # the device itself is up
+    assert "ปกติ" in page  # the device itself is up
 
 
 def test_device_down_shows_no_snmp_banner(officer, inventory):
@@ -203,13 +297,24 @@ def test_device_down_shows_no_snmp_banner(officer, inventory):
 def test_api_device_has_snmp_fields_and_no_credentials(officer, inventory, db):
     body = officer.get(f"/api/v1/devices/{inventory['s01_router']}").json
     assert body["snmp_state"] == "ok"
-    assert (body["vendor"], body["model"], body["serial"], body["firmware"]) == \
-        ("MikroTik", "RB4011iGS+", "HEX1234", "7.14.3")
+    assert (body["vendor"], body["model"], body["serial"], body["firmware"]) == (
+        "MikroTik",
+        "RB4011iGS+",
+        "HEX1234",
+        "7.14.3",
+    )
     assert body["sys_descr"] == HOSTILE and body["sys_name"] == "<b>r1</b>"
     assert body["uptime_seconds"] == 5 * 86400 + 120
-    assert body["interfaces"][0] == {"index": 1, "name": "ether1", "alias": HOSTILE,
-                                     "oper_status": "up", "speed_mbps": 1000,
-                                     "in_bps": 250e6, "out_bps": 40e6, "utilisation_pct": 25.0}
+    assert body["interfaces"][0] == {
+        "index": 1,
+        "name": "ether1",
+        "alias": HOSTILE,
+        "oper_status": "up",
+        "speed_mbps": 1000,
+        "in_bps": 250e6,
+        "out_bps": 40e6,
+        "utilisation_pct": 25.0,
+    }
     assert body["ups"] is None
     raw = officer.get(f"/api/v1/devices/{inventory['core']}").get_data(as_text=True)
     assert "s3cret-community" not in raw and "community" not in raw
@@ -228,11 +333,23 @@ def test_api_ups_fields(officer, db):
     with db.begin() as s:
         device = add_device(s, add_site(s), "ups", "127.0.0.8", "ups")
         device.snmp_version = "2c"
-        s.add(_status(device.id, has_ups=True, ups_on_battery=True, ups_battery_status="low",
-                      ups_charge_pct=41, ups_minutes_remaining=12))
+        s.add(
+            _status(
+                device.id,
+                has_ups=True,
+                ups_on_battery=True,
+                ups_battery_status="low",
+                ups_charge_pct=41,
+                ups_minutes_remaining=12,
+            )
+        )
     body = officer.get(f"/api/v1/devices/{device.id}").json
-    assert body["ups"] == {"on_battery": True, "charge_pct": 41, "minutes_remaining": 12,
-                           "battery_status": "low"}
+    assert body["ups"] == {
+        "on_battery": True,
+        "charge_pct": 41,
+        "minutes_remaining": 12,
+        "battery_status": "low",
+    }
     page = officer.get(f"/devices/{device.id}").get_data(as_text=True)
     assert "กำลังใช้ไฟจากแบตเตอรี่" in page and "12 นาที" in page
 

@@ -2,6 +2,7 @@
 browser sessions that end when idle, when too old, or when their epoch moves on.
 
 Time is driven through the app's ICTMON_CLOCK (and the pure functions' `now`), never slept."""
+
 from __future__ import annotations
 
 import json
@@ -28,37 +29,66 @@ def minutes(*values: float):
 
 # --- the pure decision ------------------------------------------------------------------------
 
-@pytest.mark.parametrize("failures, expected_end", [
-    ([], None),
-    (minutes(1, 2, 3, 4), None),                                   # one short of the cap
-    (minutes(0, 1, 2, 3, 4), NOW - timedelta(minutes=4) + WINDOW),  # the 5th: locked 11 min more
-    (minutes(1, 2, 3, 4, 15), None),                               # the oldest left the window
-    (minutes(1, 2, 3, 4, 14), NOW + timedelta(minutes=1)),
-    (minutes(0, 1, 2, 3, 4, 5, 6), NOW - timedelta(minutes=4) + WINDOW),  # newest five decide
-    (minutes(-1, 1, 2, 3), None),                                  # a future time is not counted
-])
+
+@pytest.mark.parametrize(
+    "failures, expected_end",
+    [
+        ([], None),
+        (minutes(1, 2, 3, 4), None),  # one short of the cap
+        (
+            minutes(0, 1, 2, 3, 4),
+            NOW - timedelta(minutes=4) + WINDOW,
+        ),  # the 5th: locked 11 min more
+        (minutes(1, 2, 3, 4, 15), None),  # the oldest left the window
+        (minutes(1, 2, 3, 4, 14), NOW + timedelta(minutes=1)),
+        (minutes(0, 1, 2, 3, 4, 5, 6), NOW - timedelta(minutes=4) + WINDOW),  # newest five decide
+        (minutes(-1, 1, 2, 3), None),  # a future time is not counted
+    ],
+)
 def test_lock_end_from_failure_times(failures, expected_end):
     assert lock_end(failures, NOW, 5, WINDOW) == expected_end
 
 
-@pytest.mark.parametrize("by_name, by_address, expected", [
-    (minutes(1, 2), minutes(1, 2), None),
-    (minutes(1, 2, 3, 4, 5), minutes(1, 2, 3, 4, 5),
-     Lock(NOW - timedelta(minutes=5) + WINDOW, "username")),
-    (minutes(1), minutes(*[i / 2 for i in range(20)]),
-     Lock(NOW - timedelta(minutes=9.5) + WINDOW, "address")),
-    # Both capped: the lock that lasts longer is the one in force.
-    (minutes(0, 1, 2, 3, 4), minutes(*[i / 4 for i in range(20)]),
-     Lock(NOW - timedelta(minutes=4) + WINDOW, "username")),
-    (minutes(1, 2, 3, 4, 6), minutes(*[i / 4 for i in range(20)]),
-     Lock(NOW - timedelta(minutes=4.75) + WINDOW, "address")),
-])
+@pytest.mark.parametrize(
+    "by_name, by_address, expected",
+    [
+        (minutes(1, 2), minutes(1, 2), None),
+        (
+            minutes(1, 2, 3, 4, 5),
+            minutes(1, 2, 3, 4, 5),
+            Lock(NOW - timedelta(minutes=5) + WINDOW, "username"),
+        ),
+        (
+            minutes(1),
+            minutes(*[i / 2 for i in range(20)]),
+            Lock(NOW - timedelta(minutes=9.5) + WINDOW, "address"),
+        ),
+        # Both capped: the lock that lasts longer is the one in force.
+        (
+            minutes(0, 1, 2, 3, 4),
+            minutes(*[i / 4 for i in range(20)]),
+            Lock(NOW - timedelta(minutes=4) + WINDOW, "username"),
+        ),
+        (
+            minutes(1, 2, 3, 4, 6),
+            minutes(*[i / 4 for i in range(20)]),
+            Lock(NOW - timedelta(minutes=4.75) + WINDOW, "address"),
+        ),
+    ],
+)
 def test_decide_takes_username_and_address_caps(by_name, by_address, expected):
     assert decide(by_name, by_address, NOW, Limits(5, 20, WINDOW)) == expected
 
 
-@pytest.mark.parametrize("left, shown", [(timedelta(minutes=15), 15), (timedelta(seconds=61), 2),
-                                         (timedelta(seconds=59), 1), (timedelta(0), 1)])
+@pytest.mark.parametrize(
+    "left, shown",
+    [
+        (timedelta(minutes=15), 15),
+        (timedelta(seconds=61), 2),
+        (timedelta(seconds=59), 1),
+        (timedelta(0), 1),
+    ],
+)
 def test_minutes_left_rounds_up(left, shown):
     assert Lock(NOW + left, "username").minutes_left(NOW) == shown
 
@@ -67,24 +97,31 @@ IDLE, LONGEST = timedelta(minutes=480), timedelta(hours=168)
 
 
 def stamps(epoch=0, signed_in_ago=timedelta(hours=1), seen_ago=timedelta(minutes=1)):
-    return {EPOCH: epoch, SIGNED_IN: (NOW - signed_in_ago).timestamp(),
-            SEEN: (NOW - seen_ago).timestamp()}
+    return {
+        EPOCH: epoch,
+        SIGNED_IN: (NOW - signed_in_ago).timestamp(),
+        SEEN: (NOW - seen_ago).timestamp(),
+    }
 
 
-@pytest.mark.parametrize("session_stamps, epoch, expected", [
-    (stamps(), 0, None),
-    (stamps(epoch=1), 2, "ended"),                                 # logged out everywhere
-    ({}, 0, "ended"),                                              # signed in before the stamps
-    (stamps(seen_ago=timedelta(minutes=480)), 0, None),
-    (stamps(seen_ago=timedelta(minutes=481)), 0, "expired"),       # idle
-    (stamps(signed_in_ago=timedelta(hours=168)), 0, None),
-    (stamps(signed_in_ago=timedelta(hours=168, seconds=1)), 0, "expired"),  # absolute
-])
+@pytest.mark.parametrize(
+    "session_stamps, epoch, expected",
+    [
+        (stamps(), 0, None),
+        (stamps(epoch=1), 2, "ended"),  # logged out everywhere
+        ({}, 0, "ended"),  # signed in before the stamps
+        (stamps(seen_ago=timedelta(minutes=480)), 0, None),
+        (stamps(seen_ago=timedelta(minutes=481)), 0, "expired"),  # idle
+        (stamps(signed_in_ago=timedelta(hours=168)), 0, None),
+        (stamps(signed_in_ago=timedelta(hours=168, seconds=1)), 0, "expired"),  # absolute
+    ],
+)
 def test_session_problem(session_stamps, epoch, expected):
     assert session_problem(session_stamps, epoch, NOW, idle=IDLE, longest=LONGEST) == expected
 
 
 # --- through the login page --------------------------------------------------------------------
+
 
 class Clock:
     def __init__(self):
@@ -105,8 +142,11 @@ def clock(app):
 
 
 def wrong(client, username="officer", address="127.0.0.1"):
-    return client.post("/login", data={"username": username, "password": "not the password"},
-                       environ_base={"REMOTE_ADDR": address})
+    return client.post(
+        "/login",
+        data={"username": username, "password": "not the password"},
+        environ_base={"REMOTE_ADDR": address},
+    )
 
 
 def test_five_wrong_passwords_lock_the_username_also_for_the_right_one(client, clock):
@@ -116,8 +156,9 @@ def test_five_wrong_passwords_lock_the_username_also_for_the_right_one(client, c
         assert "ชื่อผู้ใช้หรือรหัสผ่านไม่ถูกต้อง" in response.get_data(as_text=True)
     fifth = wrong(client)
     assert fifth.status_code == 429
-    assert f"{LOCKED_TH} เนื่องจากใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่ในอีก 15 นาที" \
-        in fifth.get_data(as_text=True)
+    assert f"{LOCKED_TH} เนื่องจากใส่รหัสผ่านผิดหลายครั้ง กรุณาลองใหม่ในอีก 15 นาที" in fifth.get_data(
+        as_text=True
+    )
 
     clock.advance(minutes=10)
     right = sign_in(client)
@@ -174,18 +215,25 @@ def test_unknown_usernames_lock_the_same_way(client, clock):
 def test_one_address_spraying_many_usernames_is_stopped(client, clock):
     for i in range(20):
         assert wrong(client, f"user{i}", address="127.0.0.66").status_code in (401, 429)
-    refused = client.post("/login", data={"username": "officer", "password": PASSWORD},
-                          environ_base={"REMOTE_ADDR": "127.0.0.66"})
+    refused = client.post(
+        "/login",
+        data={"username": "officer", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "127.0.0.66"},
+    )
     assert refused.status_code == 429
     assert ADDRESS_LOCKED_TH in refused.get_data(as_text=True)
     # The officer at another desk is not locked out by it.
-    other = client.post("/login", data={"username": "officer", "password": PASSWORD},
-                        environ_base={"REMOTE_ADDR": "127.0.0.7"})
+    other = client.post(
+        "/login",
+        data={"username": "officer", "password": PASSWORD},
+        environ_base={"REMOTE_ADDR": "127.0.0.7"},
+    )
     assert other.status_code == 302
 
 
 def test_failures_and_the_lock_out_are_logged_and_audited_without_the_password(
-        client, clock, db, caplog):
+    client, clock, db, caplog
+):
     caplog.set_level(logging.INFO)
     for _ in range(5):
         client.post("/login", data={"username": "officer", "password": "hunter2-secret"})
@@ -193,7 +241,8 @@ def test_failures_and_the_lock_out_are_logged_and_audited_without_the_password(
         events = list(s.scalars(select(AuditEvent).order_by(AuditEvent.id)))
     assert [e.action for e in events] == ["login_failed"] * 5 + ["lockout"]
     assert {(e.actor, e.address, e.object_label) for e in events} == {
-        ("anonymous", "127.0.0.1", "officer")}
+        ("anonymous", "127.0.0.1", "officer")
+    }
     assert events[-1].changes["locked_by"] == "username"
     stored = json.dumps([[e.object_label, e.changes] for e in events], ensure_ascii=False)
     assert "hunter2" not in stored
@@ -220,6 +269,7 @@ def test_a_sign_in_records_last_login_and_an_audit_row(client, clock, db):
 
 
 # --- sessions that end ------------------------------------------------------------------------
+
 
 def test_an_idle_session_expires(client, clock):
     sign_in(client)

@@ -1,6 +1,7 @@
 """Importing from the browser: an error row lists its line and writes nothing; a clean file is
 previewed, then confirmed, and exactly the previewed rows are written; the upload stays on the
 server and is gone after use."""
+
 from __future__ import annotations
 
 import io
@@ -10,23 +11,29 @@ import pytest
 from openpyxl import Workbook
 from sqlalchemy import func, select
 
-from monitor.db.models import AuditEvent, Device, Site
 from monitor.accounts.users import create_user
+from monitor.db.models import AuditEvent, Device, Site
 from tests.web.conftest import PASSWORD, make_app, sign_in
 
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
-GOOD = ("site,site_name,name,address,kind,parent,purchase_date\n"
-        "S01,โรงเรียนบ้านสบาย,s01-switch,127.0.1.2,switch,s01-router,31/05/2567\n"
-        "S09,โรงเรียนใหม่,s09-router,127.0.9.1,router,OFFICE/office-core,\n")
-BAD = ("site,site_name,name,address,kind\n"
-       "S09,โรงเรียนใหม่,s09-router,127.0.9.1,router\n"
-       "S09,โรงเรียนใหม่,s09-switch,127.0.9.300,switch\n")
+GOOD = (
+    "site,site_name,name,address,kind,parent,purchase_date\n"
+    "S01,โรงเรียนบ้านสบาย,s01-switch,127.0.1.2,switch,s01-router,31/05/2567\n"
+    "S09,โรงเรียนใหม่,s09-router,127.0.9.1,router,OFFICE/office-core,\n"
+)
+BAD = (
+    "site,site_name,name,address,kind\n"
+    "S09,โรงเรียนใหม่,s09-router,127.0.9.1,router\n"
+    "S09,โรงเรียนใหม่,s09-switch,127.0.9.300,switch\n"
+)
 
 
 def counts(db):
     with db() as s:
-        return (s.scalar(select(func.count()).select_from(Site)),
-                s.scalar(select(func.count()).select_from(Device)))
+        return (
+            s.scalar(select(func.count()).select_from(Site)),
+            s.scalar(select(func.count()).select_from(Device)),
+        )
 
 
 def upload(client, text, name="devices.csv", token=None):
@@ -69,8 +76,11 @@ def test_clean_file_is_previewed_then_confirmed(officer, db, district, settings)
         switch = s.scalars(select(Device).where(Device.name == "s01-switch")).one()
         assert (switch.parent.name, str(switch.purchase_date)) == ("s01-router", "2024-05-31")
         summary = s.scalars(select(AuditEvent).where(AuditEvent.action == "import")).one()
-        created = s.scalar(select(func.count()).select_from(AuditEvent).where(
-            AuditEvent.action == "create", AuditEvent.object_type == "device"))
+        created = s.scalar(
+            select(func.count())
+            .select_from(AuditEvent)
+            .where(AuditEvent.action == "create", AuditEvent.object_type == "device")
+        )
     assert summary.object_label == "devices.csv"
     assert summary.changes["devices_created"] == 2 and created == 2
     assert not any(imports_dir(settings).iterdir())  # deleted after use
@@ -93,8 +103,17 @@ def test_a_change_after_the_preview_is_shown_again_not_written(officer, db, dist
     page = upload(officer, GOOD).get_data(as_text=True)
     with db.begin() as s:  # someone else adds the same device meanwhile
         site = s.scalars(select(Site).where(Site.code == "S01")).one()
-        s.add(Device(site_id=site.id, name="s01-switch", address="127.0.1.99", kind="switch",
-                     enabled=True, created_at=site.created_at, updated_at=site.created_at))
+        s.add(
+            Device(
+                site_id=site.id,
+                name="s01-switch",
+                address="127.0.1.99",
+                kind="switch",
+                enabled=True,
+                created_at=site.created_at,
+                updated_at=site.created_at,
+            )
+        )
     again = officer.post(confirm_url(page)).get_data(as_text=True)
     assert "ข้อมูลในระบบเปลี่ยนไปหลังจากตรวจไฟล์" in again
     with db() as s:
@@ -127,9 +146,18 @@ def test_the_import_needs_the_forms_csrf_token(settings, db, district):
         create_user(s, "officer", PASSWORD)
     client = make_app(settings, db, csrf=True).test_client()
     login = client.get("/login").get_data(as_text=True)
-    client.post("/login", data={"username": "officer", "password": PASSWORD,
-                                "csrf_token": re.search(r'name="csrf_token" type="hidden" '
-                                                        r'value="([^"]+)"', login).group(1)})
+    client.post(
+        "/login",
+        data={
+            "username": "officer",
+            "password": PASSWORD,
+            "csrf_token": re.search(
+                r'name="csrf_token" type="hidden" '
+                r'value="([^"]+)"',
+                login,
+            ).group(1),
+        },
+    )
     before = counts(db)
     assert upload(client, GOOD).status_code == 400
     token = CSRF.search(client.get("/manage/import").get_data(as_text=True)).group(1)

@@ -1,5 +1,6 @@
 """/metrics as a Prometheus server reads it: parsed back with prometheus_client's own parser,
 values compared with what the database holds, a constant number of queries."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -8,9 +9,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy import update
 
-from monitor.mail import outbox
-from monitor.db.models import Device, JobRun, OutboxMessage, SnmpStatus, SshBackupState
 from monitor.accounts.users import create_token, create_user
+from monitor.db.models import Device, JobRun, OutboxMessage, SnmpStatus, SshBackupState
+from monitor.mail import outbox
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
 from tests.web.seed import set_state
@@ -20,8 +21,9 @@ from tests.web.test_query_counts import build, counting
 @pytest.fixture
 def viewer_token(db):
     with db.begin() as s:
-        return create_token(s, create_user(s, "prometheus", PASSWORD, role="viewer"),
-                            label="scrape")
+        return create_token(
+            s, create_user(s, "prometheus", PASSWORD, role="viewer"), label="scrape"
+        )
 
 
 @pytest.fixture
@@ -32,13 +34,17 @@ def scrape(settings, db, viewer_token):
         response = client.get("/metrics", headers={"Authorization": f"Bearer {viewer_token}"})
         assert response.status_code == 200, response.get_data(as_text=True)
         return response
+
     return get
 
 
 def samples(text: str) -> dict[tuple[str, tuple], float]:
     """{(sample name, sorted labels): value}, read by the parser Prometheus' client ships."""
-    return {(s.name, tuple(sorted(s.labels.items()))): s.value
-            for family in text_string_to_metric_families(text) for s in family.samples}
+    return {
+        (s.name, tuple(sorted(s.labels.items()))): s.value
+        for family in text_string_to_metric_families(text)
+        for s in family.samples
+    }
 
 
 def value(parsed, name, **labels):
@@ -52,8 +58,12 @@ def three_down(db):
         router = add_device(s, site, "router", "127.0.1.1")
         set_state(s, router, "up", NOW - timedelta(days=1))
         for n in range(3):
-            set_state(s, add_device(s, site, f"ap{n}", f"127.0.1.{10 + n}", "ap", router),
-                      "down", NOW - timedelta(minutes=5))
+            set_state(
+                s,
+                add_device(s, site, f"ap{n}", f"127.0.1.{10 + n}", "ap", router),
+                "down",
+                NOW - timedelta(minutes=5),
+            )
         add_device(s, site, "new-switch", "127.0.1.30", "switch", router)
 
 
@@ -62,16 +72,26 @@ def test_device_counts_match_the_database(scrape, db):
     response = scrape()
     assert response.headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     parsed = samples(response.get_data(as_text=True))
-    assert "ictmon_devices{state=\"down\"} 3" in response.get_data(as_text=True)
+    assert 'ictmon_devices{state="down"} 3' in response.get_data(as_text=True)
     assert value(parsed, "ictmon_devices", state="down") == 3
     assert value(parsed, "ictmon_devices", state="up") == 1
     assert value(parsed, "ictmon_devices", state="unknown") == 1
     assert value(parsed, "ictmon_devices", state="unreachable") == 0
     assert value(parsed, "ictmon_site_devices", site="S01", state="down") == 3
-    assert value(parsed, "ictmon_device_state", site="S01", device="ap1", kind="ap",
-                 state="down") == 1
-    assert value(parsed, "ictmon_device_state", site="S01", device="new-switch", kind="switch",
-                 state="unknown") == 1
+    assert (
+        value(parsed, "ictmon_device_state", site="S01", device="ap1", kind="ap", state="down") == 1
+    )
+    assert (
+        value(
+            parsed,
+            "ictmon_device_state",
+            site="S01",
+            device="new-switch",
+            kind="switch",
+            state="unknown",
+        )
+        == 1
+    )
 
 
 def test_a_disabled_device_is_not_counted(scrape, db):
@@ -90,26 +110,53 @@ def test_hostile_names_are_escaped_and_parse_back_exactly(scrape, db):
     text = scrape().get_data(as_text=True)
     assert "evil" not in {f.name for f in text_string_to_metric_families(text)}
     parsed = samples(text)
-    assert value(parsed, "ictmon_device_state", site='S"\\1', device=name, kind="router",
-                 state="down") == 1
+    assert (
+        value(parsed, "ictmon_device_state", site='S"\\1', device=name, kind="router", state="down")
+        == 1
+    )
     assert value(parsed, "ictmon_site_devices", site='S"\\1', state="down") == 1
 
 
 def test_job_runs_are_reported(scrape, db):
     with db.begin() as s:
-        s.add(JobRun(job="ping-sweep", scheduled_at=NOW, started_at=NOW + timedelta(seconds=0.25),
-                     finished_at=NOW + timedelta(seconds=3.25), duration_s=3.0, lag_s=0.25,
-                     ok=True, error="", last_success_at=NOW + timedelta(seconds=3.25), runs=40,
-                     failures=0))
-        s.add(JobRun(job="snmp-poll", scheduled_at=NOW, started_at=NOW, finished_at=NOW,
-                     duration_s=0.5, lag_s=0.0, ok=False, error="Timeout", last_success_at=None,
-                     runs=7, failures=2))
+        s.add(
+            JobRun(
+                job="ping-sweep",
+                scheduled_at=NOW,
+                started_at=NOW + timedelta(seconds=0.25),
+                finished_at=NOW + timedelta(seconds=3.25),
+                duration_s=3.0,
+                lag_s=0.25,
+                ok=True,
+                error="",
+                last_success_at=NOW + timedelta(seconds=3.25),
+                runs=40,
+                failures=0,
+            )
+        )
+        s.add(
+            JobRun(
+                job="snmp-poll",
+                scheduled_at=NOW,
+                started_at=NOW,
+                finished_at=NOW,
+                duration_s=0.5,
+                lag_s=0.0,
+                ok=False,
+                error="Timeout",
+                last_success_at=None,
+                runs=7,
+                failures=2,
+            )
+        )
     parsed = samples(scrape().get_data(as_text=True))
     assert value(parsed, "ictmon_ping_sweep_duration_seconds") == 3.0
     assert value(parsed, "ictmon_job_last_duration_seconds", job="ping-sweep") == 3.0
     assert value(parsed, "ictmon_job_lag_seconds", job="ping-sweep") == 0.25
-    assert value(parsed, "ictmon_job_last_success_timestamp_seconds", job="ping-sweep") == \
-        (NOW + timedelta(seconds=3.25)).timestamp()
+    assert (
+        value(parsed, "ictmon_job_last_success_timestamp_seconds", job="ping-sweep")
+        == (NOW + timedelta(seconds=3.25)).timestamp()
+    )
     assert value(parsed, "ictmon_job_runs_total", job="ping-sweep") == 40
     assert value(parsed, "ictmon_job_failures_total", job="snmp-poll") == 2
     assert value(parsed, "ictmon_job_last_run_ok", job="snmp-poll") == 0
@@ -123,12 +170,16 @@ def test_outbox_snmp_ssh_and_incident_counts(scrape, db):
         for n in range(3):
             outbox.enqueue(s, recipients=["ict@example.org"], subject=f"m{n}", text="x", now=NOW)
         s.flush()
-        s.execute(update(OutboxMessage).where(OutboxMessage.subject == "m0")
-                  .values(status=outbox.FAILED))
+        s.execute(
+            update(OutboxMessage).where(OutboxMessage.subject == "m0").values(status=outbox.FAILED)
+        )
         for device, state in zip(devices, ("ok", "ok", "timeout")):
             s.add(SnmpStatus(device_id=device.id, state=state, polled_at=NOW))
-        s.add(SshBackupState(device_id=devices[0].id, state="auth_failed", attempted_at=NOW,
-                             trigger="schedule"))
+        s.add(
+            SshBackupState(
+                device_id=devices[0].id, state="auth_failed", attempted_at=NOW, trigger="schedule"
+            )
+        )
     parsed = samples(scrape().get_data(as_text=True))
     assert value(parsed, "ictmon_outbox_messages", status="pending") == 2
     assert value(parsed, "ictmon_outbox_messages", status="failed") == 1
@@ -147,8 +198,11 @@ def test_without_a_token_it_is_401_not_a_redirect(settings, db):
 
 
 def test_a_wrong_token_is_401(settings, db, viewer_token):
-    response = make_app(settings, db).test_client().get(
-        "/metrics", headers={"Authorization": "Bearer not-the-token"})
+    response = (
+        make_app(settings, db)
+        .test_client()
+        .get("/metrics", headers={"Authorization": "Bearer not-the-token"})
+    )
     assert response.status_code == 401
 
 

@@ -2,6 +2,7 @@
 it with the role the access table gives it, and schemathesis calls every documented operation
 against the app (in-process WSGI, real SQLite, admin bearer token, a seeded district) and checks
 that no answer is a 500 and every answer matches the document."""
+
 from __future__ import annotations
 
 import re
@@ -12,13 +13,15 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
-from schemathesis.specs.openapi.checks import (content_type_conformance,
-                                               response_headers_conformance,
-                                               response_schema_conformance,
-                                               status_code_conformance)
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+    status_code_conformance,
+)
 
-from monitor.devices import admin as device_admin
 from monitor.accounts.users import create_token, create_user
+from monitor.devices import admin as device_admin
 from tests.web.conftest import PASSWORD, make_app
 from tests.web.seed import seed_district
 from web import access
@@ -33,9 +36,12 @@ def openapi_path(rule: str) -> str:
 
 def api_routes(app) -> dict[tuple[str, str], str]:
     """{(path, method): endpoint} for every /api/v1 route the app answers."""
-    return {(openapi_path(rule.rule), method.lower()): rule.endpoint
-            for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1/")
-            for method in rule.methods - IGNORED_METHODS}
+    return {
+        (openapi_path(rule.rule), method.lower()): rule.endpoint
+        for rule in app.url_map.iter_rules()
+        if rule.rule.startswith("/api/v1/")
+        for method in rule.methods - IGNORED_METHODS
+    }
 
 
 @pytest.fixture
@@ -51,7 +57,10 @@ def test_the_document_is_public_openapi_3_1(app):
     body = response.json
     assert body["openapi"] == "3.1.0"
     assert body["components"]["securitySchemes"]["bearer"] == {
-        "type": "http", "scheme": "bearer", "description": "ictmon token create USER"}
+        "type": "http",
+        "scheme": "bearer",
+        "description": "ictmon token create USER",
+    }
 
 
 def test_every_api_route_is_in_the_document(app, document):
@@ -88,6 +97,7 @@ def test_device_bodies_list_exactly_the_keys_the_core_accepts(document):
 
 # --- schemathesis ---------------------------------------------------------------------------
 
+
 @pytest.fixture
 def admin_token(db):
     with db.begin() as s:
@@ -100,16 +110,27 @@ def served_schema(settings, db, admin_token):
     return schemathesis.openapi.from_wsgi("/api/v1/openapi.json", make_app(settings, db))
 
 
-CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+]
 EXAMPLES = 15  # per operation and mode: the whole run stays well under a minute
 
 
 def conformance_failures(operation, mode, token) -> str | None:
     """Run one operation's generated cases; the first failure's report, or None."""
+
     @given(case=operation.as_strategy(generation_mode=mode))
-    @hypothesis_settings(max_examples=EXAMPLES, deadline=None, derandomize=True, database=None,
-                         suppress_health_check=list(HealthCheck))
+    @hypothesis_settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        derandomize=True,
+        database=None,
+        suppress_health_check=list(HealthCheck),
+    )
     def run(case):
         case.call_and_validate(headers={"Authorization": f"Bearer {token}"}, checks=CHECKS)
 
@@ -126,7 +147,10 @@ def test_api_conforms_to_its_document(served_schema, admin_token):
     operations = [result.ok() for result in served_schema.get_all_operations()]
     # Every documented operation but the document itself (schemathesis leaves out its source).
     assert len(operations) == len(api_routes(served_schema.app)) - 1
-    failures = [failure for operation in operations
-                for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
-                if (failure := conformance_failures(operation, mode, admin_token))]
+    failures = [
+        failure
+        for operation in operations
+        for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE)
+        if (failure := conformance_failures(operation, mode, admin_token))
+    ]
     assert failures == [], "\n\n".join(failures)

@@ -1,5 +1,6 @@
 """The status page, a site page and the device list cost the same number of SQL statements for
 a district of 3 schools as for one of 30: everything is aggregated or joined in SQL."""
+
 from __future__ import annotations
 
 from contextlib import contextmanager
@@ -45,10 +46,14 @@ def statements_for(officer, engine, url):
 
 def test_query_count_does_not_grow_with_the_district(officer, db, engine):
     build(db, 3)
-    small = {url: statements_for(officer, engine, url)
-             for url in ["/", "/sites/S001", "/api/v1/devices", "/api/v1/sites"]}
+    small = {
+        url: statements_for(officer, engine, url)
+        for url in ["/", "/sites/S001", "/api/v1/devices", "/api/v1/sites"]
+    }
     build(db, 30, start=100)
-    large = {url: statements_for(officer, engine, url)
-             for url in ["/", "/sites/S001", "/api/v1/devices", "/api/v1/sites"]}
+    large = {
+        url: statements_for(officer, engine, url)
+        for url in ["/", "/sites/S001", "/api/v1/devices", "/api/v1/sites"]
+    }
     assert small == large
     assert large["/"] <= 5 and large["/api/v1/devices"] <= 3

@@ -1,6 +1,7 @@
 """The session key signs every session cookie: ictmon refuses to start with a missing, placeholder
 or short one (`ictmon run` and create_app alike), with one line naming `[web] secret_key` and the
 fix, while the demo keeps working with the key it generates in its own directory."""
+
 from __future__ import annotations
 
 import os
@@ -34,9 +35,21 @@ def refusal(settings) -> str:
     return message
 
 
-@pytest.mark.parametrize("key", ["change-me", "changeme", "CHANGE_ME", "secret", "dev", "default",
-                                 "  secret  ", "your-secret-key", "flask-secret",
-                                 "change-me-before-going-live-in-production"])
+@pytest.mark.parametrize(
+    "key",
+    [
+        "change-me",
+        "changeme",
+        "CHANGE_ME",
+        "secret",
+        "dev",
+        "default",
+        "  secret  ",
+        "your-secret-key",
+        "flask-secret",
+        "change-me-before-going-live-in-production",
+    ],
+)
 def test_a_placeholder_key_is_refused_and_the_error_names_the_setting(settings, key):
     message = refusal(with_key(settings, key))
 
@@ -86,22 +99,34 @@ def test_a_random_key_of_32_characters_or_the_generated_file_is_accepted(setting
 def _ictmon(config: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ICTMON_")}
     # Bounded: were the refusal missing, `run` would serve on loopback until the timeout.
-    return subprocess.run([sys.executable, "-m", "monitor", "--config", str(config), *args],
-                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    return subprocess.run(
+        [sys.executable, "-m", "monitor", "--config", str(config), *args],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
 
 
 def _config(directory: Path, key_line: str) -> Path:
     config = directory / "ictmon.toml"
-    config.write_text(f'[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
-                      f'[web]\nhost = "127.0.0.1"\nport = 18479\n{key_line}\n', encoding="utf-8")
+    config.write_text(
+        f'[database]\nurl = "sqlite:///ictmon.db"\n[paths]\ndata_dir = "data"\n'
+        f'[web]\nhost = "127.0.0.1"\nport = 18479\n{key_line}\n',
+        encoding="utf-8",
+    )
     return config
 
 
-@pytest.mark.parametrize("key_line, says", [
-    ('secret_key = "change-me"', "[web] secret_key is a known placeholder"),
-    ('secret_key = "short-but-not-a-placeholder"', "[web] secret_key is shorter than 32"),
-    ("", "[web] secret_key is empty and "),
-])
+@pytest.mark.parametrize(
+    "key_line, says",
+    [
+        ('secret_key = "change-me"', "[web] secret_key is a known placeholder"),
+        ('secret_key = "short-but-not-a-placeholder"', "[web] secret_key is shorter than 32"),
+        ("", "[web] secret_key is empty and "),
+    ],
+)
 def test_ictmon_run_refuses_a_bad_key_in_one_line(tmp_path, key_line, says):
     done = _ictmon(_config(tmp_path, key_line), "run")
 
@@ -128,8 +153,9 @@ def test_the_demo_generates_its_own_key_and_its_app_starts(tmp_path, monkeypatch
         monkeypatch.delenv(name)
     directory = tmp_path / "demo"
 
-    result = CliRunner().invoke(main, ["demo", "--setup-only", "--dir", str(directory),
-                                       "--port", "18480"])
+    result = CliRunner().invoke(
+        main, ["demo", "--setup-only", "--dir", str(directory), "--port", "18480"]
+    )
 
     assert result.exit_code == 0, result.output
     settings = load_settings(directory / "ictmon.toml", environ={})

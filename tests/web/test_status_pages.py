@@ -1,4 +1,5 @@
 """What the officer sees on the status, site and device pages."""
+
 from __future__ import annotations
 
 import re
@@ -28,7 +29,11 @@ def test_down_school_comes_first_with_how_long_it_has_been_down(officer, distric
 def test_tiles_are_ordered_worst_first(officer, district):
     # S02 router down (red), S03 access point down (amber), then the green ones.
     assert tile_names(page(officer, "/")) == [
-        "โรงเรียนดอยสูง", "โรงเรียนริมน้ำ", "สำนักงานเขตพื้นที่การศึกษา", "โรงเรียนบ้านสบาย"]
+        "โรงเรียนดอยสูง",
+        "โรงเรียนริมน้ำ",
+        "สำนักงานเขตพื้นที่การศึกษา",
+        "โรงเรียนบ้านสบาย",
+    ]
 
 
 def test_tile_colours(officer, district):
@@ -86,9 +91,9 @@ def test_english_with_lang_en_and_it_is_remembered(officer, district):
 def test_default_language_comes_from_settings(settings, db, district):
     from dataclasses import replace
 
+    from monitor.accounts.users import create_user
     from monitor.settings import WebSettings
     from tests.web.conftest import PASSWORD, make_app
-    from monitor.accounts.users import create_user
 
     with db.begin() as s:
         create_user(s, "officer", PASSWORD)
@@ -130,6 +135,7 @@ def test_pages_carry_no_inline_script_or_handlers(officer, district):
 
 # --- site page ------------------------------------------------------------------------------
 
+
 def test_site_page_shows_devices_as_a_tree_under_the_uplink(officer, district):
     html = page(officer, "/sites/S02")
     assert 'class="uplink-row"' in html and "office-core" in html
@@ -150,6 +156,7 @@ def test_unknown_site_is_404(officer):
 
 
 # --- device page ----------------------------------------------------------------------------
+
 
 def test_device_page_shows_state_parent_children_and_history(officer, district):
     html = page(officer, f"/devices/{district['s02_router']}")

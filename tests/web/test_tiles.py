@@ -1,4 +1,5 @@
 """How a site's tile is coloured and how long its problem is said to last (pure rules)."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -47,6 +48,9 @@ def test_offline_duration_is_the_uplinks_not_an_older_access_point_outage():
 
 def test_degraded_duration_is_the_longest_problem_in_the_worst_state():
     older = NOW - timedelta(hours=3)
-    t = tile(("up", True, 1, NOW), ("down", False, 1, older),
-             ("down", False, 1, NOW - timedelta(hours=1)))
+    t = tile(
+        ("up", True, 1, NOW),
+        ("down", False, 1, older),
+        ("down", False, 1, NOW - timedelta(hours=1)),
+    )
     assert t.since == older and t.counts["down"] == 2

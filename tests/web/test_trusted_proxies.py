@@ -1,6 +1,7 @@
 """Behind nginx the client's address arrives in X-Forwarded-For. `[web] trusted_proxies = 1`
 believes the one proxy in front; 0 (the default) believes nobody, so a client that sends the
 header itself cannot choose the address the audit log and the sign-in lock-out record."""
+
 from __future__ import annotations
 
 from dataclasses import replace
@@ -8,12 +9,12 @@ from dataclasses import replace
 import pytest
 from sqlalchemy import select
 
+from monitor.accounts.users import create_user
 from monitor.db.models import AuditEvent, LoginFailure
 from monitor.settings import ConfigError, WebSettings, load_settings
-from monitor.accounts.users import create_user
 from tests.web.conftest import PASSWORD, make_app
 
-CLIENT = "127.20.30.40"     # only ever a header value: no traffic goes to it
+CLIENT = "127.20.30.40"  # only ever a header value: no traffic goes to it
 SPOOFED = "127.0.2.66"
 
 
@@ -25,8 +26,11 @@ def _client(settings, db, proxies: int):
 
 
 def _sign_in(client, password, forwarded_for):
-    return client.post("/login", data={"username": "officer", "password": password},
-                       headers={"X-Forwarded-For": forwarded_for})
+    return client.post(
+        "/login",
+        data={"username": "officer", "password": password},
+        headers={"X-Forwarded-For": forwarded_for},
+    )
 
 
 def _addresses(db, model, **where):
@@ -38,7 +42,7 @@ def test_with_one_trusted_proxy_the_forwarded_client_is_recorded(settings, db):
     client = _client(settings, db, proxies=1)
     # nginx appends the address it saw to whatever the client sent: the last entry is the truth.
     assert _sign_in(client, "wrong password", f"{SPOOFED}, {CLIENT}").status_code == 401
-    assert _addresses(db, LoginFailure) == [CLIENT]   # (a successful sign-in clears these)
+    assert _addresses(db, LoginFailure) == [CLIENT]  # (a successful sign-in clears these)
     assert _sign_in(client, PASSWORD, CLIENT).status_code == 302
     assert _addresses(db, AuditEvent, action="login") == [CLIENT]
 

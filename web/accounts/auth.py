@@ -6,26 +6,37 @@ has moved on ("log out everywhere", a password change, the user disabled), when 
 longer than [security] session_idle_minutes, or when it is older than session_max_hours. Failed
 sign-ins are counted in the database and lock a username or an address (monitor.accounts.login_limits).
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 from urllib.parse import urlsplit
 
-from flask import (Blueprint, current_app, flash, g, jsonify, redirect, render_template,
-                   request, session, url_for)
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import LoginManager, UserMixin, current_user, login_user, logout_user
 from flask_wtf import FlaskForm
 from flask_wtf.csrf import CSRFError
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from monitor.db import audit
 from monitor.accounts import login_limits, users
+from monitor.db import audit
 from monitor.db.models import User
 from web import errors
 from web.database import db
-from web.routing import for_machines
 from web.i18n import translate
+from web.routing import for_machines
 
 bp = Blueprint("auth", __name__)
 login_manager = LoginManager()
@@ -75,8 +86,9 @@ def start_session(user: User) -> None:
     session[SEEN] = now
 
 
-def session_problem(stamps: dict, epoch: int, now: datetime, *, idle: timedelta,
-                    longest: timedelta) -> str | None:
+def session_problem(
+    stamps: dict, epoch: int, now: datetime, *, idle: timedelta, longest: timedelta
+) -> str | None:
     """Why a session with these stamps may not continue: 'ended', 'expired' or None."""
     if stamps.get(EPOCH) != epoch:
         return "ended"
@@ -112,9 +124,13 @@ def _load_user(user_id: str):
         return None
     security = _security()
     now = _now()
-    problem = session_problem(session, user.session_epoch or 0, now,
-                              idle=timedelta(minutes=security.session_idle_minutes),
-                              longest=timedelta(hours=security.session_max_hours))
+    problem = session_problem(
+        session,
+        user.session_epoch or 0,
+        now,
+        idle=timedelta(minutes=security.session_idle_minutes),
+        longest=timedelta(hours=security.session_max_hours),
+    )
     if problem:
         current_app.logger.info("session of %s refused: %s", user.username, problem)
         _forget_session(problem)
@@ -161,8 +177,13 @@ def _safe_next(target: str | None) -> str:
     if not target:
         return url_for("status.index")
     parts = urlsplit(target)
-    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//") \
-            or "\\" in target:
+    if (
+        parts.scheme
+        or parts.netloc
+        or not target.startswith("/")
+        or target.startswith("//")
+        or "\\" in target
+    ):
         return url_for("status.index")
     return target
 
@@ -181,15 +202,26 @@ def _attempt_sign_in(username: str, password: str):
     lock = login_limits.lock_for(session_, username, address, now, limits)
     if lock is not None:
         # Not checked, not counted, not audited: the lock-out itself was (see login_limits).
-        current_app.logger.warning("sign-in for %r from %s refused: locked by %s until %s",
-                                   shown_name, address, lock.by, lock.until.isoformat())
+        current_app.logger.warning(
+            "sign-in for %r from %s refused: locked by %s until %s",
+            shown_name,
+            address,
+            lock.by,
+            lock.until.isoformat(),
+        )
         return None, (_lock_message(lock, now), 429)
     user = users.authenticate(session_, username, password)
     if user is not None:
         login_limits.clear_failures(session_, username)
         user.last_login_at = now
-        audit.record(session_, "login", "user", object_id=user.id, label=user.username,
-                     actor=audit.Actor(user.username, address))
+        audit.record(
+            session_,
+            "login",
+            "user",
+            object_id=user.id,
+            label=user.username,
+            actor=audit.Actor(user.username, address),
+        )
         session_.commit()
         return user, None
     login_limits.record_failure(session_, username, address, now, limits)
@@ -197,10 +229,20 @@ def _attempt_sign_in(username: str, password: str):
     audit.record(session_, "login_failed", "user", label=shown_name)
     lock = login_limits.lock_for(session_, username, address, now, limits)
     if lock is not None:
-        current_app.logger.warning("sign-in locked for %r from %s by %s until %s", shown_name,
-                                   address, lock.by, lock.until.isoformat())
-        audit.record(session_, "lockout", "user", label=shown_name,
-                     changes={"locked_by": lock.by, "until": lock.until})
+        current_app.logger.warning(
+            "sign-in locked for %r from %s by %s until %s",
+            shown_name,
+            address,
+            lock.by,
+            lock.until.isoformat(),
+        )
+        audit.record(
+            session_,
+            "lockout",
+            "user",
+            label=shown_name,
+            changes={"locked_by": lock.by, "until": lock.until},
+        )
     session_.commit()
     if lock is not None:
         return None, (_lock_message(lock, now), 429)
@@ -232,8 +274,12 @@ def login():
         else:
             error, status = translate("login_failed"), 401
     notice = session.pop(NOTICE, None)
-    return render_template("login.html", form=form, error=error,
-                           notice=translate(f"acct_session_{notice}") if notice else None), status
+    return render_template(
+        "login.html",
+        form=form,
+        error=error,
+        notice=translate(f"acct_session_{notice}") if notice else None,
+    ), status
 
 
 @bp.post("/logout")
@@ -251,8 +297,10 @@ def logout():
 def _csrf_failed(_error):
     """A form without a valid CSRF token (expired page, or a forged post): ask again."""
     if request.endpoint == "auth.login":
-        return render_template("login.html", form=LoginForm(),
-                               error=translate("login_expired")), 400
-    current_app.logger.warning("refused %s %s: missing or invalid CSRF token", request.method,
-                               request.path)
+        return render_template(
+            "login.html", form=LoginForm(), error=translate("login_expired")
+        ), 400
+    current_app.logger.warning(
+        "refused %s %s: missing or invalid CSRF token", request.method, request.path
+    )
     return errors.answer(400, "missing or invalid CSRF token")

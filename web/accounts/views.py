@@ -5,23 +5,35 @@ Who may call what is in web.access (added here by `init_app`), never checked in 
 the form, call monitor.accounts.users / monitor.db.audit, and render; a refused change is shown on the same
 page with what was typed (except passwords) and the field it concerns.
 """
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   session, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
-from monitor.db import audit
 from monitor.accounts import users
 from monitor.accounts.audit_export import EXPORT_LIMIT, audit_csv, audit_xlsx, changes_text
-from monitor.localtime import to_local
+from monitor.db import audit
 from monitor.db.models import ROLES, AuditEvent, User
+from monitor.localtime import to_local
 from monitor.reports.periods import PeriodError, bangkok_midnight, parse_day
 from web import access
-from web.accounts import words as accounts_i18n, auth
+from web.accounts import auth
+from web.accounts import words as accounts_i18n
 from web.database import db
 from web.i18n import CATALOGUE, current_language, translate
 
@@ -30,15 +42,24 @@ bp = Blueprint("accounts", __name__)
 # Rows shown on the audit page; the export takes up to EXPORT_LIMIT.
 AUDIT_PAGE_ROWS = 500
 
-_FIELD_WORDS = {"username": "acct_username", "display_name": "acct_display_name",
-                "role": "acct_role", "password": "acct_new_password", "active": "acct_active",
-                "current_password": "acct_current_password", "confirm": "acct_confirm_password",
-                "label": "acct_token_label"}
+_FIELD_WORDS = {
+    "username": "acct_username",
+    "display_name": "acct_display_name",
+    "role": "acct_role",
+    "password": "acct_new_password",
+    "active": "acct_active",
+    "current_password": "acct_current_password",
+    "confirm": "acct_confirm_password",
+    "label": "acct_token_label",
+}
 
 
 def _problem(field: str, code: str) -> str:
-    return translate("acct_bad_input", field=translate(_FIELD_WORDS.get(field, field)),
-                     reason=translate(f"acct_err_{code}", n=users.MIN_PASSWORD_LENGTH))
+    return translate(
+        "acct_bad_input",
+        field=translate(_FIELD_WORDS.get(field, field)),
+        reason=translate(f"acct_err_{code}", n=users.MIN_PASSWORD_LENGTH),
+    )
 
 
 def _me() -> User:
@@ -62,11 +83,17 @@ def _new_password(form) -> str:
 
 # --- one's own account ----------------------------------------------------------------------
 
+
 def _account_page(*, new_token: str | None = None, error: str | None = None, status: int = 200):
     me = _me()
-    return render_template("accounts/account.html", me=me, error=error, new_token=new_token,
-                           tokens=users.tokens_of(db(), me.id),
-                           min_length=users.MIN_PASSWORD_LENGTH), status
+    return render_template(
+        "accounts/account.html",
+        me=me,
+        error=error,
+        new_token=new_token,
+        tokens=users.tokens_of(db(), me.id),
+        min_length=users.MIN_PASSWORD_LENGTH,
+    ), status
 
 
 @bp.get("/account")
@@ -130,6 +157,7 @@ def revoke_token(token_id: int):
 
 # --- users (admin) --------------------------------------------------------------------------
 
+
 @bp.get("/admin/users")
 def user_list():
     return render_template("accounts/users.html", people=users.all_users(db()))
@@ -138,28 +166,47 @@ def user_list():
 @bp.route("/admin/users/new", methods=["GET", "POST"])
 def new_user():
     if request.method == "GET":
-        return render_template("accounts/new_user.html", form={}, error=None, roles=ROLES,
-                               min_length=users.MIN_PASSWORD_LENGTH)
+        return render_template(
+            "accounts/new_user.html",
+            form={},
+            error=None,
+            roles=ROLES,
+            min_length=users.MIN_PASSWORD_LENGTH,
+        )
     session_ = db()
     form = request.form
     try:
-        user = users.create_user(session_, form.get("username", ""), _new_password(form),
-                                 role=form.get("role", ""),
-                                 display_name=form.get("display_name", ""))
+        user = users.create_user(
+            session_,
+            form.get("username", ""),
+            _new_password(form),
+            role=form.get("role", ""),
+            display_name=form.get("display_name", ""),
+        )
     except users.UserError as exc:
         session_.rollback()
-        return render_template("accounts/new_user.html", form=form, roles=ROLES,
-                               error=_problem(exc.field, exc.code),
-                               min_length=users.MIN_PASSWORD_LENGTH), 400
+        return render_template(
+            "accounts/new_user.html",
+            form=form,
+            roles=ROLES,
+            error=_problem(exc.field, exc.code),
+            min_length=users.MIN_PASSWORD_LENGTH,
+        ), 400
     session_.commit()
     flash(translate("acct_created_user", name=user.username))
     return redirect(url_for("accounts.user", user_id=user.id))
 
 
 def _user_page(user: User, *, error: str | None = None, status: int = 200, form=None):
-    return render_template("accounts/user.html", person=user, roles=ROLES, error=error,
-                           form=form or {}, tokens=users.tokens_of(db(), user.id),
-                           min_length=users.MIN_PASSWORD_LENGTH), status
+    return render_template(
+        "accounts/user.html",
+        person=user,
+        roles=ROLES,
+        error=error,
+        form=form or {},
+        tokens=users.tokens_of(db(), user.id),
+        min_length=users.MIN_PASSWORD_LENGTH,
+    ), status
 
 
 @bp.route("/admin/users/<int:user_id>", methods=["GET", "POST"])
@@ -169,12 +216,21 @@ def user(user_id: int):
         return _user_page(person)
     session_ = db()
     try:
-        users.update_user(session_, person, display_name=request.form.get("display_name", ""),
-                          role=request.form.get("role", ""), acting_id=current_user.id)
+        users.update_user(
+            session_,
+            person,
+            display_name=request.form.get("display_name", ""),
+            role=request.form.get("role", ""),
+            acting_id=current_user.id,
+        )
     except users.UserError as exc:
         session_.rollback()
-        return _user_page(_user_or_404(user_id), error=_problem(exc.field, exc.code),
-                          status=400, form=request.form)
+        return _user_page(
+            _user_or_404(user_id),
+            error=_problem(exc.field, exc.code),
+            status=400,
+            form=request.form,
+        )
     session_.commit()
     flash(translate("acct_saved"))
     return redirect(url_for("accounts.user", user_id=user_id))
@@ -224,6 +280,7 @@ def user_revoke_token(user_id: int, token_id: int):
 
 # --- the audit log (admin) ------------------------------------------------------------------
 
+
 def audit_filter(args) -> tuple[audit.AuditFilter, list[str]]:
     """The filter from the query string, and the problems with it (a bad date is named and left
     out; the rest of the filter still applies)."""
@@ -237,11 +294,14 @@ def audit_filter(args) -> tuple[audit.AuditFilter, list[str]]:
             bounds[field] = bangkok_midnight(parse_day(text) + timedelta(days=shift))
         except PeriodError:
             problems.append(translate("audit_bad_date", field=translate(f"audit_date_{field}")))
-    where = audit.AuditFilter(actor=args.get("actor") or None,
-                              object_type=args.get("object_type") or None,
-                              action=args.get("action") or None,
-                              since=bounds.get("from"), until=bounds.get("to"),
-                              q=(args.get("q") or "").strip() or None)
+    where = audit.AuditFilter(
+        actor=args.get("actor") or None,
+        object_type=args.get("object_type") or None,
+        action=args.get("action") or None,
+        since=bounds.get("from"),
+        until=bounds.get("to"),
+        q=(args.get("q") or "").strip() or None,
+    )
     return where, problems
 
 
@@ -253,37 +313,55 @@ def _choices(column) -> list[str]:
 def audit_log():
     where, problems = audit_filter(request.args)
     rows = audit.events(db(), where, limit=AUDIT_PAGE_ROWS + 1)
-    return render_template("accounts/audit.html", rows=rows[:AUDIT_PAGE_ROWS],
-                           capped=len(rows) > AUDIT_PAGE_ROWS, page_rows=AUDIT_PAGE_ROWS,
-                           export_limit=EXPORT_LIMIT, problems=problems, args=request.args,
-                           actors=_choices(AuditEvent.actor),
-                           object_types=_choices(AuditEvent.object_type),
-                           actions=_choices(AuditEvent.action))
+    return render_template(
+        "accounts/audit.html",
+        rows=rows[:AUDIT_PAGE_ROWS],
+        capped=len(rows) > AUDIT_PAGE_ROWS,
+        page_rows=AUDIT_PAGE_ROWS,
+        export_limit=EXPORT_LIMIT,
+        problems=problems,
+        args=request.args,
+        actors=_choices(AuditEvent.actor),
+        object_types=_choices(AuditEvent.object_type),
+        actions=_choices(AuditEvent.action),
+    )
 
 
 def _export(body: bytes, extension: str, content_type: str):
     stamp = to_local(g.now)
     year = stamp.year + (543 if current_language() == "th" else 0)
     name = f"ictmon-audit-{year}{stamp:%m%d}.{extension}"
-    return current_app.response_class(body, headers={
-        "Content-Type": content_type, "Content-Disposition": f'attachment; filename="{name}"'})
+    return current_app.response_class(
+        body,
+        headers={
+            "Content-Type": content_type,
+            "Content-Disposition": f'attachment; filename="{name}"',
+        },
+    )
 
 
 @bp.get("/admin/audit.csv")
 def audit_export_csv():
     where, _ = audit_filter(request.args)
-    return _export(audit_csv(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
-                   "csv", "text/csv; charset=utf-8")
+    return _export(
+        audit_csv(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
+        "csv",
+        "text/csv; charset=utf-8",
+    )
 
 
 @bp.get("/admin/audit.xlsx")
 def audit_export_xlsx():
     where, _ = audit_filter(request.args)
-    return _export(audit_xlsx(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
-                   "xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    return _export(
+        audit_xlsx(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
+        "xlsx",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 # --- template helpers -----------------------------------------------------------------------
+
 
 def word_or_code(prefix: str, code: str | None) -> str:
     """A code's word when the catalogue has one, else the code itself (actions and object types
@@ -300,20 +378,22 @@ def _helpers():
 def init_app(app) -> None:
     """Registers this area's blueprint, access rules (web.access.add_rules) and words."""
     accounts_i18n.install()
-    access.add_rules({
-        "accounts.account": access.VIEWER,
-        "accounts.change_password": access.VIEWER,
-        "accounts.end_sessions": access.VIEWER,
-        "accounts.create_token": access.VIEWER,
-        "accounts.revoke_token": access.VIEWER,
-        "accounts.user_list": access.ADMIN,
-        "accounts.new_user": access.ADMIN,
-        "accounts.user": access.ADMIN,
-        "accounts.user_password": access.ADMIN,
-        "accounts.user_active": access.ADMIN,
-        "accounts.user_revoke_token": access.ADMIN,
-        "accounts.audit_log": access.ADMIN,
-        "accounts.audit_export_csv": access.ADMIN,
-        "accounts.audit_export_xlsx": access.ADMIN,
-    })
+    access.add_rules(
+        {
+            "accounts.account": access.VIEWER,
+            "accounts.change_password": access.VIEWER,
+            "accounts.end_sessions": access.VIEWER,
+            "accounts.create_token": access.VIEWER,
+            "accounts.revoke_token": access.VIEWER,
+            "accounts.user_list": access.ADMIN,
+            "accounts.new_user": access.ADMIN,
+            "accounts.user": access.ADMIN,
+            "accounts.user_password": access.ADMIN,
+            "accounts.user_active": access.ADMIN,
+            "accounts.user_revoke_token": access.ADMIN,
+            "accounts.audit_log": access.ADMIN,
+            "accounts.audit_export_csv": access.ADMIN,
+            "accounts.audit_export_xlsx": access.ADMIN,
+        }
+    )
     app.register_blueprint(bp)

@@ -9,6 +9,7 @@ figures are rows in the database, read afresh on every scrape, whichever process
 Device and site names are people's text: label values are escaped as the format requires
 (backslash, double quote, newline), so a device called `a"b\\c` cannot break a line.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -30,11 +31,11 @@ Labels = dict[str, str]
 @dataclass
 class Family:
     name: str
-    kind: str                       # gauge / counter
+    kind: str  # gauge / counter
     help: str
     samples: list[tuple[Labels, float | int | bool]] = field(default_factory=list)
 
-    def add(self, value, **labels: str) -> "Family":
+    def add(self, value, **labels: str) -> Family:
         self.samples.append((labels, value))
         return self
 
@@ -62,8 +63,9 @@ def exposition(families: list[Family]) -> str:
         lines.append(f"# HELP {family.name} {escape_help(family.help)}")
         lines.append(f"# TYPE {family.name} {family.kind}")
         for labels, value in family.samples:
-            label_text = ",".join(f'{key}="{escape_label(str(val))}"'
-                                  for key, val in labels.items())
+            label_text = ",".join(
+                f'{key}="{escape_label(str(val))}"' for key, val in labels.items()
+            )
             name = f"{family.name}{{{label_text}}}" if labels else family.name
             lines.append(f"{name} {format_value(value)}")
     return "\n".join(lines) + "\n"
@@ -82,30 +84,54 @@ def families(data: metrics_data.MetricsData) -> list[Family]:
     for site, counts in data.site_counts().items():
         for state, n in counts.items():
             sites.add(n, site=site, state=state)
-    per_device = Family("ictmon_device_state", "gauge",
-                        "1 for each enabled device, labelled with its current state.")
+    per_device = Family(
+        "ictmon_device_state",
+        "gauge",
+        "1 for each enabled device, labelled with its current state.",
+    )
     for line in data.devices:
         per_device.add(1, site=line.site, device=line.name, kind=line.kind, state=line.state)
 
     out = [devices, sites, per_device]
     sweep = data.job(metrics_data.PING_JOB)
     if sweep is not None:
-        out.append(Family("ictmon_ping_sweep_duration_seconds", "gauge",
-                          "How long the latest ping sweep took.").add(sweep.duration_s))
+        out.append(
+            Family(
+                "ictmon_ping_sweep_duration_seconds",
+                "gauge",
+                "How long the latest ping sweep took.",
+            ).add(sweep.duration_s)
+        )
     if data.poller_beat_at is not None:
-        out.append(Family("ictmon_poller_heartbeat_timestamp_seconds", "gauge",
-                          "When the poller last finished a sweep (Unix time).")
-                   .add(_timestamp(data.poller_beat_at)))
+        out.append(
+            Family(
+                "ictmon_poller_heartbeat_timestamp_seconds",
+                "gauge",
+                "When the poller last finished a sweep (Unix time).",
+            ).add(_timestamp(data.poller_beat_at))
+        )
 
-    duration = Family("ictmon_job_last_duration_seconds", "gauge",
-                      "How long each scheduled job's latest run took.")
-    lag = Family("ictmon_job_lag_seconds", "gauge",
-                 "How late each job's latest run started after its scheduled time.")
-    last_run = Family("ictmon_job_last_run_timestamp_seconds", "gauge",
-                      "When each job's latest run finished (Unix time).")
+    duration = Family(
+        "ictmon_job_last_duration_seconds",
+        "gauge",
+        "How long each scheduled job's latest run took.",
+    )
+    lag = Family(
+        "ictmon_job_lag_seconds",
+        "gauge",
+        "How late each job's latest run started after its scheduled time.",
+    )
+    last_run = Family(
+        "ictmon_job_last_run_timestamp_seconds",
+        "gauge",
+        "When each job's latest run finished (Unix time).",
+    )
     last_ok = Family("ictmon_job_last_run_ok", "gauge", "1 if the job's latest run succeeded.")
-    success = Family("ictmon_job_last_success_timestamp_seconds", "gauge",
-                     "When each job last finished without error (Unix time).")
+    success = Family(
+        "ictmon_job_last_success_timestamp_seconds",
+        "gauge",
+        "When each job last finished without error (Unix time).",
+    )
     runs = Family("ictmon_job_runs_total", "counter", "Runs of each scheduled job.")
     failures = Family("ictmon_job_failures_total", "counter", "Failed runs of each job.")
     for job in data.jobs:
@@ -119,15 +145,30 @@ def families(data: metrics_data.MetricsData) -> list[Family]:
         failures.add(job.failures, job=job.job)
     out += [duration, lag, last_run, last_ok, success, runs, failures]
 
-    out.append(_by_state("ictmon_outbox_messages", "Mails in the outbox by status.",
-                         data.outbox, "status"))
-    out.append(_by_state("ictmon_snmp_devices", "Devices by the state of their latest SNMP poll.",
-                         data.snmp, "state"))
-    out.append(_by_state("ictmon_ssh_backups",
-                         "Devices by the state of their latest configuration backup.",
-                         data.ssh, "state"))
-    out.append(_by_state("ictmon_incidents", "Incidents not yet resolved, by state.",
-                         data.incidents, "state"))
+    out.append(
+        _by_state("ictmon_outbox_messages", "Mails in the outbox by status.", data.outbox, "status")
+    )
+    out.append(
+        _by_state(
+            "ictmon_snmp_devices",
+            "Devices by the state of their latest SNMP poll.",
+            data.snmp,
+            "state",
+        )
+    )
+    out.append(
+        _by_state(
+            "ictmon_ssh_backups",
+            "Devices by the state of their latest configuration backup.",
+            data.ssh,
+            "state",
+        )
+    )
+    out.append(
+        _by_state(
+            "ictmon_incidents", "Incidents not yet resolved, by state.", data.incidents, "state"
+        )
+    )
     return out
 
 

@@ -22,12 +22,13 @@ never. Device credentials are never part of any answer: the queries do not even 
                                             in_maintenance
     GET /api/v1/devices/<id>/configs/<vid>  that version's text (text/plain; admins, operators)
 """
+
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
 
-from monitor.status import queries
 from monitor.localtime import iso_local
+from monitor.status import queries
 from web.database import db
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -38,14 +39,28 @@ def _error(status: int, message: str):
 
 
 def site_json(tile: queries.SiteTile) -> dict:
-    return {"code": tile.code, "name": tile.name, "state": tile.state, "level": tile.level,
-            "since": iso_local(tile.since), "devices_total": tile.total, "counts": tile.counts}
+    return {
+        "code": tile.code,
+        "name": tile.name,
+        "state": tile.state,
+        "level": tile.level,
+        "since": iso_local(tile.since),
+        "devices_total": tile.total,
+        "counts": tile.counts,
+    }
 
 
 def device_json(row: queries.DeviceRow) -> dict:
-    return {"id": row.id, "name": row.name, "site": row.site_code, "address": row.address,
-            "kind": row.kind, "parent": row.parent_name, "state": row.state,
-            "since": iso_local(row.since)}
+    return {
+        "id": row.id,
+        "name": row.name,
+        "site": row.site_code,
+        "address": row.address,
+        "kind": row.kind,
+        "parent": row.parent_name,
+        "state": row.state,
+        "since": iso_local(row.since),
+    }
 
 
 @bp.get("/sites")
@@ -65,15 +80,26 @@ def device(device_id: int):
         abort(404)
     row = detail.device
     body = device_json(row)
-    body.update({
-        "enabled": row.enabled,
-        "last_check": iso_local(row.last_check_at),
-        "rtt_ms": row.rtt_ms,
-        "loss_pct": row.loss_pct,
-        "last_error": row.last_error,
-        "children": [{"id": c.id, "name": c.name, "site": c.site_code, "kind": c.kind,
-                      "state": c.state, "since": iso_local(c.since)} for c in detail.children],
-    })
+    body.update(
+        {
+            "enabled": row.enabled,
+            "last_check": iso_local(row.last_check_at),
+            "rtt_ms": row.rtt_ms,
+            "loss_pct": row.loss_pct,
+            "last_error": row.last_error,
+            "children": [
+                {
+                    "id": c.id,
+                    "name": c.name,
+                    "site": c.site_code,
+                    "kind": c.kind,
+                    "state": c.state,
+                    "since": iso_local(c.since),
+                }
+                for c in detail.children
+            ],
+        }
+    )
     from monitor.devices.inventory import device_snmp, snmp_json  # issue 3: SNMP fields
 
     body.update(snmp_json(device_snmp(db(), device_id, now=g.now)))
@@ -90,13 +116,18 @@ def latency(device_id: int):
     if range_ not in queries.LATENCY_RANGES:
         return _error(400, f"range must be one of {', '.join(queries.LATENCY_RANGES)}")
     series = queries.latency_series(db(), device_id, range_, now=g.now)
-    return jsonify({
-        "device": device_id, "range": series.range, "resolution": series.resolution,
-        "start": iso_local(series.start), "end": iso_local(series.end),
-        "t": [int(t.timestamp()) for t in series.times],
-        "rtt_ms": [None if v is None else round(v, 2) for v in series.rtt_ms],
-        "loss_pct": series.loss_pct,
-    })
+    return jsonify(
+        {
+            "device": device_id,
+            "range": series.range,
+            "resolution": series.resolution,
+            "start": iso_local(series.start),
+            "end": iso_local(series.end),
+            "t": [int(t.timestamp()) for t in series.times],
+            "rtt_ms": [None if v is None else round(v, 2) for v in series.rtt_ms],
+            "loss_pct": series.loss_pct,
+        }
+    )
 
 
 # Configuration backups (issue 4); the bodies are in web.configs.views.

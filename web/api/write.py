@@ -14,6 +14,7 @@ monitor.status.maintenance, monitor.incidents.recording), never here; a refusal 
 No answer ever holds a credential: devices come back as device_admin.public_fields.
 The OpenAPI document describing all this is web.api.openapi.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -24,27 +25,38 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from monitor.db.models import Device, Incident, MaintenanceWindow, Site
 from monitor.devices import admin as device_admin
-from monitor.status import maintenance
 from monitor.incidents import queries as iq
 from monitor.incidents import recording as incident_core
 from monitor.localtime import BANGKOK, iso_local
-from monitor.db.models import Device, Incident, MaintenanceWindow, Site
 from monitor.secrets import Vault
+from monitor.status import maintenance
 from web import access
 from web.database import db
 from web.incidents.api import incident_json
 
 bp = Blueprint("api_write", __name__, url_prefix="/api/v1")
 
-MAINTENANCE_KEYS = ("site", "device_id", "starts_at", "ends_at", "reason", "weekdays",
-                    "local_start", "local_end")
+MAINTENANCE_KEYS = (
+    "site",
+    "device_id",
+    "starts_at",
+    "ends_at",
+    "reason",
+    "weekdays",
+    "local_start",
+    "local_end",
+)
 ACKNOWLEDGE_KEYS = ("note",)
 
 # create_window's refusals, by the field they are about.
-_MAINTENANCE_FIELDS = {"no such site": "site", "no such device": "device_id",
-                       "the end must be after the start": "ends_at",
-                       "a weekly window needs different start and end times": "local_end"}
+_MAINTENANCE_FIELDS = {
+    "no such site": "site",
+    "no such device": "device_id",
+    "the end must be after the start": "ends_at",
+    "a weekly window needs different start and end times": "local_end",
+}
 
 
 class BadRequest(Exception):
@@ -99,9 +111,12 @@ def _bad_request(exc: BadRequest):
 
 # --- devices -----------------------------------------------------------------------------------
 
+
 def device_json(fields: dict[str, Any]) -> dict[str, Any]:
-    return {key: value.isoformat() if isinstance(value, date) else value
-            for key, value in fields.items()}
+    return {
+        key: value.isoformat() if isinstance(value, date) else value
+        for key, value in fields.items()
+    }
 
 
 @bp.post("/devices")
@@ -138,34 +153,50 @@ def update_device(device_id: int):
 
 # --- maintenance windows -----------------------------------------------------------------------
 
-def window_json(window: MaintenanceWindow, site_code: str | None, device_name: str | None,
-                device_site: str | None, now: datetime) -> dict[str, Any]:
+
+def window_json(
+    window: MaintenanceWindow,
+    site_code: str | None,
+    device_name: str | None,
+    device_site: str | None,
+    now: datetime,
+) -> dict[str, Any]:
     weekly = window.recurrence == maintenance.WEEKLY
-    return {"id": window.id, "site": site_code, "device_id": window.device_id,
-            "device": f"{device_site}/{device_name}" if device_name else None,
-            "starts_at": iso_local(window.starts_at), "ends_at": iso_local(window.ends_at),
-            "reason": window.reason, "weekly": weekly,
-            "weekdays": sorted(maintenance.parse_weekdays(window.weekdays)) if weekly else [],
-            "local_start": window.local_start if weekly else None,
-            "local_end": window.local_end if weekly else None,
-            "in_force": maintenance.window_in_force(window, now),
-            "created_by": window.created_by, "created_at": iso_local(window.created_at)}
+    return {
+        "id": window.id,
+        "site": site_code,
+        "device_id": window.device_id,
+        "device": f"{device_site}/{device_name}" if device_name else None,
+        "starts_at": iso_local(window.starts_at),
+        "ends_at": iso_local(window.ends_at),
+        "reason": window.reason,
+        "weekly": weekly,
+        "weekdays": sorted(maintenance.parse_weekdays(window.weekdays)) if weekly else [],
+        "local_start": window.local_start if weekly else None,
+        "local_end": window.local_end if weekly else None,
+        "in_force": maintenance.window_in_force(window, now),
+        "created_by": window.created_by,
+        "created_at": iso_local(window.created_at),
+    }
 
 
 def _windows(session, now: datetime, window_id: int | None = None) -> list[dict[str, Any]]:
     """Windows not yet over (or the one asked for), soonest first; one query."""
     device_site = aliased(Site)
-    query = (select(MaintenanceWindow, Site.code, Device.name, device_site.code)
-             .outerjoin(Site, Site.id == MaintenanceWindow.site_id)
-             .outerjoin(Device, Device.id == MaintenanceWindow.device_id)
-             .outerjoin(device_site, device_site.id == Device.site_id))
+    query = (
+        select(MaintenanceWindow, Site.code, Device.name, device_site.code)
+        .outerjoin(Site, Site.id == MaintenanceWindow.site_id)
+        .outerjoin(Device, Device.id == MaintenanceWindow.device_id)
+        .outerjoin(device_site, device_site.id == Device.site_id)
+    )
     if window_id is None:
         query = query.where(MaintenanceWindow.ends_at > now)
     else:
         query = query.where(MaintenanceWindow.id == window_id)
     query = query.order_by(MaintenanceWindow.starts_at, MaintenanceWindow.id)
-    return [window_json(w, code, name, dsite, now)
-            for w, code, name, dsite in session.execute(query)]
+    return [
+        window_json(w, code, name, dsite, now) for w, code, name, dsite in session.execute(query)
+    ]
 
 
 def _moment(text: Any) -> datetime:
@@ -223,8 +254,9 @@ def _weekly_values(body: dict[str, Any], values: dict[str, Any]) -> dict[str, st
                 errors[key] = "only for a weekly window: give weekdays too"
         values.update(weekdays="", local_start="", local_end="")
         return errors
-    if not isinstance(days, list) or not all(isinstance(d, int) and not isinstance(d, bool)
-                                             for d in days):
+    if not isinstance(days, list) or not all(
+        isinstance(d, int) and not isinstance(d, bool) for d in days
+    ):
         errors["weekdays"] = "must be a list of weekday numbers 0-6 (Monday = 0)"
     else:
         values["weekdays"] = ",".join(str(d) for d in sorted(set(days)))
@@ -276,6 +308,7 @@ def delete_maintenance(window_id: int):
 
 # --- incidents ---------------------------------------------------------------------------------
 
+
 @bp.post("/incidents/<int:incident_id>/acknowledge")
 def acknowledge_incident(incident_id: int):
     body = _body(optional=True)
@@ -293,8 +326,11 @@ def acknowledge_incident(incident_id: int):
         incident_core.acknowledge(session, incident, _actor(), g.now)
     except incident_core.IncidentError:
         session.rollback()
-        return _error(409, f"incident {incident_id} is {incident.state}: only an open incident "
-                           "can be acknowledged")
+        return _error(
+            409,
+            f"incident {incident_id} is {incident.state}: only an open incident "
+            "can be acknowledged",
+        )
     if note.strip():
         incident_core.comment(session, incident, _actor(), g.now, note)
     session.commit()
@@ -306,17 +342,19 @@ def _joined(errors: dict[str, str]) -> str:
 
 
 def init_app(app) -> None:
-    from web.app import csrf
     from web.api import openapi
+    from web.app import csrf
 
     app.register_blueprint(bp)
     # The session's CSRF check is done above, where a bearer token can be told apart.
     csrf.exempt(bp)
     openapi.init_app(app)
-    access.add_rules({
-        "api_write.create_device": access.OPERATOR,
-        "api_write.update_device": access.OPERATOR,
-        "api_write.maintenance_windows": {"GET": access.VIEWER, "POST": access.OPERATOR},
-        "api_write.delete_maintenance": access.OPERATOR,
-        "api_write.acknowledge_incident": access.OPERATOR,
-    })
+    access.add_rules(
+        {
+            "api_write.create_device": access.OPERATOR,
+            "api_write.update_device": access.OPERATOR,
+            "api_write.maintenance_windows": {"GET": access.VIEWER, "POST": access.OPERATOR},
+            "api_write.delete_maintenance": access.OPERATOR,
+            "api_write.acknowledge_incident": access.OPERATOR,
+        }
+    )

@@ -5,17 +5,29 @@ Configuration text holds secrets of its own (SNMP communities, hashed passwords,
 admins and operators read it, download it or start a backup; viewers see the history alone. Who
 may do which is web.access's table; templates ask `can('configs.version')`.
 """
+
 from __future__ import annotations
 
 import re
 
-from flask import (Blueprint, Response, abort, current_app, flash, g, jsonify, redirect,
-                   render_template, request, url_for)
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
-from monitor.db import audit
 from monitor.configs import versions as config_backups
 from monitor.configs.backup_job import run_backups
+from monitor.db import audit
 from monitor.db.engine import transaction
 from monitor.localtime import iso_local, to_local
 from monitor.secrets import Vault
@@ -24,6 +36,7 @@ from web.database import db, web_actor
 from web.i18n import translate
 
 bp = Blueprint("configs", __name__)
+
 
 def init_app(app) -> None:
     configs_i18n.install()
@@ -61,8 +74,9 @@ def _file_name(device_id: int, version) -> str:
 
 def _text_download(device_id: int, version) -> Response:
     response = Response(version.text, mimetype="text/plain")
-    response.headers["Content-Disposition"] = \
+    response.headers["Content-Disposition"] = (
         f'attachment; filename="{_file_name(device_id, version)}"'
+    )
     return response
 
 
@@ -73,8 +87,12 @@ def version(device_id: int, version_id: int):
     if row is None:
         abort(404)
     label = config_backups.device_label(db(), device_id)
-    return render_template("configs/version.html", device_id=device_id, version=row,
-                           device_name=label[1] if label else "")
+    return render_template(
+        "configs/version.html",
+        device_id=device_id,
+        version=row,
+        device_name=label[1] if label else "",
+    )
 
 
 @bp.get("/devices/<int:device_id>/configs/<int:version_id>.txt")
@@ -109,11 +127,16 @@ def diff(device_id: int):
     if old.taken_at > new.taken_at:  # always show the older one on the left
         old, new = new, old
     label = config_backups.device_label(db(), device_id)
-    return render_template("configs/diff.html", device_id=device_id, old=old, new=new,
-                           change=config_backups.diff(
-                               old.text, new.text,
-                               device_type=config_backups.device_type_of(db(), device_id)),
-                           device_name=label[1] if label else "")
+    return render_template(
+        "configs/diff.html",
+        device_id=device_id,
+        old=old,
+        new=new,
+        change=config_backups.diff(
+            old.text, new.text, device_type=config_backups.device_type_of(db(), device_id)
+        ),
+        device_name=label[1] if label else "",
+    )
 
 
 @bp.post("/devices/<int:device_id>/configs/backup")
@@ -124,13 +147,22 @@ def back_up_now(device_id: int):
     if config_backups.device_label(db(), device_id) is None:
         abort(404)
     settings = current_app.config["ICTMON_SETTINGS"]
-    [outcome] = run_backups(current_app.extensions["ictmon_sessions"], settings.ssh,
-                            Vault.from_settings(settings), device_ids=[device_id],
-                            trigger=f"web:{current_user.username}",
-                            clock=current_app.config["ICTMON_CLOCK"])
+    [outcome] = run_backups(
+        current_app.extensions["ictmon_sessions"],
+        settings.ssh,
+        Vault.from_settings(settings),
+        device_ids=[device_id],
+        trigger=f"web:{current_user.username}",
+        clock=current_app.config["ICTMON_CLOCK"],
+    )
     if outcome.version_id is None:
-        flash(translate("cfg_flash_failed", state=translate(f"cfg_state_{outcome.state}"),
-                        message=outcome.message))
+        flash(
+            translate(
+                "cfg_flash_failed",
+                state=translate(f"cfg_state_{outcome.state}"),
+                message=outcome.message,
+            )
+        )
     elif outcome.first:
         flash(translate("cfg_flash_first"))
     elif outcome.changed:
@@ -146,14 +178,16 @@ def accept_host_key(device_id: int):
     with transaction(current_app.extensions["ictmon_sessions"]) as session:
         audit.act_as(session, web_actor)
         accepted = config_backups.accept_offered_host_key(session, device_id, g.now)
-    current_app.logger.info("user %s accepted the new SSH host key of device %s",
-                            current_user.username, device_id)
+    current_app.logger.info(
+        "user %s accepted the new SSH host key of device %s", current_user.username, device_id
+    )
     flash(translate("cfg_host_key_accepted" if accepted else "cfg_host_key_nothing"))
     return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
 
 
 # --------------------------------------------------------------------------------------------
 # JSON API bodies; the routes live in web.api.read (its token authentication covers them).
+
 
 def ssh_json(summary: config_backups.BackupSummary | None) -> dict:
     """`ssh_state` and an `ssh` object for /api/v1/devices/<id>. No credential, ever."""
@@ -181,10 +215,20 @@ def api_versions(device_id: int):
     summary = config_backups.backup_summary(db(), device_id)
     if summary is None:
         abort(404)
-    return jsonify([{"id": v.id, "taken_at": iso_local(v.taken_at), "size": v.size,
-                     "trigger": v.trigger, "lines_added": v.lines_added,
-                     "lines_removed": v.lines_removed, "in_maintenance": v.in_maintenance}
-                    for v in summary.versions])
+    return jsonify(
+        [
+            {
+                "id": v.id,
+                "taken_at": iso_local(v.taken_at),
+                "size": v.size,
+                "trigger": v.trigger,
+                "lines_added": v.lines_added,
+                "lines_removed": v.lines_removed,
+                "in_maintenance": v.in_maintenance,
+            }
+            for v in summary.versions
+        ]
+    )
 
 
 def api_version_text(device_id: int, version_id: int):

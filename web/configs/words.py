@@ -1,5 +1,6 @@
 """Words of the configuration-backup pages, merged into web.i18n's catalogue (kept apart so this
 feature does not grow the shared file; `install()` never replaces another feature's words)."""
+
 from __future__ import annotations
 
 from web.i18n import add_words
@@ -23,8 +24,8 @@ WORDS: dict[str, dict[str, str]] = {
         "cfg_last_good_kept": "ยังเก็บฉบับที่สำรองได้ล่าสุดไว้ ({t})",
         "cfg_no_good_backup": "ยังไม่เคยสำรองได้สำเร็จ",
         "cfg_host_key_changed": "กุญแจ SSH ของอุปกรณ์เปลี่ยนไปตั้งแต่ {t}: เดิม {old} ตอนนี้ {new} "
-                                "— อาจเป็นการเปลี่ยนเครื่อง หรือมีผู้ปลอมตัวเป็นอุปกรณ์ "
-                                "ตรวจสอบก่อนยอมรับกุญแจใหม่",
+        "— อาจเป็นการเปลี่ยนเครื่อง หรือมีผู้ปลอมตัวเป็นอุปกรณ์ "
+        "ตรวจสอบก่อนยอมรับกุญแจใหม่",
         "cfg_accept_host_key": "ยอมรับกุญแจใหม่",
         "cfg_host_key_accepted": "บันทึกกุญแจ SSH ใหม่แล้ว",
         "cfg_host_key_nothing": "ไม่มีกุญแจใหม่ที่รอการยอมรับ",
@@ -49,7 +50,7 @@ WORDS: dict[str, dict[str, str]] = {
         "cfg_diff_summary": "เพิ่ม {added} บรรทัด ลบ {removed} บรรทัด",
         "cfg_identical": "สองฉบับนี้เหมือนกัน",
         "cfg_volatile_note": "ไม่นำบรรทัดที่เปลี่ยนทุกครั้งที่ดึงข้อมูล (เช่น เวลาแก้ไขล่าสุด ตัวนับเวลา) "
-                             "มาเปรียบเทียบ ดูได้ในเนื้อหาแต่ละฉบับ",
+        "มาเปรียบเทียบ ดูได้ในเนื้อหาแต่ละฉบับ",
         "cfg_version_title": "ค่าคอนฟิก ณ {t}",
         "cfg_back_to_device": "กลับไปหน้าอุปกรณ์",
         "cfg_trigger_schedule": "ตามกำหนดเวลา",
@@ -73,7 +74,7 @@ WORDS: dict[str, dict[str, str]] = {
     "en": {
         "cfg_section": "Configuration backup (SSH)",
         "cfg_not_configured": "SSH is not set up for this device, so its configuration is not "
-                              "backed up",
+        "backed up",
         "cfg_how_to_configure": "Set it up with",
         "cfg_back_up_now": "Back up now",
         "cfg_last_attempt": "Last attempt",
@@ -89,8 +90,8 @@ WORDS: dict[str, dict[str, str]] = {
         "cfg_last_good_kept": "The last good backup ({t}) is kept",
         "cfg_no_good_backup": "No backup has succeeded yet",
         "cfg_host_key_changed": "The device's SSH host key changed at {t}: was {old}, now {new} "
-                                "— a replaced device, or someone impersonating it. Check before "
-                                "accepting the new key",
+        "— a replaced device, or someone impersonating it. Check before "
+        "accepting the new key",
         "cfg_accept_host_key": "Accept the new key",
         "cfg_host_key_accepted": "The new SSH host key is recorded",
         "cfg_host_key_nothing": "No new key is waiting to be accepted",
@@ -115,7 +116,7 @@ WORDS: dict[str, dict[str, str]] = {
         "cfg_diff_summary": "{added} lines added, {removed} removed",
         "cfg_identical": "The two versions are identical",
         "cfg_volatile_note": "Lines that change on every fetch (timestamps, counters) are not "
-                             "compared; each version shows them",
+        "compared; each version shows them",
         "cfg_version_title": "Configuration as of {t}",
         "cfg_back_to_device": "Back to the device",
         "cfg_trigger_schedule": "schedule",

@@ -1,24 +1,34 @@
 """The incident log, one incident with its timeline and actions, maintenance windows, and the
 outbox admin page (issue 5). Views parse the form, call one core function, redirect or render;
 who may call which is web.access's table, and templates ask it with `can(...)`."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 
-from flask import (Blueprint, abort, current_app, flash, g, redirect, render_template, request,
-                   url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from monitor.db.models import INCIDENT_CAUSES, INCIDENT_STATES, Incident, MaintenanceWindow
 from monitor.incidents import queries as iq
 from monitor.incidents import recording as core
-from monitor.status import maintenance
-from monitor.mail import outbox
 from monitor.localtime import BANGKOK
-from monitor.db.models import INCIDENT_CAUSES, INCIDENT_STATES, Incident, MaintenanceWindow
-from web.incidents import words as incidents_i18n
+from monitor.mail import outbox
+from monitor.status import maintenance
 from web.database import db
 from web.i18n import translate
+from web.incidents import words as incidents_i18n
 
 bp = Blueprint("incidents", __name__)
 incidents_i18n.install()
@@ -48,8 +58,11 @@ def _device_open_incidents(device_id: int) -> list[iq.IncidentRow]:
 
 @bp.app_context_processor
 def _words():
-    return {"incident_causes": INCIDENT_CAUSES, "incident_states": INCIDENT_STATES,
-            "device_open_incidents": _device_open_incidents}
+    return {
+        "incident_causes": INCIDENT_CAUSES,
+        "incident_states": INCIDENT_STATES,
+        "device_open_incidents": _device_open_incidents,
+    }
 
 
 @bp.get("/incidents")
@@ -61,9 +74,16 @@ def index():
         site=args.get("site") or None,
         state=args.get("state") if args.get("state") in INCIDENT_STATES else None,
         cause=args.get("cause") if args.get("cause") in INCIDENT_CAUSES else None,
-        since=_local_day(args.get("from")), until=until + timedelta(days=1) if until else None)
-    return render_template("incidents/index.html", rows=iq.incidents(db(), where), where=where,
-                           args=args, sites=iq.site_choices(db()))
+        since=_local_day(args.get("from")),
+        until=until + timedelta(days=1) if until else None,
+    )
+    return render_template(
+        "incidents/index.html",
+        rows=iq.incidents(db(), where),
+        where=where,
+        args=args,
+        sites=iq.site_choices(db()),
+    )
 
 
 @bp.get("/incidents/<int:incident_id>")
@@ -98,8 +118,11 @@ def act(incident_id: int, action: str):
         session.commit()
     except core.IncidentError as exc:
         session.rollback()
-        flash(translate("inc_not_allowed") if str(exc) == "state"
-              else translate("inc_bad_input", field=str(exc)))
+        flash(
+            translate("inc_not_allowed")
+            if str(exc) == "state"
+            else translate("inc_bad_input", field=str(exc))
+        )
     return redirect(url_for("incidents.show", incident_id=incident_id))
 
 
@@ -112,16 +135,24 @@ def new():
         try:
             device_id = int(form["device_id"]) if form.get("device_id") else None
             site_id = int(form["site_id"]) if form.get("site_id") else None
-            incident = core.open_manual(session, title=form.get("title", ""), actor=_actor(),
-                                        at=g.now, site_id=site_id, device_id=device_id,
-                                        text=form.get("text", ""), cause=form.get("cause") or None)
+            incident = core.open_manual(
+                session,
+                title=form.get("title", ""),
+                actor=_actor(),
+                at=g.now,
+                site_id=site_id,
+                device_id=device_id,
+                text=form.get("text", ""),
+                cause=form.get("cause") or None,
+            )
             session.commit()
             return redirect(url_for("incidents.show", incident_id=incident.id))
         except (core.IncidentError, ValueError) as exc:
             session.rollback()
             flash(translate("inc_bad_input", field=str(exc)))
-    return render_template("incidents/new.html", sites=iq.site_choices(session),
-                           devices=iq.device_choices(session))
+    return render_template(
+        "incidents/new.html", sites=iq.site_choices(session), devices=iq.device_choices(session)
+    )
 
 
 @bp.route("/maintenance", methods=["GET", "POST"])
@@ -137,23 +168,35 @@ def maintenance_windows():
             if starts is None or ends is None:
                 raise maintenance.MaintenanceError("starts_at/ends_at")
             maintenance.create_window(
-                session, starts_at=starts, ends_at=ends, reason=form.get("reason", ""),
-                created_by=_actor(), now=g.now,
+                session,
+                starts_at=starts,
+                ends_at=ends,
+                reason=form.get("reason", ""),
+                created_by=_actor(),
+                now=g.now,
                 site_id=int(ident) if kind == "site" else None,
                 device_id=int(ident) if kind == "device" else None,
                 weekdays=",".join(form.getlist("weekday")),
-                local_start=form.get("local_start", ""), local_end=form.get("local_end", ""))
+                local_start=form.get("local_start", ""),
+                local_end=form.get("local_end", ""),
+            )
             session.commit()
             flash(translate("maint_saved"))
             return redirect(url_for("incidents.maintenance_windows"))
         except (maintenance.MaintenanceError, ValueError) as exc:
             session.rollback()
             flash(translate("inc_bad_input", field=str(exc)))
-    windows = session.scalars(select(MaintenanceWindow).where(MaintenanceWindow.ends_at > g.now)
-                              .order_by(MaintenanceWindow.starts_at)).all()
-    return render_template("incidents/maintenance.html", windows=windows,
-                           sites={s[0]: s for s in iq.site_choices(session)},
-                           devices={d[0]: d for d in iq.device_choices(session)})
+    windows = session.scalars(
+        select(MaintenanceWindow)
+        .where(MaintenanceWindow.ends_at > g.now)
+        .order_by(MaintenanceWindow.starts_at)
+    ).all()
+    return render_template(
+        "incidents/maintenance.html",
+        windows=windows,
+        sites={s[0]: s for s in iq.site_choices(session)},
+        devices={d[0]: d for d in iq.device_choices(session)},
+    )
 
 
 @bp.post("/maintenance/<int:window_id>/delete")
@@ -171,8 +214,11 @@ def delete_window(window_id: int):
 @bp.get("/admin/outbox")
 @login_required
 def outbox_page():
-    return render_template("incidents/outbox.html", messages=outbox.unsent(db()),
-                           smtp=current_app.config["ICTMON_SETTINGS"].smtp)
+    return render_template(
+        "incidents/outbox.html",
+        messages=outbox.unsent(db()),
+        smtp=current_app.config["ICTMON_SETTINGS"].smtp,
+    )
 
 
 @bp.post("/admin/outbox/<int:message_id>/retry")
@@ -191,7 +237,15 @@ def test_email():
 
     settings = current_app.config["ICTMON_SETTINGS"]
     address = request.form.get("address", "").strip()[:254]
-    ok, dialogue = send_test(settings.smtp, address, subject="ictmon: ทดสอบการส่งอีเมล / test email",
-                             text=f"{settings.office.name}\n\nictmon test email.\n")
-    return render_template("incidents/outbox.html", messages=outbox.unsent(db()),
-                           smtp=settings.smtp, test_result=(ok, dialogue, address))
+    ok, dialogue = send_test(
+        settings.smtp,
+        address,
+        subject="ictmon: ทดสอบการส่งอีเมล / test email",
+        text=f"{settings.office.name}\n\nictmon test email.\n",
+    )
+    return render_template(
+        "incidents/outbox.html",
+        messages=outbox.unsent(db()),
+        smtp=settings.smtp,
+        test_result=(ok, dialogue, address),
+    )

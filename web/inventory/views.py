@@ -3,19 +3,31 @@ the device page's SNMP section (interfaces, traffic charts, health, UPS, LLDP ne
 
 Views are thin: parse the request, call one function of monitor.devices.inventory, render.
 """
+
 from __future__ import annotations
 
-from flask import (Blueprint, abort, current_app, flash, g, jsonify, redirect, render_template,
-                   request, url_for)
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import current_user, login_required
 
 from monitor.devices import inventory as inv
 from monitor.localtime import to_local
-from web.inventory import words as snmp_i18n
 from web.database import db
 from web.i18n import current_language, translate
+from web.inventory import words as snmp_i18n
 
 bp = Blueprint("inventory", __name__)
+
 
 def init_app(app) -> None:
     snmp_i18n.install()
@@ -37,9 +49,13 @@ def _filter() -> inv.InventoryFilter:
     args = request.args
     sort = args.get("sort", "site")
     return inv.InventoryFilter(
-        q=args.get("q", "")[:100], site=args.get("site", "")[:32], kind=args.get("kind", "")[:16],
-        snmp=args.get("snmp", "")[:16], sort=sort if sort in inv.SORT_KEYS else "site",
-        descending=args.get("dir") == "desc")
+        q=args.get("q", "")[:100],
+        site=args.get("site", "")[:32],
+        kind=args.get("kind", "")[:16],
+        snmp=args.get("snmp", "")[:16],
+        sort=sort if sort in inv.SORT_KEYS else "site",
+        descending=args.get("dir") == "desc",
+    )
 
 
 @bp.get("/inventory")
@@ -48,14 +64,26 @@ def index():
     flt = _filter()
     rows = inv.inventory_rows(db(), flt, now=g.now)
     sites, kinds = inv.sites_and_kinds(db())
-    return render_template("snmp/inventory.html", rows=rows, flt=flt, sites=sites, kinds=kinds,
-                           snmp_states=inv.SNMP_STATES,
-                           export_args=_export_args(flt))
+    return render_template(
+        "snmp/inventory.html",
+        rows=rows,
+        flt=flt,
+        sites=sites,
+        kinds=kinds,
+        snmp_states=inv.SNMP_STATES,
+        export_args=_export_args(flt),
+    )
 
 
 def _export_args(flt: inv.InventoryFilter) -> dict[str, str]:
-    args = {"q": flt.q, "site": flt.site, "kind": flt.kind, "snmp": flt.snmp, "sort": flt.sort,
-            "dir": "desc" if flt.descending else ""}
+    args = {
+        "q": flt.q,
+        "site": flt.site,
+        "kind": flt.kind,
+        "snmp": flt.snmp,
+        "sort": flt.sort,
+        "dir": "desc" if flt.descending else "",
+    }
     return {k: v for k, v in args.items() if v}
 
 
@@ -70,9 +98,13 @@ def _export_name(ext: str) -> str:
 def export_xlsx():
     rows = inv.inventory_rows(db(), _filter(), now=g.now)
     body = inv.inventory_xlsx(rows, current_language())
-    return current_app.response_class(body, headers={
-        "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-        "Content-Disposition": f'attachment; filename="{_export_name("xlsx")}"'})
+    return current_app.response_class(
+        body,
+        headers={
+            "Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            "Content-Disposition": f'attachment; filename="{_export_name("xlsx")}"',
+        },
+    )
 
 
 @bp.get("/inventory/export.csv")
@@ -80,9 +112,13 @@ def export_xlsx():
 def export_csv():
     rows = inv.inventory_rows(db(), _filter(), now=g.now)
     body = inv.inventory_csv(rows, current_language())
-    return current_app.response_class(body, headers={
-        "Content-Type": "text/csv; charset=utf-8",
-        "Content-Disposition": f'attachment; filename="{_export_name("csv")}"'})
+    return current_app.response_class(
+        body,
+        headers={
+            "Content-Type": "text/csv; charset=utf-8",
+            "Content-Disposition": f'attachment; filename="{_export_name("csv")}"',
+        },
+    )
 
 
 @bp.route("/inventory/<int:device_id>/edit", methods=["GET", "POST"])
@@ -100,22 +136,28 @@ def edit(device_id: int):
             values = inv.parse_typed_fields(request.form)
             profile = _profile_choice(request.form.get("snmp_profile", "keep"), profiles)
         except inv.TypedFieldError as exc:
-            error = translate("inv_field_error", field=translate(f"inv_field_{exc.field}"),
-                              reason=str(exc))
+            error = translate(
+                "inv_field_error", field=translate(f"inv_field_{exc.field}"), reason=str(exc)
+            )
         else:
             inv.update_typed_fields(session, device_id, values, profile)
             session.commit()
-            current_app.logger.info("user %s edited typed fields of device %s",
-                                    current_user.username, device_id)
+            current_app.logger.info(
+                "user %s edited typed fields of device %s", current_user.username, device_id
+            )
             flash(translate("inv_saved", name=row.name))
             return redirect(url_for("inventory.index"))
     from monitor.db.models import Device
 
     device = session.get(Device, device_id)
-    return render_template("snmp/edit.html", row=row, profiles=profiles, error=error,
-                           current_profile=device.snmp_profile_id if device else None,
-                           form=request.form if request.method == "POST" else None), \
-        (400 if error else 200)
+    return render_template(
+        "snmp/edit.html",
+        row=row,
+        profiles=profiles,
+        error=error,
+        current_profile=device.snmp_profile_id if device else None,
+        form=request.form if request.method == "POST" else None,
+    ), (400 if error else 200)
 
 
 def _profile_choice(raw: str, profiles: list[tuple[int, str]]):
@@ -144,11 +186,17 @@ def traffic(device_id: int):
     except ValueError:
         return jsonify(error="if must be an interface index"), 400
     series = inv.traffic_series(db(), device_id, if_index, range_, now=g.now)
-    return jsonify({"device": device_id, "if": if_index, "range": series.range,
-                    "resolution": series.resolution,
-                    "t": [int(t.timestamp()) for t in series.times],
-                    "in_bps": [None if v is None else round(v, 1) for v in series.in_bps],
-                    "out_bps": [None if v is None else round(v, 1) for v in series.out_bps]})
+    return jsonify(
+        {
+            "device": device_id,
+            "if": if_index,
+            "range": series.range,
+            "resolution": series.resolution,
+            "t": [int(t.timestamp()) for t in series.times],
+            "in_bps": [None if v is None else round(v, 1) for v in series.in_bps],
+            "out_bps": [None if v is None else round(v, 1) for v in series.out_bps],
+        }
+    )
 
 
 # --------------------------------------------------------------------------------------------

@@ -3,6 +3,7 @@
 Kept in a module of their own so the inventory feature does not grow the shared catalogue file;
 `install()` adds keys that are not there yet and never replaces another feature's words.
 """
+
 from __future__ import annotations
 
 from web.i18n import add_words

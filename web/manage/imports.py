@@ -7,6 +7,7 @@ confirmation names the token, re-reads that file, plans it again and writes only
 is the one that was shown. A file lives at most `LIFETIME`, is deleted once imported or
 cancelled, and only its uploader may confirm it.
 """
+
 from __future__ import annotations
 
 import json
@@ -40,8 +41,16 @@ class Uploads:
         self.root.mkdir(parents=True, exist_ok=True, mode=0o700)
         token = secrets.token_urlsafe(24)  # 32 characters
         (self.root / f"{token}{suffix}").write_bytes(content)
-        self._write_note(token, {"owner": owner, "suffix": suffix, "filename": filename[:200],
-                                 "created": time.time(), "digest": None})
+        self._write_note(
+            token,
+            {
+                "owner": owner,
+                "suffix": suffix,
+                "filename": filename[:200],
+                "created": time.time(),
+                "digest": None,
+            },
+        )
         return token
 
     def note(self, token: str, owner: int) -> dict | None:
@@ -93,13 +102,25 @@ def _read_and_plan(path: Path):
 
 
 def _errors_page(errors, filename: str):
-    return render_template("manage/import.html", errors=errors, filename=filename,
-                           plan=None, token=None, max_errors=200)
+    return render_template(
+        "manage/import.html",
+        errors=errors,
+        filename=filename,
+        plan=None,
+        token=None,
+        max_errors=200,
+    )
 
 
 def _preview_page(plan, token: str, filename: str, changed: bool = False):
-    return render_template("manage/import.html", errors=None, filename=filename, plan=plan,
-                           token=token, changed=changed)
+    return render_template(
+        "manage/import.html",
+        errors=None,
+        filename=filename,
+        plan=plan,
+        token=token,
+        changed=changed,
+    )
 
 
 @bp.get("/import")
@@ -113,8 +134,9 @@ def import_upload():
     filename = Path(upload.filename or "").name if upload else ""
     suffix = Path(filename).suffix.lower()
     if not filename:
-        return _errors_page([importer.RowError(0, "file", translate("manage_import_no_file"))],
-                            filename), 400
+        return _errors_page(
+            [importer.RowError(0, "file", translate("manage_import_no_file"))], filename
+        ), 400
     if suffix not in SUFFIXES:
         reason = f"{filename}: unsupported file type '{suffix or '(none)'}': use .csv or .xlsx"
         return _errors_page([importer.RowError(0, None, reason)], filename), 400
@@ -147,15 +169,29 @@ def import_confirm(token: str):
         store.remember_digest(token, note, plan.digest)
         return _preview_page(plan, token, note["filename"], changed=True)
     report = importer.import_into(session, header, rows, _vault())
-    audit.record(session, "import", "import", label=note["filename"],
-                 changes={"sites_created": report.sites_created,
-                          "sites_updated": report.sites_updated,
-                          "devices_created": report.devices_created,
-                          "devices_updated": report.devices_updated})
+    audit.record(
+        session,
+        "import",
+        "import",
+        label=note["filename"],
+        changes={
+            "sites_created": report.sites_created,
+            "sites_updated": report.sites_updated,
+            "devices_created": report.devices_created,
+            "devices_updated": report.devices_updated,
+        },
+    )
     session.commit()
     store.discard(token)
-    flash(translate("manage_import_done", sc=report.sites_created, su=report.sites_updated,
-                    dc=report.devices_created, du=report.devices_updated))
+    flash(
+        translate(
+            "manage_import_done",
+            sc=report.sites_created,
+            su=report.sites_updated,
+            dc=report.devices_created,
+            du=report.devices_updated,
+        )
+    )
     return redirect(url_for("manage.devices"))
 
 

@@ -5,28 +5,35 @@ monitor.devices.profiles), commit on success, and on `Invalid` show the form aga
 message next to its field and the typed values kept (never a typed secret). Every route is for
 operators and admins (web.access); the audit log records the changes by itself.
 """
+
 from __future__ import annotations
 
 from datetime import date
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 
-from monitor.devices import profiles
-from monitor.devices import admin
+from monitor.db.models import DEVICE_KINDS, Device, Site, SnmpProfile, SshCredentialProfile
+from monitor.devices import admin, profiles
 from monitor.devices import queries as mq
 from monitor.devices.importer import CREDENTIAL_COLUMNS, OPTIONAL_COLUMNS
-from monitor.db.models import DEVICE_KINDS, Device, Site, SnmpProfile, SshCredentialProfile
 from monitor.secrets import Vault
 from web import access
-from web.manage import words as manage_i18n
 from web.database import db
 from web.i18n import current_language, translate
+from web.manage import words as manage_i18n
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 
-DEVICE_FORM_FIELDS = ("site", "name", "address", "kind", "parent_id", "snmp_profile_id",
-                      "ssh_profile_id", *(c for c in OPTIONAL_COLUMNS
-                                          if c not in ("parent", "enabled")))
+DEVICE_FORM_FIELDS = (
+    "site",
+    "name",
+    "address",
+    "kind",
+    "parent_id",
+    "snmp_profile_id",
+    "ssh_profile_id",
+    *(c for c in OPTIONAL_COLUMNS if c not in ("parent", "enabled")),
+)
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 
 
@@ -58,6 +65,7 @@ def form_date(value) -> str:
 
 # --- sites ------------------------------------------------------------------------------------
 
+
 def _site_data() -> dict:
     return {key: request.form.get(key, "") for key in ("code", "name")}
 
@@ -74,8 +82,9 @@ def add_site():
         site = admin.create_site(db(), data)
     except admin.Invalid as exc:
         db().rollback()
-        return render_template("manage/sites.html", rows=mq.site_rows(db()), values=data,
-                               errors=exc.errors), 400
+        return render_template(
+            "manage/sites.html", rows=mq.site_rows(db()), values=data, errors=exc.errors
+        ), 400
     return _saved("manage_saved", "manage.sites", _anchor=f"site-{site.id}")
 
 
@@ -91,8 +100,9 @@ def edit_site(site_id: int):
         except admin.Invalid as exc:
             db().rollback()
             errors = exc.errors
-    return render_template("manage/site_form.html", site=site, values=values,
-                           errors=errors), 400 if errors else 200
+    return render_template(
+        "manage/site_form.html", site=site, values=values, errors=errors
+    ), 400 if errors else 200
 
 
 @bp.post("/sites/<int:site_id>/enabled")
@@ -104,21 +114,30 @@ def site_enabled(site_id: int):
 
 # --- devices ----------------------------------------------------------------------------------
 
+
 def _device_filter() -> mq.DeviceFilter:
     a = request.args
     enabled = {"yes": True, "no": False}.get(a.get("enabled", ""))
-    return mq.DeviceFilter(site=a.get("site") or None,
-                           kind=a.get("kind") if a.get("kind") in DEVICE_KINDS else None,
-                           enabled=enabled, q=(a.get("q") or "").strip() or None)
+    return mq.DeviceFilter(
+        site=a.get("site") or None,
+        kind=a.get("kind") if a.get("kind") in DEVICE_KINDS else None,
+        enabled=enabled,
+        q=(a.get("q") or "").strip() or None,
+    )
 
 
 def _devices_page(errors: dict | None = None, status: int = 200):
     session = db()
-    return render_template("manage/devices.html", rows=mq.device_rows(session, _device_filter()),
-                           args=request.args, sites=mq.site_choices(session), kinds=DEVICE_KINDS,
-                           parents=mq.parent_choices(session), errors=errors or {},
-                           selected={int(i) for i in request.form.getlist("device")
-                                     if i.isdigit()}), status
+    return render_template(
+        "manage/devices.html",
+        rows=mq.device_rows(session, _device_filter()),
+        args=request.args,
+        sites=mq.site_choices(session),
+        kinds=DEVICE_KINDS,
+        parents=mq.parent_choices(session),
+        errors=errors or {},
+        selected={int(i) for i in request.form.getlist("device") if i.isdigit()},
+    ), status
 
 
 @bp.get("/")
@@ -155,18 +174,28 @@ def _device_form(device: Device | None):
             session.rollback()
             errors = exc.errors
             # The typed values come back; typed secrets do not (the page is not a safe place).
-            values = {**values, **{k: v for k, v in data.items() if k not in CREDENTIAL_COLUMNS},
-                      "enabled": data["enabled"] == "yes"}
+            values = {
+                **values,
+                **{k: v for k, v in data.items() if k not in CREDENTIAL_COLUMNS},
+                "enabled": data["enabled"] == "yes",
+            }
             device = session.get(Device, device.id) if device is not None else None
     from collectors.ssh import DEVICE_TYPES
 
     snmp_profiles, ssh_profiles = mq.profile_choices(session)
     return render_template(
-        "manage/device_form.html", device=device, values=values, errors=errors,
-        sites=mq.site_choices(session), kinds=DEVICE_KINDS,
+        "manage/device_form.html",
+        device=device,
+        values=values,
+        errors=errors,
+        sites=mq.site_choices(session),
+        kinds=DEVICE_KINDS,
         parents=mq.parent_choices(session, device.id if device else None),
-        snmp_profiles=snmp_profiles, ssh_profiles=ssh_profiles,
-        ssh_types=tuple(DEVICE_TYPES), form_date=form_date), 400 if errors else 200
+        snmp_profiles=snmp_profiles,
+        ssh_profiles=ssh_profiles,
+        ssh_types=tuple(DEVICE_TYPES),
+        form_date=form_date,
+    ), 400 if errors else 200
 
 
 @bp.route("/devices/new", methods=["GET", "POST"])
@@ -208,16 +237,27 @@ def bulk():
 
 # --- credential profiles ------------------------------------------------------------------------
 
-PROFILE_KINDS = {"snmp": (SnmpProfile, profiles.save_snmp_profile, profiles.delete_snmp_profile,
-                          profiles.SNMP_KEYS),
-                 "ssh": (SshCredentialProfile, profiles.save_ssh_profile,
-                         profiles.delete_ssh_profile, profiles.SSH_KEYS)}
+PROFILE_KINDS = {
+    "snmp": (
+        SnmpProfile,
+        profiles.save_snmp_profile,
+        profiles.delete_snmp_profile,
+        profiles.SNMP_KEYS,
+    ),
+    "ssh": (
+        SshCredentialProfile,
+        profiles.save_ssh_profile,
+        profiles.delete_ssh_profile,
+        profiles.SSH_KEYS,
+    ),
+}
 
 
 @bp.get("/profiles")
 def profiles_page(errors: dict | None = None):
-    return render_template("manage/profiles.html", rows=profiles.profile_rows(db()),
-                           errors=errors or {})
+    return render_template(
+        "manage/profiles.html", rows=profiles.profile_rows(db()), errors=errors or {}
+    )
 
 
 def _profile_form(kind: str, profile_id: int | None):
@@ -242,9 +282,14 @@ def _profile_form(kind: str, profile_id: int | None):
             values = {**values, **{k: v for k, v in data.items() if k not in secrets}}
     from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
-    return render_template(f"manage/{kind}_profile_form.html", row=row, values=values,
-                           errors=errors, auth_protocols=AUTH_PROTOCOLS,
-                           priv_protocols=PRIV_PROTOCOLS), 400 if errors else 200
+    return render_template(
+        f"manage/{kind}_profile_form.html",
+        row=row,
+        values=values,
+        errors=errors,
+        auth_protocols=AUTH_PROTOCOLS,
+        priv_protocols=PRIV_PROTOCOLS,
+    ), 400 if errors else 200
 
 
 @bp.route("/profiles/<kind>/new", methods=["GET", "POST"])
@@ -274,10 +319,27 @@ def delete_profile(kind: str, profile_id: int):
 
 # --- wiring -------------------------------------------------------------------------------------
 
-RULES = {f"manage.{endpoint}": access.OPERATOR for endpoint in (
-    "sites", "add_site", "edit_site", "site_enabled", "devices", "new_device", "edit_device",
-    "bulk", "profiles_page", "new_profile", "edit_profile", "delete_profile",
-    "import_page", "import_upload", "import_confirm", "import_cancel")}
+RULES = {
+    f"manage.{endpoint}": access.OPERATOR
+    for endpoint in (
+        "sites",
+        "add_site",
+        "edit_site",
+        "site_enabled",
+        "devices",
+        "new_device",
+        "edit_device",
+        "bulk",
+        "profiles_page",
+        "new_profile",
+        "edit_profile",
+        "delete_profile",
+        "import_page",
+        "import_upload",
+        "import_confirm",
+        "import_cancel",
+    )
+}
 
 
 def init_app(app) -> None:

@@ -3,19 +3,34 @@ reports the schedule generated) and GET /api/v1/availability.
 
 Views are thin: parse the period, call monitor.reports, render.
 """
+
 from __future__ import annotations
 
-from flask import Blueprint, Response, abort, current_app, g, jsonify, render_template, request, \
-    url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    url_for,
+)
 from flask_login import login_required
 
-from monitor.reports.availability import Figures
 from monitor.localtime import iso_local
-from monitor.reports.periods import (PeriodError, fiscal_year_of, fiscal_year_period, month_period,
-                             previous_month)
 from monitor.reports import stored
+from monitor.reports.availability import Figures
 from monitor.reports.data import Row, availability_snapshot, build_report
 from monitor.reports.html import render_fragment
+from monitor.reports.periods import (
+    PeriodError,
+    fiscal_year_of,
+    fiscal_year_period,
+    month_period,
+    previous_month,
+)
 from monitor.reports.produce import FORMATS, MEDIA_TYPES, choose_period, file_name, render
 from web.database import db
 from web.i18n import current_language
@@ -61,17 +76,30 @@ def index():
     try:
         period = _period_from_request()
     except PeriodError as exc:
-        return render_template("reports/index.html", error=str(exc), fragment=None,
-                               choices=_period_choices(lang), selected="",
-                               generated=stored.list_reports(db())), 400
+        return render_template(
+            "reports/index.html",
+            error=str(exc),
+            fragment=None,
+            choices=_period_choices(lang),
+            selected="",
+            generated=stored.list_reports(db()),
+        ), 400
     report = build_report(db(), period, _settings(), g.now)
-    query = {"from": request.args["from"], "to": request.args["to"]} \
-        if request.args.get("from") else {"period": period.key}
+    query = (
+        {"from": request.args["from"], "to": request.args["to"]}
+        if request.args.get("from")
+        else {"period": period.key}
+    )
     links = {fmt.upper(): url_for("reports.download", fmt=fmt, **query) for fmt in ("pdf", "xlsx")}
-    return render_template("reports/index.html", error=None, period=period,
-                           fragment=render_fragment(report, lang, links=links),
-                           choices=_period_choices(lang), selected=period.key,
-                           generated=stored.list_reports(db()))
+    return render_template(
+        "reports/index.html",
+        error=None,
+        period=period,
+        fragment=render_fragment(report, lang, links=links),
+        choices=_period_choices(lang),
+        selected=period.key,
+        generated=stored.list_reports(db()),
+    )
 
 
 @bp.get("/reports/download.<fmt>")
@@ -101,11 +129,15 @@ def generated(report_id: int, fmt: str):
 
 def _file(content: bytes, fmt: str, name: str) -> Response:
     disposition = "inline" if fmt == "html" else "attachment"
-    return Response(content, mimetype=MEDIA_TYPES[fmt],
-                    headers={"Content-Disposition": f'{disposition}; filename="{name}"'})
+    return Response(
+        content,
+        mimetype=MEDIA_TYPES[fmt],
+        headers={"Content-Disposition": f'{disposition}; filename="{name}"'},
+    )
 
 
 # --- GET /api/v1/availability --------------------------------------------------------------------
+
 
 def _seconds(value) -> float | None:
     return None if value is None else round(value.total_seconds(), 3)
@@ -113,12 +145,18 @@ def _seconds(value) -> float | None:
 
 def figures_json(f: Figures, target: float | None = None) -> dict:
     pct = f.availability_pct
-    body = {"up_s": _seconds(f.up), "down_s": _seconds(f.down),
-            "unreachable_s": _seconds(f.unreachable), "maintenance_s": _seconds(f.maintenance),
-            "unknown_s": _seconds(f.unknown),
-            "availability_pct": None if pct is None else round(pct, 4),
-            "outages": f.outages, "mttr_s": _seconds(f.mttr), "mtbf_s": _seconds(f.mtbf),
-            "longest_outage_s": _seconds(f.longest_outage)}
+    body = {
+        "up_s": _seconds(f.up),
+        "down_s": _seconds(f.down),
+        "unreachable_s": _seconds(f.unreachable),
+        "maintenance_s": _seconds(f.maintenance),
+        "unknown_s": _seconds(f.unknown),
+        "availability_pct": None if pct is None else round(pct, 4),
+        "outages": f.outages,
+        "mttr_s": _seconds(f.mttr),
+        "mtbf_s": _seconds(f.mtbf),
+        "longest_outage_s": _seconds(f.longest_outage),
+    }
     if target is not None:
         body["target_pct"] = target
         body["met"] = None if pct is None else pct >= target
@@ -136,14 +174,19 @@ def availability():
     except PeriodError as exc:
         return jsonify(error=str(exc)), 400
     snap = availability_snapshot(db(), period, _settings(), g.now)
-    return jsonify({
-        "period": period.key, "label": period.label(current_language()),
-        "start": iso_local(period.start), "end": iso_local(period.end),
-        "measured_until": iso_local(snap.window_end),
-        "district": figures_json(snap.district, _settings().reports.target),
-        "sites": [_row_json(r, code=r.key, name=r.name, devices=r.members) for r in snap.sites],
-        "kinds": [_row_json(r, kind=r.key, devices=r.members) for r in snap.kinds],
-        "devices": [_row_json(r, id=int(r.key), name=r.name, site=r.site_code, kind=r.kind)
-                    for r in snap.devices],
-    })
-
+    return jsonify(
+        {
+            "period": period.key,
+            "label": period.label(current_language()),
+            "start": iso_local(period.start),
+            "end": iso_local(period.end),
+            "measured_until": iso_local(snap.window_end),
+            "district": figures_json(snap.district, _settings().reports.target),
+            "sites": [_row_json(r, code=r.key, name=r.name, devices=r.members) for r in snap.sites],
+            "kinds": [_row_json(r, kind=r.key, devices=r.members) for r in snap.kinds],
+            "devices": [
+                _row_json(r, id=int(r.key), name=r.name, site=r.site_code, kind=r.kind)
+                for r in snap.devices
+            ],
+        }
+    )

@@ -1,4 +1,5 @@
 """The pages an officer reads: the district status page, a site's devices, one device."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -31,8 +32,9 @@ def index():
 def overview_fragment():
     """The summary and tiles alone, fetched by static/js/status.js every few seconds."""
     overview = queries.status_overview(db(), now=g.now)
-    return render_template("_overview.html", overview=overview,
-                           poller_stale=_poller_stale(overview))
+    return render_template(
+        "_overview.html", overview=overview, poller_stale=_poller_stale(overview)
+    )
 
 
 @bp.get("/sites/<code>")

@@ -1,4 +1,5 @@
 """Alembic environment: runs against the engine ictmon hands over (see monitor.db.engine.upgrade)."""
+
 from alembic import context
 
 from monitor.db.models import Base
