@@ -154,7 +154,7 @@ def build_district(
     )
     interval_rows = []
     for device_id, evs in events.items():
-        evs = sorted(evs + [(gap[0], gap[1], "unknown")])
+        evs = sorted([*evs, (gap[0], gap[1], "unknown")])
         cursor = HISTORY_START
         for start, end, status in evs:
             start = max(start, cursor)

@@ -28,12 +28,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from datetime import UTC
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
-
-from datetime import UTC
 
 from collectors import snmp as oids  # noqa: E402
 from collectors.snmp import SnmpCollector, SnmpCredentials, SnmpTarget  # noqa: E402

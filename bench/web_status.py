@@ -239,7 +239,7 @@ def measure(client, engine, url: str, requests: int) -> tuple[float, float, floa
     finally:
         event.remove(engine, "before_cursor_execute", count)
     times.sort()
-    p95 = times[min(len(times) - 1, int(round(0.95 * (len(times) - 1))))]
+    p95 = times[min(len(times) - 1, round(0.95 * (len(times) - 1)))]
     return statistics.median(times), p95, len(statements) / requests, size
 
 

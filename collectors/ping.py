@@ -31,6 +31,7 @@ import time
 import zlib
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
+from typing import Generic, TypeVar
 
 import ping3
 from ping3.enums import IcmpV4Type, IcmpV6Type
@@ -44,15 +45,18 @@ __all__ = [
 ]
 
 
+K = TypeVar("K", bound=Hashable)  # what the caller names its targets by (ictmon: device ids)
+
+
 @dataclass(frozen=True)
-class PingTarget:
-    key: Hashable
+class PingTarget(Generic[K]):
+    key: K
     address: str
 
 
 @dataclass(frozen=True)
-class PingResult:
-    key: Hashable
+class PingResult(Generic[K]):
+    key: K
     address: str
     sent: int
     received: int
@@ -232,8 +236,8 @@ class _Tally:
 
 
 def summarize(
-    key: Hashable, address: str, sent: int, rtts_s: list[float], error: str | None
-) -> PingResult:
+    key: K, address: str, sent: int, rtts_s: list[float], error: str | None
+) -> PingResult[K]:
     """Aggregate one target's rounds. An answering device is ok even if some rounds failed."""
     if rtts_s:
         ms = [r * 1000.0 for r in rtts_s]
@@ -279,10 +283,6 @@ class Sweep:
     def done(self) -> bool:
         return not (self._fresh or self._later or self._in_flight)
 
-    @property
-    def in_flight(self) -> int:
-        return len(self._in_flight)
-
     def claim(self, now: float) -> tuple[int, int] | None:
         """(target, seq) of the next request to send now, or None if none is due or the window is full."""
         if len(self._in_flight) >= self.window:
@@ -293,7 +293,7 @@ class Sweep:
             target = self._fresh.popleft()
         else:
             return None
-        family, address = self.addresses[target]
+        family, address = self.address_of(target)
         while True:
             seq = next(self._seq) & 0xFFFF
             if (family, address, seq) not in self._in_flight:
@@ -306,8 +306,14 @@ class Sweep:
         else:
             self._later.appendleft((now, target))
 
+    def address_of(self, target: int) -> tuple[int, str]:
+        address = self.addresses[target]
+        # Only targets with an address are ever queued, so only those are claimed or sent.
+        assert address is not None
+        return address
+
     def sent(self, target: int, seq: int, now: float) -> None:
-        family, address = self.addresses[target]
+        family, address = self.address_of(target)
         key = (family, address, seq)
         serial = next(self._serial)
         self._in_flight[key] = (target, now, serial)
@@ -386,7 +392,7 @@ class Sweep:
                 times.append(self._later[0][0])
         return min(times) if times else None
 
-    def results(self, targets: list[PingTarget], errors: dict[int, str]) -> list[PingResult]:
+    def results(self, targets: list[PingTarget[K]], errors: dict[int, str]) -> list[PingResult[K]]:
         out = []
         for i, target in enumerate(targets):
             if i in errors:
@@ -610,7 +616,7 @@ def _recverr_text(family: int, ancdata) -> str | None:
 
 
 def _send_error_text(err: OSError) -> str:
-    known = {
+    known: dict[int | None, str] = {
         errno.ENETUNREACH: "network unreachable",
         errno.EHOSTUNREACH: "host unreachable",
         errno.EPERM: "send blocked by local firewall",
@@ -624,13 +630,13 @@ def _send_error_text(err: OSError) -> str:
 
 
 def probe(
-    targets: Iterable[PingTarget],
+    targets: Iterable[PingTarget[K]],
     *,
     timeout: float = 1.0,
     count: int = 1,
     interval: float = 0.2,
     max_in_flight: int = 1024,
-) -> list[PingResult]:
+) -> list[PingResult[K]]:
     """Ping every target `count` times; one result per target, in target order.
 
     Each request times out `timeout` seconds after its own send; rounds of one target are `interval`
@@ -719,7 +725,7 @@ def _send_batch(sweep: Sweep, sockets: dict[int, _IcmpSocket], now: float) -> tu
         if claim is None:
             return sent, False
         target, seq = claim
-        family, address = sweep.addresses[target]
+        family, address = sweep.address_of(target)
         try:
             sockets[family].send(address, seq)
         except (BlockingIOError, InterruptedError):

@@ -27,7 +27,7 @@ def _lookup(name: str) -> str:
     infos = socket.getaddrinfo(name, None, type=socket.SOCK_RAW)
     # IPv4 first: most school equipment is managed over IPv4.
     infos.sort(key=lambda info: info[0] != socket.AF_INET)
-    return infos[0][4][0]
+    return str(infos[0][4][0])  # the address of an AF_INET/AF_INET6 sockaddr is a str
 
 
 def resolve_names(names: Iterable[str], *, timeout: float = 2.0) -> dict[str, str | None]:

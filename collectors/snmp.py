@@ -25,10 +25,11 @@ bounded in rows and requests, non-increasing OIDs end a walk.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import ipaddress
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,14 +70,15 @@ UPS_BATTERY_STATUS, UPS_SECONDS_ON_BATTERY = f"{UPS}.2.1.0", f"{UPS}.2.2.0"
 UPS_MINUTES_REMAINING, UPS_CHARGE = f"{UPS}.2.3.0", f"{UPS}.2.4.0"
 UPS_OUTPUT_SOURCE = f"{UPS}.4.1.0"
 UPS_SOURCE_BATTERY = 5
-UPS_BATTERY_STATES = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
+# Keyed by int | None: looked up with whatever number the agent gave, or none.
+UPS_BATTERY_STATES: dict[int | None, str] = {1: "unknown", 2: "normal", 3: "low", 4: "depleted"}
 
 LLDP_LOC_PORT_DESCR = "1.0.8802.1.1.2.1.3.7.1.4"
 LLDP_REM = "1.0.8802.1.1.2.1.4.1.1"
 LLDP_REM_CHASSIS, LLDP_REM_PORT_ID = f"{LLDP_REM}.5", f"{LLDP_REM}.7"
 LLDP_REM_PORT_DESCR, LLDP_REM_SYS_NAME = f"{LLDP_REM}.8", f"{LLDP_REM}.9"
 
-IF_STATUS = {
+IF_STATUS: dict[int | None, str] = {
     1: "up",
     2: "down",
     3: "testing",
@@ -267,10 +269,7 @@ def clean_text(value: Any, limit: int = MAX_TEXT) -> str | None:
         raw = bytes(value.asOctets()) if hasattr(value, "asOctets") else value
     except Exception:
         return None
-    if isinstance(raw, bytes):
-        text = raw.decode("utf-8", errors="replace")
-    else:
-        text = str(raw)
+    text = raw.decode("utf-8", errors="replace") if isinstance(raw, bytes) else str(raw)
     text = "".join(c if c >= " " and c != "\x7f" else " " for c in text).strip()
     if len(text) > limit:
         text = text[: limit - 1] + "…"
@@ -405,7 +404,7 @@ class SnmpCollector:
         with self._lock:
             loop, thread = self._loop, self._thread
             self._loop = self._thread = None
-        if loop is None:
+        if loop is None or thread is None:  # set together: both or neither
             return
         if self._engine is not None:
             engine, self._engine = self._engine, None
@@ -473,13 +472,16 @@ class SnmpCollector:
 
     async def _visit(self, target: SnmpTarget, inventory: bool) -> SnmpResult:
         result = await self._visit_once(target, inventory)
-        if target.credentials.version == "3" and result.state in (TIMEOUT, AUTH_ERROR):
-            # pysnmp remembers an agent's SNMPv3 engine ID for 5 minutes and does not notice when
-            # it changes (agent reinstalled, device replaced, some reboots): forget it, try again.
-            if _forget_engine_id(self._engine, target):
-                retried = await self._visit_once(target, inventory)
-                retried.seconds += result.seconds
-                return retried
+        # pysnmp remembers an agent's SNMPv3 engine ID for 5 minutes and does not notice when
+        # it changes (agent reinstalled, device replaced, some reboots): forget it, try again.
+        if (
+            target.credentials.version == "3"
+            and result.state in (TIMEOUT, AUTH_ERROR)
+            and _forget_engine_id(self._engine, target)
+        ):
+            retried = await self._visit_once(target, inventory)
+            retried.seconds += result.seconds
+            return retried
         return result
 
     async def _visit_once(self, target: SnmpTarget, inventory: bool) -> SnmpResult:
@@ -540,10 +542,8 @@ def _forget_engine_id(engine, target: SnmpTarget) -> bool:
 
 
 async def _close_engine(engine) -> None:
-    try:
+    with contextlib.suppress(Exception):
         engine.close_dispatcher()
-    except Exception:
-        pass
 
 
 class _Session:
@@ -601,7 +601,7 @@ class _Session:
         if self.requests >= MAX_REQUESTS:
             raise _Failed(ERROR, f"agent needed more than {MAX_REQUESTS} requests; gave up")
         self.requests += 1
-        indication, status, index, var_binds = await self._send(generator, *args)
+        indication, status, _, var_binds = await self._send(generator, *args)
         if indication:
             raise _classify(indication)
         if status and int(status) != 0:
@@ -626,7 +626,7 @@ class _Session:
         return values
 
     async def walk(
-        self, columns: list[str], non_repeaters: list[str] = (), repetitions: int | None = None
+        self, columns: list[str], non_repeaters: Sequence[str] = (), repetitions: int | None = None
     ) -> tuple[dict[str, Any], dict[str, dict[tuple[int, ...], Any]]]:
         """GETBULK walk of several table columns side by side (plus scalars fetched as
         non-repeaters in the first request). Returns (scalars, {column: {index: value}})."""
@@ -699,7 +699,8 @@ class _Session:
         tables: dict[str, dict[tuple[int, ...], Any]] = {}
         for column in columns:
             prefix = tuple(int(p) for p in column.split("."))
-            cursor, rows = prefix, {}
+            cursor = prefix
+            rows: dict[tuple[int, ...], Any] = {}
             while len(rows) < MAX_ROWS:
                 var_binds = await self._request(
                     cmdgen.NextCommandGenerator(), [(ObjectName(cursor), v2c.null)]
@@ -803,7 +804,7 @@ async def _collect(session: _Session, result: SnmpResult, inventory: bool) -> No
         system = await session.get([SYS_UPTIME])
         result.uptime_cs = as_int(system.get(SYS_UPTIME))
     # Interfaces without 64-bit counters (old agents, v1): the 32-bit ones, with wrap handling.
-    indexes = {i for i in _indexes(tables[IF_OPER])}
+    indexes = set(_indexes(tables[IF_OPER]))
     missing_hc = [i for i in indexes if i not in _indexes(tables[IF_HC_IN])]
     tables32: dict[str, dict] = {c: {} for c in POLL_COLUMNS_32}
     if missing_hc or not indexes:
@@ -859,13 +860,14 @@ def _interface(index: int, tables, tables32, inventory: bool) -> InterfaceSample
 
 
 async def _health(session: _Session) -> Health | None:
-    _, tables = await session.walk([HR_PROCESSOR_LOAD] + HR_COLUMNS)
+    _, tables = await session.walk([HR_PROCESSOR_LOAD, *HR_COLUMNS])
     loads = [
         v
         for v in (as_int(x) for x in tables[HR_PROCESSOR_LOAD].values())
         if v is not None and 0 <= v <= 100
     ]
-    memory, disks = None, []
+    memory: StorageUse | None = None
+    disks: list[StorageUse] = []
     for row, kind in tables[HR_STORAGE_TYPE].items():
         kind_oid = _as_oid(kind)
         if kind_oid not in (HR_STORAGE_RAM, HR_STORAGE_FIXED_DISK):

@@ -25,6 +25,7 @@ targets' repr.
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import logging
 import re
@@ -271,9 +272,10 @@ def back_up_one(target: SshTarget, *, timeout: float, strict_host_keys: bool = F
     """One device, within a hard deadline of `timeout` seconds."""
     started = time.monotonic()
     problem = configuration_problem(target)
-    if problem:
-        return SshResult(target.key, SshState.NOT_CONFIGURED, problem)
-    session = _Session(target, DEVICE_TYPES[target.device_type], timeout, strict_host_keys)
+    device_type = DEVICE_TYPES.get(target.device_type or "")
+    if problem or device_type is None:  # no problem means a known device type
+        return SshResult(target.key, SshState.NOT_CONFIGURED, problem or "no SSH device type set")
+    session = _Session(target, device_type, timeout, strict_host_keys)
     worker = threading.Thread(target=session.run, daemon=True, name=f"ssh-session-{target.key}")
     worker.start()
     worker.join(timeout)
@@ -285,7 +287,8 @@ def back_up_one(target: SshTarget, *, timeout: float, strict_host_keys: bool = F
             SshState.TIMEOUT, f"no complete answer within {timeout:g} s; session cut"
         )
     else:
-        result = session.result
+        # run() always sets a result, unless something no `except Exception` catches ended it.
+        result = session.result or session.result_for(SshState.ERROR, "the session ended early")
     return _with_seconds(result, time.monotonic() - started)
 
 
@@ -332,10 +335,8 @@ class _Session:
         self._cut.set()
         sock = self.sock
         if sock is not None:
-            try:
+            with contextlib.suppress(OSError):  # already closed by the peer
                 sock.shutdown(socket.SHUT_RDWR)
-            except OSError:
-                pass
             sock.close()
 
     def result_for(self, state: SshState, message: str, **values) -> SshResult:
@@ -418,7 +419,7 @@ class _Session:
                 SshState.AUTH_FAILED, "authentication failed (username, password or key rejected)"
             )
         except NetmikoTimeoutException as exc:
-            if self.check.refused:
+            if self.check.refused and self.check.seen is not None:  # refused: a key was seen
                 return self.result_for(
                     SshState.HOST_KEY_CHANGED,
                     f"host key changed (now {fingerprint(self.check.seen)}); "
@@ -442,10 +443,9 @@ class _Session:
         except ReadException:
             return self.result_for(SshState.ERROR, "the device closed the session")
         finally:
-            try:
+            # The result is already known: a failed goodbye changes nothing.
+            with contextlib.suppress(Exception):
                 connection.disconnect()
-            except Exception:
-                pass
 
     def _collect(self, connection) -> SshResult:
         from netmiko.exceptions import ReadTimeout

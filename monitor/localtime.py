@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
 BUDDHIST_ERA_OFFSET = 543
+# A four-digit year above this is a Buddhist-era year (2400 BE = 1857 CE: no overlap with our data).
+BUDDHIST_ERA_THRESHOLD = 2400
 
 THAI_MONTHS = (
     "มกราคม",
@@ -74,6 +76,16 @@ def to_local(moment: datetime) -> datetime:
 def iso_local(moment: datetime | None) -> str | None:
     """ISO 8601 with the +07:00 offset, for the API."""
     return None if moment is None else to_local(moment).isoformat(timespec="seconds")
+
+
+def display_year(year: int, lang: str = "th") -> int:
+    """The year as a reader of `lang` counts it: พ.ศ. in Thai, ค.ศ. otherwise."""
+    return year + BUDDHIST_ERA_OFFSET if lang == "th" else year
+
+
+def common_era_year(year: int) -> int:
+    """A year as a person typed it, either era, taken to ค.ศ. (how dates are stored)."""
+    return year - BUDDHIST_ERA_OFFSET if year > BUDDHIST_ERA_THRESHOLD else year
 
 
 def format_datetime(moment: datetime | None, lang: str = "th", *, short: bool = True) -> str:

@@ -14,8 +14,11 @@ import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
+from datetime import time
 from pathlib import Path
 from typing import Any
+
+from monitor.domain import DeviceKind
 
 ENV_PREFIX = "ICTMON_"
 
@@ -116,14 +119,76 @@ class ReportSettings:
     approver_position: str = "ผู้อำนวยการสำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
 
     def __post_init__(self):
-        from monitor.reports.targets import validate
+        _validate_reports(self)
 
-        validate(self)
+
+# [reports] values that need more than a type check: targets, recipients, the send time.
+_ADDRESS = re.compile(r"^[^@\s,;<>]+@[^@\s,;<>]+\.[^@\s,;<>]+$")
+_TIME = re.compile(r"^([01]?\d|2[0-3]):([0-5]\d)$")
+
+
+def parse_targets(text: str, key: str) -> dict[str, float]:
+    """'router=99.9, ap=98' → {'router': 99.9, 'ap': 98.0}; errors name the key and the entry."""
+    targets: dict[str, float] = {}
+    for entry in filter(None, (part.strip() for part in (text or "").split(","))):
+        name, sep, value = entry.partition("=")
+        name = name.strip()
+        try:
+            pct = float(value)
+        except ValueError:
+            pct = float("nan")
+        if not sep or not name or not 0 <= pct <= 100:
+            raise ConfigError(
+                f"[reports] {key}: expected entries like 'router=99.9' with a percent "
+                f"0-100, got {entry!r}"
+            )
+        targets[name] = pct
+    return targets
+
+
+def parse_recipients(text: str) -> list[str]:
+    addresses = [a.strip() for a in re.split(r"[,;]", text or "") if a.strip()]
+    for address in addresses:
+        if not _ADDRESS.match(address):
+            raise ConfigError(f"[reports] recipients: {address!r} is not an email address")
+    return addresses
+
+
+def parse_send_time(text: str) -> time:
+    m = _TIME.match((text or "").strip())
+    if not m:
+        raise ConfigError(f"[reports] send_time: expected HH:MM (Bangkok time), got {text!r}")
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _validate_reports(settings: ReportSettings) -> None:
+    if not 0 <= settings.target <= 100:
+        raise ConfigError(f"[reports] target: must be a percent 0-100, got {settings.target!r}")
+    kinds = parse_targets(settings.kind_targets, "kind_targets")
+    known = [k.value for k in DeviceKind]
+    unknown = sorted(set(kinds) - set(known))
+    if unknown:
+        raise ConfigError(
+            f"[reports] kind_targets: unknown kind {unknown[0]!r} (known: {', '.join(known)})"
+        )
+    parse_targets(settings.site_targets, "site_targets")
+    parse_recipients(settings.recipients)
+    parse_send_time(settings.send_time)
+    if not 1 <= settings.send_day <= 28:
+        raise ConfigError(
+            f"[reports] send_day: must be 1-28 (every month has it), got {settings.send_day!r}"
+        )
+    if settings.site_rule not in ("uplink", "all"):
+        raise ConfigError(
+            f"[reports] site_rule: must be one of uplink, all, got {settings.site_rule!r}"
+        )
+    if not 0 <= settings.trend_months <= 24:
+        raise ConfigError(f"[reports] trend_months: must be 0-24, got {settings.trend_months!r}")
 
 
 @dataclass(frozen=True)
 class SnmpSettings:
-    """The SNMP collector (issue 3): interface/health polls and the daily inventory walk."""
+    """The SNMP collector: interface/health polls and the daily inventory walk."""
 
     # Seconds between interval polls (rates, utilisation, health, UPS).
     interval: float = 300.0
@@ -142,7 +207,7 @@ class SnmpSettings:
 
 @dataclass(frozen=True)
 class SshSettings:
-    """Configuration backups over SSH (issue 4, collectors.ssh)."""
+    """Configuration backups over SSH (collectors.ssh)."""
 
     # Seconds between scheduled backups of every device with SSH set up (daily by default).
     interval: float = 86400.0
@@ -156,7 +221,7 @@ class SshSettings:
 
 @dataclass(frozen=True)
 class SmtpSettings:
-    """The mail server alerts and reports go through (issue 5, monitor.mail.smtp)."""
+    """The mail server alerts and reports go through (monitor.mail.smtp)."""
 
     # Empty host: nothing is sent; messages wait in the outbox until one is configured.
     host: str = ""
@@ -177,7 +242,7 @@ class SmtpSettings:
 
 @dataclass(frozen=True)
 class AlertSettings:
-    """Who is mailed about incidents and when a device counts as flapping (issue 5)."""
+    """Who is mailed about incidents and when a device counts as flapping."""
 
     # The default on-call list, comma separated.
     recipients: str = ""
@@ -194,9 +259,9 @@ class AlertSettings:
 
 @dataclass(frozen=True)
 class RiskSettings:
-    """The risk register (issue 7): where the rules live, how often they run, the level matrix."""
+    """The risk register: where the rules live, how often they run, the level matrix."""
 
-    # The rules file; empty: the shipped monitor/default_rules.toml.
+    # The rules file; empty: the shipped monitor/risks/default_rules.toml.
     rules_file: str = ""
     # Seconds between scheduled rule evaluations.
     evaluate_interval: float = 3600.0
@@ -259,7 +324,7 @@ _POSITIVE |= {
 }
 _NON_NEGATIVE |= {("snmp", "retries")}
 _POSITIVE |= {("ssh", "interval"), ("ssh", "timeout"), ("ssh", "workers")}
-_CHOICES = {("web", "default_language"): ("th", "en")}
+_CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("web", "default_language"): ("th", "en")}
 _POSITIVE |= {
     ("smtp", "port"),
     ("smtp", "timeout"),
@@ -392,7 +457,7 @@ def load_settings(
             )
         settings = _resolve_sqlite_path(settings, base)
         rules = settings.risks.rules_file
-        if rules and not Path(rules).is_absolute():  # issue 7: like data_dir, beside the config
+        if rules and not Path(rules).is_absolute():  # like data_dir, beside the config
             settings = dataclasses.replace(
                 settings, risks=dataclasses.replace(settings.risks, rules_file=str(base / rules))
             )

@@ -15,6 +15,7 @@ from monitor.db import engine as dbmod
 from monitor.db.models import Base, Device, Site
 from monitor.secrets import ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
+from tests.support.netns import netns  # noqa: F401  (fixture: namespaces that silence devices)
 from tests.support.requirements import require
 
 POSTGRES_ADMIN_URL = os.environ.get(
@@ -118,7 +119,3 @@ def add_device(session, site, name, address="127.0.0.1", kind="router", parent=N
     session.add(device)
     session.flush()
     return device
-
-
-# Network namespaces for tests that silence devices (root + ip + nft; required in CI).
-from tests.support.netns import netns  # noqa: E402,F401

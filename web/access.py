@@ -11,6 +11,8 @@ given a rule here, and tests/web/test_authorization_matrix.py fails until it is.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from flask import current_app, jsonify, render_template, request
 from flask_login import current_user
 
@@ -80,7 +82,7 @@ RULES: dict[str, Rule] = {
 }
 
 
-def add_rules(rules: dict[str, Rule]) -> None:
+def add_rules(rules: Mapping[str, Rule]) -> None:
     """A feature module's rules, merged into the table; a conflicting rule is a programming error."""
     for endpoint, rule in rules.items():
         if endpoint in RULES and RULES[endpoint] != rule:
@@ -136,7 +138,8 @@ def enforce():
     if needed == PUBLIC:
         return None
     if not current_user.is_authenticated:
-        return current_app.login_manager.unauthorized()
+        # flask-login sets this attribute on the app; Flask's types do not declare it.
+        return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]
     if not role_allows(current_user.role, needed):
         return refuse()
     return None

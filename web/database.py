@@ -1,5 +1,5 @@
 """One database session per request, closed when the request ends; its changes are audited as
-made by the signed-in user (monitor.db.audit)."""
+made by the signed-in user (monitor.db.audit). The vault its credential columns are read with."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from flask import current_app, g, has_request_context, request
 from sqlalchemy.orm import Session
 
 from monitor.db import audit
+from monitor.secrets import Vault
 
 
 def web_actor() -> audit.Actor | None:
@@ -26,6 +27,11 @@ def db() -> Session:
         g.db_session = current_app.extensions["ictmon_sessions"]()
         audit.act_as(g.db_session, web_actor)
     return g.db_session
+
+
+def vault() -> Vault:
+    """The key the credential columns (SNMP, SSH) are encrypted with, for this installation."""
+    return Vault.from_settings(current_app.config["ICTMON_SETTINGS"])
 
 
 def close_session(_exc=None) -> None:

@@ -4,6 +4,7 @@ monitor.localtime (Bangkok time, Buddhist era) and the i18n catalogue."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from flask import Flask, current_app, g, request, url_for
 
@@ -61,7 +62,7 @@ def iso(moment: datetime | None) -> str:
 
 def url_with_lang(lang: str) -> str:
     """The current page in another language."""
-    args = request.args.to_dict()
+    args: dict[str, Any] = request.args.to_dict()
     args["lang"] = lang
     if request.endpoint is None or request.endpoint == "static":
         return url_for("status.index", lang=lang)

@@ -6,7 +6,7 @@ text, characters Excel rejects are replaced. Secrets never reach here: the log h
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 from monitor.db.models import AuditEvent
 from monitor.localtime import to_local
@@ -44,7 +44,9 @@ def changes_text(changes: dict | None) -> str:
     return "; ".join(parts)
 
 
-def export_values(event: AuditEvent) -> list[object]:
+def export_values(event: AuditEvent, labels: Mapping[int, str] | None = None) -> list[object]:
+    """`labels`: an event's object label as the reader should see it, where it is not the stored
+    one (a rule-made risk's title, in the reader's language)."""
     return [
         to_local(event.at).replace(tzinfo=None, microsecond=0),
         event.actor,
@@ -52,7 +54,7 @@ def export_values(event: AuditEvent) -> list[object]:
         event.action,
         event.object_type,
         event.object_id,
-        event.object_label,
+        (labels or {}).get(event.id, event.object_label),
         changes_text(event.changes),
     ]
 
@@ -61,15 +63,19 @@ def _headers(lang: str) -> list[str]:
     return [th if lang == "th" else en for _, th, en in COLUMNS]
 
 
-def audit_csv(events: Iterable[AuditEvent], lang: str = "th") -> bytes:
-    return spreadsheet.csv_bytes(_headers(lang), (export_values(e) for e in events))
+def audit_csv(
+    events: Iterable[AuditEvent], lang: str = "th", labels: Mapping[int, str] | None = None
+) -> bytes:
+    return spreadsheet.csv_bytes(_headers(lang), (export_values(e, labels) for e in events))
 
 
-def audit_xlsx(events: Iterable[AuditEvent], lang: str = "th") -> bytes:
+def audit_xlsx(
+    events: Iterable[AuditEvent], lang: str = "th", labels: Mapping[int, str] | None = None
+) -> bytes:
     return spreadsheet.xlsx_bytes(
         "บันทึกการเปลี่ยนแปลง" if lang == "th" else "Audit log",
         _headers(lang),
-        (export_values(e) for e in events),
+        (export_values(e, labels) for e in events),
         (20, 18, 16, 12, 16, 10, 30, 80),
         datetime_format="yyyy-mm-dd hh:mm:ss",
     )

@@ -1,6 +1,6 @@
-"""`ictmon db-backup`, `ictmon db-restore`, `ictmon upgrade`: running an installation (issue 8).
+"""`ictmon db-backup`, `ictmon db-restore`, `ictmon upgrade`: running an installation.
 
-`ictmon backup` is taken (SSH configuration backups, issue 4), hence the `db-` prefix. The work is
+`ictmon backup` is taken (SSH configuration backups), hence the `db-` prefix. The work is
 in monitor.db.backup; these commands parse, call it, print, and turn its errors into one line.
 """
 
@@ -10,18 +10,19 @@ from pathlib import Path
 
 import click
 
+from monitor.cli.context import Failure
+from monitor.db import audit
 from monitor.db import backup as db_backup
+from monitor.db.engine import transaction
 
 
 def _failure(exc: Exception):
-    from monitor.cli.main import Failure
-
     if isinstance(exc, OSError):  # a full disk, a permission: say which file, not a traceback
         return Failure(f"{exc.filename or 'file'}: {exc.strerror or exc}")
     return Failure(str(exc))
 
 
-def _size(n: int) -> str:
+def _size(n: float) -> str:  # bytes; whole numbers print without decimals
     for unit in ("bytes", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n} {unit}" if unit == "bytes" else f"{n:.1f} {unit}"
@@ -129,9 +130,6 @@ def upgrade_command(obj):
 
 def _audit(obj, action: str, label: str, before, after) -> None:
     """The audit log says who replaced or migrated the database, and when."""
-    from monitor.db import audit
-    from monitor.db.engine import transaction
-
     with transaction(obj.sessions(audited=True)) as session:
         audit.record(
             session, action, "database", label=label, changes={"revision": [before, after]}

@@ -7,73 +7,37 @@ bad line), never a traceback.
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass
 from pathlib import Path
 
 import click
+from sqlalchemy import select
 
+from collectors.ping import icmp_permission_problem
+from monitor.accounts.users import create_token
+from monitor.cli.context import Context, Failure, Group
+from monitor.cli.deploy import register as register_deploy
+from monitor.cli.risks import risks as risks_group
+from monitor.cli.snmp import register as register_snmp
+from monitor.cli.ssh import backup as backup_command
+from monitor.cli.ssh import ssh as ssh_group
+from monitor.cli.users import user as user_group
 from monitor.db import engine as dbmod
-from monitor.settings import ConfigError, Settings, describe, load_settings
-
-
-@dataclass
-class Context:
-    config_path: str | None
-    _settings: Settings | None = None
-
-    @property
-    def settings(self) -> Settings:
-        if self._settings is None:
-            self._settings = load_settings(self.config_path)
-        return self._settings
-
-    def sessions(self, *, require_schema: bool = True, audited: bool = False):
-        """Sessions on the configured database. `audited`: a person is changing things from the
-        command line, so the audit log records their changes as `cli:<os user>`."""
-        engine = dbmod.make_engine(self.settings.database.url)
-        if require_schema and not dbmod.is_initialised(engine):
-            raise click.ClickException("the database has no ictmon schema yet: run `ictmon init`")
-        factory = dbmod.session_factory(engine)
-        if audited:
-            from monitor.db import audit
-
-            factory.configure(info={"audit_actor": audit.cli_actor()})
-        return factory
-
-
-class Failure(click.ClickException):
-    """A failure whose message is already what the user must read."""
-
-    def show(self, file=None):
-        click.echo(f"ictmon: {self.format_message()}", err=True)
-
-
-def _known_failures():
-    from collectors.ping import IcmpNotPermitted
-    from monitor.configs.backup_job import DeviceNotFound
-    from monitor.devices.importer import ImportRejected
-    from monitor.reports.periods import PeriodError
-    from monitor.risks.rules import RuleError
-    from monitor.secrets import SecretsError
-
-    return (
-        ConfigError,
-        dbmod.DatabaseError,
-        SecretsError,
-        ImportRejected,
-        IcmpNotPermitted,
-        PeriodError,
-        DeviceNotFound,
-        RuleError,
-    )
-
-
-class Group(click.Group):
-    def invoke(self, ctx):
-        try:
-            return super().invoke(ctx)
-        except _known_failures() as exc:
-            raise Failure(str(exc)) from None
+from monitor.db.engine import transaction
+from monitor.db.models import User
+from monitor.demo.district import prepare_demo
+from monitor.demo.snmp import running_agents
+from monitor.devices.importer import import_file
+from monitor.localtime import utcnow
+from monitor.mail.smtp import send_test
+from monitor.reports.produce import choose_period, file_name, render, report_for
+from monitor.runtime.bootstrap import initialise
+from monitor.runtime.service import serve
+from monitor.secrets import Vault, web_secret_key
+from monitor.settings import describe, load_settings
+from monitor.snmp.round_table import print_snmp_round
+from monitor.status.poller import Poller
+from monitor.status.store import device_names
+from web.app import create_app
 
 
 @click.group(cls=Group)
@@ -99,8 +63,6 @@ def main(ctx, config_path, verbose):
 @click.pass_obj
 def check_config(obj: Context):
     """Validate the settings, the database and ICMP permission."""
-    from collectors.ping import icmp_permission_problem
-
     settings = obj.settings
     click.echo(f"settings from {settings.source}")
     for section, key, value in describe(settings):
@@ -112,8 +74,6 @@ def check_config(obj: Context):
     if problem:
         raise Failure(problem)
     click.echo("ICMP: permitted")
-    from monitor.secrets import web_secret_key
-
     web_secret_key(settings)  # the same refusal `ictmon run` would give, said before it is run
     click.echo("web session key: acceptable")
     if not initialised:
@@ -132,8 +92,6 @@ def check_config(obj: Context):
 @click.pass_obj
 def init(obj: Context, admin_user, admin_password):
     """Create or upgrade the database, generate keys, create the first admin."""
-    from monitor.runtime.bootstrap import initialise
-
     outcome = initialise(obj.settings, admin_user, admin_password)
     for path in outcome.keys_created:
         click.echo(f"created key file {path}")
@@ -153,9 +111,6 @@ def init(obj: Context, admin_user, admin_password):
 @click.pass_obj
 def import_(obj: Context, path):
     """Import sites and devices from CSV (UTF-8, with or without BOM) or .xlsx — all or nothing."""
-    from monitor.devices.importer import import_file
-    from monitor.secrets import Vault
-
     report = import_file(obj.sessions(audited=True), path, Vault.from_settings(obj.settings))
     click.echo(
         f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
@@ -175,14 +130,8 @@ def import_(obj: Context, path):
 def poll(obj: Context, once, snmp):
     """Ping every enabled device once and print the results as a table."""
     if snmp:
-        from monitor.snmp.round_table import print_snmp_round
-
         print_snmp_round(obj.settings, obj.sessions(), click.echo)
         return
-    from monitor.db.engine import transaction
-    from monitor.status.poller import Poller
-    from monitor.status.store import device_names
-
     sessions = obj.sessions()
     # With alerts: a state change seen here opens/resolves incidents like a scheduled sweep.
     summary = Poller(
@@ -223,9 +172,7 @@ def poll(obj: Context, once, snmp):
 @click.pass_obj
 def run(obj: Context, only):
     """Run the scheduler and the web application (one process by default)."""
-    from monitor.runtime.service import serve
-
-    serve(obj.settings, announce=click.echo, only=only)
+    serve(obj.settings, create_app, announce=click.echo, only=only)
 
 
 @main.command()
@@ -241,9 +188,6 @@ def run(obj: Context, only):
 @click.option("--setup-only", is_flag=True, help="Prepare the demo district, do not start.")
 def demo(directory, port, setup_only):
     """Monitor a simulated district on loopback (office + 5 schools), ready to log in."""
-    from monitor.demo.district import prepare_demo
-    from monitor.runtime.service import serve
-
     prepared = prepare_demo(Path(directory), port=port)
     click.echo(
         f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
@@ -251,11 +195,10 @@ def demo(directory, port, setup_only):
     )
     if setup_only:
         return
-    from monitor.demo.snmp import running_agents
-
     with running_agents(Path(directory), announce=click.echo):
         serve(
             load_settings(prepared.config_path),
+            create_app,
             announce=click.echo,
             login_hint=f"log in as {prepared.username!r} with password {prepared.password!r}",
         )
@@ -282,9 +225,6 @@ def demo(directory, port, setup_only):
 @click.pass_obj
 def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
     """Write the availability report for a month, a fiscal year or a date range."""
-    from monitor.localtime import utcnow
-    from monitor.reports.produce import choose_period, file_name, render, report_for
-
     period = choose_period(month=month, fiscal_year=fiscal_year, first=first, last=last)
     if fmt is None:
         suffix = Path(out).suffix.lower().lstrip(".") if out else ""
@@ -308,8 +248,6 @@ def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
 @click.pass_obj
 def test_email(obj: Context, address):
     """Send one test mail to ADDRESS now and print what the SMTP server answered."""
-    from monitor.mail.smtp import send_test
-
     settings = obj.settings
     smtp = settings.smtp
     if not smtp.host:
@@ -339,12 +277,6 @@ def token():
 @click.pass_obj
 def token_create(obj: Context, username, label):
     """Create an API token for USERNAME and print it (only now; it is stored hashed)."""
-    from sqlalchemy import select
-
-    from monitor.accounts.users import create_token
-    from monitor.db.engine import transaction
-    from monitor.db.models import User
-
     with transaction(obj.sessions(audited=True)) as session:
         user = session.execute(select(User).where(User.username == username)).scalar_one_or_none()
         if user is None:
@@ -352,33 +284,10 @@ def token_create(obj: Context, username, label):
         click.echo(create_token(session, user, label))
 
 
-# Configuration backups over SSH (issue 4): `ictmon backup`, `ictmon ssh profile|device`.
-from monitor.cli.ssh import backup as _backup_command  # noqa: E402
-from monitor.cli.ssh import ssh as _ssh_group
-
-main.add_command(_backup_command)
-main.add_command(_ssh_group)
-
-
-# `ictmon snmp …` (issue 3): SNMP credential profiles and per-device SNMP settings.
-from monitor.cli.snmp import register as _register_snmp  # noqa: E402
-
-_register_snmp(main)
-
-
-# `ictmon risks evaluate|check-rules` (issue 7): the risk rules.
-from monitor.cli.risks import risks as _risks_group  # noqa: E402
-
-main.add_command(_risks_group)
-
-
-# `ictmon db-backup|db-restore|upgrade` (issue 8): running an installation.
-from monitor.cli.deploy import register as _register_deploy  # noqa: E402
-
-_register_deploy(main)
-
-
-# `ictmon user add|passwd|disable|enable|list` (issue 8): people and roles.
-from monitor.cli.users import user as _user_group  # noqa: E402
-
-main.add_command(_user_group)
+# One module per command group beside the commands above.
+main.add_command(backup_command)
+main.add_command(ssh_group)
+register_snmp(main)
+main.add_command(risks_group)
+register_deploy(main)
+main.add_command(user_group)

@@ -1,8 +1,12 @@
-"""`ictmon risks …`: run the risk rules once, or check the rules file (issue 7)."""
+"""`ictmon risks …`: run the risk rules once, or check the rules file."""
 
 from __future__ import annotations
 
 import click
+
+from monitor.localtime import utcnow
+from monitor.risks.facts import evaluate_once
+from monitor.risks.rules import DEFAULT_RULES_FILE, load_rules
 
 
 @click.group()
@@ -14,9 +18,6 @@ def risks():
 @click.pass_obj
 def evaluate(obj):
     """Run the risk rules once and print what changed in the register."""
-    from monitor.localtime import utcnow
-    from monitor.risks.facts import evaluate_once
-
     changes = evaluate_once(obj.sessions(), obj.settings, utcnow())
     for c in changes:
         detail = f" — {c.detail}" if c.detail else ""
@@ -28,8 +29,6 @@ def evaluate(obj):
 @click.pass_obj
 def check_rules(obj):
     """Validate the risk rules file and list its rules."""
-    from monitor.risks.rules import DEFAULT_RULES_FILE, load_rules
-
     path = obj.settings.risks.rules_file or DEFAULT_RULES_FILE
     rules = load_rules(path)
     click.echo(f"{path}: {len(rules)} rules")

@@ -13,12 +13,16 @@ printed.
 
 from __future__ import annotations
 
+import os
+
 import click
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from monitor.db.engine import transaction
 from monitor.db.models import Device, Site, SnmpProfile
 from monitor.localtime import utcnow
+from monitor.secrets import Vault
 
 VERSIONS = ("1", "2c", "3")
 
@@ -40,8 +44,6 @@ def _secrets(version: str, auth_protocol: str | None, priv_protocol: str | None)
 
 
 def _env(name: str) -> str | None:
-    import os
-
     return os.environ.get(f"ICTMON_SNMP_{name}") or None
 
 
@@ -67,9 +69,6 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def profile(obj, name, version, user, auth_protocol, priv_protocol, port):
         """Create or replace the credential profile NAME."""
-        from monitor.db.engine import transaction
-        from monitor.secrets import Vault
-
         _check_v3(version, user, auth_protocol, priv_protocol)
         community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
         vault = Vault.from_settings(obj.settings)
@@ -90,10 +89,6 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def profiles(obj):
         """List the profiles and how many devices use each (secrets are never shown)."""
-        from sqlalchemy import func
-
-        from monitor.db.engine import transaction
-
         with transaction(obj.sessions(audited=True)) as session:
             counts = dict(
                 session.execute(
@@ -123,8 +118,6 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def assign(obj, name, sites, kinds, devices):
         """Use profile NAME for the matching devices ('-' as NAME: their own settings again)."""
-        from monitor.db.engine import transaction
-
         if not (sites or kinds or devices):
             raise click.ClickException("say which devices: --site, --kind and/or --device")
         with transaction(obj.sessions(audited=True)) as session:
@@ -162,9 +155,6 @@ def register(main: click.Group) -> None:
     @click.pass_obj
     def device_(obj, device, version, user, auth_protocol, priv_protocol, port):
         """Set DEVICE's own SNMP settings (SITE/NAME)."""
-        from monitor.db.engine import transaction
-        from monitor.secrets import Vault
-
         _check_v3(version, user, auth_protocol, priv_protocol)
         site_code, _, name = device.partition("/")
         community, auth, priv = _secrets(version, auth_protocol, priv_protocol)

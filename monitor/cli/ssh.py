@@ -11,13 +11,13 @@ import os
 import click
 from sqlalchemy import select
 
+from collectors.ssh import DEVICE_TYPES
+from monitor.cli.context import Failure
+from monitor.configs.backup_job import find_device, run_backups
+from monitor.db.engine import transaction
+from monitor.db.models import Device, SshAccess, SshCredentialProfile
 from monitor.localtime import utcnow
-
-
-def _cli():
-    from monitor.cli import main as cli
-
-    return cli
+from monitor.secrets import Vault
 
 
 @click.command()
@@ -30,10 +30,6 @@ def _cli():
 @click.pass_obj
 def backup(obj, device_name):
     """Back up device configurations over SSH now; one line per device."""
-    from monitor.configs.backup_job import find_device, run_backups
-    from monitor.db.engine import transaction
-    from monitor.secrets import Vault
-
     sessions = obj.sessions()
     device_ids = None
     if device_name:
@@ -53,7 +49,7 @@ def backup(obj, device_name):
         click.echo(line)
     failed = [o for o in outcomes if o.version_id is None]
     if failed:
-        raise _cli().Failure(f"{len(failed)} of {len(outcomes)} backups failed")
+        raise Failure(f"{len(failed)} of {len(outcomes)} backups failed")
 
 
 def format_outcomes(outcomes) -> list[str]:
@@ -85,7 +81,7 @@ def _secret(env_name: str | None, ask: bool, label: str) -> str | None:
     if env_name:
         value = os.environ.get(env_name)
         if value is None:
-            raise _cli().Failure(f"environment variable {env_name} is not set")
+            raise Failure(f"environment variable {env_name} is not set")
         return value
     if ask:
         return click.prompt(label, hide_input=True, confirmation_prompt=True)
@@ -105,10 +101,6 @@ def profile(
     obj, name, username, password_env, ask_password, enable_secret_env, ask_enable_secret, key_path
 ):
     """Create or update the credential profile NAME (shared by many devices)."""
-    from monitor.db.engine import transaction
-    from monitor.db.models import SshCredentialProfile
-    from monitor.secrets import Vault
-
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
@@ -117,7 +109,7 @@ def profile(
             select(SshCredentialProfile).where(SshCredentialProfile.name == name)
         ).scalar_one_or_none()
         created = row is None
-        if created:
+        if row is None:
             row = SshCredentialProfile(name=name, created_at=utcnow())
             session.add(row)
         if username is not None:
@@ -161,21 +153,13 @@ def device(
     profile_name,
 ):
     """Set how device NAME (or SITE/NAME) is reached over SSH; unset options stay as they are."""
-    from collectors.ssh import DEVICE_TYPES
-    from monitor.configs.backup_job import find_device
-    from monitor.db.engine import transaction
-    from monitor.db.models import Device, SshAccess, SshCredentialProfile
-    from monitor.secrets import Vault
-
     if device_type and device_type not in DEVICE_TYPES:
-        raise _cli().Failure(
-            f"unknown device type {device_type!r} (supported: {', '.join(DEVICE_TYPES)})"
-        )
+        raise Failure(f"unknown device type {device_type!r} (supported: {', '.join(DEVICE_TYPES)})")
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
     with transaction(obj.sessions(audited=True)) as session:
-        row = session.get(Device, find_device(session, name))
+        row = session.get_one(Device, find_device(session, name))
         access = session.get(SshAccess, row.id) or SshAccess(device_id=row.id)
         session.add(access)
         if device_type is not None:
@@ -200,7 +184,7 @@ def device(
                     select(SshCredentialProfile.id).where(SshCredentialProfile.name == profile_name)
                 ).scalar_one_or_none()
                 if found is None:
-                    raise _cli().Failure(f"no SSH credential profile named {profile_name!r}")
+                    raise Failure(f"no SSH credential profile named {profile_name!r}")
                 access.profile_id = found
         row.updated_at = utcnow()
     click.echo(f"SSH settings of {name} saved")

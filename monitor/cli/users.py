@@ -11,7 +11,18 @@ from contextlib import contextmanager
 
 import click
 
+from monitor.accounts.users import (
+    UserError,
+    all_users,
+    create_user,
+    set_active,
+    set_password,
+    user_named,
+)
+from monitor.db import audit
+from monitor.db.engine import transaction
 from monitor.db.models import ROLES
+from monitor.localtime import format_datetime
 
 PASSWORD_ENV = "ICTMON_USER_PASSWORD"
 
@@ -31,17 +42,12 @@ def _password() -> str:
 @contextmanager
 def _transaction(obj):
     """One unit of work whose changes the audit log records as `cli:<os user>`."""
-    from monitor.db import audit
-    from monitor.db.engine import transaction
-
     with transaction(obj.sessions()) as session:
         audit.act_as(session, audit.cli_actor())
         yield session
 
 
 def _user(session, username):
-    from monitor.accounts.users import user_named
-
     user = user_named(session, username)
     if user is None:
         raise _Refused(f"no user named {username!r}")
@@ -50,8 +56,6 @@ def _user(session, username):
 
 def _refusing(call):
     """Run `call`; a refused change becomes the one-line reason, naming the field."""
-    from monitor.accounts.users import UserError
-
     try:
         return call()
     except UserError as exc:
@@ -76,8 +80,6 @@ def user():
 @click.pass_obj
 def add(obj, username, role, display_name):
     """Add USERNAME (password prompted twice, or $ICTMON_USER_PASSWORD)."""
-    from monitor.accounts.users import create_user
-
     password = _password()
     with _transaction(obj) as session:
         created = _refusing(
@@ -91,8 +93,6 @@ def add(obj, username, role, display_name):
 @click.pass_obj
 def passwd(obj, username):
     """Set a new password for USERNAME; every browser session of theirs ends."""
-    from monitor.accounts.users import set_password
-
     password = _password()
     with _transaction(obj) as session:
         person = _user(session, username)
@@ -105,8 +105,6 @@ def passwd(obj, username):
 @click.pass_obj
 def disable(obj, username):
     """Disable USERNAME: no more sign-ins or API tokens, every session ends."""
-    from monitor.accounts.users import set_active
-
     with _transaction(obj) as session:
         person = _user(session, username)
         _refusing(lambda: set_active(session, person, False))
@@ -118,8 +116,6 @@ def disable(obj, username):
 @click.pass_obj
 def enable(obj, username):
     """Enable USERNAME again."""
-    from monitor.accounts.users import set_active
-
     with _transaction(obj) as session:
         person = _user(session, username)
         _refusing(lambda: set_active(session, person, True))
@@ -130,9 +126,6 @@ def enable(obj, username):
 @click.pass_obj
 def list_users(obj):
     """Every user: role, active or disabled, last sign-in (Bangkok time)."""
-    from monitor.accounts.users import all_users
-    from monitor.localtime import format_datetime
-
     with obj.sessions()() as session:
         people = all_users(session)
         width = max([len(p.username) for p in people] + [8])

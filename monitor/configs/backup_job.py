@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
@@ -18,7 +18,14 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 from collectors import ssh
 from monitor.configs.versions import record
 from monitor.db.engine import transaction
-from monitor.db.models import Device, Site, SshAccess, SshCredentialProfile, SshHostKey
+from monitor.db.models import (
+    Device,
+    Site,
+    SshAccess,
+    SshBackupState,
+    SshCredentialProfile,
+    SshHostKey,
+)
 from monitor.localtime import utcnow
 from monitor.secrets import SecretsError, Vault
 from monitor.settings import SshSettings
@@ -199,10 +206,6 @@ DUE_SHARE = 0.9
 
 
 def due_devices(session: Session, interval_s: float, now: datetime) -> list[int]:
-    from datetime import timedelta
-
-    from monitor.db.models import SshBackupState
-
     cutoff = now - timedelta(seconds=interval_s * DUE_SHARE)
     query = (
         select(Device.id)

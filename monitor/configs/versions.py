@@ -18,7 +18,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from collectors.ssh import DEVICE_TYPES, SshResult, SshState
@@ -311,12 +311,10 @@ def backup_summary(
     session: Session, device_id: int, *, version_limit: int = 100
 ) -> BackupSummary | None:
     """Everything the device page's backup section shows. Four queries."""
-    device_type = session.execute(
-        select(Device.ssh_device_type).where(Device.id == device_id)
-    ).first()
-    if device_type is None:
+    found = session.execute(select(Device.ssh_device_type).where(Device.id == device_id)).first()
+    if found is None:
         return None
-    device_type = device_type[0]
+    device_type = found[0]
     state = session.get(SshBackupState, device_id)
     key = session.get(SshHostKey, device_id)
     rows = session.execute(
@@ -397,9 +395,3 @@ def device_label(session: Session, device_id: int) -> tuple[str, str] | None:
         .where(Device.id == device_id)
     ).first()
     return (row[0], row[1]) if row else None
-
-
-def version_count(session: Session, device_id: int) -> int:
-    return session.execute(
-        select(func.count()).select_from(ConfigVersion).where(ConfigVersion.device_id == device_id)
-    ).scalar_one()

@@ -17,9 +17,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import event, insert, inspect, select
+from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import (
@@ -37,6 +37,9 @@ from monitor.db.models import (
     User,
 )
 from monitor.localtime import utcnow
+
+# Written with Core inserts (see below); the declarative attribute is typed as a plain FromClause.
+_AUDIT_TABLE = cast(Table, AuditEvent.__table__)
 
 SECRET = "•••"
 
@@ -247,7 +250,7 @@ def _audit_flush(session: Session, _context) -> None:
     if rows:
         # Core insert on the flush's own connection: adding ORM objects during a flush is not
         # allowed, and the rows must commit (or roll back) with the change they describe.
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+        session.connection().execute(insert(_AUDIT_TABLE), rows)
 
 
 def record(
@@ -263,7 +266,7 @@ def record(
     """An event that is not a row change (a sign-in, an import's summary, a backup taken)."""
     actor = actor or _actor_of(session) or Actor("system")
     session.execute(
-        insert(AuditEvent.__table__),
+        insert(_AUDIT_TABLE),
         [
             _row(
                 actor,

@@ -1,4 +1,4 @@
-"""Database backup, restore and schema upgrade for a running installation (issue 8).
+"""Database backup, restore and schema upgrade for a running installation.
 
 SQLite is copied with `VACUUM INTO`, not the online backup API:
 - ictmon's SQLite is always in WAL mode (monitor.db.engine), where a reader's snapshot never blocks the
@@ -34,11 +34,14 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import IO
 from urllib.parse import quote
 
+from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 
 from monitor.db import engine as dbmod
+from monitor.db.models import POLLER_HEARTBEAT, ServiceHeartbeat
 from monitor.localtime import BANGKOK, as_utc, utcnow
 from monitor.secrets import KEY_FILE, WEB_KEY_FILE
 from monitor.settings import Settings
@@ -332,16 +335,13 @@ def in_use_window(settings: Settings) -> timedelta:
 
 
 def last_heartbeat(url: str) -> datetime | None:
-    from sqlalchemy import inspect
-
-    from monitor.status.store import last_heartbeat as beat_of
-
     engine = dbmod.make_engine(url)
     try:
         if not inspect(engine).has_table("service_heartbeats"):
             return None
         with dbmod.session_factory(engine)() as session:
-            return beat_of(session)
+            row = session.get(ServiceHeartbeat, POLLER_HEARTBEAT)
+            return row.beat_at if row else None
     finally:
         engine.dispose()
 
@@ -409,14 +409,14 @@ def _unpack(file: Path, incoming: Path) -> dict[str, bytes]:
                 if not member.isfile():
                     continue
                 if member.name in KEY_FILES:
-                    keys[member.name] = tar.extractfile(member).read()
+                    keys[member.name] = _member_file(tar, member).read()
                 elif (
                     member.name.startswith("ictmon-db-")
                     and member.name.endswith(".sqlite3")
                     and "/" not in member.name
                     and not found
                 ):
-                    with tar.extractfile(member) as src, open(incoming, "wb") as dst:
+                    with _member_file(tar, member) as src, open(incoming, "wb") as dst:
                         shutil.copyfileobj(src, dst, 1 << 20)
                     found = True
     except (tarfile.TarError, OSError, EOFError) as exc:
@@ -427,6 +427,13 @@ def _unpack(file: Path, incoming: Path) -> dict[str, bytes]:
             "(a PostgreSQL dump is restored with pg_restore)"
         )
     return keys
+
+
+def _member_file(tar: tarfile.TarFile, member: tarfile.TarInfo) -> IO[bytes]:
+    data = tar.extractfile(member)
+    if data is None:  # only a member that is not a regular file has none; those are skipped
+        raise tarfile.TarError(f"{member.name}: not a regular file")
+    return data
 
 
 def _single_file(path: Path, shown: Path) -> None:

@@ -5,11 +5,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any, cast
 
 from sqlalchemy import create_engine, event, inspect
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
+
+# Imported for its listener: every session's flush writes the audit log (monitor.db.audit).
+from monitor.db import audit  # noqa: F401
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 
@@ -53,9 +57,13 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
-    from monitor.db import audit  # noqa: F401  (registers the audit log's flush listener)
-
     return sessionmaker(engine, expire_on_commit=False, future=True)
+
+
+def rowcount(result: Result[Any]) -> int:
+    """Rows an UPDATE or DELETE matched. Session.execute is typed as returning a plain Result, but
+    for those statements it is a CursorResult, which carries the count."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 @contextmanager
@@ -65,7 +73,7 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
         yield session
 
 
-def alembic_config(engine: Engine):
+def alembic_config(engine: Engine | None):  # None: only the migration scripts are read
     from alembic.config import Config
 
     config = Config()

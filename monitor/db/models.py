@@ -7,7 +7,6 @@ PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from enum import StrEnum
 
 from sqlalchemy import (
     JSON,
@@ -28,26 +27,19 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from monitor.domain import (
+    DeviceKind,
+    IncidentCause,
+    IncidentState,
+    OutboxStatus,
+    RiskCategory,
+    RiskStatus,
+    Role,
+)
 
-class Status(StrEnum):
-    UP = "up"
-    DOWN = "down"
-    UNREACHABLE = "unreachable"
-    UNKNOWN = "unknown"
-    MAINTENANCE = "maintenance"
-
-
-# Worst first: the order tiles and lists are sorted in, and how a site takes its devices' state.
-STATUS_SEVERITY = {
-    Status.DOWN: 4,
-    Status.UNREACHABLE: 3,
-    Status.UNKNOWN: 2,
-    Status.MAINTENANCE: 1,
-    Status.UP: 0,
-}
-
-DEVICE_KINDS = ("router", "switch", "ap", "firewall", "server", "ups", "other")
-ROLES = ("admin", "operator", "viewer")
+# The value sets as plain strings, for choices, validation messages and the API schema.
+DEVICE_KINDS = tuple(k.value for k in DeviceKind)
+ROLES = tuple(r.value for r in Role)
 
 
 class UTCDateTime(TypeDecorator):
@@ -107,7 +99,7 @@ class Device(Base):
     snmp_version: Mapped[str | None] = mapped_column(String(8))
     snmp_community: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     snmp_port: Mapped[int | None] = mapped_column(Integer)
-    # SNMPv3 (issue 3); keys encrypted like the community. A profile, when set, wins over these.
+    # SNMPv3; keys encrypted like the community. A profile, when set, wins over these.
     snmp_v3_user: Mapped[str | None] = mapped_column(String(128))
     snmp_v3_auth_protocol: Mapped[str | None] = mapped_column(String(16))
     snmp_v3_auth_key: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted
@@ -153,7 +145,7 @@ class DeviceState(Base):
     last_rtt_ms: Mapped[float | None] = mapped_column(Float)
     last_loss_pct: Mapped[float | None] = mapped_column(Float)
     last_error: Mapped[str | None] = mapped_column(String(200))
-    # Flapping (issue 5): times of recent up/down changes inside [alerts] flap_window.
+    # Flapping: times of recent up/down changes inside [alerts] flap_window.
     flapping: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     recent_changes: Mapped[list | None] = mapped_column(JSON)
 
@@ -200,7 +192,7 @@ class PingRollup(Base):
     """Latency/loss summarised per bucket (resolution 300 s or 3600 s)."""
 
     __tablename__ = "ping_rollups"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     device_id: Mapped[int] = mapped_column(
         ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
@@ -227,13 +219,17 @@ class MaintenanceWindow(Base):
     reason: Mapped[str] = mapped_column(String(500), default="")
     created_by: Mapped[str] = mapped_column(String(128), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Recurrence (issue 5): empty = one-off from starts_at to ends_at. "weekly": on the local
+    # Recurrence: empty = one-off from starts_at to ends_at. "weekly": on the local
     # (Asia/Bangkok) weekdays listed in `weekdays` ("5" = Saturday, Monday = 0), from
     # `local_start` to `local_end` ("08:00"-"12:00"), while starts_at <= that time < ends_at.
     recurrence: Mapped[str] = mapped_column(String(16), default="", server_default="")
     weekdays: Mapped[str] = mapped_column(String(20), default="", server_default="")
     local_start: Mapped[str | None] = mapped_column(String(5))
     local_end: Mapped[str | None] = mapped_column(String(5))
+
+
+# The name of the heartbeat row the scheduler's sweep keeps (monitor.status.store).
+POLLER_HEARTBEAT = "poller"
 
 
 class ServiceHeartbeat(Base):
@@ -256,7 +252,7 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(16), default="viewer")
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    # Issue 8. Every browser session carries the epoch it was signed in under; raising it ("log out
+    # Every browser session carries the epoch it was signed in under; raising it ("log out
     # everywhere", a password change, disabling the user) ends all of them at their next request.
     session_epoch: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     password_changed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -279,7 +275,7 @@ class ApiToken(Base):
     user: Mapped[User] = relationship()
 
 
-# --- Monthly reports (issue 6): generated files kept for download and mailing -------------------
+# --- Monthly reports: generated files kept for download and mailing -----------------------------
 
 
 class GeneratedReport(Base):
@@ -303,7 +299,7 @@ class GeneratedReport(Base):
     mailed_to: Mapped[str] = mapped_column(Text, default="")
 
 
-# --- SNMP: credentials profiles, inventory, interfaces, traffic, health (issue 3) ---------------
+# --- SNMP: credentials profiles, inventory, interfaces, traffic, health -------------------------
 
 from sqlalchemy import JSON, BigInteger  # noqa: E402  (kept with the section that uses them)
 
@@ -419,7 +415,7 @@ class TrafficRollup(Base):
     """Hourly traffic per interface: mean and peak of the polls in the hour (7 d and 30 d charts)."""
 
     __tablename__ = "traffic_rollups"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
     device_id: Mapped[int] = mapped_column(
         ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
@@ -447,7 +443,7 @@ class DeviceReboot(Base):
 
 
 # --------------------------------------------------------------------------------------------
-# SSH configuration backups (issue 4): credential profiles, per-device SSH extras, host keys,
+# SSH configuration backups: credential profiles, per-device SSH extras, host keys,
 # configuration versions, the latest backup state with facts from `show version`, change events.
 
 
@@ -555,10 +551,10 @@ class ConfigChangeEvent(Base):
     lines_removed: Mapped[int] = mapped_column(Integer)
 
 
-# --- Incidents, alerts and the mail outbox (issue 5) ---------------------------------------------
+# --- Incidents, alerts and the mail outbox -------------------------------------------------------
 
-INCIDENT_STATES = ("open", "acknowledged", "resolved")
-INCIDENT_CAUSES = ("isp", "power", "hardware", "config", "planned", "theft", "other")
+INCIDENT_STATES = tuple(s.value for s in IncidentState)
+INCIDENT_CAUSES = tuple(c.value for c in IncidentCause)
 
 
 class Incident(Base):
@@ -577,7 +573,7 @@ class Incident(Base):
     )
     title: Mapped[str] = mapped_column(String(300))
     manual: Mapped[bool] = mapped_column(Boolean, default=False)
-    state: Mapped[str] = mapped_column(String(16), default="open")
+    state: Mapped[str] = mapped_column(String(16), default=IncidentState.OPEN.value)
     cause: Mapped[str | None] = mapped_column(String(16))
     opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
     opened_by: Mapped[str] = mapped_column(String(128), default="")
@@ -631,9 +627,7 @@ class OutboxMessage(Base):
     subject: Mapped[str] = mapped_column(String(500))
     text: Mapped[str] = mapped_column(Text)
     html: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(
-        String(12), default="pending"
-    )  # pending/sending/sent/failed
+    status: Mapped[str] = mapped_column(String(12), default=OutboxStatus.PENDING.value)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -659,18 +653,10 @@ class OutboxAttachment(Base):
     content: Mapped[bytes] = mapped_column(LargeBinary)
 
 
-# --- Risk register (issue 7): risks found by rules (monitor.risks.rules) or added by hand --------
+# --- Risk register: risks found by rules (monitor.risks.rules) or added by hand ------------------
 
-RISK_CATEGORIES = (
-    "availability",
-    "capacity",
-    "power",
-    "lifecycle",
-    "configuration",
-    "security",
-    "other",
-)
-RISK_STATUSES = ("open", "mitigating", "accepted", "closed")
+RISK_CATEGORIES = tuple(c.value for c in RiskCategory)
+RISK_STATUSES = tuple(s.value for s in RiskStatus)
 
 
 class Risk(Base):
@@ -695,7 +681,7 @@ class Risk(Base):
     mitigation: Mapped[str] = mapped_column(Text, default="")
     owner: Mapped[str] = mapped_column(String(200), default="")
     review_date: Mapped[date | None] = mapped_column(Date)
-    status: Mapped[str] = mapped_column(String(16), default="open")
+    status: Mapped[str] = mapped_column(String(16), default=RiskStatus.OPEN.value)
     rule_key: Mapped[str | None] = mapped_column(String(64))
     subject_key: Mapped[str | None] = mapped_column(String(64))
     # What the rule saw: {"summary": "...", "figures": {...}, "incidents": [ids]}.
@@ -725,7 +711,7 @@ class RiskEvent(Base):
     changes: Mapped[dict | None] = mapped_column(JSON)
 
 
-# --- Running it for real (issue 8): login throttling, the audit log, job timings ----------------
+# --- Running it for real: login throttling, the audit log, job timings --------------------------
 
 
 class LoginFailure(Base):

@@ -19,6 +19,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -45,7 +46,7 @@ PROFILES = {
         "1.3.6.1.4.1.14988.1",
         "MikroTik",
         "RouterOS RB4011iGS+",
-        _ethernet("ether", 4) + [("pppoe-out1", 23, 500)],
+        [*_ethernet("ether", 4), ("pppoe-out1", 23, 500)],
         "7.14.3",
     ),
     "router-cisco": Profile(
@@ -59,14 +60,14 @@ PROFILES = {
         "1.3.6.1.4.1.12356.101.1.1004",
         "Fortinet",
         "FortiGate-100F v7.2.8",
-        _ethernet("port", 8) + [("wan1", 6, 1000), ("wan2", 6, 1000)],
+        [*_ethernet("port", 8), ("wan1", 6, 1000), ("wan2", 6, 1000)],
         "v7.2.8",
     ),
     "switch24": Profile(
         "1.3.6.1.4.1.11.2.3.7.11.181",
         "HPE",
         "HPE OfficeConnect Switch 1920S 24G",
-        _ethernet("", 24) + [("25", 6, 10000), ("26", 6, 10000)],
+        [*_ethernet("", 24), ("25", 6, 10000), ("26", 6, 10000)],
         "PD.02.22",
     ),
     "switch48": Profile(
@@ -130,7 +131,7 @@ def recording(
     model: str,
     location: str = "",
     seed: str = "",
-    neighbours: list[tuple[str, str]] = (),
+    neighbours: Sequence[tuple[str, str]] = (),
 ) -> str:
     """The .snmprec text of one simulated device."""
     p = PROFILES[profile_name]
@@ -278,7 +279,7 @@ def start_snmpsim(
     *,
     log_path: Path | None = None,
     wait: float = 30.0,
-    prefix: list[str] = (),
+    prefix: Sequence[str] = (),
 ) -> subprocess.Popen:
     """Run snmpsim serving `agents`; returns once every endpoint listens (or raises)."""
     command = snmpsim_command()

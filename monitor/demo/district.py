@@ -13,7 +13,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from monitor.db import engine as dbmod
+from monitor.demo.snmp import configure
+from monitor.devices.importer import import_file
 from monitor.runtime.bootstrap import initialise
+from monitor.secrets import Vault
 from monitor.settings import load_settings
 
 OFFICE = ("OFFICE", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 1 (สำนักงาน)")
@@ -211,10 +215,6 @@ def write_district_csv(path: Path) -> int:
 
 def prepare_demo(directory: Path, *, port: int = 8080) -> PreparedDemo:
     """Create (or reuse) the demo's config, database, admin and district. Safe to run again."""
-    from monitor.db import engine as dbmod
-    from monitor.devices.importer import import_file
-    from monitor.secrets import Vault
-
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "ictmon.toml"
     config_path.write_text(CONFIG_TEMPLATE.format(port=port), encoding="utf-8")
@@ -233,7 +233,6 @@ def prepare_demo(directory: Path, *, port: int = 8080) -> PreparedDemo:
     engine = dbmod.make_engine(settings.database.url)
     try:
         import_file(dbmod.session_factory(engine), csv_path, Vault.from_settings(settings))
-        from monitor.demo.snmp import configure  # issue 3: the district answers SNMP
 
         configure(dbmod.session_factory(engine), Vault.from_settings(settings), directory)
     finally:

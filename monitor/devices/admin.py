@@ -135,7 +135,7 @@ def _save_device(
             cells[key] = as_text(value)
         except ValueError as exc:
             errors[key] = str(exc)
-    if device is not None:  # required columns not given keep their current value
+    if device is not None and old_key is not None:  # required columns not given keep their value
         for column, current in (
             ("site", old_key[0]),
             ("name", device.name),
@@ -190,6 +190,8 @@ def _save_device(
         raise Invalid(errors)
 
     row = rows[0]
+    if site is None:  # an empty or unknown site code was reported above
+        raise Invalid({"site": "required"})
     if row.credentials and vault is None:
         raise TypeError("credentials given but no vault to encrypt them with")
     now = utcnow()
@@ -303,9 +305,12 @@ def _save_site(session: Session, site: Site | None, data: Mapping[str, Any]) -> 
         except ValueError as exc:
             errors[key] = str(exc)
     code = values.get("code")
-    if code is not None and (site is None or code != site.code):
-        if session.scalar(select(func.count()).select_from(Site).where(Site.code == code)):
-            errors["code"] = f"a site with code '{code}' already exists"
+    if (
+        code is not None
+        and (site is None or code != site.code)
+        and session.scalar(select(func.count()).select_from(Site).where(Site.code == code))
+    ):
+        errors["code"] = f"a site with code '{code}' already exists"
     if errors:
         raise Invalid(errors)
     if site is None:
@@ -414,5 +419,5 @@ def parent_loops(
             chain.append(current)
             current = after.get(current)
         if current == start:
-            loops[start] = chain + [start]
+            loops[start] = [*chain, start]
     return loops

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -80,7 +80,7 @@ def plan_rows(
     rows: list[importer.DeviceRow],
     site_names: Mapping[str, str],
     current: Mapping[importer.DeviceKey, CurrentDevice],
-    decrypt: Callable[[bytes], str],
+    decrypt: Callable[[bytes], str | None],
 ) -> ImportPlan:
     """Pure: the plan for validated rows against the stored sites ({code: name}) and devices."""
     sites: dict[str, PlannedSite] = {}
@@ -105,7 +105,7 @@ def plan_rows(
 
 
 def _changed_columns(
-    row: importer.DeviceRow, device: CurrentDevice, decrypt: Callable[[bytes], str]
+    row: importer.DeviceRow, device: CurrentDevice, decrypt: Callable[[bytes], str | None]
 ):
     for column, value in {"address": row.address, "kind": row.kind, **row.values}.items():
         if device.values.get(column) != value:
@@ -123,7 +123,7 @@ def _changed_columns(
 
 
 def plan_import(
-    session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]], vault: Vault
+    session: Session, header: list[str], rows: Sequence[tuple[int, Mapping[str, str]]], vault: Vault
 ) -> ImportPlan:
     """Validate the file against the database and plan it; ImportRejected on any error."""
     sites, devices = importer.load_existing(session)
@@ -133,7 +133,7 @@ def plan_import(
     valid, errors = importer.validate_rows(header, rows, existing)
     if errors:
         raise importer.ImportRejected(errors)
-    key_of = {d.id: key for key, d in devices.items()}
+    key_of: dict[int | None, importer.DeviceKey] = {d.id: key for key, d in devices.items()}
     columns = ("address", "kind", *importer.OPTIONAL_COLUMNS)
     current = {
         key: CurrentDevice(

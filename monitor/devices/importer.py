@@ -48,7 +48,7 @@ import io
 import ipaddress
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
@@ -61,7 +61,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.db.engine import transaction
 from monitor.db.models import DEVICE_KINDS, Device, Site
-from monitor.localtime import BUDDHIST_ERA_OFFSET, utcnow
+from monitor.localtime import common_era_year, utcnow
 from monitor.secrets import SecretsError, Vault
 
 log = logging.getLogger(__name__)
@@ -103,7 +103,6 @@ MAX_LENGTH = {"site": 32, "site_name": 200, "name": 200, "address": 255}
 SNMP_VERSIONS = {"1": "1", "2c": "2c", "2": "2c", "3": "3"}
 TRUE_WORDS = {"yes", "y", "true", "1"}
 FALSE_WORDS = {"no", "n", "false", "0"}
-BUDDHIST_ERA_THRESHOLD = 2400  # a year above this is พ.ศ.; 2400 BE is 1857 CE, before any device
 DATE_FORMATS_HELP = "use YYYY-MM-DD or DD/MM/YYYY (Buddhist-era years such as 2567 are fine)"
 
 _HOST_LABEL = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
@@ -392,9 +391,20 @@ class _Parsed:
     fields: dict[str, object] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
 
+    def text(self, column: str) -> str | None:
+        """A column that parses to text (site, names, address, kind, credentials), if given."""
+        value = self.fields.get(column)
+        return value if isinstance(value, str) else None
+
+    def _required(self, column: str) -> str:
+        value = self.text(column)
+        if value is None:  # device_row is only called for rows that passed validation
+            raise ValueError(f"line {self.line}: {column} is missing")
+        return value
+
     @property
     def key(self) -> DeviceKey | None:
-        site, name = self.fields.get("site"), self.fields.get("name")
+        site, name = self.text("site"), self.text("name")
         return (site, name) if site and name else None
 
     def device_row(self, parent: DeviceKey | None) -> DeviceRow:
@@ -404,14 +414,14 @@ class _Parsed:
             for c in OPTIONAL_COLUMNS
             if c in f and c not in CREDENTIAL_COLUMNS and c != "parent"
         }
-        credentials = {c: f[c] for c in CREDENTIAL_COLUMNS if c in f}
+        credentials = {c: self._required(c) for c in CREDENTIAL_COLUMNS if c in f}
         return DeviceRow(
             line=self.line,
-            site_code=f["site"],
-            site_name=f["site_name"],
-            name=f["name"],
-            address=f["address"],
-            kind=f["kind"],
+            site_code=self._required("site"),
+            site_name=self._required("site_name"),
+            name=self._required("name"),
+            address=self._required("address"),
+            kind=self._required("kind"),
             parent=parent,
             values=optional,
             credentials=credentials,
@@ -502,10 +512,8 @@ def parse_date(value: str) -> date:
         day, month, year = (int(part) for part in dmy.groups())
     else:
         raise ValueError(f"'{value}' is not a date: {DATE_FORMATS_HELP}")
-    if year > BUDDHIST_ERA_THRESHOLD:
-        year -= BUDDHIST_ERA_OFFSET
     try:
-        return date(year, month, day)
+        return date(common_era_year(year), month, day)
     except ValueError:
         raise ValueError(f"'{value}' is not a real date: {DATE_FORMATS_HELP}") from None
 
@@ -528,7 +536,7 @@ def _check_file(rows: list[_Parsed]) -> list[RowError]:
                 )
             else:
                 first_line[key] = row.line
-        site, site_name = row.fields.get("site"), row.fields.get("site_name")
+        site, site_name = row.text("site"), row.text("site_name")
         if site and site_name:
             if site not in site_names:
                 site_names[site] = (site_name, row.line)
@@ -549,7 +557,7 @@ def _resolve_parents(
     rows: list[_Parsed], existing: list[ExistingDevice]
 ) -> tuple[dict[int, DeviceKey], list[RowError]]:
     """{line: parent key} for rows naming a parent, and the errors (unknown, ambiguous, loops)."""
-    by_id = {d.id: (d.site_code, d.name) for d in existing}
+    by_id: dict[int | None, DeviceKey] = {d.id: (d.site_code, d.name) for d in existing}
     parent_of: dict[DeviceKey, DeviceKey | None] = {
         (d.site_code, d.name): by_id.get(d.parent_id) for d in existing
     }
@@ -564,11 +572,11 @@ def _resolve_parents(
     resolved: dict[int, DeviceKey] = {}
     row_by_key: dict[DeviceKey, _Parsed] = {}
     for row in rows:
-        reference = row.fields.get("parent")
-        if reference is None or row.key is None:
+        reference, key = row.text("parent"), row.key
+        if reference is None or key is None:
             continue
-        row_by_key.setdefault(row.key, row)
-        parent, reason = _find_parent(reference, row.key[0], parent_of, sites_by_name)
+        row_by_key.setdefault(key, row)
+        parent, reason = _find_parent(reference, key[0], parent_of, sites_by_name)
         if parent is None:
             errors.append(RowError(row.line, "parent", reason))
         elif parent == row.key:
@@ -577,8 +585,9 @@ def _resolve_parents(
             resolved[row.line] = parent
 
     for row in rows:
-        if row.line in resolved and row_by_key.get(row.key) is row:
-            parent_of[row.key] = resolved[row.line]
+        key = row.key
+        if key is not None and row.line in resolved and row_by_key.get(key) is row:
+            parent_of[key] = resolved[row.line]
     for key, row in row_by_key.items():
         if row.line not in resolved:
             continue
@@ -588,7 +597,7 @@ def _resolve_parents(
             chain.append(current)
             current = parent_of.get(current)
         if current == key:
-            loop = " → ".join(f"{site}/{name}" for site, name in chain + [key])
+            loop = " → ".join(f"{site}/{name}" for site, name in [*chain, key])
             errors.append(RowError(row.line, "parent", f"parent loop: {loop}"))
     return resolved, errors
 
@@ -631,7 +640,7 @@ def import_file(
 def import_rows(
     session_factory: sessionmaker[Session],
     header: list[str],
-    rows: list[tuple[int, Mapping[str, str]]],
+    rows: Sequence[tuple[int, Mapping[str, str]]],
     vault: Vault,
 ) -> ImportReport:
     """Validate every row, then write them all in one transaction; ImportRejected on any error."""
@@ -648,7 +657,7 @@ def import_rows(
 
 
 def import_into(
-    session: Session, header: list[str], rows: list[tuple[int, Mapping[str, str]]], vault: Vault
+    session: Session, header: list[str], rows: Sequence[tuple[int, Mapping[str, str]]], vault: Vault
 ) -> ImportReport:
     """Validate every row and write them in the caller's transaction (flushed, not committed);
     ImportRejected, with nothing written, on any error. The web's import uses it so the changes
@@ -728,8 +737,8 @@ def _write(
     )
 
 
-def apply_row(device: Device, row: DeviceRow, vault: Vault) -> bool:
-    """Set the row's values on the device; True if anything changed."""
+def apply_row(device: Device, row: DeviceRow, vault: Vault | None) -> bool:
+    """Set the row's values on the device; True if anything changed. Credentials need a vault."""
     changed = False
     values = {"address": row.address, "kind": row.kind, **row.values}
     for column, value in values.items():
@@ -737,6 +746,8 @@ def apply_row(device: Device, row: DeviceRow, vault: Vault) -> bool:
             setattr(device, column, value)
             changed = True
     for column, plain in row.credentials.items():
+        if vault is None:
+            raise TypeError("credentials given but no vault to encrypt them with")
         stored = getattr(device, column)
         if stored is not None:
             try:

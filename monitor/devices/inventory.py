@@ -10,7 +10,7 @@ so the page can show both instead of silently choosing.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy import desc, func, select
 
@@ -25,7 +25,8 @@ from monitor.db.models import (
     TrafficRollup,
     TrafficSample,
 )
-from monitor.localtime import as_utc, utcnow
+from monitor.domain import Status
+from monitor.localtime import as_utc, common_era_year, to_local, utcnow
 from monitor.reports import spreadsheet
 
 NOT_CONFIGURED = "not_configured"
@@ -85,6 +86,8 @@ def _differs(typed: str | None, collected: str | None) -> bool:
     return not (a in b or b in a)
 
 
+# Stands in for "never seen"; only compared with itself, since the None flag before it decides.
+_NEVER = datetime.min.replace(tzinfo=UTC)
 SORT_KEYS = {
     "site": lambda r: (r.site_code, r.name),
     "name": lambda r: (r.name.casefold(), r.site_code),
@@ -98,7 +101,7 @@ SORT_KEYS = {
     "purchase": lambda r: (r.purchase_date is None, r.purchase_date or date.min, r.site_code),
     "warranty": lambda r: (r.warranty_end is None, r.warranty_end or date.min, r.site_code),
     "eol": lambda r: (r.eol_date is None, r.eol_date or date.min, r.site_code),
-    "seen": lambda r: (r.last_seen is None, r.last_seen or datetime.min, r.site_code),
+    "seen": lambda r: (r.last_seen is None, r.last_seen or _NEVER, r.site_code),
 }
 
 
@@ -195,7 +198,7 @@ def _uptime(snmp: SnmpStatus | None, now: datetime) -> int | None:
 def _row(device, code, site_name, status, last_check, snmp, now) -> InventoryRow:
     seen = [
         t
-        for t in ((snmp.ok_at if snmp else None), (last_check if status == "up" else None))
+        for t in ((snmp.ok_at if snmp else None), (last_check if status == Status.UP else None))
         if t is not None
     ]
     return InventoryRow(
@@ -255,9 +258,7 @@ def parse_typed_fields(form: dict[str, str]) -> dict[str, object]:
             continue
         try:
             year, month, day = (int(p) for p in raw.split("-"))
-            if year > 2400:
-                year -= 543
-            values[name] = date(year, month, day)
+            values[name] = date(common_era_year(year), month, day)
         except ValueError:
             raise TypedFieldError(name, "not a date (YYYY-MM-DD)") from None
     return values
@@ -558,8 +559,6 @@ EXPORT_COLUMNS = (
 
 
 def export_values(row: InventoryRow) -> list[object]:
-    from monitor.localtime import to_local
-
     values = {
         **{k: getattr(row, k, None) for k, _, _ in EXPORT_COLUMNS},
         "uptime_days": None if row.uptime_seconds is None else round(row.uptime_seconds / 86400, 1),

@@ -160,9 +160,10 @@ def save_snmp_profile(
         protocols[key] = value or None
     secrets = _secrets(row, data, texts, SNMP_SECRETS, errors)
     for column in ("v3_auth_key", "v3_priv_key"):
-        if secrets.get(column) is not None and len(secrets[column]) < MIN_V3_KEY:
+        new_key = secrets.get(column)
+        if new_key is not None and len(new_key) < MIN_V3_KEY:
             errors[column] = f"must be at least {MIN_V3_KEY} characters"
-    user = texts["v3_user"] if "v3_user" in texts else (row.v3_user if row else None)
+    user = texts.get("v3_user", row.v3_user if row else None)
     if version == "3":
         if not user:
             errors.setdefault("v3_user", "required for SNMPv3")
@@ -192,7 +193,7 @@ def save_snmp_profile(
     for column, plain in secrets.items():
         setattr(row, column, vault.encrypt(plain))
     # Secrets the chosen version does not use are removed rather than kept unseen.
-    unused = ("v3_auth_key", "v3_priv_key") if not v3 else ("community",)
+    unused: tuple[str, ...] = ("v3_auth_key", "v3_priv_key") if not v3 else ("community",)
     unused += () if not v3 or row.v3_auth_protocol else ("v3_auth_key",)
     unused += () if not v3 or row.v3_priv_protocol else ("v3_priv_key",)
     for column in unused:
@@ -298,15 +299,15 @@ def profile_rows(session: Session) -> list[ProfileRow]:
                 snmp_use.get(p.id, 0),
             )
         )
-    for p in session.scalars(select(SshCredentialProfile).order_by(SshCredentialProfile.name)):
+    for ssh in session.scalars(select(SshCredentialProfile).order_by(SshCredentialProfile.name)):
         rows.append(
             ProfileRow(
-                p.id,
+                ssh.id,
                 "ssh",
-                p.name,
-                p.username or "",
-                tuple(c for c in SSH_SECRETS if getattr(p, c) is not None),
-                ssh_use.get(p.id, 0),
+                ssh.name,
+                ssh.username or "",
+                tuple(c for c in SSH_SECRETS if getattr(ssh, c) is not None),
+                ssh_use.get(ssh.id, 0),
             )
         )
     return rows
@@ -314,6 +315,8 @@ def profile_rows(session: Session) -> list[ProfileRow]:
 
 def profile_values(row: SnmpProfile | SshCredentialProfile) -> dict[str, Any]:
     """The form's values of a stored profile: secrets only as `has_<field>`."""
+    plain: tuple[str, ...]
+    secrets: tuple[str, ...]
     if isinstance(row, SnmpProfile):
         plain = ("name", "version", "port", "v3_user", "v3_auth_protocol", "v3_priv_protocol")
         secrets = SNMP_SECRETS

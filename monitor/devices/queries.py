@@ -134,4 +134,4 @@ def profile_choices(session: Session) -> tuple[list[tuple[int, str]], list[tuple
             SshCredentialProfile.name
         )
     )
-    return [tuple(r) for r in snmp], [tuple(r) for r in ssh]
+    return [(r[0], r[1]) for r in snmp], [(r[0], r[1]) for r in ssh]

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased
 
 from monitor.db.models import Device, Incident, IncidentDevice, IncidentEvent, Site
+from monitor.domain import IncidentState
 
 
 @dataclass(frozen=True)
@@ -58,8 +59,8 @@ def incidents(
     )
     if where.site:
         query = query.where(Site.code == where.site)
-    if where.state == "open":
-        query = query.where(Incident.state.in_(("open", "acknowledged")))
+    if where.state == IncidentState.OPEN:
+        query = query.where(Incident.state.in_((IncidentState.OPEN, IncidentState.ACKNOWLEDGED)))
     elif where.state:
         query = query.where(Incident.state == where.state)
     if where.cause:
@@ -141,13 +142,14 @@ def _row(i: Incident, device, code, name, children) -> IncidentRow:
 
 def site_choices(session: Session) -> list[tuple[int, str, str]]:
     return [
-        tuple(r) for r in session.execute(select(Site.id, Site.code, Site.name).order_by(Site.code))
+        (r[0], r[1], r[2])
+        for r in session.execute(select(Site.id, Site.code, Site.name).order_by(Site.code))
     ]
 
 
 def device_choices(session: Session) -> list[tuple[int, str, str]]:
     return [
-        tuple(r)
+        (r[0], r[1], r[2])
         for r in session.execute(
             select(Device.id, Site.code, Device.name)
             .join(Site, Site.id == Device.site_id)

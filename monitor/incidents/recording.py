@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,17 +24,20 @@ from monitor.db.models import (
     IncidentDevice,
     IncidentEvent,
     Site,
-    Status,
 )
+from monitor.domain import IncidentState, Status
 from monitor.mail import messages as words
 from monitor.mail import outbox
 from monitor.settings import AlertSettings
-from monitor.status.state import StateUpdate
+
+if TYPE_CHECKING:
+    # Only the type of what the sweep hands over: the sweep (monitor.status.poller) calls us.
+    from monitor.status.state import StateUpdate
 
 log = logging.getLogger(__name__)
 
 SYSTEM = "ictmon"
-OPEN_STATES = ("open", "acknowledged")
+OPEN_STATES = (IncidentState.OPEN, IncidentState.ACKNOWLEDGED)
 
 
 class IncidentError(ValueError):
@@ -92,12 +96,12 @@ def _open_auto_incidents(session: Session) -> dict[int, Incident]:
             Incident.device_id.is_not(None),
         )
     )
-    return {i.device_id: i for i in rows}
+    return {i.device_id: i for i in rows if i.device_id is not None}
 
 
 def record_sweep(
     session: Session,
-    update: StateUpdate,
+    update: StateUpdate[int],
     *,
     parents: Mapping[int, int | None],
     at: datetime,
@@ -128,7 +132,7 @@ def record_sweep(
                 site_id=site_of.get(device),
                 manual=False,
                 title=f"{f.device} ({f.address})"[:300],
-                state="open",
+                state=IncidentState.OPEN,
                 opened_at=change.at,
                 opened_by=SYSTEM,
             )
@@ -147,7 +151,7 @@ def record_sweep(
                 outcome.children.setdefault(root.id, []).append(device)
         elif change.new is Status.UP and device in open_by_device:
             incident = open_by_device.pop(device)
-            incident.state = "resolved"
+            incident.state = IncidentState.RESOLVED
             incident.resolved_at = change.at
             incident.resolved_by = SYSTEM
             _event(
@@ -206,7 +210,7 @@ def _children_names(session: Session, incident: Incident) -> tuple[str, ...]:
 
 def _queue_alerts(
     session: Session,
-    update: StateUpdate,
+    update: StateUpdate[int],
     outcome: SweepIncidents,
     facts: Mapping[int, words.DeviceFacts],
     at: datetime,
@@ -251,7 +255,7 @@ def _queue_alerts(
                 incident_link(base_url, i.id),
             )
             for i in incidents
-            if i.device_id not in flapping
+            if i.device_id is not None and i.device_id not in flapping
         ]
         suffix = "recovery" if recovered else "down"
         if len(items) >= alerts.group_threshold:
@@ -318,7 +322,7 @@ def open_manual(
     incident = Incident(
         title=title[:300],
         manual=True,
-        state="open",
+        state=IncidentState.OPEN,
         cause=cause or None,
         device_id=device_id,
         site_id=site_id,
@@ -332,9 +336,9 @@ def open_manual(
 
 
 def acknowledge(session: Session, incident: Incident, actor: str, at: datetime) -> None:
-    if incident.state != "open":
+    if incident.state != IncidentState.OPEN:
         raise IncidentError("state")
-    incident.state = "acknowledged"
+    incident.state = IncidentState.ACKNOWLEDGED
     incident.acknowledged_at = at
     incident.acknowledged_by = actor
     _event(session, incident, at, actor, "acknowledged")
@@ -357,16 +361,16 @@ def set_cause(session: Session, incident: Incident, actor: str, at: datetime, ca
 def resolve(session: Session, incident: Incident, actor: str, at: datetime) -> None:
     if incident.state not in OPEN_STATES:
         raise IncidentError("state")
-    incident.state = "resolved"
+    incident.state = IncidentState.RESOLVED
     incident.resolved_at = at
     incident.resolved_by = actor
     _event(session, incident, at, actor, "resolved")
 
 
 def reopen(session: Session, incident: Incident, actor: str, at: datetime) -> None:
-    if incident.state != "resolved":
+    if incident.state != IncidentState.RESOLVED:
         raise IncidentError("state")
-    incident.state = "open"
+    incident.state = IncidentState.OPEN
     incident.resolved_at = None
     incident.resolved_by = None
     _event(session, incident, at, actor, "reopened")

@@ -22,18 +22,24 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
-from monitor.db.engine import transaction
+from monitor.db.engine import rowcount, transaction
 from monitor.db.models import OutboxAttachment, OutboxMessage
+from monitor.domain import OutboxStatus
 from monitor.localtime import utcnow
 
 log = logging.getLogger(__name__)
 
-PENDING, SENDING, SENT, FAILED = "pending", "sending", "sent", "failed"
+PENDING, SENDING, SENT, FAILED = (
+    OutboxStatus.PENDING,
+    OutboxStatus.SENDING,
+    OutboxStatus.SENT,
+    OutboxStatus.FAILED,
+)
 
 
 def enqueue(
@@ -130,27 +136,29 @@ def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) 
         )
         if candidate is None:
             return None
-        won = session.execute(
-            update(OutboxMessage)
-            .where(
-                OutboxMessage.id == candidate,
-                (
-                    (OutboxMessage.status == PENDING)
-                    | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
-                ),
+        won = rowcount(
+            session.execute(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id == candidate,
+                    (
+                        (OutboxMessage.status == PENDING)
+                        | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
+                    ),
+                )
+                .values(status=SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
             )
-            .values(status=SENDING, claimed_at=now, attempts=OutboxMessage.attempts + 1)
-        ).rowcount
+        )
     return candidate if won == 1 else None
 
 
 def _load(sessions: sessionmaker[Session], message_id: int) -> OutboxMessage:
     with sessions() as session:
-        message = session.scalar(
+        message = session.scalars(
             select(OutboxMessage)
             .options(selectinload(OutboxMessage.attachments))
             .where(OutboxMessage.id == message_id)
-        )
+        ).one()
         session.expunge(message)
         return message
 
@@ -163,6 +171,7 @@ def _mark(
     policy: RetryPolicy,
 ) -> str:
     reply = outcome.reply[:1000]
+    values: dict[str, Any]
     if outcome.ok:
         values = {"status": SENT, "sent_at": now, "smtp_reply": reply, "last_error": None}
     elif outcome.permanent or message.attempts >= policy.max_attempts:
@@ -219,11 +228,13 @@ def deliver_due(
 def retry(session: Session, message_id: int, now: datetime) -> bool:
     """Put a failed message back in the queue (the admin page's button)."""
     return (
-        session.execute(
-            update(OutboxMessage)
-            .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
-            .values(status=PENDING, attempts=0, next_attempt_at=now)
-        ).rowcount
+        rowcount(
+            session.execute(
+                update(OutboxMessage)
+                .where(OutboxMessage.id == message_id, OutboxMessage.status == FAILED)
+                .values(status=PENDING, attempts=0, next_attempt_at=now)
+            )
+        )
         == 1
     )
 

@@ -21,10 +21,6 @@ from monitor.mail.outbox import SendOutcome
 from monitor.settings import SmtpSettings
 
 
-class SmtpNotConfigured(RuntimeError):
-    """[smtp] host is empty: nothing can be sent."""
-
-
 def message_id(outbox_id: int, from_address: str) -> str:
     """The same Message-ID every time a row is sent, so a resend after a crash is one message."""
     domain = from_address.rpartition("@")[2] or "ictmon.invalid"

@@ -28,10 +28,15 @@ from collections import defaultdict
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Generic, TypeVar
 
-from monitor.db.models import Status
+from monitor.domain import Status
 
 ZERO = timedelta(0)
+# What identifies a device and a site: database ids in ictmon, anything hashable in tests.
+D = TypeVar("D", bound=Hashable)
+S = TypeVar("S", bound=Hashable)
 SITE_RULES = ("uplink", "all")
 
 # Which status an instant takes when spans of one device overlap.
@@ -167,7 +172,7 @@ def combine(
     boundaries = sorted({seg.start for tl in timelines for seg in tl} | {end})
     positions = [0] * len(timelines)
     segments: list[Segment] = []
-    for a, b in zip(boundaries, boundaries[1:]):
+    for a, b in pairwise(boundaries):
         worst = Status.UP
         for n, tl in enumerate(timelines):
             while positions[n] < len(tl) and tl[positions[n]].end <= a:
@@ -208,30 +213,30 @@ def figures(segments: Iterable[Segment]) -> Figures:
 
 
 @dataclass(frozen=True)
-class DeviceInfo:
-    id: Hashable
-    site: Hashable
+class DeviceInfo(Generic[D, S]):
+    id: D
+    site: S
     kind: str = "other"
-    parent: Hashable | None = None
+    parent: D | None = None
 
 
 @dataclass(frozen=True)
-class MaintenanceSpan:
+class MaintenanceSpan(Generic[D, S]):
     """A maintenance window on one device or a whole site."""
 
     start: datetime
     end: datetime
-    device: Hashable | None = None
-    site: Hashable | None = None
+    device: D | None = None
+    site: S | None = None
 
 
-def site_uplinks(devices: Iterable[DeviceInfo]) -> dict[Hashable, list[Hashable]]:
+def site_uplinks(devices: Iterable[DeviceInfo[D, S]]) -> dict[S, list[D]]:
     """site → its root devices: parent none, unknown, or in another site. A site whose devices all
     hang on each other in a loop (rejected on import, never trusted) falls back to all of them."""
     devices = list(devices)
     site_of = {d.id: d.site for d in devices}
-    members: dict[Hashable, list[Hashable]] = defaultdict(list)
-    roots: dict[Hashable, list[Hashable]] = defaultdict(list)
+    members: dict[S, list[D]] = defaultdict(list)
+    roots: dict[S, list[D]] = defaultdict(list)
     for d in devices:
         members[d.site].append(d.id)
         if d.parent is None or site_of.get(d.parent) != d.site:
@@ -240,13 +245,13 @@ def site_uplinks(devices: Iterable[DeviceInfo]) -> dict[Hashable, list[Hashable]
 
 
 def maintenance_by_device(
-    windows: Iterable[MaintenanceSpan], devices: Iterable[DeviceInfo]
-) -> dict[Hashable, list[Span]]:
+    windows: Iterable[MaintenanceSpan[D, S]], devices: Iterable[DeviceInfo[D, S]]
+) -> dict[D, list[Span]]:
     """Windows on a site cover every device of that site."""
-    by_site: dict[Hashable, list[Hashable]] = defaultdict(list)
+    by_site: dict[S | None, list[D]] = defaultdict(list)
     for d in devices:
         by_site[d.site].append(d.id)
-    spans: dict[Hashable, list[Span]] = defaultdict(list)
+    spans: dict[D, list[Span]] = defaultdict(list)
     for w in windows:
         covered = [w.device] if w.device is not None else by_site.get(w.site, [])
         for device in covered:
@@ -255,28 +260,28 @@ def maintenance_by_device(
 
 
 @dataclass
-class Availability:
+class Availability(Generic[D, S]):
     """Figures for one window: per device, per site, per kind and for the whole district."""
 
     start: datetime
     end: datetime
-    devices: dict[Hashable, Figures] = field(default_factory=dict)
-    sites: dict[Hashable, Figures] = field(default_factory=dict)
+    devices: dict[D, Figures] = field(default_factory=dict)
+    sites: dict[S, Figures] = field(default_factory=dict)
     kinds: dict[str, Figures] = field(default_factory=dict)
     district: Figures = field(default_factory=Figures)
     # Each site's outages (its DOWN segments), for the report's list of major outages.
-    site_outages: dict[Hashable, list[Segment]] = field(default_factory=dict)
+    site_outages: dict[S, list[Segment]] = field(default_factory=dict)
 
 
 def availability(
-    devices: Sequence[DeviceInfo],
-    spans: Mapping[Hashable, Sequence[Span]],
+    devices: Sequence[DeviceInfo[D, S]],
+    spans: Mapping[D, Sequence[Span]],
     start: datetime,
     end: datetime,
     *,
-    maintenance: Iterable[MaintenanceSpan] = (),
+    maintenance: Iterable[MaintenanceSpan[D, S]] = (),
     site_rule: str = "uplink",
-) -> Availability:
+) -> Availability[D, S]:
     """Everything a report needs about [start, end) from the devices' spans.
 
     `end` should already be cut at "now": time that has not happened is not unknown, it is not yet.
@@ -284,13 +289,14 @@ def availability(
     if site_rule not in SITE_RULES:
         raise ValueError(f"site_rule must be one of {', '.join(SITE_RULES)}")
     windows = maintenance_by_device(maintenance, devices)
-    result = Availability(start, end)
-    timelines: dict[Hashable, list[Segment]] = {}
+    result: Availability[D, S] = Availability(start, end)
+    timelines: dict[D, list[Segment]] = {}
     for d in devices:
         tl = timeline([*spans.get(d.id, ()), *windows.get(d.id, ())], start, end)
         timelines[d.id] = tl
         result.devices[d.id] = figures(tl)
         result.kinds[d.kind] = result.kinds.get(d.kind, Figures()) + result.devices[d.id]
+    members: dict[S, list[D]]
     if site_rule == "uplink":
         members = site_uplinks(devices)
     else:

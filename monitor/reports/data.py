@@ -17,6 +17,7 @@ from monitor.reports import incident_rows
 from monitor.reports.availability import Availability, Figures
 from monitor.reports.history import History, load_history
 from monitor.reports.periods import Period, month_period
+from monitor.reports.risks import RiskRow, report_risks
 from monitor.reports.targets import Targets, met
 from monitor.settings import Settings
 
@@ -55,7 +56,7 @@ class TrendPoint:
 
 @dataclass(frozen=True)
 class OutageRow:
-    """A major incident of the period, worst first: from the incident log (issue 5) when the
+    """A major incident of the period, worst first: from the incident log when the
     period has incidents there, otherwise a site's outage computed from state history."""
 
     site_code: str
@@ -73,14 +74,6 @@ class OutageRow:
     @property
     def duration(self) -> timedelta:
         return self.within if self.within is not None else self.end - self.start
-
-
-@dataclass(frozen=True)
-class RiskRow:
-    title: str
-    level: str
-    owner: str = ""
-    mitigation: str = ""
 
 
 @dataclass
@@ -138,7 +131,8 @@ def trend_periods(period: Period, months: int) -> list[Period]:
     """A month: the months before it and itself. A fiscal year or a range: its own months."""
     if period.kind == "month":
         return [*period.previous_months(months), period]
-    periods, year, month = [], period.first_day.year, period.first_day.month
+    periods: list[Period] = []
+    year, month = period.first_day.year, period.first_day.month
     while len(periods) < 24:
         current = month_period(year, month)
         if current.start >= period.end:
@@ -188,8 +182,6 @@ def build_report(
     if not total:
         outages, total = _major_outages(history, current, window_end)
         source = "history"
-    from monitor.reports.risks import report_risks  # issue 7: the risk register
-
     return MonthlyReport(
         office_name=settings.office.name,
         period=period,

@@ -26,9 +26,8 @@ from monitor.mail.outbox import enqueue
 from monitor.reports import stored
 from monitor.reports.periods import Period, previous_month
 from monitor.reports.produce import file_name, render, report_for
-from monitor.reports.targets import parse_recipients, parse_send_time
 from monitor.reports.words import hms, pct, period_subject, word
-from monitor.settings import Settings
+from monitor.settings import Settings, parse_recipients, parse_send_time
 
 log = logging.getLogger(__name__)
 

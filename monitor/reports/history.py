@@ -47,15 +47,15 @@ class History:
 
     start: datetime
     end: datetime
-    devices: list[DeviceInfo]
+    devices: list[DeviceInfo[int, int]]
     device_names: dict[int, DeviceName]
     sites: dict[int, SiteName]
     spans: dict[int, list[Span]]
-    maintenance: list[MaintenanceSpan]
+    maintenance: list[MaintenanceSpan[int, int]]
 
     def availability(
         self, start: datetime, end: datetime, *, site_rule: str = "uplink"
-    ) -> Availability:
+    ) -> Availability[int, int]:
         """Figures for any window inside the loaded one (a month of a loaded half-year)."""
         return availability(
             self.devices, self.spans, start, end, maintenance=self.maintenance, site_rule=site_rule
@@ -77,8 +77,8 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
         )
     ).all()
     spans: dict[int, list[Span]] = defaultdict(list)
-    for r in interval_rows:
-        spans[r.device_id].append(Span(r.status, r.started_at, r.ended_at))
+    for iv in interval_rows:
+        spans[iv.device_id].append(Span(iv.status, iv.started_at, iv.ended_at))
 
     rows = session.execute(
         select(
@@ -95,7 +95,9 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
         .where(Site.enabled.is_(True))
         .order_by(Site.code, Device.name)
     ).all()
-    devices, names, sites = [], {}, {}
+    devices: list[DeviceInfo[int, int]] = []
+    names: dict[int, DeviceName] = {}
+    sites: dict[int, SiteName] = {}
     for r in rows:
         if not r.enabled and r.id not in spans:
             continue

@@ -66,13 +66,13 @@ def _shorten(name: str, limit: int = 30) -> str:
 
 
 def chart_data(report: MonthlyReport, lang: str) -> dict:
-    rows = [r for r in report.sites if r.pct is not None][:SITES_IN_CHART]
-    site_floor = _floor([r.pct for r in rows], report.target) if rows else 90.0
+    rows = [(r, r.pct) for r in report.sites if r.pct is not None][:SITES_IN_CHART]
+    site_floor = _floor([value for _, value in rows], report.target) if rows else 90.0
 
     def across(value: float, floor: float) -> float:
         return round((max(value, floor) - floor) / (100 - floor) * 100, 3)
 
-    bars = [Bar(_shorten(r.name), r.pct, across(r.pct, site_floor), bool(r.met)) for r in rows]
+    bars = [Bar(_shorten(r.name), v, across(v, site_floor), bool(r.met)) for r, v in rows]
     values = [
         p.figures.availability_pct for p in report.trend if p.figures.availability_pct is not None
     ]

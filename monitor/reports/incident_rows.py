@@ -1,4 +1,4 @@
-"""The report's major incidents, read from the incident log (issue 5).
+"""The report's major incidents, read from the incident log.
 
 Two queries whatever the month holds: the incidents that overlap the window (with their device and
 site), then the people's notes of the few that are shown. Choosing and wording the rows are pure

@@ -301,13 +301,13 @@ def _trend_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
 
 
 def _site_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
-    rows = [r for r in report.sites if r.pct is not None][:SITES_IN_CHART]
+    rows = [(r, r.pct) for r in report.sites if r.pct is not None][:SITES_IN_CHART]
     if not rows:
         return
     label_w = 48
     x0, y0 = MARGIN_LEFT + label_w, pdf.get_y() + 1
     w, bar_h, gap = pdf.epw - label_w - 14, 4.2, 1.3
-    floor = _scale_floor([r.pct for r in rows], report.target)
+    floor = _scale_floor([value for _, value in rows], report.target)
     h = len(rows) * (bar_h + gap)
     if y0 + h + 12 > pdf.h - 16:
         pdf.add_page()
@@ -317,14 +317,14 @@ def _site_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         return x0 + (max(value, floor) - floor) / (100 - floor) * w
 
     pdf.set_font(FONT, "", 7.5)
-    for n, row in enumerate(rows):
+    for n, (row, value) in enumerate(rows):
         y = y0 + n * (bar_h + gap)
         pdf.set_xy(MARGIN_LEFT, y)
         pdf.cell(label_w - 2, bar_h, _fit(pdf, row.name, label_w - 2), align="R")
         pdf.set_fill_color(*(GREEN if row.met else RED))
-        pdf.rect(x0, y, max(x_of(row.pct) - x0, 0.3), bar_h, style="F")
-        pdf.set_xy(x_of(row.pct) + 1, y)
-        pdf.cell(12, bar_h, pct(row.pct))
+        pdf.rect(x0, y, max(x_of(value) - x0, 0.3), bar_h, style="F")
+        pdf.set_xy(x_of(value) + 1, y)
+        pdf.cell(12, bar_h, pct(value))
     target_x = x_of(report.target)
     pdf.set_draw_color(*INK)
     pdf.set_dash_pattern(dash=1, gap=1)
@@ -449,11 +449,11 @@ def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         pdf,
         word("outage_table", lang),
         [
-            word("col_site", lang),
+            word("report_col_site", lang),
             word("col_what", lang),
             word("col_start", lang),
             word("col_end", lang),
-            word("col_duration", lang),
+            word("report_col_duration", lang),
             word("col_incident_cause", lang),
             word("col_notes", lang),
         ],
@@ -497,7 +497,7 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     _table(
         pdf,
         word("site_table", lang),
-        [word("col_no", lang), word("col_site", lang), *common],
+        [word("col_no", lang), word("report_col_site", lang), *common],
         (11, 68, *common_w),
         ("RIGHT", "LEFT", *right),
         [
@@ -547,7 +547,7 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         word("worst_devices", lang, n=len(worst)),
         [
             word("col_device", lang),
-            word("col_site", lang),
+            word("report_col_site", lang),
             word("col_kind", lang),
             *common[:2],
             common[3],
@@ -578,6 +578,6 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
             [word("col_risk", lang), word("col_level", lang), word("col_owner", lang)],
             (100, 30, 38),
             ("LEFT", "LEFT", "LEFT"),
-            [[r.title, word(f"level_{r.level}", lang), r.owner] for r in report.risks],
+            [[r.title_in(lang), word(f"level_{r.level}", lang), r.owner] for r in report.risks],
             empty=word("no_risks", lang),
         )

@@ -20,15 +20,13 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from monitor.localtime import (
     BANGKOK,
-    BUDDHIST_ERA_OFFSET,
     ENGLISH_MONTHS_SHORT,
     THAI_MONTHS,
     THAI_MONTHS_SHORT,
+    common_era_year,
+    display_year,
     format_date,
 )
-
-# A four-digit year above this is a Buddhist-era year (2400 BE = 1857 CE: no overlap with our data).
-_BUDDHIST_THRESHOLD = 2400
 
 
 class PeriodError(ValueError):
@@ -53,14 +51,13 @@ class Period:
         if self.kind == "month":
             if lang == "th":
                 return (
-                    f"{THAI_MONTHS[self.first_day.month - 1]} "
-                    f"{self.first_day.year + BUDDHIST_ERA_OFFSET}"
+                    f"{THAI_MONTHS[self.first_day.month - 1]} {display_year(self.first_day.year)}"
                 )
             return f"{ENGLISH_MONTHS_SHORT[self.first_day.month - 1]} {self.first_day.year}"
         if self.kind == "fiscal_year":
             year = self.last_day.year
             if lang == "th":
-                return f"ปีงบประมาณ {year + BUDDHIST_ERA_OFFSET}"
+                return f"ปีงบประมาณ {display_year(year)}"
             return f"Fiscal year {year} (Oct {year - 1} – Sep {year})"
         return f"{format_date(self.first_day, lang)} – {format_date(self.last_day, lang)}"
 
@@ -71,7 +68,7 @@ class Period:
         if lang == "th":
             return (
                 f"{THAI_MONTHS_SHORT[self.first_day.month - 1]} "
-                f"{(self.first_day.year + BUDDHIST_ERA_OFFSET) % 100:02d}"
+                f"{display_year(self.first_day.year) % 100:02d}"
             )
         return f"{ENGLISH_MONTHS_SHORT[self.first_day.month - 1]} {self.first_day.year % 100:02d}"
 
@@ -90,13 +87,9 @@ def bangkok_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), BANGKOK).astimezone(UTC)
 
 
-def _common_era(year: int) -> int:
-    return year - BUDDHIST_ERA_OFFSET if year > _BUDDHIST_THRESHOLD else year
-
-
 def month_period(year: int, month: int) -> Period:
     """A calendar month in Bangkok; `year` may be Buddhist era."""
-    year = _common_era(year)
+    year = common_era_year(year)
     if not 1 <= month <= 12:
         raise PeriodError(
             f"month must be 1-12, got {month} (a month is written 2569-10 or 2026-10)"
@@ -115,7 +108,7 @@ def month_period(year: int, month: int) -> Period:
 
 def fiscal_year_period(year: int) -> Period:
     """The Thai fiscal year that ends on 30 September of `year` (Buddhist or common era)."""
-    year = _common_era(year)
+    year = common_era_year(year)
     first, following = date(year - 1, 10, 1), date(year, 10, 1)
     return Period(
         "fiscal_year",
@@ -182,7 +175,7 @@ def parse_day(text: str) -> date:
     else:
         raise PeriodError(f"date {text!r} not understood: use 2026-10-01 or 01/10/2569")
     try:
-        return date(_common_era(year), month, day)
+        return date(common_era_year(year), month, day)
     except ValueError as exc:
         raise PeriodError(f"date {text!r}: {exc}") from None
 

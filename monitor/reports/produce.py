@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.reports.data import MonthlyReport, build_report
+from monitor.reports.html import render_html
 from monitor.reports.periods import (
     Period,
     PeriodError,
@@ -14,6 +15,7 @@ from monitor.reports.periods import (
     parse_period,
     parse_range,
 )
+from monitor.reports.xlsx import render_xlsx
 from monitor.settings import Settings
 
 FORMATS = ("pdf", "xlsx", "html")
@@ -66,16 +68,13 @@ def report_for(
 
 def render(report: MonthlyReport, fmt: str, lang: str = "th") -> bytes:
     if fmt == "pdf":
+        # deferred: fpdf2 + HarfBuzz take a second to load, and most callers never make a PDF
         from monitor.reports.pdf import render_pdf
 
         return render_pdf(report, lang)
     if fmt == "xlsx":
-        from monitor.reports.xlsx import render_xlsx
-
         return render_xlsx(report, lang)
     if fmt == "html":
-        from monitor.reports.html import render_html
-
         return render_html(report, lang)
     raise ValueError(f"format must be one of {', '.join(FORMATS)}")
 

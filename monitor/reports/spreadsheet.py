@@ -11,6 +11,7 @@ import csv
 import io
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime
+from typing import Any
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
@@ -51,7 +52,7 @@ def csv_bytes(headers: Sequence[str], rows: Iterable[Sequence[object]]) -> bytes
 def xlsx_bytes(
     title: str,
     headers: Sequence[str],
-    rows: Iterable[Sequence[object]],
+    rows: Iterable[Sequence[Any]],  # any value openpyxl can store; it refuses the others
     widths: Sequence[int] | None = None,
     *,
     datetime_format: str = "yyyy-mm-dd hh:mm",
@@ -62,7 +63,7 @@ def xlsx_bytes(
     from openpyxl.utils import get_column_letter
 
     book = Workbook()
-    sheet = book.active
+    sheet = book.worksheets[0]  # a new workbook's one (active) sheet
     sheet.title = title[:31]  # Excel's limit for a sheet name
     sheet.append(list(headers))
     for cell in sheet[1]:

@@ -25,7 +25,7 @@ THAI_FONT = "TH Sarabun New"  # Excel falls back to its Thai font where this one
 
 def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
     book = Workbook()
-    book.remove(book.active)
+    book.remove(book.worksheets[0])  # the default sheet; the report adds its own
     _summary(book, report, lang)
     figure_heads = [
         word(k, lang)
@@ -50,7 +50,7 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
         [
             word("col_no", lang),
             word("col_code", lang),
-            word("col_site", lang),
+            word("report_col_site", lang),
             word("col_devices", lang),
             *figure_heads,
         ],
@@ -65,7 +65,12 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
     _sheet(
         book,
         word("sheet_devices", lang),
-        [word("col_device", lang), word("col_site", lang), word("col_kind", lang), *figure_heads],
+        [
+            word("col_device", lang),
+            word("report_col_site", lang),
+            word("col_kind", lang),
+            *figure_heads,
+        ],
         [[r.name, r.site, kind_label(r.kind, lang), *_figures(r, lang)] for r in report.devices],
     )
     _sheet(
@@ -98,12 +103,12 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
         word("sheet_outages", lang),
         [
             word("col_code", lang),
-            word("col_site", lang),
+            word("report_col_site", lang),
             word("col_what", lang),
             word("col_manual", lang),
             word("col_start", lang),
             word("col_end", lang),
-            word("col_duration", lang),
+            word("report_col_duration", lang),
             word("col_duration_min", lang),
             word("col_incident_cause", lang),
             word("col_notes", lang),
@@ -113,7 +118,7 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
                 o.site_code,
                 o.site_name,
                 incident_what(o, lang),
-                word("yes" if o.manual else "no", lang),
+                word("yes", lang) if o.manual else word("no", lang),
                 _local(o.start),
                 word("continues", lang) if o.continues else _local(o.end),
                 o.duration,
@@ -169,7 +174,7 @@ def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
         (word("district_availability", lang), _pct(d.availability_pct)),
         (word("target", lang), report.target),
         (word("sites_meeting", lang), report.sites_met),
-        (word("col_site", lang), report.sites_measured),
+        (word("report_col_site", lang), report.sites_measured),
         (word("total_downtime", lang), d.down),
         (word("outages", lang), d.outages),
         *(

@@ -26,12 +26,12 @@ from monitor.db.models import (
     SshBackupState,
     TrafficRollup,
 )
-from monitor.localtime import to_local
-from monitor.reports.availability import site_uplinks
+from monitor.localtime import to_local, utcnow
+from monitor.reports.availability import DeviceInfo, site_uplinks
 from monitor.reports.history import load_history
 from monitor.reports.targets import Targets
 from monitor.risks.register import Change, reconcile
-from monitor.risks.rules import DeviceFact, Facts, Rule, SiteFact, evaluate, load_rules
+from monitor.risks.rules import DeviceFact, Facts, Rule, RuleError, SiteFact, evaluate, load_rules
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -95,7 +95,6 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
         .where(Site.enabled.is_(True), Device.enabled.is_(True))
         .order_by(Site.code, Device.name)
     ).all()
-    from monitor.reports.availability import DeviceInfo
 
     infos = [DeviceInfo(d.id, s.id, d.kind, d.parent_id) for d, s in rows]
     roots = site_uplinks(infos)
@@ -126,7 +125,7 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
     )
     members: dict[int, int] = defaultdict(int)
     site_objs = {}
-    for d, s in rows:
+    for _, s in rows:
         members[s.id] += 1
         site_objs[s.id] = s
     sites = tuple(
@@ -197,9 +196,6 @@ def evaluate_once(
 def run_scheduled(sessions: sessionmaker[Session], settings: Settings) -> None:
     """The hourly job: a bad rules file is logged (the officer sees it with `ictmon risks
     check-rules`) and tried again next time; it never stops the other jobs."""
-    from monitor.localtime import utcnow
-    from monitor.risks.rules import RuleError
-
     try:
         evaluate_once(sessions, settings, utcnow())
     except RuleError as exc:

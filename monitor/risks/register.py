@@ -16,6 +16,11 @@ How rule results and people's decisions meet (reconcile):
 - Rules that are disabled or removed from the file leave their rows as they are.
 
 Every change is a RiskEvent (who — "ictmon" for the rules —, when, {field: [old, new]}).
+
+A rule's words are stored as keys and arguments (monitor.risks.texts): `evidence["title"]` and
+`evidence["summary"]`, so the register reads in the reader's language. The title column holds the
+Thai text (the default language) for whatever reads the row as it is; once a person changes the
+title, their text is shown as typed (RiskRow.title_in).
 """
 
 from __future__ import annotations
@@ -27,12 +32,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import RISK_CATEGORIES, RISK_STATUSES, Device, Risk, RiskEvent, Site
+from monitor.domain import RiskLevel, RiskStatus
 from monitor.risks.rules import DesiredRisk, Rule, level_of
+from monitor.risks.texts import is_text, render
 from monitor.settings import RiskSettings
 
 ACTOR = "ictmon"
-HUMAN_FINAL = ("accepted", "closed")
-LEVELS = ("low", "medium", "high", "very_high")
+HUMAN_FINAL = (RiskStatus.ACCEPTED, RiskStatus.CLOSED)
+LEVELS = tuple(level.value for level in RiskLevel)
 
 
 class RiskError(ValueError):
@@ -53,6 +60,10 @@ def _event(
     session.add(RiskEvent(risk_id=risk.id, at=at, actor=actor, action=action, changes=changes))
 
 
+def _summary(d: DesiredRisk) -> str:
+    return render(d.evidence.get("summary"), "th")
+
+
 def reconcile(
     session: Session, rules: list[Rule], desired: list[DesiredRisk], now: datetime
 ) -> list[Change]:
@@ -60,6 +71,7 @@ def reconcile(
     existing = {
         (r.rule_key, r.subject_key): r
         for r in session.scalars(select(Risk).where(Risk.rule_key.in_(list(enabled))))
+        if r.rule_key is not None
     }
     changes: list[Change] = []
     for d in desired:
@@ -75,7 +87,7 @@ def reconcile(
                 score=d.likelihood * d.impact,
                 mitigation="",
                 owner="",
-                status="open",
+                status=RiskStatus.OPEN,
                 rule_key=d.rule_key,
                 subject_key=d.subject_key,
                 evidence=d.evidence,
@@ -100,7 +112,7 @@ def reconcile(
                     "evidence": [None, d.evidence.get("summary")],
                 },
             )
-            changes.append(Change(risk.id, risk.title, "created", d.evidence.get("summary", "")))
+            changes.append(Change(risk.id, risk.title, "created", _summary(d)))
             continue
         if risk.status in HUMAN_FINAL:
             continue
@@ -121,14 +133,14 @@ def reconcile(
             risk.updated_at, risk.updated_by = now, ACTOR
             action = "raised" if "likelihood" in diff else "returned"
             _event(session, risk, now, ACTOR, action, diff)
-            changes.append(Change(risk.id, risk.title, action, d.evidence.get("summary", "")))
-    for risk in existing.values():
+            changes.append(Change(risk.id, risk.title, action, _summary(d)))
+    for (rule_key, _), risk in existing.items():
         if risk.status in HUMAN_FINAL:
             continue
         risk.evaluated_at = now
         if risk.cleared_since is None:
             risk.cleared_since = now
-        wait = timedelta(days=enabled[risk.rule_key].close_after_days)
+        wait = timedelta(days=enabled[rule_key].close_after_days)
         if not risk.proposed_close and now - risk.cleared_since >= wait:
             risk.proposed_close = True
             risk.updated_at, risk.updated_by = now, ACTOR
@@ -205,7 +217,7 @@ def _check_subject(session: Session, site_id: int | None, device_id: int | None)
 
 
 def create_risk(session: Session, values: dict, actor: str, now: datetime) -> Risk:
-    values = _clean({"status": "open", **values})
+    values = _clean({"status": RiskStatus.OPEN, **values})
     for required in ("title", "category", "likelihood", "impact"):
         if required not in values:
             raise RiskError(required)
@@ -290,6 +302,21 @@ class RiskRow:
     proposed_close: bool
     updated_at: datetime
     updated_by: str
+    title_typed: bool = False  # a person changed a rule-made risk's title
+
+    @property
+    def rule_title(self) -> dict | None:
+        """The rule's words for the title, or None: typed by a person (or stored as text)."""
+        title = (self.evidence or {}).get("title")
+        return title if self.rule and not self.title_typed and is_text(title) else None
+
+    def title_in(self, lang: str) -> str:
+        """The title in the reader's language; a title a person typed stays as typed."""
+        rule_title = self.rule_title
+        return self.title if rule_title is None else render(rule_title, lang)
+
+    def summary_in(self, lang: str) -> str:
+        return render((self.evidence or {}).get("summary"), lang)
 
 
 @dataclass(frozen=True)
@@ -302,16 +329,29 @@ class RiskFilter:
     site: str | None = None  # site code
 
 
+def _title_typed():
+    """Whether a person changed the risk's title (then it is shown as typed from then on)."""
+    return (
+        select(RiskEvent.id)
+        .where(
+            RiskEvent.risk_id == Risk.id,
+            RiskEvent.action == "edited",
+            RiskEvent.changes["title"].as_string().is_not(None),
+        )
+        .exists()
+    )
+
+
 def risk_rows(
     session: Session, settings: RiskSettings, where: RiskFilter = RiskFilter()
 ) -> list[RiskRow]:
     query = (
-        select(Risk, Site.code, Site.name, Device.name)
+        select(Risk, Site.code, Site.name, Device.name, _title_typed())
         .outerjoin(Site, Site.id == Risk.site_id)
         .outerjoin(Device, Device.id == Risk.device_id)
     )
     if where.status == "active":
-        query = query.where(Risk.status != "closed")
+        query = query.where(Risk.status != RiskStatus.CLOSED)
     elif where.status:
         query = query.where(Risk.status == where.status)
     if where.likelihood:
@@ -323,7 +363,7 @@ def risk_rows(
     if where.site:
         query = query.where(Site.code == where.site)
     rows = []
-    for risk, code, site_name, device_name in session.execute(query):
+    for risk, code, site_name, device_name, typed in session.execute(query):
         level = level_of(risk.score, settings.low_max, settings.medium_max, settings.high_max)
         if where.level and level != where.level:
             continue
@@ -350,9 +390,10 @@ def risk_rows(
                 risk.proposed_close,
                 risk.updated_at,
                 risk.updated_by,
+                bool(typed),
             )
         )
-    rows.sort(key=lambda r: (-r.score, r.status == "closed", r.title, r.id))
+    rows.sort(key=lambda r: (-r.score, r.status == RiskStatus.CLOSED, r.title, r.id))
     return rows
 
 
@@ -369,7 +410,8 @@ def open_high_risks(session: Session, settings: RiskSettings) -> list[RiskRow]:
     return [
         r
         for r in risk_rows(session, settings)
-        if r.status in ("open", "mitigating") and r.level in ("high", "very_high")
+        if r.status in (RiskStatus.OPEN, RiskStatus.MITIGATING)
+        and r.level in (RiskLevel.HIGH, RiskLevel.VERY_HIGH)
     ]
 
 

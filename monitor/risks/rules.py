@@ -1,6 +1,6 @@
 """Risk rules: a declarative rules file, its validation, and the pure engine facts → desired risks.
 
-The rules file (monitor/default_rules.toml, or [risks] rules_file) holds one table per rule:
+The rules file (monitor/risks/default_rules.toml, or [risks] rules_file) holds one table per rule:
 
     [rules.repeated_outages]
     check = "repeated_outages"   # what is measured (CHECKS below)
@@ -24,7 +24,11 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from monitor.db.models import DEVICE_KINDS, RISK_CATEGORIES
+from monitor.domain import DeviceKind, RiskCategory, RiskLevel
+from monitor.risks.texts import render, text
+
+_DEVICE_KINDS = tuple(DeviceKind)
+_RISK_CATEGORIES = tuple(RiskCategory)
 
 # Shipped inside the package so a plain (non-editable) install finds it too.
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.toml")
@@ -94,13 +98,15 @@ class Facts:
 class DesiredRisk:
     rule_key: str
     subject_key: str  # "device:12" / "site:3"
+    # The title column's text (Thai, the default language); pages render evidence["title"].
     title: str
     category: str
     site_id: int | None
     device_id: int | None
     likelihood: int
     impact: int
-    evidence: dict
+    # {"title": text, "summary": text, "figures": {...}, ...}: texts as keys and arguments.
+    evidence: dict[str, Any]
 
 
 # --- Rules -----------------------------------------------------------------------------------
@@ -129,16 +135,16 @@ class Rule:
 @dataclass(frozen=True)
 class Finding:
     subject: DeviceFact | SiteFact
-    title: str
+    title: dict[str, Any]  # a text: key and arguments (monitor.risks.texts)
     steps: int
-    evidence: dict
+    evidence: dict[str, Any]
 
 
 @dataclass(frozen=True)
 class Check:
     category: str
     params: dict[str, tuple[type, Any, float]]  # name → (type, default, minimum)
-    run: Callable[[dict, Facts], list[Finding]]
+    run: Callable[[dict[str, Any], Facts], list[Finding]]
     likelihood: int = 3
     impact: int = 3
 
@@ -151,7 +157,7 @@ def _device_label(d: DeviceFact) -> str:
     return f"{d.name} ({d.site_code})"
 
 
-def _availability(p: dict, facts: Facts) -> list[Finding]:
+def _availability(p: dict[str, Any], facts: Facts) -> list[Finding]:
     days, step = p["window_days"], p["escalate_pct"]
     subjects = facts.sites if p["subject"] == "site" else facts.devices
     found = []
@@ -163,10 +169,10 @@ def _availability(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 s,
-                f"ความพร้อมใช้งานต่ำกว่าเป้าหมาย: {label}",
+                text("risk_t_availability", subject=label),
                 int((s.target - pct) // step),
                 {
-                    "summary": f"{pct:.2f}% ใน {days} วัน (เป้าหมาย {s.target:g}%)",
+                    "summary": text("risk_s_availability", pct=pct, days=days, target=s.target),
                     "figures": {
                         "availability_pct": round(pct, 3),
                         "target_pct": s.target,
@@ -178,7 +184,7 @@ def _availability(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _repeated_outages(p: dict, facts: Facts) -> list[Finding]:
+def _repeated_outages(p: dict[str, Any], facts: Facts) -> list[Finding]:
     since = facts.now - timedelta(days=p["window_days"])
     found = []
     for d in facts.devices:
@@ -188,10 +194,10 @@ def _repeated_outages(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"ขัดข้องซ้ำหลายครั้ง: {_device_label(d)}",
+                text("risk_t_repeated_outages", subject=_device_label(d)),
                 (len(ids) - p["count"]) // p["count"],
                 {
-                    "summary": f"ขัดข้อง {len(ids)} ครั้งใน {p['window_days']} วัน",
+                    "summary": text("risk_s_repeated_outages", n=len(ids), days=p["window_days"]),
                     "figures": {"outages": len(ids), "window_days": p["window_days"]},
                     "incidents": ids,
                 },
@@ -200,7 +206,7 @@ def _repeated_outages(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _warranty(p: dict, facts: Facts) -> list[Finding]:
+def _warranty(p: dict[str, Any], facts: Facts) -> list[Finding]:
     found = []
     for d in facts.devices:
         if d.warranty_end is None:
@@ -212,10 +218,14 @@ def _warranty(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"{'หมดประกันแล้ว' if expired else 'ประกันใกล้หมด'}: {_device_label(d)}",
+                (
+                    text("risk_t_warranty_expired", subject=_device_label(d))
+                    if expired
+                    else text("risk_t_warranty_ending", subject=_device_label(d))
+                ),
                 1 if expired else 0,
                 {
-                    "summary": f"ประกันสิ้นสุด {d.warranty_end.isoformat()}",
+                    "summary": text("risk_s_warranty", date=d.warranty_end.isoformat()),
                     "figures": {"warranty_end": d.warranty_end.isoformat(), "days_left": left},
                 },
             )
@@ -223,7 +233,7 @@ def _warranty(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _eol(p: dict, facts: Facts) -> list[Finding]:
+def _eol(p: dict[str, Any], facts: Facts) -> list[Finding]:
     found = []
     for d in facts.devices:
         if d.eol_date is None:
@@ -235,10 +245,14 @@ def _eol(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"{'สิ้นสุดการสนับสนุนแล้ว' if passed else 'ใกล้สิ้นสุดการสนับสนุน'}: {_device_label(d)}",
+                (
+                    text("risk_t_eol_passed", subject=_device_label(d))
+                    if passed
+                    else text("risk_t_eol_near", subject=_device_label(d))
+                ),
                 1 if passed else 0,
                 {
-                    "summary": f"EOL {d.eol_date.isoformat()}",
+                    "summary": text("risk_s_eol", date=d.eol_date.isoformat()),
                     "figures": {"eol_date": d.eol_date.isoformat(), "days_left": left},
                 },
             )
@@ -246,7 +260,7 @@ def _eol(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _age(p: dict, facts: Facts) -> list[Finding]:
+def _age(p: dict[str, Any], facts: Facts) -> list[Finding]:
     found = []
     for d in facts.devices:
         if d.purchase_date is None:
@@ -257,10 +271,12 @@ def _age(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"อุปกรณ์ใช้งานมานาน: {_device_label(d)}",
+                text("risk_t_device_age", subject=_device_label(d)),
                 int((years - p["years"]) // 2),
                 {
-                    "summary": f"อายุ {years:.1f} ปี (ซื้อ {d.purchase_date.isoformat()})",
+                    "summary": text(
+                        "risk_s_device_age", years=years, bought=d.purchase_date.isoformat()
+                    ),
                     "figures": {
                         "age_years": round(years, 1),
                         "purchase_date": d.purchase_date.isoformat(),
@@ -271,7 +287,7 @@ def _age(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _backup_missing(p: dict, facts: Facts) -> list[Finding]:
+def _backup_missing(p: dict[str, Any], facts: Facts) -> list[Finding]:
     found = []
     for d in facts.devices:
         if not d.backup_tracked:
@@ -283,12 +299,12 @@ def _backup_missing(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"ไม่มีการสำรองค่าการตั้งค่าสำเร็จ: {_device_label(d)}",
+                text("risk_t_backup_missing", subject=_device_label(d)),
                 1 if days is None else int((days - p["days"]) // p["days"]),
                 {
-                    "summary": "ไม่เคยสำรองสำเร็จ"
+                    "summary": text("risk_s_backup_never")
                     if days is None
-                    else f"สำรองสำเร็จครั้งล่าสุด {days:.0f} วันก่อน",
+                    else text("risk_s_backup_last", days=days),
                     "figures": {
                         "days_since_success": None if days is None else round(days, 1),
                         "last_success": None if last is None else last.isoformat(),
@@ -299,7 +315,7 @@ def _backup_missing(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _config_outside_maintenance(p: dict, facts: Facts) -> list[Finding]:
+def _config_outside_maintenance(p: dict[str, Any], facts: Facts) -> list[Finding]:
     since = facts.now - timedelta(days=p["window_days"])
     found = []
     for d in facts.devices:
@@ -309,10 +325,10 @@ def _config_outside_maintenance(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"การตั้งค่าถูกเปลี่ยนนอกช่วงปิดปรับปรุง: {_device_label(d)}",
+                text("risk_t_config_outside_maintenance", subject=_device_label(d)),
                 len(events) - p["count"],
                 {
-                    "summary": f"เปลี่ยน {len(events)} ครั้งใน {p['window_days']} วัน",
+                    "summary": text("risk_s_config_changes", n=len(events), days=p["window_days"]),
                     "figures": {"changes": len(events), "window_days": p["window_days"]},
                     "config_changes": events,
                 },
@@ -321,14 +337,14 @@ def _config_outside_maintenance(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _single_uplink(p: dict, facts: Facts) -> list[Finding]:
+def _single_uplink(p: dict[str, Any], facts: Facts) -> list[Finding]:
     return [
         Finding(
             s,
-            f"จุดเสี่ยงเดียว (อัปลิงก์เดียว): {s.name}",
+            text("risk_t_single_uplink", subject=s.name),
             0,
             {
-                "summary": f"อุปกรณ์ {s.device_count} เครื่องต่อผ่านอัปลิงก์เดียว",
+                "summary": text("risk_s_single_uplink", n=s.device_count),
                 "figures": {"devices": s.device_count, "uplink_device": s.uplinks[0]},
             },
         )
@@ -337,7 +353,7 @@ def _single_uplink(p: dict, facts: Facts) -> list[Finding]:
     ]
 
 
-def _latency(p: dict, facts: Facts) -> list[Finding]:
+def _latency(p: dict[str, Any], facts: Facts) -> list[Finding]:
     since = facts.now - timedelta(days=p["window_days"])
     found = []
     for d in facts.devices:
@@ -352,11 +368,16 @@ def _latency(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"อัปลิงก์ช้าหรือสูญหายของแพ็กเก็ตต่อเนื่อง: {_device_label(d)}",
+                text("risk_t_uplink_latency", subject=_device_label(d)),
                 (bad - p["min_hours"]) // p["min_hours"],
                 {
-                    "summary": f"{bad} ชั่วโมงใน {p['window_days']} วัน ที่ RTT ≥ {p['rtt_ms']:g} ms "
-                    f"หรือสูญหาย ≥ {p['loss_pct']:g}%",
+                    "summary": text(
+                        "risk_s_uplink_latency",
+                        hours=bad,
+                        days=p["window_days"],
+                        rtt=p["rtt_ms"],
+                        loss=p["loss_pct"],
+                    ),
                     "figures": {"bad_hours": bad, "hours_measured": len(hours)},
                 },
             )
@@ -364,7 +385,7 @@ def _latency(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _utilisation(p: dict, facts: Facts) -> list[Finding]:
+def _utilisation(p: dict[str, Any], facts: Facts) -> list[Finding]:
     since = facts.now - timedelta(days=p["window_days"])
     found = []
     for d in facts.devices:
@@ -378,10 +399,15 @@ def _utilisation(p: dict, facts: Facts) -> list[Finding]:
         found.append(
             Finding(
                 d,
-                f"ลิงก์ใช้งานเกือบเต็มต่อเนื่อง: {_device_label(d)} {worst[0]}",
+                text("risk_t_utilisation", subject=_device_label(d), interface=worst[0]),
                 (worst[1] - p["min_hours"]) // p["min_hours"],
                 {
-                    "summary": f"{worst[0]}: {worst[1]} ชั่วโมงที่ใช้งาน ≥ {p['threshold_pct']:g}%",
+                    "summary": text(
+                        "risk_s_utilisation",
+                        interface=worst[0],
+                        hours=worst[1],
+                        threshold=p["threshold_pct"],
+                    ),
                     "figures": {
                         "interface": worst[0],
                         "busy_hours": worst[1],
@@ -393,8 +419,8 @@ def _utilisation(p: dict, facts: Facts) -> list[Finding]:
     return found
 
 
-def _health(metric: str, label: str) -> Callable[[dict, Facts], list[Finding]]:
-    def run(p: dict, facts: Facts) -> list[Finding]:
+def _health(metric: str, check: str) -> Callable[[dict[str, Any], Facts], list[Finding]]:
+    def run(p: dict[str, Any], facts: Facts) -> list[Finding]:
         found = []
         for d in facts.devices:
             value = getattr(d, metric)
@@ -403,10 +429,12 @@ def _health(metric: str, label: str) -> Callable[[dict, Facts], list[Finding]]:
             found.append(
                 Finding(
                     d,
-                    f"{label}สูง: {_device_label(d)}",
+                    text(f"risk_t_{check}", subject=_device_label(d)),
                     int((value - p["threshold_pct"]) // 5),
                     {
-                        "summary": f"{label} {value:.0f}% (เกณฑ์ {p['threshold_pct']:g}%)",
+                        "summary": text(
+                            f"risk_s_{check}", value=value, threshold=p["threshold_pct"]
+                        ),
                         "figures": {metric: round(value, 1)},
                     },
                 )
@@ -416,25 +444,25 @@ def _health(metric: str, label: str) -> Callable[[dict, Facts], list[Finding]]:
     return run
 
 
-def _ups(p: dict, facts: Facts) -> list[Finding]:
+def _ups(p: dict[str, Any], facts: Facts) -> list[Finding]:
     found = []
     for d in facts.devices:
-        problems = []
+        problems: list[dict[str, Any]] = []
         if d.ups_on_battery:
-            problems.append("ใช้ไฟจากแบตเตอรี่")
+            problems.append(text("risk_s_ups_on_battery"))
         if d.ups_charge_pct is not None and d.ups_charge_pct < p["charge_pct"]:
-            problems.append(f"ประจุ {d.ups_charge_pct:.0f}%")
+            problems.append(text("risk_s_ups_charge", pct=d.ups_charge_pct))
         if d.ups_minutes is not None and d.ups_minutes < p["minutes"]:
-            problems.append(f"สำรองไฟได้อีก {d.ups_minutes:.0f} นาที")
+            problems.append(text("risk_s_ups_minutes", minutes=d.ups_minutes))
         if not problems:
             continue
         found.append(
             Finding(
                 d,
-                f"เครื่องสำรองไฟมีปัญหา: {_device_label(d)}",
+                text("risk_t_ups", subject=_device_label(d)),
                 len(problems) - 1,
                 {
-                    "summary": ", ".join(problems),
+                    "summary": text("risk_s_ups", problems=problems),
                     "figures": {
                         "on_battery": d.ups_on_battery,
                         "charge_pct": d.ups_charge_pct,
@@ -495,19 +523,19 @@ CHECKS: dict[str, Check] = {
         3,
     ),
     "cpu_high": Check(
-        "capacity", {"threshold_pct": (float, 90.0, 0.001)}, _health("cpu_pct", "CPU "), 2, 3
+        "capacity", {"threshold_pct": (float, 90.0, 0.001)}, _health("cpu_pct", "cpu_high"), 2, 3
     ),
     "memory_high": Check(
         "capacity",
         {"threshold_pct": (float, 90.0, 0.001)},
-        _health("memory_pct", "หน่วยความจำ "),
+        _health("memory_pct", "memory_high"),
         2,
         3,
     ),
     "storage_high": Check(
         "capacity",
         {"threshold_pct": (float, 90.0, 0.001)},
-        _health("storage_pct", "พื้นที่จัดเก็บ "),
+        _health("storage_pct", "storage_high"),
         2,
         3,
     ),
@@ -537,7 +565,7 @@ def _level(value: Any, where: str) -> int:
     return value
 
 
-def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
+def parse_rules(document: dict[str, Any], source: str = "rules file") -> list[Rule]:
     rules_table = document.get("rules", {})
     unknown = set(document) - {"rules"}
     if unknown:
@@ -553,11 +581,11 @@ def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
         if not isinstance(body, dict):
             raise RuleError(f"{where}: must be a table")
         check_name = body.get("check", key)
-        check = CHECKS.get(check_name)
-        if check is None:
+        if not isinstance(check_name, str) or check_name not in CHECKS:
             raise RuleError(
                 f"{where} check: unknown check {check_name!r} (known: {', '.join(sorted(CHECKS))})"
             )
+        check = CHECKS[check_name]
         for name in body:
             if name not in _COMMON and name not in check.params:
                 raise RuleError(
@@ -575,17 +603,17 @@ def parse_rules(document: dict, source: str = "rules file") -> list[Rule]:
             if not isinstance(by_kind, dict):
                 raise RuleError(f"{where} {table}: must be a table like {{ router = 5 }}")
             for kind, value in by_kind.items():
-                if kind not in DEVICE_KINDS:
+                if kind not in _DEVICE_KINDS:
                     raise RuleError(
                         f"{where} {table}.{kind}: unknown device kind "
-                        f"(known: {', '.join(DEVICE_KINDS)})"
+                        f"(known: {', '.join(_DEVICE_KINDS)})"
                     )
                 _level(value, f"{where} {table}.{kind}")
             per_kind[table] = dict(by_kind)
         category = body.get("category", check.category)
-        if category not in RISK_CATEGORIES:
+        if category not in _RISK_CATEGORIES:
             raise RuleError(
-                f"{where} category: must be one of {', '.join(RISK_CATEGORIES)}, got {category!r}"
+                f"{where} category: must be one of {', '.join(_RISK_CATEGORIES)}, got {category!r}"
             )
         close_after = body.get("close_after_days", 7)
         if isinstance(close_after, bool) or not isinstance(close_after, int) or close_after < 0:
@@ -657,24 +685,24 @@ def evaluate(rules: list[Rule], facts: Facts) -> list[DesiredRisk]:
                 DesiredRisk(
                     rule.key,
                     subject,
-                    f.title[:300],
+                    render(f.title, "th")[:300],
                     rule.category,
                     site_id,
                     device_id,
                     _clamp(rule.likelihood_for(kind) + max(0, f.steps)),
                     rule.impact_for(kind),
-                    f.evidence,
+                    {"title": f.title, **f.evidence},
                 )
             )
     return desired
 
 
-def level_of(score: int, low_max: int = 4, medium_max: int = 9, high_max: int = 16) -> str:
+def level_of(score: int, low_max: int = 4, medium_max: int = 9, high_max: int = 16) -> RiskLevel:
     """low / medium / high / very_high from likelihood × impact."""
     if score <= low_max:
-        return "low"
+        return RiskLevel.LOW
     if score <= medium_max:
-        return "medium"
+        return RiskLevel.MEDIUM
     if score <= high_max:
-        return "high"
-    return "very_high"
+        return RiskLevel.HIGH
+    return RiskLevel.VERY_HIGH

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
+from monitor.accounts.users import create_user
 from monitor.db import engine as dbmod
 from monitor.db.models import User
 from monitor.secrets import ensure_keys
@@ -25,8 +26,6 @@ class InitOutcome:
 def initialise(
     settings: Settings, admin_user: str = "admin", admin_password: str | None = None
 ) -> InitOutcome:
-    from monitor.accounts.users import create_user
-
     outcome = InitOutcome(database=mask_url_password(settings.database.url))
     outcome.keys_created = ensure_keys(settings)
     engine = dbmod.make_engine(settings.database.url)

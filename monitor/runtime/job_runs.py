@@ -81,6 +81,7 @@ def run_of(event: JobExecutionEvent, finished_at: datetime) -> Run:
     """Pure: the recorded run from APScheduler's event and the moment it arrived."""
     scheduled = as_utc(event.scheduled_run_time)
     outcome = event.retval if isinstance(event.retval, Outcome) else None
+    error: str | None
     if event.exception is not None:
         error = _one_line(event.exception)
     else:

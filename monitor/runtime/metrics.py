@@ -24,6 +24,7 @@ from monitor.db.models import (
     SnmpStatus,
     SshBackupState,
 )
+from monitor.domain import IncidentState
 from monitor.mail import outbox
 from monitor.status.queries import STATES
 from monitor.status.store import POLLER
@@ -68,10 +69,8 @@ class MetricsData:
 
 
 def _grouped(session: Session, column, *where) -> dict[str, int]:
-    return {
-        state: n
-        for state, n in session.execute(select(column, func.count()).where(*where).group_by(column))
-    }
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column))
+    return dict(rows.all())  # the Result itself has keys(): dict() would read it as a mapping
 
 
 def read(session: Session) -> MetricsData:
@@ -92,7 +91,7 @@ def read(session: Session) -> MetricsData:
         )
     ]
     jobs = list(session.scalars(select(JobRun).order_by(JobRun.job)))
-    mails = dict.fromkeys(OUTBOX_STATUSES, 0)
+    mails: dict[str, int] = dict.fromkeys(OUTBOX_STATUSES, 0)
     mails.update(outbox.counts(session))
     return MetricsData(
         devices=devices,
@@ -101,9 +100,13 @@ def read(session: Session) -> MetricsData:
         snmp=_grouped(session, SnmpStatus.state),
         ssh=_grouped(session, SshBackupState.state),
         incidents={
-            "open": 0,
-            "acknowledged": 0,
-            **_grouped(session, Incident.state, Incident.state.in_(("open", "acknowledged"))),
+            IncidentState.OPEN: 0,
+            IncidentState.ACKNOWLEDGED: 0,
+            **_grouped(
+                session,
+                Incident.state,
+                Incident.state.in_((IncidentState.OPEN, IncidentState.ACKNOWLEDGED)),
+            ),
         },
         poller_beat_at=session.scalar(
             select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)

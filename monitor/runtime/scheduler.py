@@ -1,16 +1,28 @@
-"""The schedule: which job runs how often. Jobs are thin calls into the core."""
+"""The schedule: which job runs how often, in one table (`jobs`). Jobs are thin calls into the core.
+
+A job that fails is logged and runs again next time (monitor.runtime.job_runs.timed); each run's
+timing is kept in job_runs for /metrics.
+"""
 
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.configs.backup_job import run_scheduled as back_up_configs
 from monitor.db.engine import transaction
 from monitor.localtime import utcnow
+from monitor.mail.sender import drain_outbox
+from monitor.reports.delivery import CHECK_MINUTES, run_due
+from monitor.risks.facts import run_scheduled as evaluate_risks
+from monitor.runtime.job_runs import record_runs, timed
 from monitor.settings import Settings
+from monitor.snmp.rounds import SnmpPoller
 from monitor.status import rollups
 from monitor.status.poller import Poller
 
@@ -25,6 +37,84 @@ def housekeeping(sessions: sessionmaker[Session], settings: Settings) -> None:
         written = rollups.roll_up(session, now)
         deleted = rollups.prune(session, now, settings.retention)
     log.info("housekeeping: rollups %s, pruned %s", written, deleted)
+
+
+@dataclass(frozen=True)
+class Job:
+    """One scheduled job: `function(*args)` every `seconds`."""
+
+    id: str
+    name: str
+    function: Callable[..., object]
+    args: tuple[object, ...]
+    seconds: float
+    # Seconds after the start before the first run; None: one interval after it.
+    first_after: float | None = None
+    # How late a run may still start; None: the scheduler's default (one ping interval).
+    misfire_grace: int | None = None
+
+
+def jobs(settings: Settings, sessions: sessionmaker[Session], poller: Poller) -> list[Job]:
+    """Every job ictmon runs on a schedule."""
+    snmp = SnmpPoller(settings, sessions)
+    return [
+        Job("ping-sweep", "ping sweep", poller.sweep, (), settings.ping.interval, first_after=0),
+        Job(
+            "housekeeping",
+            "rollups and pruning",
+            housekeeping,
+            (sessions, settings),
+            HOUSEKEEPING_MINUTES * 60,
+        ),
+        Job(
+            "snmp-poll",
+            "SNMP poll and inventory",
+            snmp.run,
+            (),
+            settings.snmp.interval,
+            first_after=5,
+            misfire_grace=max(1, int(settings.snmp.interval)),
+        ),
+        # Checked often, run per device when due: a restart neither repeats nor postpones backups.
+        Job(
+            "ssh-backup",
+            "configuration backups",
+            back_up_configs,
+            (sessions, settings),
+            min(settings.ssh.interval, 3600),
+            first_after=30,
+            misfire_grace=3600,
+        ),
+        # Checked every few minutes rather than fired once at the send time: a report missed while
+        # ictmon was stopped goes out at the next start, and a kept report is never made again.
+        Job(
+            "monthly-report",
+            "monthly report",
+            run_due,
+            (sessions, settings),
+            CHECK_MINUTES * 60,
+            first_after=60,
+            misfire_grace=3600,
+        ),
+        Job(
+            "outbox-sender",
+            "mail outbox",
+            drain_outbox,
+            (sessions, settings),
+            settings.smtp.send_interval,
+            first_after=1,
+            misfire_grace=60,
+        ),
+        Job(
+            "risk-rules",
+            "risk rules",
+            evaluate_risks,
+            (sessions, settings),
+            settings.risks.evaluate_interval,
+            first_after=min(90.0, settings.risks.evaluate_interval),
+            misfire_grace=3600,
+        ),
+    ]
 
 
 def build_scheduler(
@@ -44,87 +134,21 @@ def build_scheduler(
             "misfire_grace_time": max(1, int(settings.ping.interval)),
         },
     )
-    scheduler.add_job(
-        _guarded(poller.sweep),
-        "interval",
-        seconds=settings.ping.interval,
-        id="ping-sweep",
-        name="ping sweep",
-        next_run_time=datetime.now(UTC),
-    )
-    scheduler.add_job(
-        _guarded(housekeeping, sessions, settings),
-        "interval",
-        minutes=HOUSEKEEPING_MINUTES,
-        id="housekeeping",
-        name="rollups and pruning",
-    )
-    from datetime import timedelta
-
-    from monitor.snmp.rounds import SnmpPoller  # issue 3: SNMP interfaces/health/inventory
-
-    snmp = SnmpPoller(settings, sessions)
-    scheduler.add_job(
-        _guarded(snmp.run),
-        "interval",
-        seconds=settings.snmp.interval,
-        id="snmp-poll",
-        name="SNMP poll and inventory",
-        misfire_grace_time=max(1, int(settings.snmp.interval)),
-        next_run_time=datetime.now(UTC) + timedelta(seconds=5),
-    )
-    from monitor.configs.backup_job import run_scheduled  # issue 4: configuration backups over SSH
-
-    # Checked often, run per device when due: a restart neither repeats nor postpones backups.
-    scheduler.add_job(
-        _guarded(run_scheduled, sessions, settings),
-        "interval",
-        seconds=min(settings.ssh.interval, 3600),
-        id="ssh-backup",
-        name="configuration backups",
-        misfire_grace_time=3600,
-        next_run_time=datetime.now(UTC) + timedelta(seconds=30),
-    )
-    from monitor.reports.delivery import CHECK_MINUTES, run_due  # issue 6: the monthly report
-
-    # Checked every few minutes rather than fired once at the send time: a report missed while
-    # ictmon was stopped goes out at the next start, and a kept report is never made again.
-    scheduler.add_job(
-        _guarded(run_due, sessions, settings),
-        "interval",
-        minutes=CHECK_MINUTES,
-        id="monthly-report",
-        name="monthly report",
-        misfire_grace_time=3600,
-        next_run_time=datetime.now(UTC) + timedelta(seconds=60),
-    )
-    from monitor.mail.sender import drain_outbox  # issue 5: alert (and report) mails
-
-    scheduler.add_job(
-        _guarded(drain_outbox, sessions, settings),
-        "interval",
-        seconds=settings.smtp.send_interval,
-        id="outbox-sender",
-        name="mail outbox",
-        misfire_grace_time=60,
-        next_run_time=datetime.now(UTC) + timedelta(seconds=1),
-    )
-    from monitor.risks.facts import run_scheduled as evaluate_risks  # issue 7: risk rules
-
-    scheduler.add_job(
-        _guarded(evaluate_risks, sessions, settings),
-        "interval",
-        seconds=settings.risks.evaluate_interval,
-        id="risk-rules",
-        name="risk rules",
-        misfire_grace_time=3600,
-        next_run_time=datetime.now(UTC)
-        + timedelta(seconds=min(90.0, settings.risks.evaluate_interval)),
-    )
-    from monitor.runtime.job_runs import (
-        record_runs,  # issue 8: each run's timing in job_runs, for /metrics
-    )
-
+    now = datetime.now(UTC)
+    for job in jobs(settings, sessions, poller):
+        options: dict[str, object] = {}
+        if job.first_after is not None:
+            options["next_run_time"] = now + timedelta(seconds=job.first_after)
+        if job.misfire_grace is not None:
+            options["misfire_grace_time"] = job.misfire_grace
+        scheduler.add_job(
+            _guarded(job.function, *job.args),
+            "interval",
+            seconds=job.seconds,
+            id=job.id,
+            name=job.name,
+            **options,
+        )
     record_runs(scheduler, sessions)
     return scheduler
 
@@ -132,6 +156,4 @@ def build_scheduler(
 def _guarded(function, *args):
     """A failing job is logged with its traceback and runs again next time; it never stops the rest.
     Its start and error are returned to the job_runs listener (monitor.runtime.job_runs.timed)."""
-    from monitor.runtime.job_runs import timed
-
     return timed(function, *args)

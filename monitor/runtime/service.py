@@ -8,9 +8,16 @@ from __future__ import annotations
 
 import logging
 import signal
+import threading
 from collections.abc import Callable
+from typing import Any
 
+from waitress import create_server
+
+from collectors.ping import IcmpNotPermitted, icmp_permission_problem
 from monitor.db import engine as dbmod
+from monitor.runtime.scheduler import build_scheduler
+from monitor.secrets import web_secret_key
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -25,24 +32,17 @@ PARTS = ("all", "web", "poller")
 
 def serve(
     settings: Settings,
+    create_app: Callable[..., Any],
     *,
     announce: Callable[[str], None] = print,
     login_hint: str | None = None,
     only: str = "all",
 ) -> None:
     """Run the web front, the scheduler (pollers, mail, reports, rules), or both (`only`).
+    `create_app(settings, session_factory=...)` builds the web application (web.app's factory).
 
     Apart, each is one process against the same (PostgreSQL) database: several web processes
     may run, but exactly one scheduler, or sweeps and mails would be done twice."""
-    import threading
-
-    from waitress import create_server
-
-    from collectors.ping import icmp_permission_problem
-    from monitor.runtime.scheduler import build_scheduler
-    from monitor.secrets import web_secret_key
-    from web.app import create_app
-
     if only not in PARTS:
         raise ValueError(f"only must be one of {', '.join(PARTS)}, got {only!r}")
     web, poller = only in ("all", "web"), only in ("all", "poller")
@@ -52,8 +52,6 @@ def serve(
     if poller:
         problem = icmp_permission_problem()
         if problem:
-            from collectors.ping import IcmpNotPermitted
-
             raise IcmpNotPermitted(problem)
     engine = dbmod.make_engine(settings.database.url)
     if not dbmod.is_initialised(engine):

@@ -15,6 +15,7 @@ from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from collectors.snmp import SnmpCredentials, SnmpResult, SnmpTarget
+from monitor.db.engine import rowcount
 from monitor.db.models import (
     Device,
     DeviceReboot,
@@ -25,6 +26,7 @@ from monitor.db.models import (
     TrafficRollup,
     TrafficSample,
 )
+from monitor.localtime import as_utc
 from monitor.secrets import SecretsError, Vault
 from monitor.snmp import counters
 
@@ -162,10 +164,10 @@ def record_results(
         for s in session.execute(select(SnmpStatus).where(SnmpStatus.device_id.in_(ids))).scalars()
     }
     interfaces: dict[int, dict[int, SnmpInterface]] = {}
-    for row in session.execute(
+    for iface in session.execute(
         select(SnmpInterface).where(SnmpInterface.device_id.in_([r.key for r in results if r.ok]))
     ).scalars():
-        interfaces.setdefault(row.device_id, {})[row.if_index] = row
+        interfaces.setdefault(iface.device_id, {})[iface.if_index] = iface
 
     samples = []
     failed: list[int] = []
@@ -188,7 +190,7 @@ def record_results(
         rebooted = previous_at is not None and counters.rebooted(
             previous_uptime, result.uptime_cs, (at - previous_at).total_seconds()
         )
-        if rebooted:
+        if rebooted and result.uptime_cs is not None:  # rebooted implies both uptimes were read
             summary.reboots.append(result.key)
             session.add(
                 DeviceReboot(
@@ -372,8 +374,8 @@ def _record_interfaces(
 
 
 def _per_minute(pairs, elapsed: float, rebooted: bool) -> float | None:
-    deltas = [counters.count_delta(a, b, 32, rebooted) for a, b in pairs]
-    deltas = [d for d in deltas if d is not None]
+    all_deltas = [counters.count_delta(a, b, 32, rebooted) for a, b in pairs]
+    deltas = [d for d in all_deltas if d is not None]
     if not deltas or elapsed <= 0:
         return None
     return round(sum(deltas) * 60 / elapsed, 2)
@@ -431,25 +433,27 @@ def roll_up_traffic(session: Session, now: datetime) -> int:
 
 def prune_traffic(session: Session, now: datetime, raw_hours: int, hourly_days: int) -> int:
     deleted = (
-        session.execute(
-            delete(TrafficSample).where(TrafficSample.at < now - timedelta(hours=raw_hours))
-        ).rowcount
+        rowcount(
+            session.execute(
+                delete(TrafficSample).where(TrafficSample.at < now - timedelta(hours=raw_hours))
+            )
+        )
         or 0
     )
     deleted += (
-        session.execute(
-            delete(TrafficRollup).where(
-                TrafficRollup.bucket_start < now - timedelta(days=hourly_days)
+        rowcount(
+            session.execute(
+                delete(TrafficRollup).where(
+                    TrafficRollup.bucket_start < now - timedelta(days=hourly_days)
+                )
             )
-        ).rowcount
+        )
         or 0
     )
     return deleted
 
 
 def _aware(moment: datetime | str) -> datetime:
-    from monitor.localtime import as_utc
-
     if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
         moment = datetime.fromisoformat(moment)
     return as_utc(moment)

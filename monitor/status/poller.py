@@ -33,7 +33,7 @@ Probe = Callable[..., list[ping.PingResult]]
 class SweepSummary:
     at: datetime
     results: list[ping.PingResult] = field(default_factory=list)
-    changes: list[StateChange] = field(default_factory=list)
+    changes: list[StateChange[int]] = field(default_factory=list)
     gap_from: datetime | None = None
     seconds: float = 0.0
 
@@ -61,7 +61,7 @@ class Poller:
         base_url: str = "",
     ):
         self.settings = settings
-        # Incidents and alert mails (issue 5); without alert settings only states are recorded.
+        # Incidents and alert mails; without alert settings only states are recorded.
         self.alerts = alerts
         self.base_url = base_url
         self.sessions = sessions

@@ -28,13 +28,12 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple
+from typing import NamedTuple, overload
 
-from sqlalchemy import case, func, literal_column, or_, select
+from sqlalchemy import ColumnClause, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
 
 from monitor.db.models import (
-    STATUS_SEVERITY,
     Device,
     DeviceState,
     PingRollup,
@@ -42,14 +41,14 @@ from monitor.db.models import (
     ServiceHeartbeat,
     Site,
     StateInterval,
-    Status,
 )
+from monitor.domain import STATUS_SEVERITY, Status
 from monitor.localtime import as_utc, utcnow
 
 STATES = tuple(s.value for s in sorted(Status, key=lambda s: -STATUS_SEVERITY[s]))  # worst first
 LEVELS = ("offline", "degraded", "unknown", "maintenance", "ok")  # worst first
 
-_UNKNOWN = literal_column("'unknown'")
+_UNKNOWN: ColumnClause[str] = literal_column("'unknown'")
 
 
 def _status_column():
@@ -74,7 +73,7 @@ class SiteTile:
 
     @property
     def problems(self) -> int:
-        return self.total - self.counts["up"]
+        return self.total - self.counts[Status.UP]
 
 
 @dataclass(frozen=True)
@@ -539,6 +538,10 @@ def _loss(sent: int | None, received: int | None) -> float | None:
     return round(100.0 * (1 - (received or 0) / sent), 2)
 
 
+@overload
+def _aware(moment: datetime) -> datetime: ...
+@overload
+def _aware(moment: datetime | None) -> datetime | None: ...
 def _aware(moment: datetime | None) -> datetime | None:
     """Aggregates (min/max) bypass the UTC column type and come back naive: they are UTC."""
     if moment is None:

@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
+from monitor.db.engine import rowcount
 from monitor.db.models import PingRollup, PingSample
 from monitor.settings import RetentionSettings
 
@@ -158,7 +159,7 @@ def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict
     result = session.execute(
         delete(PingSample).where(PingSample.at < now - timedelta(hours=retention.raw_hours))
     )
-    deleted["samples"] = result.rowcount
+    deleted["samples"] = rowcount(result)
     for name, resolution, keep in (
         ("five_minute", FIVE_MINUTES, timedelta(days=retention.five_minute_days)),
         ("hourly", HOUR, timedelta(days=retention.hourly_days)),
@@ -168,5 +169,5 @@ def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict
                 PingRollup.resolution == resolution, PingRollup.bucket_start < now - keep
             )
         )
-        deleted[name] = result.rowcount
+        deleted[name] = rowcount(result)
     return deleted

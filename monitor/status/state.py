@@ -34,12 +34,12 @@ to send one notice instead of a mail per change.
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections.abc import Hashable, Iterable, Mapping, Set
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
-from typing import AbstractSet, TypeVar
+from typing import Generic, TypeVar
 
-from monitor.db.models import Status
+from monitor.domain import Status
 
 K = TypeVar("K", bound=Hashable)
 
@@ -58,19 +58,19 @@ class DeviceState:
 
 
 @dataclass(frozen=True)
-class StateChange:
-    device: Hashable
+class StateChange(Generic[K]):
+    device: K
     old: Status
     new: Status
     at: datetime
 
 
 @dataclass(frozen=True)
-class StateUpdate:
-    states: dict
-    changes: list[StateChange]
-    flapping_started: list = field(default_factory=list)
-    flapping_ended: list = field(default_factory=list)
+class StateUpdate(Generic[K]):
+    states: dict[K, DeviceState]
+    changes: list[StateChange[K]]
+    flapping_started: list[K] = field(default_factory=list)
+    flapping_ended: list[K] = field(default_factory=list)
 
 
 def initial_state(at: datetime) -> DeviceState:
@@ -84,11 +84,11 @@ def next_states(
     at: datetime,
     *,
     parents: Mapping[K, K | None],
-    in_maintenance: AbstractSet[K] = frozenset(),
+    in_maintenance: Set[K] = frozenset(),
     confirmations: int = 3,
     flap_window: timedelta | None = None,
     flap_threshold: int = 0,
-) -> StateUpdate:
+) -> StateUpdate[K]:
     """Apply one sweep's outcomes (`answered`: device → did it reply) taken at `at`.
 
     Devices in `previous` without an outcome keep their state, except for entering or leaving
@@ -97,10 +97,10 @@ def next_states(
     if confirmations < 1:
         raise ValueError("confirmations must be at least 1")
     devices = set(previous) | set(answered)
-    states: dict = {}
-    changes: list[StateChange] = []
-    flapping_started: list = []
-    flapping_ended: list = []
+    states: dict[K, DeviceState] = {}
+    changes: list[StateChange[K]] = []
+    flapping_started: list[K] = []
+    flapping_ended: list[K] = []
     for device in _parents_first(devices, parents):
         before = previous.get(device) or initial_state(at)
         parent = parents.get(device)
@@ -136,10 +136,8 @@ def _track_flapping(
     recent = tuple(t for t in before.recent_changes if at - t < window)
     if after.status != before.status and {before.status, after.status} <= _FLAP_STATES:
         recent += (at,)
-    if before.flapping:
-        flapping = bool(recent)  # settles only after a whole window without a change
-    else:
-        flapping = len(recent) >= threshold
+    # Once flapping, it settles only after a whole window without a change.
+    flapping = bool(recent) if before.flapping else len(recent) >= threshold
     return replace(after, flapping=flapping, recent_changes=recent)
 
 
@@ -205,13 +203,13 @@ def _move(before: DeviceState, counters: DeviceState, status: Status, at: dateti
     return replace(counters, status=status, since=max(at, before.since))
 
 
-def gap_as_unknown(previous: Mapping[K, DeviceState], last_alive: datetime) -> StateUpdate:
+def gap_as_unknown(previous: Mapping[K, DeviceState], last_alive: datetime) -> StateUpdate[K]:
     """ictmon was not running after `last_alive`: every device is unknown from then on.
 
     Failure counters restart too: a count from before the gap says nothing about now.
     """
-    states: dict = {}
-    changes: list[StateChange] = []
+    states: dict[K, DeviceState] = {}
+    changes: list[StateChange[K]] = []
     for device, before in previous.items():
         if before.status is Status.UNKNOWN:
             states[device] = DeviceState(Status.UNKNOWN, before.since)
@@ -231,11 +229,11 @@ def _parents_first(devices: Iterable[K], parents: Mapping[K, K | None]) -> list[
     bounded and every device still appears exactly once.
     """
     devices = sorted(devices, key=str)  # which edge of a loop is cut must not depend on hashing
-    depth: dict = {}
+    depth: dict[K, int] = {}
 
-    def depth_of(device) -> int:
-        seen = []
-        node = device
+    def depth_of(device: K) -> int:
+        seen: list[K] = []
+        node: K | None = device
         while node is not None and node not in depth and node not in seen:
             seen.append(node)
             node = parents.get(node)

@@ -10,16 +10,26 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import cast
 
-from sqlalchemy import bindparam, insert, select
+from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.ping import PingResult
-from monitor.db.models import Device, PingSample, ServiceHeartbeat, Site, StateInterval, Status
+from monitor.db.models import (
+    POLLER_HEARTBEAT,
+    Device,
+    PingSample,
+    ServiceHeartbeat,
+    Site,
+    StateInterval,
+)
 from monitor.db.models import DeviceState as DeviceStateRow
+from monitor.domain import Status
+from monitor.status.maintenance import devices_covered
 from monitor.status.state import DeviceState, StateUpdate
 
-POLLER = "poller"
+POLLER = POLLER_HEARTBEAT
 
 
 @dataclass(frozen=True)
@@ -68,8 +78,6 @@ def _times(stored: list | None) -> tuple[datetime, ...]:
 def devices_in_maintenance(session: Session, at: datetime) -> set[int]:
     """Devices covered at `at` by a window on the device itself or on its whole site
     (one-off or recurring: monitor.status.maintenance decides)."""
-    from monitor.status.maintenance import devices_covered
-
     return devices_covered(session, at)
 
 
@@ -88,9 +96,11 @@ def beat(session: Session, at: datetime, *, started: bool = False) -> None:
             row.started_at = at
 
 
-def record_states(session: Session, update_: StateUpdate, previous: dict[int, DeviceState]) -> None:
+def record_states(
+    session: Session, update_: StateUpdate[int], previous: dict[int, DeviceState]
+) -> None:
     """Persist new current states and turn each transition into closed/opened intervals."""
-    table = DeviceStateRow.__table__
+    table = cast(Table, DeviceStateRow.__table__)
     rows = [
         {
             "b_device_id": device,
@@ -138,10 +148,10 @@ def record_states(session: Session, update_: StateUpdate, previous: dict[int, De
     _record_intervals(session, update_)
 
 
-def _record_intervals(session: Session, update_: StateUpdate) -> None:
+def _record_intervals(session: Session, update_: StateUpdate[int]) -> None:
     if not update_.changes:
         return
-    intervals = StateInterval.__table__
+    intervals = cast(Table, StateInterval.__table__)
     session.execute(
         intervals.update()
         .where(intervals.c.device_id == bindparam("b_device"), intervals.c.ended_at.is_(None))
@@ -176,7 +186,7 @@ def record_results(session: Session, at: datetime, results: Iterable[PingResult]
             for r in results
         ],
     )
-    table = DeviceStateRow.__table__
+    table = cast(Table, DeviceStateRow.__table__)
     session.execute(
         table.update()
         .where(table.c.device_id == bindparam("b_device_id"))

@@ -117,7 +117,7 @@ def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):
         page.click("#export-xlsx")
     download = download_info.value
     assert download.suggested_filename.endswith(".xlsx")
-    sheet = load_workbook(io.BytesIO(open(download.path(), "rb").read())).active
+    sheet = load_workbook(io.BytesIO(download.path().read_bytes())).active
     rows = list(sheet.values)
     assert rows[0][2] == "ชื่ออุปกรณ์"
     by_name = {r[2]: r for r in rows[1:]}

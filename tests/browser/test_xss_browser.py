@@ -26,7 +26,7 @@ MUST_VISIT = (
     "risks.index",
     "risks.show",
 )
-# Shown when they exist (issue 8 adds them): the audit log and the user list.
+# Visited when the app has them: the audit log and the user list.
 VISIT_IF_PRESENT = ("accounts.audit_log", "accounts.user_list", "accounts.user")
 EXTRA_ARGS = {"configs.diff": lambda ids: f"?from={ids['old_version_id']}&to={ids['version_id']}"}
 

@@ -135,7 +135,7 @@ def test_school_router_down_sends_one_mail_and_recovery_one_with_the_duration(se
     service.wait_for(ROUTER_DOWN, within=SETTLE_S)
     time.sleep(3 * INTERVAL)  # more sweeps with the children silent: still one mail
     assert subjects(service.mails()) == ["[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router"]
-    assert set(down["To"].addresses[i].addr_spec for i in range(2)) == {
+    assert {down["To"].addresses[i].addr_spec for i in range(2)} == {
         "oncall@district.example",
         "head@school1.example",
     }

@@ -278,7 +278,7 @@ def test_backup_while_ictmon_run_sweeps_loopback(tmp_path):
         assert done.returncode == 0, done.stderr
     database = tmp_path / "ictmon.db"
     service = subprocess.Popen(
-        command + ["run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
+        [*command, "run"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env
     )
     try:
         deadline = time.monotonic() + 30
@@ -289,7 +289,7 @@ def test_backup_while_ictmon_run_sweeps_loopback(tmp_path):
         assert before >= 60
         out = tmp_path / "while-running.sqlite3"
         done = subprocess.run(
-            command + ["db-backup", "--out", str(out)],
+            [*command, "db-backup", "--out", str(out)],
             capture_output=True,
             text=True,
             timeout=120,

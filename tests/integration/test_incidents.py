@@ -72,7 +72,7 @@ def outbox_rows(sessions):
 
 
 def test_one_incident_per_root_cause_children_attach_and_one_mail_each_way(any_db):
-    ids = build(any_db)
+    build(any_db)
     p, net, clock = poller(any_db)
     sweeps(p, clock, 1)
     net.silent |= {"127.40.1.1", "127.40.1.2", "127.40.1.3"}

@@ -126,7 +126,7 @@ def test_temporary_refusals_fail_after_the_retry_limit(db, port, transport, tmp_
     clock = Clock()
     queue(db)
     with SmtpServer(port, tmp_path / "mail", reject=451):
-        for attempt in range(POLICY.max_attempts):
+        for _ in range(POLICY.max_attempts):
             deliver_due(db, transport, POLICY, clock=clock)
             clock.now += timedelta(hours=1)
     status, attempts, error = rows(db)[1]

@@ -19,7 +19,7 @@ import pytest
 
 import collectors.ping
 from collectors.ping import PingTarget, icmp_permission_problem, probe
-from tests.support.netns import NetNS, netns, netns_problem  # noqa: F401  (netns is a fixture)
+from tests.support.netns import NetNS, netns_problem
 from tests.support.requirements import require, require_commands, require_root
 
 NOBODY = 65534

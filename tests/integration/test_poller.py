@@ -86,7 +86,7 @@ def history(sessions, device_id) -> list[tuple[str, datetime, datetime | None]]:
 
 def test_first_sweep_brings_every_answering_device_up(any_db):
     ids = district(any_db)
-    poller, clock, _ = make_poller(any_db)
+    poller, _, _ = make_poller(any_db)
     summary = poller.sweep()
     assert len(summary.results) == 4
     assert set(states(any_db).values()) == {"up"}
@@ -133,7 +133,7 @@ def test_recovery_closes_the_outage_interval(any_db):
 
 def test_site_maintenance_window_puts_its_devices_in_maintenance(any_db):
     ids = district(any_db)
-    poller, clock, network = make_poller(any_db)
+    poller, _, network = make_poller(any_db)
     with transaction(any_db) as s:
         s.add(
             MaintenanceWindow(
@@ -228,7 +228,7 @@ def test_host_names_are_resolved_before_the_probe(db):
     with transaction(db) as s:
         site = add_site(s)
         add_device(s, site, "nas", "localhost", "server")  # /etc/hosts: no DNS query leaves
-    poller, _, network = make_poller(db)
+    poller, _, _ = make_poller(db)
     summary = poller.sweep()
     assert [(r.address, r.ok) for r in summary.results] == [("127.0.0.1", True)]
 

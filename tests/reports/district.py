@@ -56,7 +56,7 @@ EXPECTED = {
     ),
     "S03": dict(down=0, unreachable=3600, unknown=2 * 86400 + GAP_S, outages=0),
 }
-for code, e in EXPECTED.items():
+for e in EXPECTED.values():
     e["up"] = int(MONTH.total_seconds()) - sum(
         e.get(k, 0) for k in ("down", "unreachable", "maintenance", "unknown")
     )

@@ -1,4 +1,4 @@
-"""The report's major incidents come from the incident log (issue 5): cause and people's notes in
+"""The report's major incidents come from the incident log: cause and people's notes in
 the PDF, the workbook and the page; months without logged incidents fall back to state history."""
 
 from __future__ import annotations

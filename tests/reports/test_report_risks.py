@@ -1,4 +1,4 @@
-"""The monthly report lists the open high and very-high risks of the register (issue 7)."""
+"""The monthly report lists the open high and very-high risks of the register."""
 
 from __future__ import annotations
 

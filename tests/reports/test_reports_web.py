@@ -12,7 +12,6 @@ from monitor.accounts.users import create_token
 from monitor.db.models import GeneratedReport
 from tests.conftest import NOW
 from tests.reports.district import EXPECTED, EXPECTED_PCT, SITE_NAMES, seed_october
-from tests.web.conftest import app, client, officer  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

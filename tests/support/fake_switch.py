@@ -15,6 +15,7 @@ Only ever binds to loopback addresses.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
 import threading
@@ -117,10 +118,8 @@ class FakeSwitch:
             self._listener = None
         with self._lock:
             for conn in self._connections:
-                try:
+                with contextlib.suppress(OSError):
                     conn.close()
-                except OSError:
-                    pass
             self._connections.clear()
 
     def restart_with_new_host_key(self) -> None:

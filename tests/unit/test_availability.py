@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from itertools import pairwise
 
 import pytest
 from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from monitor.db.models import Status
+from monitor.domain import Status
 from monitor.reports.availability import (
     DeviceInfo,
     Figures,
@@ -40,7 +41,10 @@ def at(hours: float) -> datetime:
     return T0 + timedelta(hours=hours)
 
 
-def figs(spans, start=T0, end=at(10)) -> Figures:
+T10 = at(10)
+
+
+def figs(spans, start=T0, end=T10) -> Figures:
     return figures(timeline(spans, start, end))
 
 
@@ -305,7 +309,7 @@ def chunked(spans, cuts):
         end = span.end or WINDOW_END + timedelta(days=1)
         points = sorted({span.start + (end - span.start) * f for f in cuts} - {span.start, end})
         edges = [span.start, *points, end]
-        for a, b in zip(edges, edges[1:]):
+        for a, b in pairwise(edges):
             if a < b:
                 out.append(Span(span.status, a, b))
         if span.end is None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from monitor.db.models import Status
+from monitor.domain import Status
 from monitor.status.state import DeviceState, next_states
 
 T0 = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)

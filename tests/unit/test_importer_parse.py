@@ -273,7 +273,7 @@ def test_two_devices_that_are_each_others_parent(tmp_path):
 
 
 def test_longer_parent_loop_across_sites(tmp_path):
-    devices, errors = check(
+    _, errors = check(
         tmp_path,
         HEADER,
         "S001,รร.1,a,10.0.1.1,switch,S002/b",
@@ -350,7 +350,7 @@ def test_every_bad_line_is_reported_in_order(tmp_path):
 
 
 def test_errors_never_show_passwords(tmp_path):
-    devices, errors = check(
+    _, errors = check(
         tmp_path,
         "site,site_name,name,address,kind,snmp_community,ssh_password,ssh_port",
         "S001,รร.,router,10.0.0.300,router,s3cretCommunity,Pa55w0rd!,99999",
@@ -384,7 +384,7 @@ def test_quoted_cell_over_two_lines_keeps_physical_line_numbers(tmp_path):
 
 
 def test_blank_lines_are_skipped_but_counted(tmp_path):
-    devices, errors = check(tmp_path, HEADER, "", OFFICE, ",,,,,", "S001,รร.,a,bad_host,router,")
+    _, errors = check(tmp_path, HEADER, "", OFFICE, ",,,,,", "S001,รร.,a,bad_host,router,")
     assert [e.line for e in errors] == [5]
 
 

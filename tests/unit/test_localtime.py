@@ -48,8 +48,11 @@ def test_english_datetime_in_bangkok_time():
 
 
 def test_naive_database_times_are_utc():
-    assert as_utc(datetime(2026, 11, 24, 7, 5)) == datetime(2026, 11, 24, 7, 5, tzinfo=UTC)
-    assert format_datetime(datetime(2026, 11, 30, 17, 30)) == "1 ธ.ค. 2569 00:30"
+    # Naive on purpose: that is how the database hands times back.
+    naive = datetime(2026, 11, 24, 7, 5, tzinfo=UTC).replace(tzinfo=None)
+    assert as_utc(naive) == datetime(2026, 11, 24, 7, 5, tzinfo=UTC)
+    naive = datetime(2026, 11, 30, 17, 30, tzinfo=UTC).replace(tzinfo=None)
+    assert format_datetime(naive) == "1 ธ.ค. 2569 00:30"
 
 
 def test_aware_times_in_another_zone_are_converted_not_relabelled():

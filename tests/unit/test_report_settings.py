@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.reports.targets import Targets, met, parse_recipients
-from monitor.settings import ConfigError, load_settings
+from monitor.reports.targets import Targets, met
+from monitor.settings import ConfigError, load_settings, parse_recipients
 
 
 def test_defaults():

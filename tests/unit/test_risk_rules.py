@@ -264,7 +264,7 @@ def test_uplink_latency_counts_bad_hours_on_uplinks_only():
         (hour(24 * 8), 900.0, 50.0),
     )  # last one outside the window
     assert run(rules, [device(is_uplink=True, latency_hours=two_bad)]) == []
-    three_bad = two_bad + ((hour(4), None, 100.0),)
+    three_bad = (*two_bad, (hour(4), None, 100.0))
     [risk] = run(rules, [device(is_uplink=True, latency_hours=three_bad)])
     assert risk.evidence["figures"]["bad_hours"] == 3
     assert run(rules, [device(is_uplink=False, latency_hours=three_bad)]) == []
@@ -279,7 +279,7 @@ def test_utilisation_counts_busy_hours_per_interface():
     )
     assert run(rules, [device(utilisation_hours=hours)]) == []
     [risk] = run(
-        rules, [device(utilisation_hours=hours + (("wan", NOW - timedelta(hours=3), 80.0),))]
+        rules, [device(utilisation_hours=(*hours, ("wan", NOW - timedelta(hours=3), 80.0)))]
     )
     assert risk.evidence["figures"]["interface"] == "wan" and risk.category == "capacity"
 

@@ -12,7 +12,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.db.models import Status
+from monitor.domain import Status
 from monitor.status.state import (
     DeviceState,
     StateChange,

@@ -13,7 +13,7 @@ from sqlalchemy import insert, select
 
 from monitor.accounts.users import create_user
 from monitor.db.models import AuditEvent, User
-from monitor.localtime import format_datetime
+from monitor.localtime import BANGKOK, format_datetime
 from tests.web.conftest import PASSWORD
 
 NEW_PASSWORD = "a brand new password"
@@ -189,7 +189,8 @@ def test_the_xlsx_export_reads_back_with_the_same_rows(officer, db, history):
     cells = xlsx_cells(response.get_data())
     assert cells[0][:3] == ["When (Bangkok)", "Who", "From address"]
     assert [row[6] for row in cells[1:]] == ["s02-ap", "=cmd|' /C calc'!A0", "s01-router"]
-    assert cells[1][0] == datetime(2026, 11, 24, 23, 59)
+    # A spreadsheet cell has no time zone: the Bangkok wall-clock time, naive.
+    assert cells[1][0] == datetime(2026, 11, 24, 23, 59, tzinfo=BANGKOK).replace(tzinfo=None)
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(response.get_data())).active

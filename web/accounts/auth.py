@@ -9,7 +9,9 @@ sign-ins are counted in the database and lock a username or an address (monitor.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 from flask import (
@@ -87,7 +89,7 @@ def start_session(user: User) -> None:
 
 
 def session_problem(
-    stamps: dict, epoch: int, now: datetime, *, idle: timedelta, longest: timedelta
+    stamps: Mapping[str, Any], epoch: int, now: datetime, *, idle: timedelta, longest: timedelta
 ) -> str | None:
     """Why a session with these stamps may not continue: 'ended', 'expired' or None."""
     if stamps.get(EPOCH) != epoch:

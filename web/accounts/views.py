@@ -25,17 +25,18 @@ from flask import (
 from flask_login import current_user, logout_user
 from sqlalchemy import select
 
+from monitor import i18n
 from monitor.accounts import users
 from monitor.accounts.audit_export import EXPORT_LIMIT, audit_csv, audit_xlsx, changes_text
 from monitor.db import audit
 from monitor.db.models import ROLES, AuditEvent, User
-from monitor.localtime import to_local
+from monitor.localtime import display_year, to_local
 from monitor.reports.periods import PeriodError, bangkok_midnight, parse_day
+from monitor.risks import register as risk_register
 from web import access
 from web.accounts import auth
-from web.accounts import words as accounts_i18n
 from web.database import db
-from web.i18n import CATALOGUE, current_language, translate
+from web.i18n import current_language, translate
 
 bp = Blueprint("accounts", __name__)
 
@@ -63,7 +64,7 @@ def _problem(field: str, code: str) -> str:
 
 
 def _me() -> User:
-    return db().get(User, current_user.id)
+    return db().get_one(User, current_user.id)
 
 
 def _user_or_404(user_id: int) -> User:
@@ -263,7 +264,12 @@ def user_active(user_id: int):
         session_.rollback()
         return _user_page(_user_or_404(user_id), error=_problem(exc.field, exc.code), status=400)
     session_.commit()
-    flash(translate("acct_enabled_done" if active else "acct_disabled_done", name=person.username))
+    name = person.username
+    flash(
+        translate("acct_enabled_done", name=name)
+        if active
+        else translate("acct_disabled_done", name=name)
+    )
     return redirect(url_for("accounts.user", user_id=user_id))
 
 
@@ -305,6 +311,32 @@ def audit_filter(args) -> tuple[audit.AuditFilter, list[str]]:
     return where, problems
 
 
+def _risk_id(event: AuditEvent) -> int | None:
+    if event.object_type == "risk" and event.object_id and event.object_id.isdigit():
+        return int(event.object_id)
+    return None
+
+
+def _labels(events: list[AuditEvent]) -> dict[int, str]:
+    """Events on rule-made risks: the risk named by the rule's words in the reader's language
+    (the stored label is its title in Thai). A title a person typed is shown as stored."""
+    ids = {i for i in map(_risk_id, events) if i is not None}
+    if not ids:
+        return {}
+    lang = current_language()
+    risks = {
+        r.id: r
+        for r in risk_register.risk_rows(db(), current_app.config["ICTMON_SETTINGS"].risks)
+        if r.id in ids and r.rule_title is not None
+    }
+    labels = {}
+    for e in events:
+        risk = risks.get(_risk_id(e) or 0)
+        if risk is not None and e.object_label == risk.title:
+            labels[e.id] = risk.title_in(lang)
+    return labels
+
+
 def _choices(column) -> list[str]:
     return list(db().scalars(select(column).distinct().order_by(column)))
 
@@ -316,6 +348,7 @@ def audit_log():
     return render_template(
         "accounts/audit.html",
         rows=rows[:AUDIT_PAGE_ROWS],
+        labels=_labels(rows[:AUDIT_PAGE_ROWS]),
         capped=len(rows) > AUDIT_PAGE_ROWS,
         page_rows=AUDIT_PAGE_ROWS,
         export_limit=EXPORT_LIMIT,
@@ -329,7 +362,7 @@ def audit_log():
 
 def _export(body: bytes, extension: str, content_type: str):
     stamp = to_local(g.now)
-    year = stamp.year + (543 if current_language() == "th" else 0)
+    year = display_year(stamp.year, current_language())
     name = f"ictmon-audit-{year}{stamp:%m%d}.{extension}"
     return current_app.response_class(
         body,
@@ -343,8 +376,9 @@ def _export(body: bytes, extension: str, content_type: str):
 @bp.get("/admin/audit.csv")
 def audit_export_csv():
     where, _ = audit_filter(request.args)
+    events = audit.events(db(), where, limit=EXPORT_LIMIT)
     return _export(
-        audit_csv(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
+        audit_csv(events, current_language(), _labels(events)),
         "csv",
         "text/csv; charset=utf-8",
     )
@@ -353,8 +387,9 @@ def audit_export_csv():
 @bp.get("/admin/audit.xlsx")
 def audit_export_xlsx():
     where, _ = audit_filter(request.args)
+    events = audit.events(db(), where, limit=EXPORT_LIMIT)
     return _export(
-        audit_xlsx(audit.events(db(), where, limit=EXPORT_LIMIT), current_language()),
+        audit_xlsx(events, current_language(), _labels(events)),
         "xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
@@ -367,7 +402,7 @@ def word_or_code(prefix: str, code: str | None) -> str:
     """A code's word when the catalogue has one, else the code itself (actions and object types
     recorded by other parts of ictmon need no entry here to be shown)."""
     key = f"{prefix}{code}"
-    return translate(key) if key in CATALOGUE["th"] else (code or "")
+    return translate(key) if i18n.known(key) else (code or "")
 
 
 @bp.app_context_processor
@@ -376,8 +411,7 @@ def _helpers():
 
 
 def init_app(app) -> None:
-    """Registers this area's blueprint, access rules (web.access.add_rules) and words."""
-    accounts_i18n.install()
+    """Registers this area's blueprint and access rules (web.access.add_rules)."""
     access.add_rules(
         {
             "accounts.account": access.VIEWER,

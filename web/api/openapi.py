@@ -475,7 +475,7 @@ DEVICE_ID = param("device_id", "path", ID)
 def operation(
     summary: str, responses: dict, *, role: str, parameters=(), body=None, public: bool = False
 ) -> dict:
-    op = {
+    op: dict[str, Any] = {
         "summary": summary,
         "description": f"Role: {role}.",
         "parameters": list(parameters),

@@ -12,7 +12,7 @@ never. Device credentials are never part of any answer: the queries do not even 
                                             + SNMP: sys_descr, sys_name, vendor, model, serial,
                                             firmware, uptime_seconds, snmp_state, snmp_error,
                                             cpu_pct, memory_pct, interfaces [...], ups
-                                            + SSH (issue 4): ssh_state, ssh {device_type, message,
+                                            + SSH: ssh_state, ssh {device_type, message,
                                             last_attempt, last_success, host_key_fingerprint,
                                             host_key_offered, facts, facts_at, versions}
     GET /api/v1/devices/<id>/latency?range=24h|7d|30d
@@ -21,15 +21,21 @@ never. Device credentials are never part of any answer: the queries do not even 
                                             size, trigger, lines_added, lines_removed,
                                             in_maintenance
     GET /api/v1/devices/<id>/configs/<vid>  that version's text (text/plain; admins, operators)
+    GET /api/v1/incidents, /api/v1/outbox   web.incidents.api;  GET /api/v1/risks  web.risks.api
 """
 
 from __future__ import annotations
 
 from flask import Blueprint, abort, g, jsonify, request
 
+from monitor.configs.versions import backup_summary
+from monitor.devices.inventory import device_snmp, snmp_json
 from monitor.localtime import iso_local
 from monitor.status import queries
+from web.configs import views as configs_views
 from web.database import db
+from web.incidents import api as incidents_api
+from web.risks import api as risks_api
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -100,13 +106,8 @@ def device(device_id: int):
             ],
         }
     )
-    from monitor.devices.inventory import device_snmp, snmp_json  # issue 3: SNMP fields
-
     body.update(snmp_json(device_snmp(db(), device_id, now=g.now)))
-    from monitor.configs.versions import backup_summary  # issue 4: ssh_state, ssh {...}
-    from web.configs.views import ssh_json
-
-    body.update(ssh_json(backup_summary(db(), device_id, version_limit=10_000)))
+    body.update(configs_views.ssh_json(backup_summary(db(), device_id, version_limit=10_000)))
     return jsonify(body)
 
 
@@ -130,16 +131,18 @@ def latency(device_id: int):
     )
 
 
-# Configuration backups (issue 4); the bodies are in web.configs.views.
+# Configuration backups; the bodies are in web.configs.views.
 @bp.get("/devices/<int:device_id>/configs")
 def config_versions(device_id: int):
-    from web.configs.views import api_versions
-
-    return api_versions(device_id)
+    return configs_views.api_versions(device_id)
 
 
 @bp.get("/devices/<int:device_id>/configs/<int:version_id>")
 def config_text(device_id: int, version_id: int):
-    from web.configs.views import api_version_text
+    return configs_views.api_version_text(device_id, version_id)
 
-    return api_version_text(device_id, version_id)
+
+# The incident log, the outbox and the risk register: their bodies are in the areas' api modules.
+bp.add_url_rule("/incidents", view_func=incidents_api.incidents, methods=["GET"])
+bp.add_url_rule("/outbox", view_func=incidents_api.outbox_messages, methods=["GET"])
+bp.add_url_rule("/risks", view_func=risks_api.risks, methods=["GET"])

@@ -30,10 +30,9 @@ from monitor.devices import admin as device_admin
 from monitor.incidents import queries as iq
 from monitor.incidents import recording as incident_core
 from monitor.localtime import BANGKOK, iso_local
-from monitor.secrets import Vault
 from monitor.status import maintenance
 from web import access
-from web.database import db
+from web.database import db, vault
 from web.incidents.api import incident_json
 
 bp = Blueprint("api_write", __name__, url_prefix="/api/v1")
@@ -87,10 +86,6 @@ def _actor() -> str:
     return current_user.display_name or current_user.username
 
 
-def _vault() -> Vault:
-    return Vault.from_settings(current_app.config["ICTMON_SETTINGS"])
-
-
 @bp.before_request
 def _csrf_for_sessions():
     """A session (cookie) write needs the CSRF token; a bearer-token write does not."""
@@ -98,9 +93,7 @@ def _csrf_for_sessions():
     by_token = current_user.is_authenticated and g.get("auth_by_token")
     if by_token or not current_app.config.get("WTF_CSRF_ENABLED", True):
         return None
-    from web.app import csrf
-
-    csrf.protect()  # raises CSRFError → 400 JSON (web.accounts.auth)
+    current_app.extensions["csrf"].protect()  # raises CSRFError → 400 JSON (web.accounts.auth)
     return None
 
 
@@ -124,7 +117,7 @@ def create_device():
     data = _body()
     session = db()
     try:
-        device = device_admin.create_device(session, data, _vault())
+        device = device_admin.create_device(session, data, vault())
     except device_admin.Invalid as exc:
         session.rollback()
         return _refused(f"device not created: {exc}", exc.errors)
@@ -140,7 +133,7 @@ def update_device(device_id: int):
     data = _body()
     session = db()
     try:
-        device = device_admin.update_device(session, device_id, data, _vault())
+        device = device_admin.update_device(session, device_id, data, vault())
     except LookupError:
         session.rollback()
         return _error(404, f"no device with id {device_id}")
@@ -334,7 +327,10 @@ def acknowledge_incident(incident_id: int):
     if note.strip():
         incident_core.comment(session, incident, _actor(), g.now, note)
     session.commit()
-    return jsonify(incident_json(iq.incident(session, incident_id)))
+    row = iq.incident(session, incident_id)
+    if row is None:  # deleted by someone else since the commit above
+        return _error(404, f"no incident {incident_id}")
+    return jsonify(incident_json(row))
 
 
 def _joined(errors: dict[str, str]) -> str:
@@ -342,13 +338,9 @@ def _joined(errors: dict[str, str]) -> str:
 
 
 def init_app(app) -> None:
-    from web.api import openapi
-    from web.app import csrf
-
     app.register_blueprint(bp)
     # The session's CSRF check is done above, where a bearer token can be told apart.
-    csrf.exempt(bp)
-    openapi.init_app(app)
+    app.extensions["csrf"].exempt(bp)
     access.add_rules(
         {
             "api_write.create_device": access.OPERATOR,

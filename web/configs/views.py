@@ -31,7 +31,6 @@ from monitor.db import audit
 from monitor.db.engine import transaction
 from monitor.localtime import iso_local, to_local
 from monitor.secrets import Vault
-from web.configs import words as configs_i18n
 from web.database import db, web_actor
 from web.i18n import translate
 
@@ -39,7 +38,6 @@ bp = Blueprint("configs", __name__)
 
 
 def init_app(app) -> None:
-    configs_i18n.install()
     app.register_blueprint(bp)
     app.add_template_global(_device_backups, "device_backups")
     app.add_template_filter(trigger_label, "backup_trigger")
@@ -181,7 +179,7 @@ def accept_host_key(device_id: int):
     current_app.logger.info(
         "user %s accepted the new SSH host key of device %s", current_user.username, device_id
     )
-    flash(translate("cfg_host_key_accepted" if accepted else "cfg_host_key_nothing"))
+    flash(translate("cfg_host_key_accepted") if accepted else translate("cfg_host_key_nothing"))
     return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
 
 

@@ -1,4 +1,5 @@
-"""/api/v1/incidents and /api/v1/outbox (issue 5), on the api blueprint so tokens work here too.
+"""/api/v1/incidents and /api/v1/outbox: the views, routed on the api blueprint (web.api.read)
+so tokens work here too.
 
 GET /api/v1/incidents[?site=CODE&state=open|acknowledged|resolved&cause=…]
     id, title, device, site, state, cause, manual, opened_at, acknowledged_at/by,
@@ -13,7 +14,6 @@ from flask import jsonify, request
 from monitor.incidents import queries as iq
 from monitor.localtime import iso_local
 from monitor.mail import outbox
-from web.api.read import bp
 from web.database import db
 
 
@@ -36,7 +36,6 @@ def incident_json(row: iq.IncidentRow) -> dict:
     }
 
 
-@bp.get("/incidents")
 def incidents():
     where = iq.IncidentFilter(
         site=request.args.get("site") or None,
@@ -46,7 +45,6 @@ def incidents():
     return jsonify([incident_json(r) for r in iq.incidents(db(), where)])
 
 
-@bp.get("/outbox")
 def outbox_messages():
     return jsonify(
         [

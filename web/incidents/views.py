@@ -1,5 +1,5 @@
 """The incident log, one incident with its timeline and actions, maintenance windows, and the
-outbox admin page (issue 5). Views parse the form, call one core function, redirect or render;
+outbox admin page. Views parse the form, call one core function, redirect or render;
 who may call which is web.access's table, and templates ask it with `can(...)`."""
 
 from __future__ import annotations
@@ -21,17 +21,17 @@ from flask_login import current_user, login_required
 from sqlalchemy import select
 
 from monitor.db.models import INCIDENT_CAUSES, INCIDENT_STATES, Incident, MaintenanceWindow
+from monitor.domain import IncidentState
 from monitor.incidents import queries as iq
 from monitor.incidents import recording as core
 from monitor.localtime import BANGKOK
 from monitor.mail import outbox
+from monitor.mail.smtp import send_test
 from monitor.status import maintenance
 from web.database import db
 from web.i18n import translate
-from web.incidents import words as incidents_i18n
 
 bp = Blueprint("incidents", __name__)
-incidents_i18n.install()
 
 
 def _actor() -> str:
@@ -53,7 +53,9 @@ def _local_moment(text: str | None) -> datetime | None:
 
 
 def _device_open_incidents(device_id: int) -> list[iq.IncidentRow]:
-    return iq.incidents(db(), iq.IncidentFilter(state="open", device_id=device_id), limit=20)
+    return iq.incidents(
+        db(), iq.IncidentFilter(state=IncidentState.OPEN, device_id=device_id), limit=20
+    )
 
 
 @bp.app_context_processor
@@ -233,8 +235,6 @@ def retry(message_id: int):
 @bp.post("/admin/test-email")
 @login_required
 def test_email():
-    from monitor.mail.smtp import send_test
-
     settings = current_app.config["ICTMON_SETTINGS"]
     address = request.form.get("address", "").strip()[:254]
     ok, dialogue = send_test(

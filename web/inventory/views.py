@@ -20,17 +20,16 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from monitor.db.models import Device
 from monitor.devices import inventory as inv
-from monitor.localtime import to_local
+from monitor.localtime import display_year, format_date, format_duration, to_local
 from web.database import db
 from web.i18n import current_language, translate
-from web.inventory import words as snmp_i18n
 
 bp = Blueprint("inventory", __name__)
 
 
 def init_app(app) -> None:
-    snmp_i18n.install()
     app.register_blueprint(bp)
     app.add_template_global(_device_snmp, "device_snmp")
     app.add_template_filter(bps, "bps")
@@ -89,7 +88,7 @@ def _export_args(flt: inv.InventoryFilter) -> dict[str, str]:
 
 def _export_name(ext: str) -> str:
     stamp = to_local(g.now)
-    year = stamp.year + (543 if current_language() == "th" else 0)
+    year = display_year(stamp.year, current_language())
     return f"ictmon-inventory-{year}{stamp:%m%d}.{ext}"
 
 
@@ -147,7 +146,6 @@ def edit(device_id: int):
             )
             flash(translate("inv_saved", name=row.name))
             return redirect(url_for("inventory.index"))
-    from monitor.db.models import Device
 
     device = session.get(Device, device_id)
     return render_template(
@@ -221,17 +219,9 @@ def speed(mbps: float | None) -> str:
 
 
 def uptime(seconds: int | None) -> str:
-    from monitor.localtime import format_duration
-
     return "—" if seconds is None else format_duration(seconds, current_language())
 
 
 def thai_date(value) -> str:
     """A date as the office writes it: '24 พ.ย. 2569' / '24 Nov 2026'."""
-    from monitor.localtime import ENGLISH_MONTHS_SHORT, THAI_MONTHS_SHORT
-
-    if value is None:
-        return "—"
-    if current_language() == "th":
-        return f"{value.day} {THAI_MONTHS_SHORT[value.month - 1]} {value.year + 543}"
-    return f"{value.day} {ENGLISH_MONTHS_SHORT[value.month - 1]} {value.year}"
+    return format_date(value, current_language(), short=True)

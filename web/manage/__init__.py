@@ -1,1 +1,12 @@
 """Managing sites, devices and credential profiles from the browser, and imports."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from web.manage import views
+
+
+def init_app(app: Flask) -> None:
+    """Registers this area: its blueprints, access rules and template helpers."""
+    views.init_app(app)

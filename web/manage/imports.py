@@ -16,14 +16,13 @@ import secrets
 import time
 from pathlib import Path
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user
 
 from monitor.db import audit
 from monitor.devices import import_preview, importer
-from web.database import db
+from web.database import db, vault
 from web.i18n import translate
-from web.manage.views import _vault, bp
 
 LIFETIME_SECONDS = 3600
 SUFFIXES = (".csv", ".xlsx")
@@ -98,7 +97,7 @@ def uploads() -> Uploads:
 
 def _read_and_plan(path: Path):
     header, rows = importer.read_rows(path)
-    return header, rows, import_preview.plan_import(db(), header, rows, _vault())
+    return header, rows, import_preview.plan_import(db(), header, rows, vault())
 
 
 def _errors_page(errors, filename: str):
@@ -123,17 +122,15 @@ def _preview_page(plan, token: str, filename: str, changed: bool = False):
     )
 
 
-@bp.get("/import")
 def import_page():
     return render_template("manage/import.html", errors=None, plan=None, token=None)
 
 
-@bp.post("/import")
 def import_upload():
     upload = request.files.get("file")
     filename = Path(upload.filename or "").name if upload else ""
     suffix = Path(filename).suffix.lower()
-    if not filename:
+    if upload is None or not filename:
         return _errors_page(
             [importer.RowError(0, "file", translate("manage_import_no_file"))], filename
         ), 400
@@ -143,6 +140,8 @@ def import_upload():
     store = uploads()
     token = store.keep(upload.read(), suffix, current_user.id, filename)
     note = store.note(token, current_user.id)
+    if note is None:  # written just above: only a failing disk loses it
+        abort(500)
     try:
         _, _, plan = _read_and_plan(store.path(token, note))
     except importer.ImportRejected as exc:
@@ -152,7 +151,6 @@ def import_upload():
     return _preview_page(plan, token, filename)
 
 
-@bp.post("/import/<token>")
 def import_confirm(token: str):
     store = uploads()
     note = store.note(token, current_user.id)
@@ -168,7 +166,7 @@ def import_confirm(token: str):
     if plan.digest != note["digest"]:
         store.remember_digest(token, note, plan.digest)
         return _preview_page(plan, token, note["filename"], changed=True)
-    report = importer.import_into(session, header, rows, _vault())
+    report = importer.import_into(session, header, rows, vault())
     audit.record(
         session,
         "import",
@@ -195,7 +193,6 @@ def import_confirm(token: str):
     return redirect(url_for("manage.devices"))
 
 
-@bp.post("/import/<token>/cancel")
 def import_cancel(token: str):
     if uploads().note(token, current_user.id) is not None:
         uploads().discard(token)

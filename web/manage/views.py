@@ -9,20 +9,28 @@ operators and admins (web.access); the audit log records the changes by itself.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 
+from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from collectors.ssh import DEVICE_TYPES
 from monitor.db.models import DEVICE_KINDS, Device, Site, SnmpProfile, SshCredentialProfile
 from monitor.devices import admin, profiles
 from monitor.devices import queries as mq
 from monitor.devices.importer import CREDENTIAL_COLUMNS, OPTIONAL_COLUMNS
-from monitor.secrets import Vault
+from monitor.localtime import display_year
 from web import access
-from web.database import db
+from web.database import db, vault
 from web.i18n import current_language, translate
-from web.manage import words as manage_i18n
+from web.manage import imports
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
+# The import pages, whose bodies are in web.manage.imports: upload, then confirm or cancel.
+bp.add_url_rule("/import", view_func=imports.import_page, methods=["GET"])
+bp.add_url_rule("/import", view_func=imports.import_upload, methods=["POST"])
+bp.add_url_rule("/import/<token>", view_func=imports.import_confirm, methods=["POST"])
+bp.add_url_rule("/import/<token>/cancel", view_func=imports.import_cancel, methods=["POST"])
 
 DEVICE_FORM_FIELDS = (
     "site",
@@ -35,10 +43,6 @@ DEVICE_FORM_FIELDS = (
     *(c for c in OPTIONAL_COLUMNS if c not in ("parent", "enabled")),
 )
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
-def _vault() -> Vault:
-    return Vault.from_settings(current_app.config["ICTMON_SETTINGS"])
 
 
 def _or_404(model, ident: int):
@@ -59,7 +63,7 @@ def form_date(value) -> str:
     if not isinstance(value, date):
         return value or ""
     if current_language() == "th":
-        return f"{value.day:02d}/{value.month:02d}/{value.year + 543}"
+        return f"{value.day:02d}/{value.month:02d}/{display_year(value.year)}"
     return value.isoformat()
 
 
@@ -146,9 +150,9 @@ def devices():
     return _devices_page()
 
 
-def _device_data() -> dict:
+def _device_data() -> dict[str, Any]:
     form = request.form
-    data = {key: form[key] for key in DEVICE_FORM_FIELDS if key in form}
+    data: dict[str, Any] = {key: form[key] for key in DEVICE_FORM_FIELDS if key in form}
     data["enabled"] = "yes" if form.get("enabled") == "yes" else "no"
     for column in CREDENTIAL_COLUMNS:
         data[f"clear_{column}"] = form.get(f"clear_{column}") == "yes"
@@ -166,9 +170,9 @@ def _device_form(device: Device | None):
         data = _device_data()
         try:
             if device is None:
-                device = admin.create_device(session, data, _vault())
+                device = admin.create_device(session, data, vault())
             else:
-                admin.update_device(session, device.id, data, _vault())
+                admin.update_device(session, device.id, data, vault())
             return _saved("manage_saved", "status.device", device_id=device.id)
         except admin.Invalid as exc:
             session.rollback()
@@ -180,7 +184,6 @@ def _device_form(device: Device | None):
                 "enabled": data["enabled"] == "yes",
             }
             device = session.get(Device, device.id) if device is not None else None
-    from collectors.ssh import DEVICE_TYPES
 
     snmp_profiles, ssh_profiles = mq.profile_choices(session)
     return render_template(
@@ -232,7 +235,8 @@ def bulk():
         return _devices_page(exc.errors, 400)
     session.commit()
     flash(translate("manage_bulk_done", n=len(changed)))
-    return redirect(url_for("manage.devices", **request.args))
+    args: dict[str, Any] = request.args.to_dict()
+    return redirect(url_for("manage.devices", **args))
 
 
 # --- credential profiles ------------------------------------------------------------------------
@@ -270,17 +274,18 @@ def _profile_form(kind: str, profile_id: int | None):
     errors: dict[str, str] = {}
     if request.method == "POST":
         form = request.form
-        data = {key: form[key] for key in keys if key in form and not key.startswith("clear_")}
+        data: dict[str, Any] = {
+            key: form[key] for key in keys if key in form and not key.startswith("clear_")
+        }
         data.update({key: form.get(key) == "yes" for key in keys if key.startswith("clear_")})
         try:
-            save(session, profile_id, data, _vault())
+            save(session, profile_id, data, vault())
             return _saved("manage_saved", "manage.profiles_page")
         except admin.Invalid as exc:
             session.rollback()
             errors = exc.errors
             secrets = profiles.SNMP_SECRETS + profiles.SSH_SECRETS
             values = {**values, **{k: v for k, v in data.items() if k not in secrets}}
-    from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 
     return render_template(
         f"manage/{kind}_profile_form.html",
@@ -343,10 +348,7 @@ RULES = {
 
 
 def init_app(app) -> None:
-    """Registers this area's blueprint, access rules (web.access.add_rules) and words."""
-    from web.manage import imports as manage_import  # noqa: F401  (adds the import routes to bp)
-
-    manage_i18n.install()
+    """Registers this area's blueprint and access rules (web.access.add_rules)."""
     app.register_blueprint(bp)
     access.add_rules(RULES)
     if not app.config.get("MAX_CONTENT_LENGTH"):

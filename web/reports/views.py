@@ -29,6 +29,7 @@ from monitor.reports.periods import (
     fiscal_year_of,
     fiscal_year_period,
     month_period,
+    parse_period,
     previous_month,
 )
 from monitor.reports.produce import FORMATS, MEDIA_TYPES, choose_period, file_name, render
@@ -37,6 +38,19 @@ from web.i18n import current_language
 
 bp = Blueprint("reports", __name__)
 api_bp = Blueprint("availability_api", __name__, url_prefix="/api/v1")
+
+
+def _kept_label(report: stored.StoredReport) -> str:
+    """A kept report's period in the reader's language (its stored label is the report's own)."""
+    try:
+        return parse_period(report.period_key).label(current_language())
+    except PeriodError:
+        return report.period_label
+
+
+@bp.context_processor
+def _helpers():
+    return {"kept_label": _kept_label}
 
 
 def _settings():

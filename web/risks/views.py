@@ -1,9 +1,10 @@
-"""The risk register page (issue 7): heat-map, filtered list, one risk with its history, add and
+"""The risk register page: heat-map, filtered list, one risk with its history, add and
 edit by hand (admins and operators: web.access), Excel export. Views parse, call monitor.risks.register, render."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -20,15 +21,14 @@ from flask_login import current_user, login_required
 
 from monitor.db.models import RISK_CATEGORIES, RISK_STATUSES, Risk
 from monitor.incidents import queries as iq
-from monitor.localtime import format_date, to_local
+from monitor.localtime import display_year, format_date, to_local
 from monitor.reports import spreadsheet
 from monitor.risks import register as core
+from monitor.risks import texts
 from web.database import db
 from web.i18n import current_language, translate
-from web.risks import words as risks_i18n
 
 bp = Blueprint("risks", __name__)
-risks_i18n.install()
 
 
 def _settings():
@@ -57,15 +57,20 @@ def _filter() -> core.RiskFilter:
 
 
 @bp.app_context_processor
-def _helpers():
+def _helpers() -> dict[str, Any]:
     return {
         "risk_categories": RISK_CATEGORIES,
         "risk_statuses": RISK_STATUSES,
         "risk_levels": core.LEVELS,
         "open_high_risks": lambda: core.open_high_risks(db(), _settings()),
         "risk_date": lambda day: format_date(day, current_language()),
-        "risk_field": lambda name: translate(_FIELD_WORDS.get(name, name)),
+        "risk_field": _field_word,
+        "risk_text": lambda value: texts.render(value, current_language()),
     }
+
+
+def _field_word(name: str) -> str:
+    return translate(_FIELD_WORDS.get(name, name))
 
 
 _FIELD_WORDS = {
@@ -103,7 +108,7 @@ def index():
 @bp.get("/risks/<int:risk_id>")
 @login_required
 def show(risk_id: int):
-    row = next((r for r in core.risk_rows(db(), _settings()) if r.id == risk_id), None)
+    row = _row(risk_id)
     if row is None:
         abort(404)
     return render_template("risks/show.html", row=row, events=core.history(db(), risk_id))
@@ -126,8 +131,15 @@ def _form_values(form, *, with_subject: bool) -> dict:
     return values
 
 
+def _row(risk_id: int) -> core.RiskRow | None:
+    return next((r for r in core.risk_rows(db(), _settings()) if r.id == risk_id), None)
+
+
 def _form(risk: Risk | None):
     session = db()
+    # The title as the form shows it: a rule's in the reader's language, a typed one as typed.
+    row = _row(risk.id) if risk is not None else None
+    shown_title = row.title_in(current_language()) if row is not None else None
     if request.method == "POST":
         try:
             if risk is None:
@@ -135,13 +147,14 @@ def _form(risk: Risk | None):
                     session, _form_values(request.form, with_subject=True), _actor(), g.now
                 )
             else:
-                core.update_risk(
-                    session,
-                    risk,
-                    _form_values(request.form, with_subject=risk.rule_key is None),
-                    _actor(),
-                    g.now,
-                )
+                values = _form_values(request.form, with_subject=risk.rule_key is None)
+                if (
+                    row is not None
+                    and row.rule_title is not None
+                    and values["title"] == shown_title
+                ):
+                    del values["title"]  # the rule's words, untouched: not a title typed
+                core.update_risk(session, risk, values, _actor(), g.now)
             session.commit()
             flash(translate("risk_saved"))
             return redirect(url_for("risks.show", risk_id=risk.id))
@@ -152,6 +165,7 @@ def _form(risk: Risk | None):
     return render_template(
         "risks/form.html",
         risk=risk,
+        shown_title=shown_title if shown_title is not None else (risk.title if risk else ""),
         sites=iq.site_choices(session),
         devices=iq.device_choices(session),
     )
@@ -177,7 +191,7 @@ def edit(risk_id: int):
 def export_xlsx():
     body = risks_xlsx(core.risk_rows(db(), _settings(), _filter()), current_language())
     stamp = to_local(g.now)
-    year = stamp.year + (543 if current_language() == "th" else 0)
+    year = display_year(stamp.year, current_language())
     return current_app.response_class(
         body,
         headers={
@@ -210,7 +224,7 @@ def risks_xlsx(rows: list[core.RiskRow], lang: str) -> bytes:
         subject = " / ".join(x for x in (row.site_name, row.device_name) if x)
         return [
             row.id,
-            row.title,
+            row.title_in(lang),
             translate(f"rcat_{row.category}", lang),
             subject,
             row.likelihood,
@@ -222,7 +236,7 @@ def risks_xlsx(rows: list[core.RiskRow], lang: str) -> bytes:
             row.owner,
             row.review_date,
             row.rule or translate("risk_manual", lang),
-            (row.evidence or {}).get("summary", ""),
+            row.summary_in(lang),
         ]
 
     headers = [c if c == "#" else translate(c, lang) for c in _COLUMNS]

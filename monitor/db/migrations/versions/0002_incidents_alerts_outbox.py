@@ -1,4 +1,4 @@
-"""Incidents, alert outbox, flapping, recurring maintenance (issue 5)
+"""Incidents, alert outbox, flapping, recurring maintenance
 
 Revision ID: 0002
 Revises: 0001

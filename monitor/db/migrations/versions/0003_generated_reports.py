@@ -1,4 +1,4 @@
-"""generated monthly reports (issue 6)
+"""generated monthly reports
 
 Revision ID: 0003
 Revises: 0001

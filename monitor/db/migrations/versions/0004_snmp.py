@@ -1,4 +1,4 @@
-"""SNMP: credential profiles, inventory, interfaces, traffic, reboots (issue 3)
+"""SNMP: credential profiles, inventory, interfaces, traffic, reboots
 
 Revision ID: 0004
 Revises: 0001

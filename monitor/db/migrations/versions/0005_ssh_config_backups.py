@@ -1,4 +1,4 @@
-"""SSH configuration backups: credential profiles, host keys, versions, state, change events (issue 4)
+"""SSH configuration backups: credential profiles, host keys, versions, state, change events
 
 Revision ID: 0005
 Revises: 0001

@@ -1,4 +1,4 @@
-"""Risk register: risks and their history (issue 7)
+"""Risk register: risks and their history
 
 Revision ID: 0007
 Revises: 0006

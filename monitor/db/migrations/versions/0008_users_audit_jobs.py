@@ -1,4 +1,4 @@
-"""Running it for real (issue 8): session epochs, login failures, the audit log, job timings
+"""Running it for real: session epochs, login failures, the audit log, job timings
 
 Revision ID: 0008
 Revises: 0007
