@@ -34,12 +34,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert, text
 
+from monitor.availability.periods import month_period
 from monitor.db import engine as dbmod
 from monitor.db.models import Device, MaintenanceWindow, PingRollup, Site, StateInterval
 from monitor.localtime import BANGKOK
 from monitor.reports.data import build_report
 from monitor.reports.pdf import render_pdf
-from monitor.reports.periods import month_period
 from monitor.reports.xlsx import render_xlsx
 from monitor.settings import DatabaseSettings, Settings
 

@@ -11,11 +11,11 @@ from dataclasses import dataclass
 import click
 
 from collectors.ping import IcmpNotPermitted
+from monitor.availability.periods import PeriodError
 from monitor.configs.backup_job import DeviceNotFound
 from monitor.db import audit
 from monitor.db import engine as dbmod
 from monitor.devices.importer import ImportRejected
-from monitor.reports.periods import PeriodError
 from monitor.risks.rules import RuleError
 from monitor.secrets import SecretsError
 from monitor.settings import ConfigError, Settings, load_settings

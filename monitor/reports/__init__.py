@@ -1,2 +1,2 @@
 """The monthly availability report: data assembly (`data`), renderers (`pdf`, `xlsx`, `html`),
-targets from settings (`targets`), stored reports and scheduled delivery (`delivery`)."""
+stored reports and scheduled delivery (`delivery`). The figures come from monitor.availability."""

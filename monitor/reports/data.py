@@ -1,7 +1,7 @@
 """The report's content as plain data: what every renderer (PDF, XLSX, HTML page) shows.
 
 `build_report` reads the history once (the period and the months of the trend), computes the
-figures with monitor.reports.availability and sorts every table worst first. Renderers only format.
+figures with monitor.availability.intervals and sorts every table worst first. Renderers only format.
 The major incidents come from the incident log (monitor.reports.incident_rows); a month that has
 none there (history imported without incidents) lists the outages computed from history instead.
 """
@@ -13,12 +13,12 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
+from monitor.availability.history import History, load_history
+from monitor.availability.intervals import Availability, Figures
+from monitor.availability.periods import Period, month_period
+from monitor.availability.targets import Targets, met
 from monitor.reports import incident_rows
-from monitor.reports.availability import Availability, Figures
-from monitor.reports.history import History, load_history
-from monitor.reports.periods import Period, month_period
 from monitor.reports.risks import RiskRow, report_risks
-from monitor.reports.targets import Targets, met
 from monitor.settings import Settings
 
 MAJOR_OUTAGES = 10

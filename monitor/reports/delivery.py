@@ -19,12 +19,12 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.availability.periods import Period, previous_month
 from monitor.db.engine import transaction
 from monitor.db.models import GeneratedReport
 from monitor.localtime import BANGKOK, format_datetime, utcnow
 from monitor.mail.outbox import enqueue
 from monitor.reports import stored
-from monitor.reports.periods import Period, previous_month
 from monitor.reports.produce import file_name, render, report_for
 from monitor.reports.words import hms, pct, period_subject, word
 from monitor.settings import Settings, parse_recipients, parse_send_time

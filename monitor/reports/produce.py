@@ -6,15 +6,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from monitor.reports.data import MonthlyReport, build_report
-from monitor.reports.html import render_html
-from monitor.reports.periods import (
+from monitor.availability.periods import (
     Period,
     PeriodError,
     fiscal_year_period,
     parse_period,
     parse_range,
 )
+from monitor.reports.data import MonthlyReport, build_report
+from monitor.reports.html import render_html
 from monitor.reports.xlsx import render_xlsx
 from monitor.settings import Settings
 

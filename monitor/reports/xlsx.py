@@ -13,8 +13,8 @@ from openpyxl import Workbook
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
+from monitor.availability.intervals import Figures
 from monitor.localtime import format_datetime, to_local
-from monitor.reports.availability import Figures
 from monitor.reports.data import MonthlyReport, Row
 from monitor.reports.words import cause_label, incident_what, kind_label, met_label, word
 

@@ -1,7 +1,7 @@
 """Gather the facts the risk rules need from the database, and run one evaluation.
 
-Thin I/O around the pure engine (monitor.risks.rules): availability from monitor.reports.availability over
-the state intervals (monitor.reports.history), automatic incidents, device lifecycle dates, SSH
+Thin I/O around the pure engine (monitor.risks.rules): availability from monitor.availability.intervals over
+the state intervals (monitor.availability.history), automatic incidents, device lifecycle dates, SSH
 backup states and configuration change events.
 """
 
@@ -14,6 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.availability.history import load_history
+from monitor.availability.intervals import DeviceInfo, site_uplinks
+from monitor.availability.targets import Targets
 from monitor.db.engine import transaction
 from monitor.db.models import (
     ConfigChangeEvent,
@@ -27,9 +30,6 @@ from monitor.db.models import (
     TrafficRollup,
 )
 from monitor.localtime import to_local, utcnow
-from monitor.reports.availability import DeviceInfo, site_uplinks
-from monitor.reports.history import load_history
-from monitor.reports.targets import Targets
 from monitor.risks.register import Change, reconcile
 from monitor.risks.rules import DeviceFact, Facts, Rule, RuleError, SiteFact, evaluate, load_rules
 from monitor.settings import Settings

@@ -11,10 +11,10 @@ import pytest
 from openpyxl import load_workbook
 from pypdf import PdfReader
 
+from monitor.availability.periods import parse_period
 from monitor.reports.data import build_report
 from monitor.reports.html import render_html
 from monitor.reports.pdf import render_pdf
-from monitor.reports.periods import parse_period
 from monitor.reports.words import hms, pct
 from monitor.reports.xlsx import render_xlsx
 from monitor.settings import ReportSettings

@@ -10,6 +10,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import event, select
 
+from monitor.availability.periods import parse_period
 from monitor.db.models import Device, Incident, IncidentEvent, Site
 from monitor.incidents import recording as incidents
 from monitor.localtime import to_local
@@ -17,7 +18,6 @@ from monitor.reports.data import MAJOR_OUTAGES, build_report
 from monitor.reports.html import render_html
 from monitor.reports.incident_rows import NOTES_MAX_CHARS, concise
 from monitor.reports.pdf import render_pdf
-from monitor.reports.periods import parse_period
 from monitor.reports.xlsx import render_xlsx
 from tests.conftest import NOW
 from tests.reports.district import NOV_START, S02_OUTAGE_1, SITE_NAMES, bkk, seed_october

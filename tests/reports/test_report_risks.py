@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from monitor.availability.periods import parse_period
 from monitor.reports.data import build_report
 from monitor.reports.html import render_html
 from monitor.reports.pdf import render_pdf
-from monitor.reports.periods import parse_period
 from monitor.risks.register import create_risk
 from tests.conftest import NOW, add_site
 from tests.reports.test_monthly_report import compact, pdf_text

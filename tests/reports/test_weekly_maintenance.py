@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from monitor.availability.history import load_history
 from monitor.db.models import StateInterval
 from monitor.localtime import BANGKOK, as_utc
-from monitor.reports.history import load_history
 from monitor.status.maintenance import create_window
 from tests.conftest import NOW, add_device, add_site
 

@@ -10,8 +10,7 @@ from hypothesis import given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from monitor.domain import Status
-from monitor.reports.availability import (
+from monitor.availability.intervals import (
     DeviceInfo,
     Figures,
     MaintenanceSpan,
@@ -22,7 +21,8 @@ from monitor.reports.availability import (
     site_uplinks,
     timeline,
 )
-from monitor.reports.periods import month_period
+from monitor.availability.periods import month_period
+from monitor.domain import Status
 
 UTC = UTC
 UP, DOWN, UNR, MNT, UNK = (

@@ -14,6 +14,7 @@ from babel.messages.pofile import read_po
 
 from collectors.ssh import SshState
 from monitor import i18n
+from monitor.availability.intervals import SITE_RULES
 from monitor.configs.versions import NEVER
 from monitor.devices.inventory import SNMP_STATES
 from monitor.devices.profiles import SNMP_SECRETS, SSH_SECRETS
@@ -28,7 +29,6 @@ from monitor.domain import (
     Role,
     Status,
 )
-from monitor.reports.availability import SITE_RULES
 from monitor.status.queries import LATENCY_RANGES, LEVELS
 from web.errors import PAGES
 

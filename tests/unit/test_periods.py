@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime
 
 import pytest
 
-from monitor.reports.periods import (
+from monitor.availability.periods import (
     PeriodError,
     fiscal_year_of,
     month_period,

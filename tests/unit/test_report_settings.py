@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from monitor.reports.targets import Targets, met
+from monitor.availability.targets import Targets, met
 from monitor.settings import ConfigError, load_settings, parse_recipients
 
 

@@ -28,10 +28,10 @@ from sqlalchemy import select
 from monitor import i18n
 from monitor.accounts import users
 from monitor.accounts.audit_export import EXPORT_LIMIT, audit_csv, audit_xlsx, changes_text
+from monitor.availability.periods import PeriodError, bangkok_midnight, parse_day
 from monitor.db import audit
 from monitor.db.models import ROLES, AuditEvent, User
 from monitor.localtime import display_year, to_local
-from monitor.reports.periods import PeriodError, bangkok_midnight, parse_day
 from monitor.risks import register as risk_register
 from web import access
 from web.accounts import auth

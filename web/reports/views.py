@@ -19,12 +19,8 @@ from flask import (
 )
 from flask_login import login_required
 
-from monitor.localtime import iso_local
-from monitor.reports import stored
-from monitor.reports.availability import Figures
-from monitor.reports.data import Row, availability_snapshot, build_report
-from monitor.reports.html import render_fragment
-from monitor.reports.periods import (
+from monitor.availability.intervals import Figures
+from monitor.availability.periods import (
     PeriodError,
     fiscal_year_of,
     fiscal_year_period,
@@ -32,6 +28,10 @@ from monitor.reports.periods import (
     parse_period,
     previous_month,
 )
+from monitor.localtime import iso_local
+from monitor.reports import stored
+from monitor.reports.data import Row, availability_snapshot, build_report
+from monitor.reports.html import render_fragment
 from monitor.reports.produce import FORMATS, MEDIA_TYPES, choose_period, file_name, render
 from web.database import db
 from web.i18n import current_language

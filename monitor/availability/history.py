@@ -1,4 +1,4 @@
-"""Reading what availability needs from the database: the thin I/O side of monitor.reports.availability.
+"""Reading what availability needs from the database: the thin I/O side of monitor.availability.intervals.
 
 A constant number of queries per call whatever the district's size: devices, the state intervals
 that touch the window, the maintenance windows that touch it.
@@ -13,14 +13,14 @@ from datetime import datetime
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Device, MaintenanceWindow, Site, StateInterval
-from monitor.reports.availability import (
+from monitor.availability.intervals import (
     Availability,
     DeviceInfo,
     MaintenanceSpan,
     Span,
     availability,
 )
+from monitor.db.models import Device, MaintenanceWindow, Site, StateInterval
 from monitor.status.maintenance import window_occurrences
 
 
