@@ -134,9 +134,3 @@ def _audit(obj, action: str, label: str, before, after) -> None:
         audit.record(
             session, action, "database", label=label, changes={"revision": [before, after]}
         )
-
-
-def register(main: click.Group) -> None:
-    main.add_command(db_backup_command)
-    main.add_command(db_restore_command)
-    main.add_command(upgrade_command)

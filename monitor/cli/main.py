@@ -15,9 +15,9 @@ from sqlalchemy import select
 from collectors.ping import icmp_permission_problem
 from monitor.accounts.users import create_token
 from monitor.cli.context import Context, Failure, Group
-from monitor.cli.deploy import register as register_deploy
+from monitor.cli.deploy import db_backup_command, db_restore_command, upgrade_command
 from monitor.cli.risks import risks as risks_group
-from monitor.cli.snmp import register as register_snmp
+from monitor.cli.snmp import snmp as snmp_group
 from monitor.cli.ssh import backup as backup_command
 from monitor.cli.ssh import ssh as ssh_group
 from monitor.cli.users import user as user_group
@@ -287,7 +287,9 @@ def token_create(obj: Context, username, label):
 # One module per command group beside the commands above.
 main.add_command(backup_command)
 main.add_command(ssh_group)
-register_snmp(main)
+main.add_command(snmp_group)
 main.add_command(risks_group)
-register_deploy(main)
+main.add_command(db_backup_command)
+main.add_command(db_restore_command)
+main.add_command(upgrade_command)
 main.add_command(user_group)

@@ -54,124 +54,127 @@ def _check_v3(version, user, auth_protocol, priv_protocol):
         raise click.ClickException("--priv-protocol needs --auth-protocol (authPriv)")
 
 
-def register(main: click.Group) -> None:
-    @main.group()
-    def snmp():
-        """SNMP credentials: profiles and per-device settings."""
+@click.group()
+def snmp():
+    """SNMP credentials: profiles and per-device settings."""
 
-    @snmp.command("profile")
-    @click.argument("name")
-    @click.option("--version", "version", type=click.Choice(VERSIONS), required=True)
-    @click.option("--user", help="SNMPv3 user name.")
-    @click.option("--auth-protocol", type=click.Choice(AUTH_PROTOCOLS, case_sensitive=False))
-    @click.option("--priv-protocol", type=click.Choice(PRIV_PROTOCOLS, case_sensitive=False))
-    @click.option("--port", type=click.IntRange(1, 65535), help="UDP port (default 161).")
-    @click.pass_obj
-    def profile(obj, name, version, user, auth_protocol, priv_protocol, port):
-        """Create or replace the credential profile NAME."""
-        _check_v3(version, user, auth_protocol, priv_protocol)
-        community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
-        vault = Vault.from_settings(obj.settings)
-        with transaction(obj.sessions(audited=True)) as session:
-            row = session.execute(select(SnmpProfile).where(SnmpProfile.name == name)).scalar()
-            if row is None:
-                row = SnmpProfile(name=name, created_at=utcnow(), version=version)
-                session.add(row)
-            row.version, row.port = version, port
-            row.community = vault.encrypt(community)
-            row.v3_user = user if version == "3" else None
-            row.v3_auth_protocol = auth_protocol.upper() if auth_protocol else None
-            row.v3_priv_protocol = priv_protocol.upper() if priv_protocol else None
-            row.v3_auth_key, row.v3_priv_key = vault.encrypt(auth), vault.encrypt(priv)
-        click.echo(f"profile {name!r} saved (SNMP v{version})")
 
-    @snmp.command("profiles")
-    @click.pass_obj
-    def profiles(obj):
-        """List the profiles and how many devices use each (secrets are never shown)."""
-        with transaction(obj.sessions(audited=True)) as session:
-            counts = dict(
-                session.execute(
-                    select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)
-                ).all()
-            )
-            rows = session.execute(select(SnmpProfile).order_by(SnmpProfile.name)).scalars().all()
-            for p in rows:
-                security = (
-                    "community"
-                    if p.version != "3"
-                    else f"user {p.v3_user}, {p.v3_auth_protocol or 'noAuth'}"
-                    f"/{p.v3_priv_protocol or 'noPriv'}"
-                )
-                click.echo(
-                    f"{p.name:<24} v{p.version:<3} {security:<36} "
-                    f"port {p.port or 161:<6} devices {counts.get(p.id, 0)}"
-                )
-        if not rows:
-            click.echo("no SNMP profiles yet (ictmon snmp profile NAME --version ...)")
+@snmp.command("profile")
+@click.argument("name")
+@click.option("--version", "version", type=click.Choice(VERSIONS), required=True)
+@click.option("--user", help="SNMPv3 user name.")
+@click.option("--auth-protocol", type=click.Choice(AUTH_PROTOCOLS, case_sensitive=False))
+@click.option("--priv-protocol", type=click.Choice(PRIV_PROTOCOLS, case_sensitive=False))
+@click.option("--port", type=click.IntRange(1, 65535), help="UDP port (default 161).")
+@click.pass_obj
+def profile(obj, name, version, user, auth_protocol, priv_protocol, port):
+    """Create or replace the credential profile NAME."""
+    _check_v3(version, user, auth_protocol, priv_protocol)
+    community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
+    vault = Vault.from_settings(obj.settings)
+    with transaction(obj.sessions(audited=True)) as session:
+        row = session.execute(select(SnmpProfile).where(SnmpProfile.name == name)).scalar()
+        if row is None:
+            row = SnmpProfile(name=name, created_at=utcnow(), version=version)
+            session.add(row)
+        row.version, row.port = version, port
+        row.community = vault.encrypt(community)
+        row.v3_user = user if version == "3" else None
+        row.v3_auth_protocol = auth_protocol.upper() if auth_protocol else None
+        row.v3_priv_protocol = priv_protocol.upper() if priv_protocol else None
+        row.v3_auth_key, row.v3_priv_key = vault.encrypt(auth), vault.encrypt(priv)
+    click.echo(f"profile {name!r} saved (SNMP v{version})")
 
-    @snmp.command("assign")
-    @click.argument("name")
-    @click.option("--site", "sites", multiple=True, help="Site code (repeatable).")
-    @click.option("--kind", "kinds", multiple=True, help="Device kind (repeatable).")
-    @click.option("--device", "devices", multiple=True, help="SITE/NAME (repeatable).")
-    @click.pass_obj
-    def assign(obj, name, sites, kinds, devices):
-        """Use profile NAME for the matching devices ('-' as NAME: their own settings again)."""
-        if not (sites or kinds or devices):
-            raise click.ClickException("say which devices: --site, --kind and/or --device")
-        with transaction(obj.sessions(audited=True)) as session:
-            profile_id = None
-            if name != "-":
-                profile_id = session.execute(
-                    select(SnmpProfile.id).where(SnmpProfile.name == name)
-                ).scalar()
-                if profile_id is None:
-                    raise click.ClickException(f"no SNMP profile named {name!r}")
-            query = select(Device).join(Site, Site.id == Device.site_id)
-            if sites:
-                query = query.where(Site.code.in_(sites))
-            if kinds:
-                query = query.where(Device.kind.in_(kinds))
-            chosen = session.execute(query).scalars().all()
-            if devices:
-                wanted = {tuple(d.split("/", 1)) for d in devices}
-                chosen = [d for d in chosen if (d.site.code, d.name) in wanted]
-            for device in chosen:
-                device.snmp_profile_id = profile_id
-                device.updated_at = utcnow()
-        click.echo(
-            f"{len(chosen)} devices now use "
-            + (f"profile {name!r}" if profile_id else "their own SNMP settings")
+
+@snmp.command("profiles")
+@click.pass_obj
+def profiles(obj):
+    """List the profiles and how many devices use each (secrets are never shown)."""
+    with transaction(obj.sessions(audited=True)) as session:
+        counts = dict(
+            session.execute(
+                select(Device.snmp_profile_id, func.count()).group_by(Device.snmp_profile_id)
+            ).all()
         )
+        rows = session.execute(select(SnmpProfile).order_by(SnmpProfile.name)).scalars().all()
+        for p in rows:
+            security = (
+                "community"
+                if p.version != "3"
+                else f"user {p.v3_user}, {p.v3_auth_protocol or 'noAuth'}"
+                f"/{p.v3_priv_protocol or 'noPriv'}"
+            )
+            click.echo(
+                f"{p.name:<24} v{p.version:<3} {security:<36} "
+                f"port {p.port or 161:<6} devices {counts.get(p.id, 0)}"
+            )
+    if not rows:
+        click.echo("no SNMP profiles yet (ictmon snmp profile NAME --version ...)")
 
-    @snmp.command("device")
-    @click.argument("device")
-    @click.option("--version", "version", type=click.Choice(VERSIONS), required=True)
-    @click.option("--user", help="SNMPv3 user name.")
-    @click.option("--auth-protocol", type=click.Choice(AUTH_PROTOCOLS, case_sensitive=False))
-    @click.option("--priv-protocol", type=click.Choice(PRIV_PROTOCOLS, case_sensitive=False))
-    @click.option("--port", type=click.IntRange(1, 65535))
-    @click.pass_obj
-    def device_(obj, device, version, user, auth_protocol, priv_protocol, port):
-        """Set DEVICE's own SNMP settings (SITE/NAME)."""
-        _check_v3(version, user, auth_protocol, priv_protocol)
-        site_code, _, name = device.partition("/")
-        community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
-        vault = Vault.from_settings(obj.settings)
-        with transaction(obj.sessions(audited=True)) as session:
-            row = session.execute(
-                select(Device)
-                .join(Site, Site.id == Device.site_id)
-                .where(Site.code == site_code, Device.name == name)
+
+@snmp.command("assign")
+@click.argument("name")
+@click.option("--site", "sites", multiple=True, help="Site code (repeatable).")
+@click.option("--kind", "kinds", multiple=True, help="Device kind (repeatable).")
+@click.option("--device", "devices", multiple=True, help="SITE/NAME (repeatable).")
+@click.pass_obj
+def assign(obj, name, sites, kinds, devices):
+    """Use profile NAME for the matching devices ('-' as NAME: their own settings again)."""
+    if not (sites or kinds or devices):
+        raise click.ClickException("say which devices: --site, --kind and/or --device")
+    with transaction(obj.sessions(audited=True)) as session:
+        profile_id = None
+        if name != "-":
+            profile_id = session.execute(
+                select(SnmpProfile.id).where(SnmpProfile.name == name)
             ).scalar()
-            if row is None:
-                raise click.ClickException(f"no device {device!r} (give SITE/NAME)")
-            row.snmp_version, row.snmp_port = version, port or row.snmp_port
-            row.snmp_community = vault.encrypt(community)
-            row.snmp_v3_user = user if version == "3" else None
-            row.snmp_v3_auth_protocol = auth_protocol.upper() if auth_protocol else None
-            row.snmp_v3_priv_protocol = priv_protocol.upper() if priv_protocol else None
-            row.snmp_v3_auth_key, row.snmp_v3_priv_key = vault.encrypt(auth), vault.encrypt(priv)
-            row.updated_at = utcnow()
-        click.echo(f"{device}: SNMP v{version} saved")
+            if profile_id is None:
+                raise click.ClickException(f"no SNMP profile named {name!r}")
+        query = select(Device).join(Site, Site.id == Device.site_id)
+        if sites:
+            query = query.where(Site.code.in_(sites))
+        if kinds:
+            query = query.where(Device.kind.in_(kinds))
+        chosen = session.execute(query).scalars().all()
+        if devices:
+            wanted = {tuple(d.split("/", 1)) for d in devices}
+            chosen = [d for d in chosen if (d.site.code, d.name) in wanted]
+        for device in chosen:
+            device.snmp_profile_id = profile_id
+            device.updated_at = utcnow()
+    click.echo(
+        f"{len(chosen)} devices now use "
+        + (f"profile {name!r}" if profile_id else "their own SNMP settings")
+    )
+
+
+@snmp.command("device")
+@click.argument("device")
+@click.option("--version", "version", type=click.Choice(VERSIONS), required=True)
+@click.option("--user", help="SNMPv3 user name.")
+@click.option("--auth-protocol", type=click.Choice(AUTH_PROTOCOLS, case_sensitive=False))
+@click.option("--priv-protocol", type=click.Choice(PRIV_PROTOCOLS, case_sensitive=False))
+@click.option("--port", type=click.IntRange(1, 65535))
+@click.pass_obj
+def device_(obj, device, version, user, auth_protocol, priv_protocol, port):
+    """Set DEVICE's own SNMP settings (SITE/NAME)."""
+    _check_v3(version, user, auth_protocol, priv_protocol)
+    site_code, _, name = device.partition("/")
+    community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
+    vault = Vault.from_settings(obj.settings)
+    with transaction(obj.sessions(audited=True)) as session:
+        row = session.execute(
+            select(Device)
+            .join(Site, Site.id == Device.site_id)
+            .where(Site.code == site_code, Device.name == name)
+        ).scalar()
+        if row is None:
+            raise click.ClickException(f"no device {device!r} (give SITE/NAME)")
+        row.snmp_version, row.snmp_port = version, port or row.snmp_port
+        row.snmp_community = vault.encrypt(community)
+        row.snmp_v3_user = user if version == "3" else None
+        row.snmp_v3_auth_protocol = auth_protocol.upper() if auth_protocol else None
+        row.snmp_v3_priv_protocol = priv_protocol.upper() if priv_protocol else None
+        row.snmp_v3_auth_key, row.snmp_v3_priv_key = vault.encrypt(auth), vault.encrypt(priv)
+        row.updated_at = utcnow()
+    click.echo(f"{device}: SNMP v{version} saved")

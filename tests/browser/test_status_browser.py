@@ -47,8 +47,12 @@ def test_morning_look_from_login_to_the_routers_chart(live_server, page):
 
     page.click("#chart-ranges button[data-range='7d']")
     page.wait_for_selector("#chart-ranges button[data-range='7d'].active")
-    page.wait_for_selector("#latency-chart canvas")
-    assert page.locator("#latency-chart canvas").bounding_box()["width"] > 100
+    # The new range redraws the chart: the old canvas may still be there, then vanish. Wait until
+    # the drawn chart is wide, rather than measuring whichever canvas is there first.
+    page.wait_for_function(
+        "() => (document.querySelector('#latency-chart canvas')"
+        "?.getBoundingClientRect().width ?? 0) > 100"
+    )
     page.locator("#latency-chart").screenshot(path=f"{SCREENSHOTS}/ictmon-chart-7d.png")
 
     assert page.problems == [], page.problems
