@@ -63,7 +63,7 @@ DYNAMIC_KEYS: dict[str, tuple[object, ...]] = {
     "ev_": ("opened", "acknowledged", "comment", "resolved", "reopened"),  # monitor/incidents
     "raction_": ("created", "edited", "raised", "returned", "proposed_close"),  # monitor/risks
     "manage_action_": ("create", "update", "unchanged"),  # the import preview
-    "if_": ("up", "down", "other"),  # web/templates/snmp/_device_snmp.html
+    "if_": ("up", "down", "other"),  # web/templates/inventory/_device_snmp.html
     "ups_battery_": ("normal", "low", "depleted", "unknown"),  # collectors/snmp.py
     "acct_locked_": ("username", "address"),  # monitor/accounts/login_limits.py Lock.by
     "acct_session_": ("expired", "ended"),  # web/accounts/auth.py session notices

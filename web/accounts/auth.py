@@ -277,7 +277,7 @@ def login():
             error, status = translate("login_failed"), 401
     notice = session.pop(NOTICE, None)
     return render_template(
-        "login.html",
+        "accounts/login.html",
         form=form,
         error=error,
         notice=translate(f"acct_session_{notice}") if notice else None,
@@ -300,7 +300,7 @@ def _csrf_failed(_error):
     """A form without a valid CSRF token (expired page, or a forged post): ask again."""
     if request.endpoint == "auth.login":
         return render_template(
-            "login.html", form=LoginForm(), error=translate("login_expired")
+            "accounts/login.html", form=LoginForm(), error=translate("login_expired")
         ), 400
     current_app.logger.warning(
         "refused %s %s: missing or invalid CSRF token", request.method, request.path

@@ -64,7 +64,7 @@ def index():
     rows = inv.inventory_rows(db(), flt, now=g.now)
     sites, kinds = inv.sites_and_kinds(db())
     return render_template(
-        "snmp/inventory.html",
+        "inventory/inventory.html",
         rows=rows,
         flt=flt,
         sites=sites,
@@ -149,7 +149,7 @@ def edit(device_id: int):
 
     device = session.get(Device, device_id)
     return render_template(
-        "snmp/edit.html",
+        "inventory/edit.html",
         row=row,
         profiles=profiles,
         error=error,

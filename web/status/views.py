@@ -24,7 +24,7 @@ def _poller_stale(overview: queries.StatusOverview) -> bool:
 @login_required
 def index():
     overview = queries.status_overview(db(), now=g.now)
-    return render_template("status.html", overview=overview, poller_stale=_poller_stale(overview))
+    return render_template("status/status.html", overview=overview, poller_stale=_poller_stale(overview))
 
 
 @bp.get("/status/overview")
@@ -33,7 +33,7 @@ def overview_fragment():
     """The summary and tiles alone, fetched by static/js/status.js every few seconds."""
     overview = queries.status_overview(db(), now=g.now)
     return render_template(
-        "_overview.html", overview=overview, poller_stale=_poller_stale(overview)
+        "status/_overview.html", overview=overview, poller_stale=_poller_stale(overview)
     )
 
 
@@ -43,7 +43,7 @@ def site(code: str):
     detail = queries.site_detail(db(), code)
     if detail is None:
         abort(404)
-    return render_template("site.html", detail=detail)
+    return render_template("status/site.html", detail=detail)
 
 
 @bp.get("/devices/<int:device_id>")
@@ -52,4 +52,4 @@ def device(device_id: int):
     detail = queries.device_detail(db(), device_id, now=g.now)
     if detail is None:
         abort(404)
-    return render_template("device.html", detail=detail, ranges=list(queries.LATENCY_RANGES))
+    return render_template("status/device.html", detail=detail, ranges=list(queries.LATENCY_RANGES))
