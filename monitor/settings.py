@@ -8,6 +8,7 @@ from) so the officer can fix it without reading code.
 from __future__ import annotations
 
 import dataclasses
+import ipaddress
 import math
 import os
 import re
@@ -65,6 +66,9 @@ class RetentionSettings:
     raw_hours: int = 26
     five_minute_days: int = 8
     hourly_days: int = 800
+    # Sent mails (and the reports attached to them) are deleted this long after sending; mails
+    # not yet sent, or given up on, stay until someone has seen them.
+    sent_mail_days: int = 90
 
 
 @dataclass(frozen=True)
@@ -146,12 +150,29 @@ def parse_targets(text: str, key: str) -> dict[str, float]:
     return targets
 
 
-def parse_recipients(text: str) -> list[str]:
-    addresses = [a.strip() for a in re.split(r"[,;]", text or "") if a.strip()]
+def parse_recipients(
+    text: str, key: str = "[reports] recipients", separators: str = r"[,;]"
+) -> list[str]:
+    addresses = [a.strip() for a in re.split(separators, text or "") if a.strip()]
     for address in addresses:
         if not _ADDRESS.match(address):
-            raise ConfigError(f"[reports] recipients: {address!r} is not an email address")
+            raise ConfigError(f"{key}: {address!r} is not an email address")
     return addresses
+
+
+def parse_site_recipients(text: str) -> dict[str, list[str]]:
+    """'S001=a@x b@y; S002=c@z' → {'S001': [...], ...}; an entry without '=', a code or an
+    address is refused rather than dropped, or that school's head would silently get nothing."""
+    key = "[alerts] site_recipients"
+    table: dict[str, list[str]] = {}
+    for entry in filter(None, (part.strip() for part in (text or "").split(";"))):
+        code, sep, addresses = entry.partition("=")
+        if not sep or not code.strip() or " " in code.strip() or not addresses.strip():
+            raise ConfigError(
+                f"{key}: expected entries like 'S001=head@school.ac.th', got {entry!r}"
+            )
+        table[code.strip()] = parse_recipients(addresses, key, separators=r"[,\s]")
+    return table
 
 
 def parse_send_time(text: str) -> time:
@@ -256,6 +277,10 @@ class AlertSettings:
     # This many incidents opening (or resolving) in one sweep go out as one grouped mail.
     group_threshold: int = 3
 
+    def __post_init__(self):
+        parse_recipients(self.recipients, "[alerts] recipients", separators=r"[,;\s]")
+        parse_site_recipients(self.site_recipients)
+
 
 @dataclass(frozen=True)
 class RiskSettings:
@@ -311,6 +336,7 @@ _POSITIVE = {
     ("retention", "raw_hours"),
     ("retention", "five_minute_days"),
     ("retention", "hourly_days"),
+    ("retention", "sent_mail_days"),
     ("web", "port"),
 }
 _NON_NEGATIVE = {("ping", "spacing"), ("web", "trusted_proxies")}
@@ -351,6 +377,36 @@ _CHOICES |= {
     ("smtp", "security"): ("none", "starttls", "ssl"),
     ("alerts", "language"): ("th", "en"),
 }
+# Upper bounds where a larger value is accepted by the type but stalls the service: a sweep is
+# waited for on stop, so a probe of many echoes or a long timeout would keep `run` from ending.
+_MAXIMUM: dict[tuple[str, str], float] = {
+    ("ping", "count"): 10,
+    ("ping", "timeout"): 30,
+    ("ping", "spacing"): 5,
+}
+# Keys holding a list, which the file may give as a TOML array of strings as well as one string;
+# the array is joined with the separator the string form uses.
+_LISTS: dict[tuple[str, str], str] = {
+    ("reports", "recipients"): ", ",
+    ("reports", "kind_targets"): ", ",
+    ("reports", "site_targets"): ", ",
+    ("alerts", "recipients"): ", ",
+    ("alerts", "site_recipients"): "; ",
+}
+# The databases ictmon ships drivers for; any other URL would fail only when `run` connects.
+_DATABASE_URL = re.compile(r"^(sqlite(\+pysqlite)?|postgresql(\+psycopg)?)://")
+_HOST_NAME = re.compile(
+    r"^(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*$"
+)
+
+
+def _valid_host(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host)
+    except ValueError:
+        return bool(_HOST_NAME.match(host))
+    return True
 
 
 def _sections() -> dict[str, type]:
@@ -379,18 +435,36 @@ def _convert(section: str, key: str, raw: Any, target: type, origin: str) -> Any
             value = float(raw)
             if not math.isfinite(value):  # float() takes "nan" and "inf"; no setting wants them
                 raise ValueError
+        elif isinstance(raw, list) and (section, key) in _LISTS:
+            if not all(isinstance(item, str) for item in raw):
+                raise ValueError
+            value = _LISTS[section, key].join(item.strip() for item in raw)
         else:
             if not isinstance(raw, str):
                 raise ValueError
             value = raw
     except (TypeError, ValueError):
-        raise ConfigError(f"{where}: expected {target.__name__}, got {raw!r} ({origin})") from None
+        expected = "a string or a list of strings" if (section, key) in _LISTS else target.__name__
+        raise ConfigError(f"{where}: expected {expected}, got {raw!r} ({origin})") from None
     if (section, key) in _POSITIVE and value <= 0:
         raise ConfigError(f"{where}: must be greater than 0, got {raw!r} ({origin})")
     if (section, key) in _NON_NEGATIVE and value < 0:
         raise ConfigError(f"{where}: must not be negative, got {raw!r} ({origin})")
     if key == "port" and value > 65535:
         raise ConfigError(f"{where}: must be a port number 1-65535, got {raw!r} ({origin})")
+    maximum = _MAXIMUM.get((section, key))
+    if maximum is not None and value > maximum:
+        raise ConfigError(f"{where}: must be at most {maximum:g}, got {raw!r} ({origin})")
+    if (section, key) == ("web", "host") and not _valid_host(value):
+        raise ConfigError(
+            f"{where}: expected an IP address or a host name (no port, no scheme), "
+            f"got {raw!r} ({origin})"
+        )
+    if (section, key) == ("database", "url") and not _DATABASE_URL.match(value):
+        raise ConfigError(
+            f"{where}: expected sqlite:///<file> or postgresql+psycopg://..., "
+            f"got {mask_url_password(value)!r} ({origin})"
+        )
     choices = _CHOICES.get((section, key))
     if choices and value not in choices:
         raise ConfigError(f"{where}: must be one of {', '.join(choices)}, got {raw!r} ({origin})")
@@ -413,9 +487,17 @@ def load_settings(
     if path:
         p = Path(path)
         try:
-            document = tomllib.loads(p.read_text(encoding="utf-8"))
+            data = p.read_bytes()
+            # utf-8-sig: Windows Notepad starts a UTF-8 file with a byte-order mark.
+            document = tomllib.loads(data.decode("utf-8-sig"))
         except FileNotFoundError:
             raise ConfigError(f"config file not found: {p}") from None
+        except UnicodeDecodeError as exc:
+            line = data.count(b"\n", 0, exc.start) + 1
+            raise ConfigError(
+                f"{p}: line {line} is not UTF-8 text (a Thai file saved as TIS-620 or "
+                "Windows-874?): save the file as UTF-8"
+            ) from None
         except tomllib.TOMLDecodeError as exc:
             raise ConfigError(f"{p}: not valid TOML: {exc}") from None
         source = str(p)
@@ -434,18 +516,21 @@ def load_settings(
         types = _field_types(cls)
         given = dict(document.get(section, {}))
         values: dict[str, Any] = {}
+        origins: dict[str, str] = {}
         for key, raw in given.items():
             if key not in types:
                 raise ConfigError(
                     f"[{section}] {key}: unknown key in {source} "
                     f"(known: {', '.join(sorted(types))})"
                 )
-            values[key] = _convert(section, key, raw, types[key], f"from {source}")
+            origins[key] = f"from {source}"
+            values[key] = _convert(section, key, raw, types[key], origins[key])
         for key, target in types.items():
             env_name = f"{ENV_PREFIX}{section.upper()}_{key.upper()}"
             if env_name in environ:
-                values[key] = _convert(section, key, environ[env_name], target, f"from {env_name}")
-        built[section] = cls(**values)
+                origins[key] = f"from {env_name}"
+                values[key] = _convert(section, key, environ[env_name], target, origins[key])
+        built[section] = _build(section, cls, values, origins)
 
     # Relative data paths are relative to the config file, so a service started from / still works.
     settings = Settings(**built, source=source)
@@ -462,6 +547,19 @@ def load_settings(
                 settings, risks=dataclasses.replace(settings.risks, rules_file=str(base / rules))
             )
     return settings
+
+
+def _build(section: str, cls: type, values: dict[str, Any], origins: dict[str, str]) -> Any:
+    """The section's object; a check across its values (made in the class) is told where the
+    value it names came from, as the checks of single values are."""
+    try:
+        return cls(**values)
+    except ConfigError as exc:
+        named = re.match(rf"\[{section}\] (\w+)", str(exc))
+        origin = origins.get(named.group(1)) if named else None
+        if origin is None:
+            raise
+        raise ConfigError(f"{exc} ({origin})") from None
 
 
 def _resolve_sqlite_path(settings: Settings, base: Path) -> Settings:

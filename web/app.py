@@ -10,6 +10,7 @@ render.
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from flask import Flask, current_app, g, request
 from flask.json.provider import DefaultJSONProvider
@@ -31,6 +32,7 @@ from web import (
     incidents,
     inventory,
     manage,
+    params,
     reports,
     risks,
     status,
@@ -75,6 +77,7 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
     app.before_request(_start_request)
     access.init_app(app)  # after CSRF's own check, before any view
     app.before_request(i18n.select_language)
+    app.before_request(params.refuse_nul_characters)  # in the language just chosen
     app.after_request(_security_headers)
     app.teardown_appcontext(close_session)
     formatting.register(app)
@@ -85,6 +88,14 @@ def create_app(settings: Settings, *, session_factory=None) -> Flask:
 class _JSONProvider(DefaultJSONProvider):
     sort_keys = False  # keep the documented field order in API answers
     ensure_ascii = False  # Thai names readable in the JSON
+
+    def loads(self, s: str | bytes, **kwargs: Any) -> Any:
+        try:
+            return super().loads(s, **kwargs)
+        except RecursionError:
+            # A body nested deeper than the parser's stack is no object the API takes: answered
+            # as malformed JSON (400), not as a crash.
+            raise ValueError("JSON nested too deeply") from None
 
 
 def _trust_proxies(app: Flask, hops: int) -> None:

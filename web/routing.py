@@ -10,7 +10,9 @@ from __future__ import annotations
 from werkzeug.exceptions import NotFound
 from werkzeug.routing import IntegerConverter
 
-MAX_ROW_ID = 2**31 - 1
+from monitor.db.models import MAX_ROW_ID
+
+__all__ = ["MAX_ROW_ID", "RowIdConverter", "for_machines"]
 
 
 def for_machines(path: str) -> bool:

@@ -6,6 +6,11 @@ while `max_failures` of its failures fall inside the window, and unlocks when th
 ages out; an address likewise with its own, larger cap, so one machine cannot spray guesses over
 many usernames. Attempts refused while locked are not checked and not counted: they tell the
 guesser nothing, and counting them would let anyone keep an officer locked out for ever.
+
+Checking and counting are one step (`reserve_attempt`): an attempt is recorded as a failure before
+its password is checked, under a lock every sign-in takes, and a right password takes the record
+back. Checked first and counted after, parallel guesses would all pass the check before any of
+them was counted.
 """
 
 from __future__ import annotations
@@ -15,7 +20,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 
 from monitor.db.models import LoginFailure
 
@@ -96,11 +101,29 @@ def lock_for(session, username: str, address: str, now: datetime, limits: Limits
     return decide(list(by_name), list(by_address), now, limits)
 
 
-def record_failure(session, username: str, address: str, now: datetime, limits: Limits) -> None:
-    session.add(LoginFailure(username=normalise(username), address=(address or "")[:64], at=now))
-    # Rows older than the window decide nothing any more; pruned here rather than by a job.
+# The PostgreSQL advisory lock every sign-in's check-and-count takes (any fixed number will do).
+SIGN_IN_LOCK = 0x1C7_5161
+
+
+def reserve_attempt(
+    session, username: str, address: str, now: datetime, limits: Limits
+) -> Lock | None:
+    """The lock in force for this attempt; or None, with the attempt already recorded (and
+    committed) as a failure, to be taken back by `clear_failures` when the password is right."""
+    if session.get_bind().dialect.name == "postgresql":
+        # Held to the commit below: the check and the count of one attempt are never interleaved
+        # with another's. (Row locks cannot do it: the rows that would count do not exist yet.)
+        session.execute(select(func.pg_advisory_xact_lock(SIGN_IN_LOCK)))
+    # On SQLite this first write takes the database's single writer lock, held to the commit, and
+    # the reads after it see every attempt committed before.
     session.execute(delete(LoginFailure).where(LoginFailure.at <= now - limits.window))
-    session.flush()
+    lock = lock_for(session, username, address, now, limits)
+    if lock is None:
+        session.add(
+            LoginFailure(username=normalise(username), address=(address or "")[:64], at=now)
+        )
+    session.commit()
+    return lock
 
 
 def clear_failures(session, username: str) -> None:

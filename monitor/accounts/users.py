@@ -10,10 +10,11 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from monitor.db.models import ROLES, ApiToken, User
+from monitor.db import audit
+from monitor.db.models import ROLES, ApiToken, AuditEvent, User
 from monitor.localtime import utcnow
 
 MIN_PASSWORD_LENGTH = 8
@@ -145,20 +146,29 @@ def update_user(
 
 
 def set_active(session, user: User, active: bool, *, acting_id: int | None = None) -> None:
-    """Disable or enable; disabling ends every session of the user at once."""
+    """Disable or enable; disabling ends every session of the user at once and revokes their
+    API tokens for good (enabling the user again does not bring them back)."""
     _refuse_if_problem(session, user, user.role, active, acting_id)
-    if user.active and not active:
-        end_sessions(user)
-    user.active = active
+    was_active, user.active = user.active, active
+    if was_active and not active:
+        sign_out_everywhere(session, user)
     session.flush()
 
 
-def set_password(session, user: User, password: str) -> None:
-    """A new password ends every browser session of the user (the caller may keep its own)."""
+def set_password(session, user: User, password: str, *, own_change: bool = False) -> None:
+    """A new password ends every browser session of the user (the caller may keep its own).
+
+    Set by someone else (an admin's page, `ictmon user passwd`) it also revokes every API token
+    of the user: a reset means the account is not trusted as it was, and a token made with the
+    old password would outlive it. One's own change keeps one's tokens (the scripts using them
+    go on); signing out everywhere revokes them."""
     _check_password(password)
     user.password_hash = generate_password_hash(password, method="scrypt")
     user.password_changed_at = utcnow()
-    end_sessions(user)
+    if own_change:
+        end_sessions(user)
+    else:
+        sign_out_everywhere(session, user)
     session.flush()
 
 
@@ -170,6 +180,47 @@ def end_sessions(user: User) -> int:
     """Every browser session signed in under an older epoch is refused from its next request."""
     user.session_epoch = (user.session_epoch or 0) + 1
     return user.session_epoch
+
+
+def sign_out_everywhere(session, user: User) -> int:
+    """End every browser session of the user and revoke every API token of theirs; the number
+    of tokens revoked."""
+    end_sessions(user)
+    now = utcnow()
+    revoked = tokens_of(session, user.id)
+    for token in revoked:
+        token.revoked_at = now  # through the ORM: each revocation is in the audit log
+    session.flush()
+    return len(revoked)
+
+
+# A browser session's own sign-out is recorded as this audit event, keyed by the session's random
+# id: the cookie is kept by the browser, so the server must remember that the session ended or a
+# copy of the cookie would go on working until it expires. The audit log is never pruned, so the
+# record outlives every session it ends.
+_SIGNED_OUT = ("logout", "session")
+
+
+def end_browser_session(session, session_id: str, username: str) -> None:
+    """Refuse the browser session `session_id` from its next request; the user's other sessions
+    and tokens go on."""
+    action, object_type = _SIGNED_OUT
+    audit.record(session, action, object_type, object_id=session_id, label=username)
+
+
+def session_user(session, user_id: int, session_id: str) -> tuple[User | None, bool]:
+    """The user a browser session names, and whether that session was signed out. One query:
+    every page asks it."""
+    action, object_type = _SIGNED_OUT
+    signed_out = exists().where(
+        AuditEvent.object_type == object_type,
+        AuditEvent.object_id == session_id,
+        AuditEvent.action == action,
+    )
+    row = session.execute(select(User, signed_out).where(User.id == user_id)).first()
+    if row is None:
+        return None, False
+    return row[0], bool(row[1])
 
 
 def authenticate(session, username: str, password: str) -> User | None:
@@ -219,7 +270,8 @@ def revoke_token(session, token_id: int, *, owner_id: int | None = None) -> ApiT
 
 
 def user_for_token(session, token: str) -> User | None:
-    """The active user owning this (not revoked) token; records when the token was last used."""
+    """The active user owning this (not revoked) token; notes on the token when it was last used,
+    for the caller to commit (a write that must not fail the read: monitor.db.engine.bookkeeping)."""
     if not token:
         return None
     row = session.execute(
@@ -235,5 +287,4 @@ def user_for_token(session, token: str) -> User | None:
     now = utcnow()
     if api_token.last_used_at is None or now - api_token.last_used_at >= TOKEN_TOUCH_INTERVAL:
         api_token.last_used_at = now
-        session.flush()
     return user

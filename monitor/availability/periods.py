@@ -165,6 +165,10 @@ def parse_period(text: str) -> Period:
     )
 
 
+# The years a typed day may fall in (common era): far wider than any record ictmon holds.
+FIRST_YEAR, LAST_YEAR = 1900, 2399
+
+
 def parse_day(text: str) -> date:
     """'2026-10-01', '2569-10-01' or '01/10/2569' (day/month/year); Buddhist years converted."""
     text = text or ""
@@ -174,8 +178,15 @@ def parse_day(text: str) -> date:
         day, month, year = int(m.group(1)), int(m.group(2)), int(m.group(3))
     else:
         raise PeriodError(f"date {text!r} not understood: use 2026-10-01 or 01/10/2569")
+    year = common_era_year(year)
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        # A day such as 0001-01-01 or 9999-12-31 is a valid date, but turning it into a moment
+        # in Bangkok (or the day after) leaves what datetime can hold.
+        raise PeriodError(
+            f"date {text!r} is out of range: use a year from {FIRST_YEAR} to {LAST_YEAR}"
+        )
     try:
-        return date(common_era_year(year), month, day)
+        return date(year, month, day)
     except ValueError as exc:
         raise PeriodError(f"date {text!r}: {exc}") from None
 

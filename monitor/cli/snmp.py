@@ -19,8 +19,11 @@ import click
 from sqlalchemy import func, select
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from monitor.cli.context import Failure
 from monitor.db.engine import transaction
 from monitor.db.models import Device, Site, SnmpProfile
+from monitor.devices import profiles as profile_rules
+from monitor.devices.admin import Invalid, as_text
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 
@@ -69,20 +72,31 @@ def snmp():
 @click.pass_obj
 def profile(obj, name, version, user, auth_protocol, priv_protocol, port):
     """Create or replace the credential profile NAME."""
+    name = as_text(name)
+    problem = profile_rules.name_problem(name, profile_rules.SNMP_NAME_LIMIT)
+    if problem:  # before asking for secrets that would then be thrown away
+        raise Failure(f"SNMP profile not saved: name: {problem}")
     _check_v3(version, user, auth_protocol, priv_protocol)
     community, auth, priv = _secrets(version, auth_protocol, priv_protocol)
     vault = Vault.from_settings(obj.settings)
+    # Every value is given, so the web's rules replace the whole profile, as this command says.
+    data = {
+        "name": name,
+        "version": version,
+        "port": str(port or ""),
+        "v3_user": user or "",
+        "v3_auth_protocol": auth_protocol or "",
+        "v3_priv_protocol": priv_protocol or "",
+    }
+    for column, secret in (("community", community), ("v3_auth_key", auth), ("v3_priv_key", priv)):
+        if secret is not None:
+            data[column] = secret
     with transaction(obj.sessions(audited=True)) as session:
-        row = session.execute(select(SnmpProfile).where(SnmpProfile.name == name)).scalar()
-        if row is None:
-            row = SnmpProfile(name=name, created_at=utcnow(), version=version)
-            session.add(row)
-        row.version, row.port = version, port
-        row.community = vault.encrypt(community)
-        row.v3_user = user if version == "3" else None
-        row.v3_auth_protocol = auth_protocol.upper() if auth_protocol else None
-        row.v3_priv_protocol = priv_protocol.upper() if priv_protocol else None
-        row.v3_auth_key, row.v3_priv_key = vault.encrypt(auth), vault.encrypt(priv)
+        row_id = session.scalar(select(SnmpProfile.id).where(SnmpProfile.name == name))
+        try:
+            profile_rules.save_snmp_profile(session, row_id, data, vault)
+        except Invalid as exc:
+            raise Failure(f"SNMP profile not saved: {exc}") from None
     click.echo(f"profile {name!r} saved (SNMP v{version})")
 
 

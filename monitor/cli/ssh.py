@@ -16,6 +16,8 @@ from monitor.cli.context import Failure
 from monitor.configs.backup_job import find_device, run_backups
 from monitor.db.engine import transaction
 from monitor.db.models import Device, SshAccess, SshCredentialProfile
+from monitor.devices import profiles as profile_rules
+from monitor.devices.admin import Invalid, as_text
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 
@@ -101,26 +103,32 @@ def profile(
     obj, name, username, password_env, ask_password, enable_secret_env, ask_enable_secret, key_path
 ):
     """Create or update the credential profile NAME (shared by many devices)."""
+    name = as_text(name)
+    problem = profile_rules.name_problem(name, profile_rules.SSH_NAME_LIMIT)
+    if problem:  # before asking for secrets that would then be thrown away
+        raise Failure(f"SSH profile not saved: name: {problem}")
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")
+    # Only what was given changes (an empty --username or --key-path removes it), as on the web.
+    data = {"name": name}
+    for key, value in (
+        ("username", username),
+        ("key_path", key_path),
+        ("password", password),
+        ("enable_secret", secret),
+    ):
+        if value is not None:
+            data[key] = value
     with transaction(obj.sessions(audited=True)) as session:
-        row = session.execute(
-            select(SshCredentialProfile).where(SshCredentialProfile.name == name)
-        ).scalar_one_or_none()
-        created = row is None
-        if row is None:
-            row = SshCredentialProfile(name=name, created_at=utcnow())
-            session.add(row)
-        if username is not None:
-            row.username = username or None
-        if password is not None:
-            row.password = vault.encrypt(password)
-        if secret is not None:
-            row.enable_secret = vault.encrypt(secret)
-        if key_path is not None:
-            row.key_path = key_path or None
-    click.echo(f"{'created' if created else 'updated'} SSH credential profile {name!r}")
+        row_id = session.scalar(
+            select(SshCredentialProfile.id).where(SshCredentialProfile.name == name)
+        )
+        try:
+            profile_rules.save_ssh_profile(session, row_id, data, vault)
+        except Invalid as exc:
+            raise Failure(f"SSH profile not saved: {exc}") from None
+    click.echo(f"{'created' if row_id is None else 'updated'} SSH credential profile {name!r}")
 
 
 @ssh.command("device")

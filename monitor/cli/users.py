@@ -92,19 +92,22 @@ def add(obj, username, role, display_name):
 @click.argument("username")
 @click.pass_obj
 def passwd(obj, username):
-    """Set a new password for USERNAME; every browser session of theirs ends."""
+    """Set a new password for USERNAME; every session and API token of theirs ends."""
     password = _password()
     with _transaction(obj) as session:
         person = _user(session, username)
         _refusing(lambda: set_password(session, person, password))
-        click.echo(f"password of {person.username} changed; their sessions were ended")
+        click.echo(
+            f"password of {person.username} changed; their sessions were ended"
+            " and their API tokens revoked"
+        )
 
 
 @user.command("disable")
 @click.argument("username")
 @click.pass_obj
 def disable(obj, username):
-    """Disable USERNAME: no more sign-ins or API tokens, every session ends."""
+    """Disable USERNAME: no more sign-ins, every session ends, every API token is revoked."""
     with _transaction(obj) as session:
         person = _user(session, username)
         _refusing(lambda: set_active(session, person, False))

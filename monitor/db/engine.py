@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -9,13 +10,17 @@ from typing import Any, cast
 
 from sqlalchemy import create_engine, event, inspect
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
-from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 # Imported for its listener: every session's flush writes the audit log (monitor.db.audit).
 from monitor.db import audit  # noqa: F401
 
 MIGRATIONS = Path(__file__).with_name("migrations")
+log = logging.getLogger(__name__)
+
+# How long a record-keeping write waits for another writer's lock before it is given up.
+BOOKKEEPING_LOCK_WAIT_MS = 1000
 
 
 class DatabaseError(RuntimeError):
@@ -71,6 +76,44 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
     with factory() as session, session.begin():
         yield session
+
+
+@contextmanager
+def _brief_lock_wait(session: Session) -> Iterator[None]:
+    """Within the block, a write of `session` waits only a moment for another writer's lock."""
+    connection = session.connection()
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        # Ends with the transaction, whichever way it ends.
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BOOKKEEPING_LOCK_WAIT_MS}")
+    if dialect != "sqlite":
+        yield
+        return
+    before = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={BOOKKEEPING_LOCK_WAIT_MS}")
+    try:
+        yield
+    finally:
+        connection.exec_driver_sql(f"PRAGMA busy_timeout={before}")
+
+
+@contextmanager
+def bookkeeping(session: Session, what: str) -> Iterator[None]:
+    """Changes that only keep records (when a token was last used), made to ORM objects in the
+    block and committed at its end if the database takes them within a moment; otherwise rolled
+    back and logged, never raised. A read must not fail because the database cannot be written
+    just now (another writer holding the lock, a full disk, a read-only file system). The block
+    ends `session`'s transaction: nothing else may be pending."""
+    try:
+        yield
+        if session.new or session.dirty or session.deleted:
+            with _brief_lock_wait(session):
+                session.flush()
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        log.warning("%s not recorded: the database cannot be written (%s)", what, reason)
 
 
 def alembic_config(engine: Engine | None):  # None: only the migration scripts are read

@@ -41,6 +41,10 @@ from monitor.domain import (
 DEVICE_KINDS = tuple(k.value for k in DeviceKind)
 ROLES = tuple(r.value for r in Role)
 
+# Every row id is an INTEGER column: PostgreSQL's holds at most 2^31 - 1, and a larger number
+# sent to a query fails in the driver instead of finding nothing.
+MAX_ROW_ID = 2**31 - 1
+
 
 class UTCDateTime(TypeDecorator):
     """Aware UTC in Python, naive UTC in the database: one convention for every backend."""

@@ -25,7 +25,14 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from monitor.db.models import Device, Site, SnmpProfile, SshAccess, SshCredentialProfile
+from monitor.db.models import (
+    MAX_ROW_ID,
+    Device,
+    Site,
+    SnmpProfile,
+    SshAccess,
+    SshCredentialProfile,
+)
 from monitor.devices import importer
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
@@ -93,7 +100,11 @@ def _optional_id(value: Any) -> int | None:
     if isinstance(value, bool):
         raise ValueError("not an id")
     if isinstance(value, int) or (isinstance(value, str) and value.strip().isdigit()):
-        return int(value)
+        number = int(value)
+        if not 0 <= number <= MAX_ROW_ID:
+            # No row has such an id, and the database driver would fail on the number itself.
+            raise ValueError(f"no profile with id {number}")
+        return number
     raise ValueError("not an id")
 
 

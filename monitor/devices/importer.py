@@ -48,11 +48,12 @@ import io
 import ipaddress
 import logging
 import re
+import unicodedata
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
-from zipfile import BadZipFile
+from zipfile import BadZipFile, ZipFile
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
@@ -110,6 +111,12 @@ _ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
 _DMY_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 _SITE_CODE = re.compile(r"^[^\s/]+$")
 MAX_ERRORS_SHOWN = 10
+# What a workbook may hold, so that reading one takes bounded memory whatever it claims: cells right
+# of MAX_COLUMNS are never read (the known columns are far fewer), more than MAX_ROWS rows with
+# values is refused, and so is an archive that would unpack to more than MAX_XLSX_UNPACKED bytes.
+MAX_COLUMNS = 64
+MAX_ROWS = 20_000
+MAX_XLSX_UNPACKED = 100 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -255,7 +262,42 @@ def csv_table(text: str) -> list[tuple[int, list[str]]]:
     return table
 
 
+def _too_many_rows() -> ImportRejected:
+    return ImportRejected(
+        [
+            RowError(
+                0,
+                None,
+                f"the file has more than {MAX_ROWS:,} rows of devices: split it into several "
+                f"files of at most {MAX_ROWS:,} rows each",
+            )
+        ]
+    )
+
+
 def _xlsx_table(path: Path) -> list[tuple[int, list[str]]]:
+    """The non-empty rows of the first sheet, each cut to its first MAX_COLUMNS cells.
+
+    Read-only mode streams the sheet, and asking for at most MAX_COLUMNS columns keeps openpyxl
+    from padding a row out to its furthest cell: a row with one cell in column XFD would
+    otherwise become 16,384 values.
+    """
+    try:
+        with ZipFile(path) as archive:
+            unpacked = sum(member.file_size for member in archive.infolist())
+    except OSError as exc:
+        raise ImportRejected(
+            [RowError(0, None, f"cannot read {path.name}: {exc.strerror}")]
+        ) from None
+    except BadZipFile:
+        unpacked = 0  # load_workbook below says what is wrong with it
+    if unpacked > MAX_XLSX_UNPACKED:
+        reason = (
+            f"the workbook unpacks to more than {MAX_XLSX_UNPACKED // (1024 * 1024)} MB: "
+            "save only the device list (one sheet, the columns named in the first line) "
+            "or use a .csv file"
+        )
+        raise ImportRejected([RowError(0, None, f"cannot read {path.name}: {reason}")])
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except OSError as exc:
@@ -268,10 +310,15 @@ def _xlsx_table(path: Path) -> list[tuple[int, list[str]]]:
     try:
         sheet = workbook.worksheets[0]
         sheet.reset_dimensions()  # some writers store a wrong size; read to the real end
-        return [
-            (number, [_cell_text(v) for v in values])
-            for number, values in enumerate(sheet.iter_rows(min_row=1, values_only=True), start=1)
-        ]
+        table: list[tuple[int, list[str]]] = []
+        rows = sheet.iter_rows(min_row=1, max_col=MAX_COLUMNS, values_only=True)
+        for number, values in enumerate(rows, start=1):
+            if all(v is None or v == "" for v in values):
+                continue  # blank rows are dropped later anyway; do not hold them
+            if len(table) > MAX_ROWS:  # the header line plus MAX_ROWS rows of devices
+                raise _too_many_rows()
+            table.append((number, [_cell_text(v) for v in values]))
+        return table
     finally:
         workbook.close()
 
@@ -301,6 +348,8 @@ def _rows_from_table(
             [RowError(0, None, f"{name} is empty: the first line must name the columns")]
         )
     (_, header), body = nonempty[0], nonempty[1:]
+    if len(body) > MAX_ROWS:
+        raise _too_many_rows()
     while header and not header[-1].strip():
         header = header[:-1]
     rows = []
@@ -446,6 +495,8 @@ def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
 
 def parse_value(column: str, value: str) -> object:
     """One non-empty cell of `column`, checked and converted; ValueError says what is wrong."""
+    if column not in CREDENTIAL_COLUMNS:
+        refuse_control_characters(value, allow_lines=column == "notes")
     limit = MAX_LENGTH.get(column) or TEXT_COLUMNS.get(column)
     if limit and len(value) > limit:
         raise ValueError(f"'{value[:20]}...' is longer than {limit} characters")
@@ -477,6 +528,17 @@ def parse_value(column: str, value: str) -> object:
             return False
         raise ValueError(f"'{value}' is not yes or no (use yes/no, true/false or 1/0)")
     return value
+
+
+def refuse_control_characters(value: str, *, allow_lines: bool = False) -> None:
+    """ValueError naming the first control character: names and labels end up in Excel, PDF and
+    mail, and Excel refuses a workbook holding one. Notes may keep tabs and line breaks."""
+    for char in value:
+        if unicodedata.category(char) == "Cc" and not (allow_lines and char in "\t\n\r"):
+            raise ValueError(
+                f"contains a control character (U+{ord(char):04X}), which is not allowed here: "
+                "remove it (it is often pasted in invisibly)"
+            )
 
 
 def parse_address(value: str) -> str:

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from monitor.db.models import Device, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.devices.admin import Invalid, as_flag, as_text
-from monitor.devices.importer import parse_port
+from monitor.devices.importer import parse_port, refuse_control_characters
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 
@@ -29,6 +29,7 @@ SNMP_VERSIONS = ("1", "2c", "3")
 SNMP_SECRETS = ("community", "v3_auth_key", "v3_priv_key")
 SSH_SECRETS = ("password", "enable_secret")
 MIN_V3_KEY = 8
+SNMP_NAME_LIMIT, SSH_NAME_LIMIT = 64, 100  # the columns' lengths
 
 
 @dataclass(frozen=True)
@@ -54,6 +55,20 @@ def _texts(data: Mapping[str, Any], keys, errors: dict[str, str]) -> dict[str, s
     return out
 
 
+def name_problem(value: str, limit: int) -> str | None:
+    """What is wrong with a profile name (as stripped by `as_text`), or None: the one rule the
+    web, the API and `ictmon snmp/ssh profile` share (the CLI asks before prompting for secrets)."""
+    if not value:
+        return "required"
+    if len(value) > limit:
+        return f"longer than {limit} characters"
+    try:
+        refuse_control_characters(value)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
 def _name(
     session: Session, model, row, value: str | None, limit: int, errors: dict[str, str]
 ) -> None:
@@ -61,10 +76,9 @@ def _name(
         if row is None:
             errors["name"] = "required"
         return
-    if not value:
-        errors["name"] = "required"
-    elif len(value) > limit:
-        errors["name"] = f"longer than {limit} characters"
+    problem = name_problem(value, limit)
+    if problem:
+        errors["name"] = problem
     elif (row is None or row.name != value) and session.scalar(
         select(func.count()).select_from(model).where(model.name == value)
     ):
@@ -133,7 +147,7 @@ def save_snmp_profile(
         ),
         errors,
     )
-    _name(session, SnmpProfile, row, texts.get("name"), 64, errors)
+    _name(session, SnmpProfile, row, texts.get("name"), SNMP_NAME_LIMIT, errors)
 
     version = texts.get("version", row.version if row else "").lower().removeprefix("v")
     version = {"2": "2c"}.get(version, version)
@@ -244,7 +258,7 @@ def save_ssh_profile(
             raise LookupError(f"no SSH profile with id {profile_id}")
     errors = {key: "unknown field" for key in data if key not in SSH_KEYS}
     texts = _texts(data, ("name", "username", "key_path", *SSH_SECRETS), errors)
-    _name(session, SshCredentialProfile, row, texts.get("name"), 100, errors)
+    _name(session, SshCredentialProfile, row, texts.get("name"), SSH_NAME_LIMIT, errors)
     for key, limit in (("username", 128), ("key_path", 500)):
         if len(texts.get(key, "")) > limit:
             errors[key] = f"longer than {limit} characters"

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session, selectinload, sessionmaker
 
 from monitor.db.engine import rowcount, transaction
@@ -257,3 +257,23 @@ def counts(session: Session) -> dict[str, int]:
             select(OutboxMessage.status, func.count()).group_by(OutboxMessage.status)
         ).all()
     )
+
+
+def prune_sent(session: Session, before: datetime) -> int:
+    """Delete the messages sent before `before`, with their attachments (a monthly report's
+    files: the report itself stays kept in generated_reports). Pending, sending and failed
+    messages stay whatever their age: they are still to be sent, or still to be looked at.
+    Returns the number of messages deleted."""
+    old = select(OutboxMessage.id).where(
+        OutboxMessage.status == SENT, OutboxMessage.sent_at < before
+    )
+    # Attachments first and explicitly, rather than trusting ON DELETE CASCADE to be enforced.
+    session.execute(
+        delete(OutboxAttachment).where(OutboxAttachment.message_id.in_(old)),
+        execution_options={"synchronize_session": False},
+    )
+    result = session.execute(
+        delete(OutboxMessage).where(OutboxMessage.id.in_(old)),
+        execution_options={"synchronize_session": False},
+    )
+    return rowcount(result)

@@ -30,10 +30,13 @@ def csv_value(value) -> object:
         return value.isoformat(sep=" ")
     if isinstance(value, date):
         return value.isoformat()
+    if isinstance(value, str):
+        value = illegal_free(value)
     return no_formula(value)
 
 
 def illegal_free(text: str) -> str:
+    """Control characters (stored before input refused them) as spaces: Excel refuses them."""
     from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     return ILLEGAL_CHARACTERS_RE.sub(" ", text)

@@ -16,6 +16,7 @@ from openpyxl.utils import get_column_letter
 from monitor.availability.intervals import Figures
 from monitor.localtime import format_datetime, to_local
 from monitor.reports.data import MonthlyReport, Row
+from monitor.reports.spreadsheet import illegal_free
 from monitor.reports.words import cause_label, incident_what, kind_label, met_label, word
 
 PCT, DURATION, DATETIME = "0.00", "[h]:mm:ss", "yyyy-mm-dd hh:mm:ss"
@@ -224,6 +225,8 @@ def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) ->
             elif value is not None:
                 widths[n] = max(widths[n], 12)
     for row_number, values in enumerate(rows, start=2):
+        # A control character stored before input refused them must not stop the report.
+        values = [illegal_free(v) if isinstance(v, str) else v for v in values]
         sheet.append(values)
         for n, value in enumerate(values):
             cell = sheet.cell(row=row_number, column=n + 1)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.configs.backup_job import run_scheduled as back_up_configs
 from monitor.db.engine import transaction
 from monitor.localtime import utcnow
+from monitor.mail import outbox
 from monitor.mail.sender import drain_outbox
 from monitor.reports.delivery import CHECK_MINUTES, run_due
 from monitor.risks.facts import run_scheduled as evaluate_risks
@@ -36,6 +37,9 @@ def housekeeping(sessions: sessionmaker[Session], settings: Settings) -> None:
     with transaction(sessions) as session:
         written = rollups.roll_up(session, now)
         deleted = rollups.prune(session, now, settings.retention)
+        deleted["sent_mails"] = outbox.prune_sent(
+            session, now - timedelta(days=settings.retention.sent_mail_days)
+        )
     log.info("housekeeping: rollups %s, pruned %s", written, deleted)
 
 

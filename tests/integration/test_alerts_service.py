@@ -19,6 +19,7 @@ import pytest
 from monitor.localtime import BANGKOK
 from tests.integration.test_service import ALL_UP, PORT, SCHOOL_ONE, Service
 from tests.support.smtp import body, read_mails
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.netns
 
@@ -91,6 +92,17 @@ class AlertingService(Service):
             f"{[m['Subject'] for m in self.mails()]}"
         )
 
+    def outbox(self) -> list[dict]:
+        """The messages not yet sent, as the API lists them."""
+        return self.api("/api/v1/outbox")
+
+    def wait_until_quiet(self, sweeps: int = 3) -> None:
+        """Let `sweeps` more ping sweeps run and the sender deliver whatever they queued: after
+        that a mail that has not arrived was never going to (the server keeps a mail before it
+        answers, the sender marks it sent after the answer)."""
+        self.wait_for_runs("ping-sweep", sweeps, within=SETTLE_S + sweeps * INTERVAL)
+        wait_until(lambda: self.outbox() == [], within=SETTLE_S, what="an empty outbox")
+
     def api(self, path: str):
         status, body_ = self.ns.http_get(
             f"http://127.0.0.1:{PORT}{path}", headers={"Authorization": f"Bearer {self.token}"}
@@ -133,7 +145,7 @@ def test_school_router_down_sends_one_mail_and_recovery_one_with_the_duration(se
         f"(interval {INTERVAL} s, timeout {TIMEOUT} s, confirmations {CONFIRMATIONS})"
     )
     service.wait_for(ROUTER_DOWN, within=SETTLE_S)
-    time.sleep(3 * INTERVAL)  # more sweeps with the children silent: still one mail
+    service.wait_until_quiet()  # more sweeps with the children silent: still one mail
     assert subjects(service.mails()) == ["[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router"]
     assert {down["To"].addresses[i].addr_spec for i in range(2)} == {
         "oncall@district.example",
@@ -150,7 +162,7 @@ def test_school_router_down_sends_one_mail_and_recovery_one_with_the_duration(se
     service.ns.restore(*SCHOOL_ONE)
     mails = service.wait_for_mails(2, within=SETTLE_S)
     service.wait_for(ALL_UP, within=SETTLE_S)
-    time.sleep(2 * INTERVAL)
+    service.wait_until_quiet(sweeps=2)
     mails = service.mails()
     assert subjects(mails) == [
         "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
@@ -170,7 +182,11 @@ def test_mails_wait_for_the_smtp_server_across_a_restart_and_arrive_once(service
     service.stop_smtp()
     service.ns.silence(*SCHOOL_ONE)
     service.wait_for(ROUTER_DOWN, within=SETTLE_S)
-    time.sleep(2)  # the sender tries and fails at least once
+    wait_until(  # the sender tries and fails at least once
+        lambda: [m for m in service.outbox() if m["last_error"]],
+        within=SETTLE_S,
+        what="a failed try in the outbox",
+    )
     service.stop()
     service.start()  # quick restart: shorter than the gap threshold, the outage simply goes on
     service.ns.restore(*SCHOOL_ONE)
@@ -183,7 +199,7 @@ def test_mails_wait_for_the_smtp_server_across_a_restart_and_arrive_once(service
 
     service.start_smtp()
     service.wait_for_mails(2, within=SETTLE_S)
-    time.sleep(3)  # time for a duplicate to show up, if there were one
+    service.wait_until_quiet(sweeps=1)  # time for a duplicate to show up, if there were one
     mails = service.mails()
     assert subjects(mails) == [
         "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
@@ -216,11 +232,12 @@ def test_a_maintenance_window_keeps_the_school_quiet_and_in_maintenance(service)
     )
     service.wait_for({"S001/router": "maintenance", "S001/sw-core": "maintenance"}, within=SETTLE_S)
     service.ns.silence(*SCHOOL_ONE)
-    time.sleep(INTERVAL * (CONFIRMATIONS + 4) + TIMEOUT)
+    service.wait_for_runs("ping-sweep", CONFIRMATIONS + 4, within=SETTLE_S + 6 * INTERVAL)
     seen = service.wait_for(
         {"S001/router": "maintenance", "S001/ap-library": "maintenance"}, within=SETTLE_S
     )
     assert seen["S002/router"]["state"] == "up"
+    assert service.outbox() == []
     assert service.mails() == []
     assert service.api("/api/v1/incidents") == []
 
@@ -243,7 +260,7 @@ def test_a_flapping_router_sends_one_notice_not_a_mail_per_change(flapping_servi
         service.wait_for({"S001/router": "up"}, within=SETTLE_S)
     # Quiet for a whole flap window: it settles, and says so once.
     mails = service.wait_for_mails(4, within=20 + SETTLE_S)
-    time.sleep(2)
+    service.wait_until_quiet(sweeps=2)
     assert subjects(service.mails()) == [
         "[ictmon] ขัดข้อง: โรงเรียนบ้านหนองบัว — router",
         "[ictmon] กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว — router",

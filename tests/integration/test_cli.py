@@ -150,3 +150,50 @@ def test_check_config_says_a_weak_session_key_before_run_would(config):
     weak = ictmon("check-config", config=config, env={"ICTMON_WEB_SECRET_KEY": "change-me"})
     assert weak.returncode != 0
     assert weak.stderr.startswith("ictmon: [web] secret_key is a known placeholder")
+
+
+@pytest.mark.parametrize(
+    "text, env, line",
+    [
+        (
+            '[alerts]\nrecipients = ["oncall@district.example", "boss.school.go.th"]\n',
+            {},
+            "[alerts] recipients: 'boss.school.go.th' is not an email address (from {path})",
+        ),
+        (
+            "[ping]\ncount = 100000\n",
+            {},
+            "[ping] count: must be at most 10, got 100000 (from {path})",
+        ),
+        (
+            "",
+            {"ICTMON_DATABASE_URL": "mysql://ictmon:s3cret@127.0.0.1/ictmon"},
+            "[database] url: expected sqlite:///<file> or postgresql+psycopg://..., "
+            "got 'mysql://ictmon:***@127.0.0.1/ictmon' (from ICTMON_DATABASE_URL)",
+        ),
+        (
+            '[web]\nhost = "0.0.0.0:8080"\n',
+            {},
+            "[web] host: expected an IP address or a host name (no port, no scheme), "
+            "got '0.0.0.0:8080' (from {path})",
+        ),
+    ],
+)
+def test_check_config_refuses_what_run_would_fail_on_in_one_line(tmp_path, text, env, line):
+    path = tmp_path / "ictmon.toml"
+    path.write_text('[database]\nurl = "sqlite:///ictmon.db"\n' + text, encoding="utf-8")
+    done = ictmon("check-config", config=path, env=env)
+    assert done.returncode == 1
+    assert done.stdout == ""
+    assert done.stderr.splitlines() == ["ictmon: " + line.format(path=path)]
+
+
+def test_check_config_names_a_config_file_that_is_not_utf8(tmp_path):
+    path = tmp_path / "ictmon.toml"
+    path.write_bytes('[office]\nname = "สำนักงานเขต"\n'.encode("tis-620"))
+    done = ictmon("check-config", config=path)
+    assert done.returncode == 1
+    assert done.stderr.splitlines() == [
+        f"ictmon: {path}: line 2 is not UTF-8 text (a Thai file saved as TIS-620 or "
+        "Windows-874?): save the file as UTF-8"
+    ]

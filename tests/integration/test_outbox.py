@@ -5,16 +5,19 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import select
 
-from monitor.db.models import OutboxMessage
+from monitor.db.models import OutboxAttachment, OutboxMessage
+from monitor.localtime import utcnow
 from monitor.mail import outbox
 from monitor.mail.outbox import RetryPolicy, deliver_due, enqueue
 from monitor.mail.smtp import SmtpTransport
-from monitor.settings import SmtpSettings
+from monitor.runtime.scheduler import housekeeping
+from monitor.settings import RetentionSettings, SmtpSettings, load_settings
 from tests.conftest import NOW
 from tests.support.smtp import SmtpServer, body
 
@@ -192,3 +195,61 @@ def test_test_email_reports_a_refusal_verbatim(settings, port, tmp_path):
         done = _cli(settings, port, "test-email", "officer@district.example")
     assert done.returncode != 0
     assert "DATA: 550 rejected by the test server" in done.stdout
+
+
+# --- Housekeeping: sent mails are kept for [retention] sent_mail_days, then pruned -------------
+
+
+def _message_at(db, subject: str, status: str, age: timedelta, attachment: bool = False) -> int:
+    """A message created `age` ago and, if sent, sent then (the rows the sender would leave)."""
+    at = utcnow() - age
+    files = [("report.pdf", "application/pdf", b"%PDF-1.7 report")] if attachment else []
+    with db.begin() as s:
+        message = enqueue(
+            s,
+            recipients=["director@obec.go.th"],
+            subject=subject,
+            text="รายงาน",
+            attachments=files,
+            kind="report" if attachment else "alert",
+            now=at,
+        )
+        message.status = status
+        message.attempts = 1
+        message.sent_at = at if status == "sent" else None
+        return message.id
+
+
+def test_housekeeping_prunes_sent_mails_past_retention_and_keeps_the_rest(any_db, settings):
+    db = any_db
+    days = timedelta(days=1)
+    _message_at(db, "old report", "sent", 120 * days, attachment=True)
+    _message_at(db, "old alert", "sent", 91 * days)
+    _message_at(db, "recent report", "sent", 30 * days, attachment=True)
+    _message_at(db, "recent alert", "sent", 89 * days)
+    _message_at(db, "old, never sent", "pending", 200 * days)
+    _message_at(db, "old, being sent", "sending", 200 * days)
+    _message_at(db, "old, gave up", "failed", 200 * days)
+    settings = replace(settings, retention=RetentionSettings(sent_mail_days=90))
+
+    housekeeping(db, settings)
+
+    with db() as s:
+        kept = s.scalars(select(OutboxMessage.subject).order_by(OutboxMessage.id)).all()
+        attachments = s.scalars(select(OutboxAttachment.filename)).all()
+    assert kept == [
+        "recent report",
+        "recent alert",
+        "old, never sent",
+        "old, being sent",
+        "old, gave up",
+    ]
+    assert attachments == ["report.pdf"]  # the old report's file went with its mail
+
+
+def test_sent_mails_are_kept_90_days_unless_configured():
+    assert load_settings(None, {}).retention.sent_mail_days == 90
+    assert (
+        load_settings(None, {"ICTMON_RETENTION_SENT_MAIL_DAYS": "30"}).retention.sent_mail_days
+        == 30
+    )

@@ -5,11 +5,11 @@ incidents linked, as the API shows it."""
 from __future__ import annotations
 
 import json
-import time
 
 import pytest
 
 from tests.integration.test_service import ALL_UP, PORT, SCHOOL_ONE, SETTLE_S, Service
+from tests.support.waiting import wait_until
 
 pytestmark = pytest.mark.netns
 
@@ -61,11 +61,8 @@ def test_a_router_down_twice_becomes_one_repeated_outages_risk(service):
     )
     assert len(incidents) == 2
 
-    deadline, risks = time.monotonic() + 30, []
-    while time.monotonic() < deadline and not risks:
-        risks = api(service, "/api/v1/risks")
-        time.sleep(0.5)
-    time.sleep(2)  # a few more evaluations: still one risk, not one per run
+    wait_until(lambda: api(service, "/api/v1/risks"), within=30, what="a risk in the register")
+    service.wait_for_runs("risk-rules", 2, within=30)  # more evaluations: still one risk
     [risk] = api(service, "/api/v1/risks")
     assert (risk["rule"], risk["device"], risk["site"], risk["status"]) == (
         "repeated_outages",

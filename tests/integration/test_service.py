@@ -18,6 +18,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.waiting import wait_until
+
 pytestmark = pytest.mark.netns
 
 INTERVAL = 1.0
@@ -110,6 +112,21 @@ class Service:
             time.sleep(0.5)
         states = {name: seen.get(name, {}).get("state") for name in expected}
         pytest.fail(f"after {within:.0f} s expected {expected}, API shows {states}")
+
+    def runs(self, job: str) -> int:
+        """How many runs of `job` the service has finished (its job_runs row; 0 before the first)."""
+        with sqlite3.connect(self.directory / "ictmon.db", timeout=30) as db:
+            row = db.execute("SELECT runs FROM job_runs WHERE job = ?", (job,)).fetchone()
+        return row[0] if row else 0
+
+    def wait_for_runs(self, job: str, more: int, within: float) -> None:
+        """Wait until `job` has finished `more` further runs. Checking that something does *not*
+        happen (no second mail, no second risk) needs those runs to have happened; a fixed sleep
+        is too short on a loaded machine."""
+        target = self.runs(job) + more
+        wait_until(
+            lambda: self.runs(job) >= target, within=within, what=f"{more} more runs of {job}"
+        )
 
     def output(self) -> str:
         if self.process and self.process.poll() is not None and self.process.stdout:

@@ -12,12 +12,15 @@ users, an API token, SNMP/SSH profiles, an audit event and a job run. Every free
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from html.parser import HTMLParser
 from pathlib import Path
 
+from sqlalchemy import text
 from werkzeug.routing.converters import NumberConverter
 
 from monitor.accounts.users import create_user
@@ -25,6 +28,7 @@ from monitor.db import engine as dbmod
 from monitor.db.models import (
     ApiToken,
     AuditEvent,
+    Base,
     ConfigChangeEvent,
     ConfigVersion,
     Device,
@@ -83,27 +87,36 @@ def plain(n: int) -> str:
 
 @contextmanager
 def seeded_database(
-    directory: Path, words: Callable[[int], str] | None = None, **overrides
+    directory: Path, words: Callable[[int], str] | None = None, *, engine=None, **overrides
 ) -> Iterator[tuple[Settings, object, dict]]:
     """Settings, a session factory and the ids of `seed_every_kind` on a fresh SQLite file in
-    `directory` — for module-scoped fixtures that sweep every route over one district.
+    `directory` — for module-scoped fixtures that sweep every route over one district. With
+    `engine` (the suite's migrated PostgreSQL), its tables are emptied and seeded instead.
     `overrides` replace sections of the settings (e.g. ssh=SshSettings(timeout=2))."""
+    url = engine.url.render_as_string(hide_password=False) if engine else None
     settings = replace(
         Settings(),
-        database=DatabaseSettings(url=f"sqlite:///{directory / 'db'}"),
+        database=DatabaseSettings(url=url or f"sqlite:///{directory / 'db'}"),
         paths=PathSettings(data_dir=str(directory / "data")),
         **overrides,
     )
     ensure_keys(settings)
-    engine = dbmod.make_engine(settings.database.url)
-    dbmod.upgrade(engine)
+    own = engine is None
+    if own:
+        engine = dbmod.make_engine(settings.database.url)
+        dbmod.upgrade(engine)
+    else:
+        with engine.begin() as c:
+            tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+            c.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
     factory = dbmod.session_factory(engine)
     vault = Vault.from_settings(settings)
     ids = seed_every_kind(factory, vault, words) if words else seed_every_kind(factory, vault)
     try:
         yield settings, factory, ids
     finally:
-        engine.dispose()
+        if own:
+            engine.dispose()
 
 
 def seed_every_kind(
@@ -479,3 +492,115 @@ def route_url(rule, ids: dict[str, object]) -> str:
             values[name] = STRING_VALUES.get(name, "x")
     # Built from the rule itself, not its endpoint: two rules may share one endpoint.
     return rule.build(values, append_unknown=False)[1]
+
+
+# --- hostile values: what a date, number or text field is sent -----------------------------------
+
+# Each kind of value that once reached the database or the date arithmetic unchecked. Sent as text
+# to every form field and query argument, and (with HOSTILE_JSON) to every field of the API.
+HOSTILE_VALUES: dict[str, str] = {
+    "first-day": "0001-01-01",
+    "last-day": "9999-12-31",
+    "first-moment": "0001-01-01T00:00",
+    "last-moment": "9999-12-31T23:59",
+    "past-32-bits": str(2**31),
+    "past-64-bits": str(2**63),
+    "forty-digits": "9" * 40,
+    "minus-forty-digits": "-" + "9" * 40,
+    "100k-characters": "x" * 100_000,
+}
+# The same kinds as JSON values (numbers as numbers), for the API's bodies.
+HOSTILE_JSON: dict[str, object] = {
+    **HOSTILE_VALUES,
+    "past-32-bits-number": 2**31,
+    "past-64-bits-number": 2**63,
+    "forty-digit-number": 10**40,
+    "minus-forty-digit-number": -(10**40),
+    "huge-float": 1e308,
+}
+# A JSON body nested past the parser's recursion limit.
+NESTED_JSON = "[" * 100_000 + "]" * 100_000
+
+
+@dataclass(frozen=True)
+class Form:
+    action: str
+    method: str  # "get" or "post"
+    fields: dict[str, str]  # name -> the value the page filled in
+
+
+class _FormParser(HTMLParser):
+    def __init__(self, page_url: str):
+        super().__init__()
+        self.page_url = page_url
+        self.forms: list[Form] = []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "form":
+            action = (a.get("action") or self.page_url).split("?")[0]
+            self.forms.append(Form(action, (a.get("method") or "get").lower(), {}))
+        elif tag in ("input", "select", "textarea") and self.forms and a.get("name"):
+            self.forms[-1].fields.setdefault(a["name"], a.get("value") or "")
+
+
+def page_forms(client, rules, ids) -> list[Form]:
+    """Every form on every page of `rules` as `client` sees them, one per action and method (the
+    fields of forms with the same action merged): found on the pages, so a form added later is
+    swept without being listed here."""
+    merged: dict[tuple[str, str], dict[str, str]] = {}
+    for rule in rules:
+        if "GET" not in rule.methods or rule.endpoint == "static":
+            continue
+        url = route_url(rule, ids)
+        response = client.get(url)
+        if response.mimetype != "text/html":
+            continue
+        parser = _FormParser(url)
+        parser.feed(response.get_data(as_text=True))
+        for form in parser.forms:
+            merged.setdefault((form.action, form.method), {}).update(form.fields)
+    return [Form(action, method, fields) for (action, method), fields in sorted(merged.items())]
+
+
+def _schema_fields(document: dict, schema: dict) -> list[str]:
+    if "$ref" in schema:
+        schema = document["components"]["schemas"][schema["$ref"].split("/")[-1]]
+    names = list(schema.get("properties", {}))
+    for key in ("allOf", "oneOf", "anyOf"):
+        for part in schema.get(key, []):
+            names += _schema_fields(document, part)
+    return names
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    url: str
+    method: str
+    query: tuple[str, ...]  # the documented query arguments
+    body: tuple[str, ...] | None  # the documented body fields; None: takes no body
+
+
+def api_operations(rules, document: dict, ids) -> list[ApiOperation]:
+    """Every operation of the OpenAPI document, on the URL of its route for the seed."""
+    by_path = {re.sub(r"<(?:[^:<>]+:)?([^<>]+)>", r"{\1}", r.rule): r for r in rules}
+    operations = []
+    for path, methods in document["paths"].items():
+        url = route_url(by_path[path], ids)
+        for method, op in methods.items():
+            body = op.get("requestBody")
+            operations.append(
+                ApiOperation(
+                    url,
+                    method.upper(),
+                    tuple(p["name"] for p in op.get("parameters", []) if p["in"] == "query"),
+                    tuple(
+                        dict.fromkeys(
+                            _schema_fields(document, body["content"]["application/json"]["schema"])
+                        )
+                    )
+                    if body
+                    else None,
+                )
+            )
+    return operations

@@ -220,3 +220,148 @@ def test_a_password_is_masked_even_in_a_url_that_does_not_parse(url):
 def test_port_above_65535_names_the_key():
     with pytest.raises(ConfigError, match=r"\[web\] port: must be a port number 1-65535"):
         load_settings(None, environ={"ICTMON_WEB_PORT": "70000"})
+
+
+def test_a_file_saved_with_a_byte_order_mark_is_read(tmp_path):
+    path = tmp_path / "ictmon.toml"
+    path.write_bytes("\ufeff[ping]\ninterval = 30\n".encode())  # Windows Notepad's UTF-8
+    assert load_settings(path, {}).ping.interval == 30.0
+
+
+def test_a_thai_file_not_in_utf8_names_the_file_the_line_and_the_fix(tmp_path):
+    path = tmp_path / "ictmon.toml"
+    path.write_bytes('[ping]\ncount = 3\n[office]\nname = "สำนักงานเขต"\n'.encode("tis-620"))
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, {})
+    assert str(error.value) == (
+        f"{path}: line 4 is not UTF-8 text (a Thai file saved as TIS-620 or Windows-874?): "
+        "save the file as UTF-8"
+    )
+
+
+@pytest.mark.parametrize(
+    "url, shown",
+    [
+        ("mysql://ictmon:s3cret@127.0.0.1/ictmon", "mysql://ictmon:***@127.0.0.1/ictmon"),
+        (
+            "postgresql+psycopg2://ictmon@127.0.0.1/ictmon",
+            "postgresql+psycopg2://ictmon@127.0.0.1/ictmon",
+        ),
+        ("ictmon.db", "ictmon.db"),
+    ],
+)
+def test_a_database_ictmon_cannot_use_is_refused_at_load(url, shown):
+    with pytest.raises(ConfigError) as error:
+        load_settings(None, {"ICTMON_DATABASE_URL": url})
+    assert str(error.value) == (
+        "[database] url: expected sqlite:///<file> or postgresql+psycopg://..., "
+        f"got {shown!r} (from ICTMON_DATABASE_URL)"
+    )
+    assert "s3cret" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "setting, value, bound",
+    [("count", "100000", "10"), ("timeout", "3600", "30"), ("spacing", "60", "5")],
+)
+def test_a_ping_probe_that_would_stall_the_service_is_refused(tmp_path, setting, value, bound):
+    path = write_config(tmp_path, f"[ping]\n{setting} = {value}\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, {})
+    assert str(error.value) == (
+        f"[ping] {setting}: must be at most {bound}, got {int(value)!r} (from {path})"
+    )
+
+
+def test_the_largest_allowed_ping_probe_loads():
+    settings = load_settings(
+        None, {"ICTMON_PING_COUNT": "10", "ICTMON_PING_TIMEOUT": "30", "ICTMON_PING_SPACING": "5"}
+    )
+    assert (settings.ping.count, settings.ping.timeout, settings.ping.spacing) == (10, 30.0, 5.0)
+
+
+@pytest.mark.parametrize("host", ["0.0.0.0:8080", "http://monitor", "my host", "", "-bad-"])
+def test_a_web_host_waitress_cannot_listen_on_is_refused(host):
+    with pytest.raises(ConfigError) as error:
+        load_settings(None, {"ICTMON_WEB_HOST": host})
+    assert str(error.value) == (
+        "[web] host: expected an IP address or a host name (no port, no scheme), "
+        f"got {host!r} (from ICTMON_WEB_HOST)"
+    )
+
+
+@pytest.mark.parametrize(
+    "host", ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "ictmon.school"]
+)
+def test_addresses_and_host_names_are_accepted_as_web_host(host):
+    assert load_settings(None, {"ICTMON_WEB_HOST": host}).web.host == host
+
+
+def test_recipients_may_be_a_toml_array(tmp_path):
+    path = write_config(
+        tmp_path,
+        '[alerts]\nrecipients = ["oncall@district.example", "noc@district.example"]\n'
+        'site_recipients = ["S001=head@s1.example deputy@s1.example", "S002=head@s2.example"]\n'
+        '[reports]\nrecipients = ["director@obec.go.th", "plan@obec.go.th"]\n'
+        'kind_targets = ["router=99.9", "ap=98"]\n',
+    )
+    settings = load_settings(path, {})
+    assert settings.alerts.recipients == "oncall@district.example, noc@district.example"
+    assert settings.alerts.site_recipients == (
+        "S001=head@s1.example deputy@s1.example; S002=head@s2.example"
+    )
+    assert settings.reports.recipients == "director@obec.go.th, plan@obec.go.th"
+    assert settings.reports.kind_targets == "router=99.9, ap=98"
+
+
+def test_recipients_as_a_string_still_load(tmp_path):
+    path = write_config(
+        tmp_path, '[alerts]\nrecipients = "a@district.example, b@district.example"\n'
+    )
+    assert load_settings(path, {}).alerts.recipients == "a@district.example, b@district.example"
+
+
+def test_an_array_of_non_strings_is_refused_with_the_key(tmp_path):
+    path = write_config(tmp_path, "[alerts]\nrecipients = [1, 2]\n")
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, {})
+    assert str(error.value) == (
+        f"[alerts] recipients: expected a string or a list of strings, got [1, 2] (from {path})"
+    )
+
+
+def test_an_alert_recipient_without_at_is_refused_naming_it_and_the_file(tmp_path):
+    path = write_config(
+        tmp_path, '[alerts]\nrecipients = ["oncall@district.example", "boss.school.go.th"]\n'
+    )
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, {})
+    assert str(error.value) == (
+        f"[alerts] recipients: 'boss.school.go.th' is not an email address (from {path})"
+    )
+
+
+def test_a_site_recipient_entry_without_equals_is_refused_naming_the_variable():
+    with pytest.raises(ConfigError) as error:
+        load_settings(
+            None,
+            {"ICTMON_ALERTS_SITE_RECIPIENTS": "S001 head@s1.example; S002=head@s2.example"},
+        )
+    assert str(error.value) == (
+        "[alerts] site_recipients: expected entries like 'S001=head@school.ac.th', "
+        "got 'S001 head@s1.example' (from ICTMON_ALERTS_SITE_RECIPIENTS)"
+    )
+
+
+def test_a_bad_site_recipient_address_is_refused():
+    with pytest.raises(ConfigError, match=r"\[alerts\] site_recipients: 'head-at-s1' is not an"):
+        load_settings(None, {"ICTMON_ALERTS_SITE_RECIPIENTS": "S001=head-at-s1"})
+
+
+def test_a_report_check_names_where_the_value_came_from(tmp_path):
+    path = write_config(tmp_path, '[reports]\nsend_time = "25:00"\n')
+    with pytest.raises(ConfigError) as error:
+        load_settings(path, {})
+    assert str(error.value) == (
+        f"[reports] send_time: expected HH:MM (Bangkok time), got '25:00' (from {path})"
+    )

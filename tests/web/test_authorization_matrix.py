@@ -22,6 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from monitor.accounts.users import create_token
+from monitor.db.models import User
 from monitor.settings import DatabaseSettings, PathSettings, Settings, SshSettings
 from tests.support.hostile import PASSWORD, route_url, seeded_database
 from tests.web.conftest import make_app
@@ -102,14 +103,15 @@ def matrix(tmp_path_factory):
     ) as (settings, factory, ids):
         app = make_app(settings, factory)
         clients = {role: app.test_client() for role in ROLES if role != "anonymous"}
-        with factory.begin() as s:
-            from monitor.db.models import User
 
-            tokens = {
-                role: create_token(s, s.query(User).filter_by(username=name).one())
-                for role, name in ids["users"].items()
-            }
-        yield app, ids, clients, tokens
+        def new_token(role: str) -> str:
+            # Made when asked: the writes sent above include "sign out everywhere" for every
+            # role, which revokes the tokens a user had until then.
+            with factory.begin() as s:
+                user = s.query(User).filter_by(username=ids["users"][role]).one()
+                return create_token(s, user)
+
+        yield app, ids, clients, new_token
 
 
 def _client_for(app, clients, ids, role):
@@ -164,12 +166,12 @@ API_GETS = [c for c in CASES if c[0].startswith("/api/") and c[2] == "GET" and c
     "path, endpoint, method, role", API_GETS, ids=[f"{c[3]}-token-{c[1]}" for c in API_GETS]
 )
 def test_api_tokens_carry_their_users_role(matrix, path, endpoint, method, role):
-    app, ids, _, tokens = matrix
+    app, ids, _, new_token = matrix
     needed = access.required_role(endpoint, method)
     rule = next(r for r in app.url_map.iter_rules() if r.rule == path and r.endpoint == endpoint)
     url = route_url(rule, ids)
 
-    response = app.test_client().get(url, headers={"Authorization": f"Bearer {tokens[role]}"})
+    response = app.test_client().get(url, headers={"Authorization": f"Bearer {new_token(role)}"})
 
     if access.role_allows(role, needed):
         assert response.status_code not in (401, 403) and response.status_code < 500, (

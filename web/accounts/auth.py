@@ -1,14 +1,17 @@
 """Signing in and out (Flask-Login sessions), and Bearer tokens for the API.
 
-A browser session carries three stamps besides the user id: the user's session epoch when it
-signed in, when it signed in, and when it was last used. The user loader refuses it when the epoch
-has moved on ("log out everywhere", a password change, the user disabled), when it has been idle
-longer than [security] session_idle_minutes, or when it is older than session_max_hours. Failed
-sign-ins are counted in the database and lock a username or an address (monitor.accounts.login_limits).
+A browser session carries four stamps besides the user id: a random id of its own, the user's
+session epoch when it signed in, when it signed in, and when it was last used. The user loader
+refuses it when it was signed out (its id is recorded in the database, so a copy of the cookie
+dies with it), when the epoch has moved on ("log out everywhere", a password change, the user
+disabled), when it has been idle longer than [security] session_idle_minutes, or when it is older
+than session_max_hours. Failed sign-ins are counted in the database and lock a username or an
+address (monitor.accounts.login_limits).
 """
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
@@ -34,6 +37,7 @@ from wtforms.validators import DataRequired, Length
 
 from monitor.accounts import login_limits, users
 from monitor.db import audit
+from monitor.db.engine import bookkeeping
 from monitor.db.models import User
 from web import errors
 from web.database import db
@@ -66,6 +70,7 @@ def init_login(app) -> None:
 
 
 EPOCH, SIGNED_IN, SEEN = "ictmon_epoch", "ictmon_signed_in", "ictmon_seen"
+SESSION_ID = "ictmon_sid"
 NOTICE = "ictmon_session_notice"
 # The last-used stamp is rewritten at most this often, so not every request re-sends the cookie.
 SEEN_GRANULARITY = 60
@@ -83,6 +88,7 @@ def start_session(user: User) -> None:
     """Stamp the signed-in session (after login_user, or to keep one's own session alive after
     one's own password change raised the epoch)."""
     now = _now().timestamp()
+    session.setdefault(SESSION_ID, secrets.token_urlsafe(12))
     session[EPOCH] = user.session_epoch or 0
     session.setdefault(SIGNED_IN, now)
     session[SEEN] = now
@@ -104,7 +110,7 @@ def session_problem(
 
 
 def _forget_session(reason: str) -> None:
-    for key in ("_user_id", "_fresh", "_id", "_remember", EPOCH, SIGNED_IN, SEEN):
+    for key in ("_user_id", "_fresh", "_id", "_remember", SESSION_ID, EPOCH, SIGNED_IN, SEEN):
         session.pop(key, None)
     # Said on the login page, in the language chosen by then (not known yet at this point).
     session[NOTICE] = reason
@@ -117,11 +123,14 @@ def _is_background_refresh() -> bool:
 
 @login_manager.user_loader
 def _load_user(user_id: str):
+    session_id = session.get(SESSION_ID)
     try:
-        user = db().get(User, int(user_id))
+        user, signed_out = users.session_user(db(), int(user_id), str(session_id or ""))
     except (TypeError, ValueError):
         return None
-    if user is None or not user.active:
+    # A session without an id of its own (signed in before sessions had one) cannot be signed out
+    # by itself: it is ended like one that was.
+    if user is None or not user.active or signed_out or not isinstance(session_id, str):
         _forget_session("ended")
         return None
     security = _security()
@@ -154,11 +163,13 @@ def _load_user_from_token(req):
         return None
     session_ = db()
     user = users.user_for_token(session_, token.strip())
-    session_.commit()  # keeps last_used_at
-    if user is None:
+    web_user = WebUser(user) if user is not None else None
+    with bookkeeping(session_, "last use of an API token"):
+        pass  # last_used_at, noted by user_for_token
+    if web_user is None:
         return None
     g.auth_by_token = True  # the audit log says "api:<user>"
-    return WebUser(user)
+    return web_user
 
 
 @login_manager.unauthorized_handler
@@ -185,6 +196,8 @@ def _safe_next(target: str | None) -> str:
         or not target.startswith("/")
         or target.startswith("//")
         or "\\" in target
+        # A control character (CR/LF above all) cannot go into the Location header.
+        or any(ord(c) < 32 or ord(c) == 127 for c in target)
     ):
         return url_for("status.index")
     return target
@@ -201,7 +214,9 @@ def _attempt_sign_in(username: str, password: str):
     address = request.remote_addr or ""
     limits = login_limits.Limits.from_settings(_security())
     shown_name = login_limits.normalise(username)
-    lock = login_limits.lock_for(session_, username, address, now, limits)
+    # Checked and counted in one step: this attempt is a failure on record until the password is
+    # found right, so parallel guesses cannot all pass the check before one is counted.
+    lock = login_limits.reserve_attempt(session_, username, address, now, limits)
     if lock is not None:
         # Not checked, not counted, not audited: the lock-out itself was (see login_limits).
         current_app.logger.warning(
@@ -226,7 +241,6 @@ def _attempt_sign_in(username: str, password: str):
         )
         session_.commit()
         return user, None
-    login_limits.record_failure(session_, username, address, now, limits)
     current_app.logger.warning("failed sign-in for %r from %s", shown_name, address)
     audit.record(session_, "login_failed", "user", label=shown_name)
     lock = login_limits.lock_for(session_, username, address, now, limits)
@@ -286,6 +300,12 @@ def login():
 
 @bp.post("/logout")
 def logout():
+    session_id = session.get(SESSION_ID)
+    if current_user.is_authenticated and isinstance(session_id, str):
+        # Recorded before the cookie is cleared: a copy of it must not outlive the sign-out.
+        session_ = db()
+        users.end_browser_session(session_, session_id, current_user.username)
+        session_.commit()
     logout_user()
     lang = session.get("lang")
     session.clear()

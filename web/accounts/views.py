@@ -1,5 +1,5 @@
 """Users and roles in the browser (admin), one's own account (password, log out everywhere, API
-tokens), and the audit log page.
+tokens), and the audit log page. What each of them revokes is decided in monitor.accounts.users.
 
 Who may call what is in web.access (added here by `init_app`), never checked in a view. Views parse
 the form, call monitor.accounts.users / monitor.db.audit, and render; a refused change is shown on the same
@@ -37,6 +37,7 @@ from web import access
 from web.accounts import auth
 from web.database import db
 from web.i18n import current_language, translate
+from web.params import search_arg
 
 bp = Blueprint("accounts", __name__)
 
@@ -109,7 +110,7 @@ def change_password():
     try:
         if not users.password_matches(me, request.form.get("current_password", "")):
             raise users.UserError("current_password", "wrong_current", "wrong current password")
-        users.set_password(session_, me, _new_password(request.form))
+        users.set_password(session_, me, _new_password(request.form), own_change=True)
     except users.UserError as exc:
         session_.rollback()
         return _account_page(error=_problem(exc.field, exc.code), status=400)
@@ -122,7 +123,7 @@ def change_password():
 @bp.post("/account/sessions/end")
 def end_sessions():
     session_ = db()
-    users.end_sessions(_me())
+    users.sign_out_everywhere(session_, _me())
     session_.commit()
     logout_user()
     lang = session.get("lang")
@@ -306,7 +307,7 @@ def audit_filter(args) -> tuple[audit.AuditFilter, list[str]]:
         action=args.get("action") or None,
         since=bounds.get("from"),
         until=bounds.get("to"),
-        q=(args.get("q") or "").strip() or None,
+        q=search_arg(args),
     )
     return where, problems
 

@@ -445,6 +445,7 @@ def answer(description: str, schema: Schema | None = None) -> dict:
 
 ERROR = ref("Error")
 COMMON = {
+    "400": answer("a value that cannot be used, e.g. a NUL character anywhere", ERROR),
     "401": answer("no valid session or bearer token", ERROR),
     "403": answer("not allowed for your role", ERROR),
 }

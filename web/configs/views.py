@@ -33,6 +33,7 @@ from monitor.localtime import iso_local, to_local
 from monitor.secrets import Vault
 from web.database import db, web_actor
 from web.i18n import translate
+from web.params import row_id_arg
 
 bp = Blueprint("configs", __name__)
 
@@ -114,10 +115,7 @@ def download_latest(device_id: int):
 @bp.get("/devices/<int:device_id>/configs/diff")
 @login_required
 def diff(device_id: int):
-    try:
-        old_id, new_id = int(request.args["from"]), int(request.args["to"])
-    except (KeyError, ValueError):
-        abort(400)
+    old_id, new_id = row_id_arg(request.args, "from"), row_id_arg(request.args, "to")
     old = config_backups.version(db(), device_id, old_id)
     new = config_backups.version(db(), device_id, new_id)
     if old is None or new is None:

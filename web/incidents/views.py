@@ -4,7 +4,7 @@ who may call which is web.access's table, and templates ask it with `can(...)`."
 
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta
+from datetime import datetime, time, timedelta
 
 from flask import (
     Blueprint,
@@ -30,6 +30,7 @@ from monitor.mail.smtp import send_test
 from monitor.status import maintenance
 from web.database import db
 from web.i18n import translate
+from web.params import day_arg
 
 bp = Blueprint("incidents", __name__)
 
@@ -38,11 +39,9 @@ def _actor() -> str:
     return current_user.display_name or current_user.username
 
 
-def _local_day(text: str | None) -> datetime | None:
-    try:
-        return datetime.combine(date.fromisoformat(text), time(0), BANGKOK) if text else None
-    except ValueError:
-        return None
+def _local_day(name: str) -> datetime | None:
+    day = day_arg(request.args, name)
+    return datetime.combine(day, time(0), BANGKOK) if day else None
 
 
 def _local_moment(text: str | None) -> datetime | None:
@@ -71,12 +70,12 @@ def _words():
 @login_required
 def index():
     args = request.args
-    until = _local_day(args.get("to"))
+    until = _local_day("to")
     where = iq.IncidentFilter(
         site=args.get("site") or None,
         state=args.get("state") if args.get("state") in INCIDENT_STATES else None,
         cause=args.get("cause") if args.get("cause") in INCIDENT_CAUSES else None,
-        since=_local_day(args.get("from")),
+        since=_local_day("from"),
         until=until + timedelta(days=1) if until else None,
     )
     return render_template(

@@ -20,7 +20,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
-from monitor.db.models import Device
+from monitor.db.models import MAX_ROW_ID, Device
 from monitor.devices import inventory as inv
 from monitor.localtime import display_year, format_date, format_duration, to_local
 from web.database import db
@@ -179,10 +179,11 @@ def traffic(device_id: int):
     range_ = request.args.get("range", "24h")
     if range_ not in inv.TRAFFIC_RANGES:
         return jsonify(error=f"range must be one of {', '.join(inv.TRAFFIC_RANGES)}"), 400
-    try:
-        if_index = int(request.args.get("if", ""))
-    except ValueError:
+    text = request.args.get("if", "")
+    if not (text.isascii() and text.isdigit()) or int(text) > MAX_ROW_ID:
+        # Past MAX_ROW_ID the number would fail in the query rather than find no interface.
         return jsonify(error="if must be an interface index"), 400
+    if_index = int(text)
     series = inv.traffic_series(db(), device_id, if_index, range_, now=g.now)
     return jsonify(
         {

@@ -24,6 +24,7 @@ from web import access
 from web.database import db, vault
 from web.i18n import current_language, translate
 from web.manage import imports
+from web.params import search_arg
 
 bp = Blueprint("manage", __name__, url_prefix="/manage")
 # The import pages, whose bodies are in web.manage.imports: upload, then confirm or cancel.
@@ -126,7 +127,7 @@ def _device_filter() -> mq.DeviceFilter:
         site=a.get("site") or None,
         kind=a.get("kind") if a.get("kind") in DEVICE_KINDS else None,
         enabled=enabled,
-        q=(a.get("q") or "").strip() or None,
+        q=search_arg(a),
     )
 
 

@@ -24,7 +24,9 @@ def _poller_stale(overview: queries.StatusOverview) -> bool:
 @login_required
 def index():
     overview = queries.status_overview(db(), now=g.now)
-    return render_template("status/status.html", overview=overview, poller_stale=_poller_stale(overview))
+    return render_template(
+        "status/status.html", overview=overview, poller_stale=_poller_stale(overview)
+    )
 
 
 @bp.get("/status/overview")
