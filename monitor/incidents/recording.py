@@ -28,7 +28,7 @@ from monitor.db.models import (
 from monitor.domain import IncidentState, Status
 from monitor.mail import messages as words
 from monitor.mail import outbox
-from monitor.settings import AlertSettings
+from monitor.settings import AlertSettings, parse_recipients, parse_site_recipients
 
 if TYPE_CHECKING:
     # Only the type of what the sweep hands over: the sweep (monitor.status.poller) calls us.
@@ -47,23 +47,10 @@ class IncidentError(ValueError):
 # --- recipients ------------------------------------------------------------------------------
 
 
-def split_addresses(text: str) -> list[str]:
-    return [a for a in text.replace(";", ",").replace(" ", ",").split(",") if "@" in a]
-
-
-def site_recipients(alerts: AlertSettings) -> dict[str, list[str]]:
-    """ "S001=a@x b@y; S002=c@z" → {"S001": [...], ...}."""
-    table: dict[str, list[str]] = {}
-    for entry in alerts.site_recipients.split(";"):
-        code, _, addresses = entry.partition("=")
-        if code.strip() and addresses.strip():
-            table[code.strip()] = split_addresses(addresses)
-    return table
-
-
 def recipients_for(alerts: AlertSettings, site_codes: set[str]) -> list[str]:
-    chosen = split_addresses(alerts.recipients)
-    per_site = site_recipients(alerts)
+    # Settings checked both lists when they were loaded: parsing them again cannot fail here.
+    chosen = parse_recipients(alerts.recipients, "[alerts] recipients", separators=r"[,;\s]")
+    per_site = parse_site_recipients(alerts.site_recipients)
     for code in sorted(site_codes):
         chosen += per_site.get(code, [])
     return list(dict.fromkeys(chosen))
