@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import socket
 import subprocess
 import sys
 import time
@@ -308,7 +309,7 @@ def start_snmpsim(
     while time.monotonic() < deadline:
         if process.poll() is not None:
             raise RuntimeError(f"snmpsim exited: {log_path.read_text(errors='replace')[-2000:]}")
-        if _answers(agents[-1]) and _answers(agents[0]):
+        if _listens(agents[-1]) and _listens(agents[0]) and _all_answer(agents, deadline):
             return process
         time.sleep(0.2)
     stop(process)
@@ -317,16 +318,36 @@ def start_snmpsim(
     )
 
 
-def _answers(agent: Agent) -> bool:
+def _listens(agent: Agent) -> bool:
     """Is anything listening on the agent's UDP port? (a bind check, no SNMP needed)"""
-    import socket
-
     with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:
         try:
             s.bind((agent.address, agent.port))
         except OSError:
             return True
     return False
+
+
+def _all_answer(agents: list[Agent], deadline: float) -> bool:
+    """Ask every agent once over SNMP until all answer (or the deadline passes).
+
+    snmpsim indexes a recording on the first request for it; on a busy machine the first round of
+    a poller with a short timeout would otherwise meet agents that are still indexing."""
+    pending = list(agents)
+    with oids.SnmpCollector(timeout=2.0, retries=0) as collector:
+        while pending and time.monotonic() < deadline:
+            results = collector.poll(
+                oids.SnmpTarget(
+                    key=i,
+                    address=a.address,
+                    port=a.port,
+                    credentials=oids.SnmpCredentials(version="2c", community=a.community),
+                )
+                for i, a in enumerate(pending)
+            )
+            answered = {r.key for r in results if r.ok}
+            pending = [a for i, a in enumerate(pending) if i not in answered]
+    return not pending
 
 
 def stop(process: subprocess.Popen) -> None:

@@ -14,6 +14,10 @@ the row is still "sending"; after `stale_after` it is claimed again and sent onc
 same Message-ID (so mail clients show one message). At most one duplicate per crash per message;
 two senders never send the same row at once, because a claim is a conditional UPDATE only one
 of them wins.
+
+Mails to the same recipients arrive in the order they were written: a message waits while an
+older one to the same addresses is still pending or being sent, so a recovery never overtakes the
+outage mail that is backing off after the server was away.
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from sqlalchemy import delete, func, select, update
-from sqlalchemy.orm import Session, selectinload, sessionmaker
+from sqlalchemy.orm import Session, aliased, selectinload, sessionmaker
 
 from monitor.db.engine import rowcount, transaction
 from monitor.db.models import OutboxAttachment, OutboxMessage
@@ -124,6 +128,16 @@ class DrainReport:
 
 def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) -> int | None:
     stale = now - timedelta(seconds=policy.stale_after)
+    older = aliased(OutboxMessage)
+    waits_behind_older = (
+        select(older.id)
+        .where(
+            older.recipients == OutboxMessage.recipients,
+            older.id < OutboxMessage.id,
+            older.status.in_((PENDING, SENDING)),
+        )
+        .exists()
+    )
     with transaction(sessions) as session:
         candidate = session.scalar(
             select(OutboxMessage.id)
@@ -131,6 +145,7 @@ def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) 
                 ((OutboxMessage.status == PENDING) & (OutboxMessage.next_attempt_at <= now))
                 | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
             )
+            .where(~waits_behind_older)
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(1)
         )

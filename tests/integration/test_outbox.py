@@ -113,6 +113,34 @@ def test_server_down_means_retry_with_backoff_then_delivery_when_it_is_back(
         assert len(smtp.messages()) == 1
 
 
+def test_a_recovery_never_overtakes_the_outage_mail_that_is_backing_off(
+    db, port, transport, tmp_path
+):
+    clock = Clock()
+    outage = queue(db, subject="[ictmon] ขัดข้อง: โรงเรียน")
+    assert (
+        deliver_due(db, transport, POLICY, clock=clock).retrying == 1
+    )  # server away: backoff 30 s
+    recovery = queue(db, subject="[ictmon] กลับมาใช้งานได้: โรงเรียน", now=NOW + timedelta(seconds=10))
+    other = queue(db, recipients=["director@district.example"], subject="[ictmon] รายงาน", now=NOW)
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        clock.now = NOW + timedelta(
+            seconds=15
+        )  # the server is back; the outage mail is not due yet
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 1
+        assert [m["Subject"] for m in smtp.messages()] == [
+            "[ictmon] รายงาน"
+        ]  # other people's mail goes
+        clock.now = NOW + timedelta(seconds=31)
+        assert deliver_due(db, transport, POLICY, clock=clock).sent == 2
+        assert [m["Subject"] for m in smtp.messages()] == [
+            "[ictmon] รายงาน",
+            "[ictmon] ขัดข้อง: โรงเรียน",
+            "[ictmon] กลับมาใช้งานได้: โรงเรียน",
+        ]
+    assert {rows(db)[i][0] for i in (outage, recovery, other)} == {"sent"}
+
+
 def test_a_permanent_refusal_fails_at_once_and_is_listed_with_the_reason(
     db, port, transport, tmp_path
 ):
