@@ -21,6 +21,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic.script import ScriptDirectory
 from click.testing import CliRunner
 from sqlalchemy import create_engine, insert, select, text
 from sqlalchemy.engine import make_url
@@ -34,7 +35,7 @@ from monitor.status.store import beat
 from tests.conftest import NOW, POSTGRES_ADMIN_URL, add_device, add_site
 from tests.support.requirements import require, require_commands
 
-HEAD = "0008"
+HEAD = ScriptDirectory.from_config(dbmod.alembic_config(None)).get_current_head()
 # Enough rows (~25 MB) that the copy takes long enough for the writer to commit during it.
 PRELOAD_DEVICES, PRELOAD_SWEEPS = 40, 12_000
 
