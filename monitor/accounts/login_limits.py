@@ -11,18 +11,32 @@ Checking and counting are one step (`reserve_attempt`): an attempt is recorded a
 its password is checked, under a lock every sign-in takes, and a right password takes the record
 back. Checked first and counted after, parallel guesses would all pass the check before any of
 them was counted.
+
+When the attempt cannot be recorded (the database read-only, its disk full, its write lock held
+longer than `RESERVATION_LOCK_WAIT_MS`), sign-in does not fail: the limit is checked read-only
+and the log says that this attempt went uncounted. The wait is long next to the queue of
+parallel sign-ins (each holds the lock for a few statements), so contention alone never turns
+reservations into uncounted checks; only a database that truly cannot be written does.
 """
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from monitor.db.engine import lock_wait, reason_of
 from monitor.db.models import LoginFailure
+
+log = logging.getLogger(__name__)
+
+# How long a reservation waits for the database's write lock before the limit is checked read-only.
+RESERVATION_LOCK_WAIT_MS = 10_000
 
 
 @dataclass(frozen=True)
@@ -109,9 +123,30 @@ def reserve_attempt(
     session, username: str, address: str, now: datetime, limits: Limits
 ) -> Lock | None:
     """The lock in force for this attempt; or None, with the attempt already recorded (and
-    committed) as a failure, to be taken back by `clear_failures` when the password is right."""
+    committed) as a failure, to be taken back by `clear_failures` when the password is right.
+    When it cannot be recorded, the lock a read-only check finds (see the module's docstring)."""
+    try:
+        with lock_wait(session, RESERVATION_LOCK_WAIT_MS):
+            lock = _reserve(session, username, address, now, limits)
+        session.commit()
+        return lock
+    except SQLAlchemyError as exc:
+        session.rollback()
+        log.warning(
+            "sign-in attempt for %r from %s not counted: the database cannot be written (%s); "
+            "the lock-out was checked read-only",
+            normalise(username),
+            address,
+            reason_of(exc),
+        )
+        lock = lock_for(session, username, address, now, limits)
+        session.rollback()  # ends the read: the caller's writes are best-effort from here
+        return lock
+
+
+def _reserve(session, username: str, address: str, now: datetime, limits: Limits) -> Lock | None:
     if session.get_bind().dialect.name == "postgresql":
-        # Held to the commit below: the check and the count of one attempt are never interleaved
+        # Held to the commit: the check and the count of one attempt are never interleaved
         # with another's. (Row locks cannot do it: the rows that would count do not exist yet.)
         session.execute(select(func.pg_advisory_xact_lock(SIGN_IN_LOCK)))
     # On SQLite this first write takes the database's single writer lock, held to the commit, and
@@ -122,7 +157,7 @@ def reserve_attempt(
         session.add(
             LoginFailure(username=normalise(username), address=(address or "")[:64], at=now)
         )
-    session.commit()
+    session.flush()
     return lock
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from collectors.ssh import DEVICE_TYPES
 from monitor.cli.context import Failure
 from monitor.configs.backup_job import find_device, run_backups
+from monitor.credentials import keys
 from monitor.db.engine import transaction
 from monitor.db.models import Device, SshAccess, SshCredentialProfile
 from monitor.devices import profiles as profile_rules
@@ -125,7 +126,7 @@ def profile(
             select(SshCredentialProfile.id).where(SshCredentialProfile.name == name)
         )
         try:
-            profile_rules.save_ssh_profile(session, row_id, data, vault)
+            profile_rules.save_ssh_profile(session, row_id, data, vault, obj.settings.ssh.key_dir)
         except Invalid as exc:
             raise Failure(f"SSH profile not saved: {exc}") from None
     click.echo(f"{'created' if row_id is None else 'updated'} SSH credential profile {name!r}")
@@ -163,6 +164,9 @@ def device(
     """Set how device NAME (or SITE/NAME) is reached over SSH; unset options stay as they are."""
     if device_type and device_type not in DEVICE_TYPES:
         raise Failure(f"unknown device type {device_type!r} (supported: {', '.join(DEVICE_TYPES)})")
+    key_problem = keys.key_problem(key_path, obj.settings.ssh.key_dir)
+    if key_problem:
+        raise Failure(f"SSH settings not saved: {key_problem}")
     vault = Vault.from_settings(obj.settings)
     password = _secret(password_env, ask_password, "SSH password")
     secret = _secret(enable_secret_env, ask_enable_secret, "Enable secret")

@@ -41,6 +41,7 @@ from sqlalchemy import inspect
 from sqlalchemy.engine import URL, make_url
 
 from monitor.db import engine as dbmod
+from monitor.db import installation
 from monitor.db.models import POLLER_HEARTBEAT, ServiceHeartbeat
 from monitor.localtime import BANGKOK, as_utc, utcnow
 from monitor.secrets import KEY_FILE, WEB_KEY_FILE
@@ -391,7 +392,19 @@ def restore_database(
             f"the copy is in place but its migration failed: {exc} (previous "
             f"database kept as {kept})"
         ) from None
+    _renew_life(settings.database.url, now)
     return RestoreResult(database, kept, revision, after, restored_keys, keys_kept)
+
+
+def _renew_life(url: str, now: datetime) -> None:
+    """The restored copy starts a new life: rows made from here reuse ids the copy had not yet
+    given out, and must not be taken for the ones made before (monitor.db.installation)."""
+    engine = dbmod.make_engine(url)
+    try:
+        with dbmod.transaction(dbmod.session_factory(engine)) as session:
+            installation.renew(session, now)
+    finally:
+        engine.dispose()
 
 
 def _unpack(file: Path, incoming: Path) -> dict[str, bytes]:

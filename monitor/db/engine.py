@@ -56,6 +56,11 @@ def _sqlite_engine(url: str, database: str | None) -> Engine:
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.execute("PRAGMA busy_timeout=30000")
         cursor.execute("PRAGMA foreign_keys=ON")
+        # No memory-mapped reads of the database file, whatever the SQLite build's default: a
+        # mapped page that the file system can no longer supply (a read-only remount, a removed
+        # disk) kills the process with SIGBUS instead of returning an error. (WAL's small -shm
+        # index is always mapped; `ictmon run` enables faulthandler so that leaves a traceback.)
+        cursor.execute("PRAGMA mmap_size=0")
         cursor.close()
 
     return engine
@@ -79,18 +84,18 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
 
 
 @contextmanager
-def _brief_lock_wait(session: Session) -> Iterator[None]:
-    """Within the block, a write of `session` waits only a moment for another writer's lock."""
+def lock_wait(session: Session, wait_ms: int) -> Iterator[None]:
+    """Within the block, a write of `session` waits at most `wait_ms` for another writer's lock."""
     connection = session.connection()
     dialect = connection.dialect.name
     if dialect == "postgresql":
         # Ends with the transaction, whichever way it ends.
-        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {BOOKKEEPING_LOCK_WAIT_MS}")
+        connection.exec_driver_sql(f"SET LOCAL lock_timeout = {int(wait_ms)}")
     if dialect != "sqlite":
         yield
         return
     before = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar() or 0)
-    connection.exec_driver_sql(f"PRAGMA busy_timeout={BOOKKEEPING_LOCK_WAIT_MS}")
+    connection.exec_driver_sql(f"PRAGMA busy_timeout={int(wait_ms)}")
     try:
         yield
     finally:
@@ -98,22 +103,33 @@ def _brief_lock_wait(session: Session) -> Iterator[None]:
 
 
 @contextmanager
-def bookkeeping(session: Session, what: str) -> Iterator[None]:
-    """Changes that only keep records (when a token was last used), made to ORM objects in the
-    block and committed at its end if the database takes them within a moment; otherwise rolled
-    back and logged, never raised. A read must not fail because the database cannot be written
-    just now (another writer holding the lock, a full disk, a read-only file system). The block
-    ends `session`'s transaction: nothing else may be pending."""
+def bookkeeping(session: Session, what: str, *, statements: bool = False) -> Iterator[None]:
+    """Changes that only keep records (when a token was last used, a sign-in's audit line), made
+    to ORM objects in the block — or, with `statements`, also by statements executed in it — and
+    committed at its end if the database takes them within a moment; otherwise rolled back and
+    logged, never raised. A read must not fail because the database cannot be written just now
+    (another writer holding the lock, a full disk, a read-only file system). The block ends
+    `session`'s transaction: nothing else may be pending, and ORM objects are expired when the
+    changes are given up. (Without `statements`, a block that changes nothing costs no query.)"""
     try:
-        yield
-        if session.new or session.dirty or session.deleted:
-            with _brief_lock_wait(session):
+        if statements:
+            with lock_wait(session, BOOKKEEPING_LOCK_WAIT_MS):
+                yield
                 session.flush()
+        else:
+            yield
+            if session.new or session.dirty or session.deleted:
+                with lock_wait(session, BOOKKEEPING_LOCK_WAIT_MS):
+                    session.flush()
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
-        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
-        log.warning("%s not recorded: the database cannot be written (%s)", what, reason)
+        log.warning("%s not recorded: the database cannot be written (%s)", what, reason_of(exc))
+
+
+def reason_of(exc: SQLAlchemyError) -> str:
+    """The driver's own one-line reason for a failed statement."""
+    return str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
 
 
 def alembic_config(engine: Engine | None):  # None: only the migration scripts are read

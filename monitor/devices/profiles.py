@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
+from monitor.credentials import keys
 from monitor.db.models import Device, SnmpProfile, SshAccess, SshCredentialProfile
 from monitor.devices.admin import Invalid, as_flag, as_text
 from monitor.devices.importer import parse_port, refuse_control_characters
@@ -248,9 +249,14 @@ SSH_KEYS = frozenset(
 
 
 def save_ssh_profile(
-    session: Session, profile_id: int | None, data: Mapping[str, Any], vault: Vault
+    session: Session,
+    profile_id: int | None,
+    data: Mapping[str, Any],
+    vault: Vault,
+    key_dir: str = "",
 ) -> SshCredentialProfile:
-    """Create (profile_id None) or change an SSH credential profile."""
+    """Create (profile_id None) or change an SSH credential profile. A key file must be inside
+    `key_dir` ([ssh] key_dir; none allowed when it is empty: monitor.credentials.keys)."""
     row = None
     if profile_id is not None:
         row = session.get(SshCredentialProfile, profile_id)
@@ -262,6 +268,10 @@ def save_ssh_profile(
     for key, limit in (("username", 128), ("key_path", 500)):
         if len(texts.get(key, "")) > limit:
             errors[key] = f"longer than {limit} characters"
+    if "key_path" not in errors:
+        problem = keys.key_problem(texts.get("key_path"), key_dir)
+        if problem:
+            errors["key_path"] = problem
     secrets = _secrets(row, data, texts, SSH_SECRETS, errors)
     if errors:
         raise Invalid(errors)

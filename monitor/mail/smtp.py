@@ -17,23 +17,28 @@ from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
 from monitor.db.models import OutboxMessage
+from monitor.localtime import as_utc
 from monitor.mail.outbox import SendOutcome
 from monitor.settings import SmtpSettings
 
 
-def message_id(outbox_id: int, from_address: str) -> str:
-    """The same Message-ID every time a row is sent, so a resend after a crash is one message."""
+def message_id(message: OutboxMessage, life: str, from_address: str) -> str:
+    """The same Message-ID every time a row is sent, so a resend after a crash is one message;
+    never the same for two rows. Row ids repeat across installations and after a restore: the
+    database's life (monitor.db.installation) and the row's creation time tell those apart."""
     domain = from_address.rpartition("@")[2] or "ictmon.invalid"
-    return f"<ictmon-outbox-{outbox_id}@{domain}>"
+    # Short enough that the header is not folded (some clients mishandle a folded Message-ID).
+    created = as_utc(message.created_at).strftime("%Y%m%d%H%M%S")
+    return f"<ictmon.{message.id}.{created}.{life}@{domain}>"
 
 
-def build_email(message: OutboxMessage, from_address: str) -> EmailMessage:
+def build_email(message: OutboxMessage, from_address: str, life: str) -> EmailMessage:
     mail = EmailMessage()
     mail["From"] = from_address
     mail["To"] = message.recipients
     mail["Subject"] = message.subject
     mail["Date"] = formatdate(localtime=False, usegmt=True)
-    mail["Message-ID"] = message_id(message.id, from_address)
+    mail["Message-ID"] = message_id(message, life, from_address)
     mail["X-Ictmon-Kind"] = message.kind
     # base64 keeps Thai text 7-bit clean: no server needs 8BITMIME or SMTPUTF8 for it.
     mail.set_content(message.text, cte=_cte(message.text))
@@ -80,11 +85,16 @@ class Dialogue:
 class SmtpTransport:
     """Sends one mail per connection: an alert every few minutes does not need a pooled session."""
 
-    def __init__(self, settings: SmtpSettings):
+    def __init__(self, settings: SmtpSettings, life: str = ""):
         self.settings = settings
+        self.life = life  # this database's life id: outbox mails need it, a test mail does not
 
     def send(self, message: OutboxMessage) -> SendOutcome:
-        mail = build_email(message, self.settings.from_address)
+        if not self.life:
+            raise ValueError(
+                "an outbox mail needs the database's life id (monitor.db.installation)"
+            )
+        mail = build_email(message, self.settings.from_address, self.life)
         recipients = [a.strip() for a in message.recipients.split(",") if a.strip()]
         dialogue = Dialogue()
         return self.deliver(mail, recipients, dialogue)

@@ -2,20 +2,28 @@
 
 A larger deployment runs the same pieces apart (poller and web against PostgreSQL); this module
 only wires them together and handles a clean stop on SIGTERM/Ctrl-C.
+
+Exactly one scheduler works per database: it holds the "scheduler" lease (monitor.runtime.lease).
+Another `ictmon run` on the same database starts its scheduler paused, as a stand-by, and takes
+over when the active one stops renewing; no job runs in a process whose lease is not fresh.
 """
 
 from __future__ import annotations
 
+import faulthandler
 import logging
 import signal
 import threading
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
+from apscheduler.triggers.interval import IntervalTrigger
 from waitress import create_server
 
 from collectors.ping import IcmpNotPermitted, icmp_permission_problem
 from monitor.db import engine as dbmod
+from monitor.runtime import lease
 from monitor.runtime.scheduler import build_scheduler
 from monitor.secrets import web_secret_key
 from monitor.settings import Settings
@@ -25,6 +33,45 @@ log = logging.getLogger(__name__)
 
 def _stop_on_sigterm(signum, frame):
     raise KeyboardInterrupt
+
+
+# The scheduler's lease lasts this many ping intervals (monitor.runtime.lease says why).
+LEASE_INTERVALS = 1.5
+
+
+class NotActiveScheduler(RuntimeError):
+    """A job came due while this process's lease was not fresh: skipped, another may be active."""
+
+
+def _fence(scheduler, held: lease.Lease) -> None:
+    """Every job of `scheduler` runs only while `held` is fresh: a process that was frozen past
+    its lease wakes up without sweeping beside the one that took over."""
+    for job in scheduler.get_jobs():
+        scheduler.modify_job(job.id, func=_fenced(job.func, held))
+
+
+def _take_over(scheduler) -> None:
+    """Start every job's interval afresh from now: the stand-by's own schedule, laid out when it
+    started, would put its second sweep less than an interval after its first."""
+    now = datetime.now(UTC)
+    for job in scheduler.get_jobs():
+        if isinstance(job.trigger, IntervalTrigger):
+            job.reschedule(
+                IntervalTrigger(
+                    seconds=job.trigger.interval.total_seconds(), start_date=now, timezone=UTC
+                )
+            )
+    scheduler.resume()
+
+
+def _fenced(function, held: lease.Lease):
+    def run():
+        if not held.fresh():
+            raise NotActiveScheduler(f"skipped: the {held.name} lease is not fresh")
+        return function()
+
+    run.__name__ = getattr(function, "__name__", "job")
+    return run
 
 
 PARTS = ("all", "web", "poller")
@@ -45,6 +92,9 @@ def serve(
     may run, but exactly one scheduler, or sweeps and mails would be done twice."""
     if only not in PARTS:
         raise ValueError(f"only must be one of {', '.join(PARTS)}, got {only!r}")
+    # A fatal signal (SIGBUS from a file system gone read-only or away under SQLite's mapped
+    # WAL index, SIGSEGV) then leaves a traceback in the service's log instead of nothing.
+    faulthandler.enable()
     web, poller = only in ("all", "web"), only in ("all", "poller")
     if web:
         # First, before anything starts: a guessable session key lets anyone sign in as anyone.
@@ -65,8 +115,33 @@ def serve(
         )
     scheduler = build_scheduler(settings, sessions) if poller else None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
+    stopping = threading.Event()
+    scheduler_lease = keeper = None
     if scheduler is not None:
-        scheduler.start()
+        scheduler_lease = lease.Lease(
+            engine, lease.SCHEDULER, ttl=LEASE_INTERVALS * settings.ping.interval
+        )
+        active = scheduler_lease.acquire()
+        _fence(scheduler, scheduler_lease)
+        scheduler.start(paused=not active)
+        if not active:
+            holder = scheduler_lease.holder()
+            announce(
+                f"stand-by: another scheduler is active on this database "
+                f"({holder.holder if holder else '?'}); taking over when it stops"
+            )
+        keeper = threading.Thread(
+            target=lease.keep,
+            args=(scheduler_lease, stopping),
+            kwargs={
+                "held": active,
+                "on_gain": lambda: _take_over(scheduler),
+                "on_loss": scheduler.pause,
+            },
+            name="scheduler-lease",
+            daemon=True,
+        )
+        keeper.start()
     if server is not None:
         host = settings.web.host if ":" not in settings.web.host else f"[{settings.web.host}]"
         announce(f"ictmon is running: http://{host}:{server.effective_port}/")
@@ -89,8 +164,13 @@ def serve(
         pass
     finally:
         announce("stopping")
+        stopping.set()
+        if keeper is not None:
+            keeper.join(timeout=10)
         if scheduler is not None:
             scheduler.shutdown(wait=True)
+        if scheduler_lease is not None:
+            scheduler_lease.release()  # the stand-by need not wait for the lease to run out
         if server is not None:
             server.close()
         engine.dispose()

@@ -11,6 +11,9 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from monitor.db import engine as dbmod
+from monitor.db import installation
+from monitor.db.backup import backup_database, restore_database
 from monitor.db.models import OutboxAttachment, OutboxMessage
 from monitor.localtime import utcnow
 from monitor.mail import outbox
@@ -35,11 +38,25 @@ def port():
     return free_port()
 
 
-@pytest.fixture
-def transport(port):
-    return SmtpTransport(
-        SmtpSettings(host="127.0.0.1", port=port, timeout=5, from_address="ictmon@district.example")
+def smtp_settings(port) -> SmtpSettings:
+    return SmtpSettings(
+        host="127.0.0.1", port=port, timeout=5, from_address="ictmon@district.example"
     )
+
+
+def life_of(db) -> str:
+    with db.begin() as s:
+        return installation.life(s, NOW)
+
+
+@pytest.fixture
+def transport(port, db):
+    return SmtpTransport(smtp_settings(port), life_of(db))
+
+
+def expected_id(db, row_id: int) -> str:
+    """A row made at NOW (the tests' clock): the life, the row id and its creation time."""
+    return f"<ictmon.{row_id}.20261124030000.{life_of(db)}@district.example>"
 
 
 class Clock:
@@ -80,7 +97,7 @@ def test_a_queued_message_arrives_once_with_its_attachments(db, port, transport,
     mail = mails[0]
     assert mail["Subject"] == "[ictmon] ขัดข้อง: โรงเรียน"
     assert mail["To"] == "officer@district.example"
-    assert mail["Message-ID"] == "<ictmon-outbox-1@district.example>"
+    assert mail["Message-ID"] == expected_id(db, 1)
     assert body(mail).strip() == "เราเตอร์ไม่ตอบสนอง"
     [attachment] = list(mail.iter_attachments())
     assert attachment.get_filename() == "report.pdf"
@@ -182,7 +199,47 @@ def test_a_crash_between_send_and_mark_resends_once_with_the_same_message_id(
         assert deliver_due(db, transport, POLICY, clock=clock).sent == 1
         assert deliver_due(db, transport, POLICY, clock=clock).sent == 0
         ids = [m["Message-ID"] for m in smtp.messages()]
-    assert ids == ["<ictmon-outbox-1@district.example>"] * 2
+    assert ids == [expected_id(db, 1)] * 2
+
+
+def test_two_installations_never_share_a_message_id(db, port, transport, tmp_path):
+    # Another ictmon's database: its first mail is row 1 too, made at the same moment.
+    other_engine = dbmod.make_engine(f"sqlite:///{tmp_path / 'other.db'}")
+    dbmod.upgrade(other_engine)
+    other = dbmod.session_factory(other_engine)
+    queue(db)
+    queue(other)
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        assert deliver_due(db, transport, POLICY, clock=Clock()).sent == 1
+        other_transport = SmtpTransport(smtp_settings(port), life_of(other))
+        assert deliver_due(other, other_transport, POLICY, clock=Clock()).sent == 1
+        ids = [m["Message-ID"] for m in smtp.messages()]
+    other_engine.dispose()
+    assert ids == [expected_id(db, 1), expected_id(other, 1)]
+    assert ids[0] != ids[1]
+
+
+def test_after_a_restore_new_mails_never_reuse_a_sent_message_id(
+    settings, engine, db, port, tmp_path
+):
+    copy = backup_database(settings, tmp_path / "copy.sqlite3").path
+    queue(db)  # row 1, made and sent after the copy was taken
+    with SmtpServer(port, tmp_path / "mail") as smtp:
+        assert deliver_due(db, SmtpTransport(smtp_settings(port), life_of(db)), POLICY).sent == 1
+        engine.dispose()
+        restore_database(settings, copy, force=True)
+        restored_engine = dbmod.make_engine(settings.database.url)
+        restored = dbmod.session_factory(restored_engine)
+        # The copy gives out row id 1 again, and the tests' clock gives it the same creation time:
+        # only the restore's new life keeps the two mails apart.
+        assert queue(restored) == 1
+        transport = SmtpTransport(smtp_settings(port), life_of(restored))
+        assert deliver_due(restored, transport, POLICY).sent == 1
+        ids = [m["Message-ID"] for m in smtp.messages()]
+    restored_engine.dispose()
+    assert len(ids) == 2
+    assert ids[0] != ids[1]
+    assert all(i.startswith("<ictmon.1.20261124030000.") for i in ids)
 
 
 def _cli(settings, port, *args):

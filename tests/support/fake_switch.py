@@ -81,6 +81,8 @@ class FakeSwitch:
     extra_output: bytes = b""
     host_key: paramiko.PKey | None = None
     calls: int = 0
+    # Every (username, password) a client offered: what a host set up to harvest them would keep.
+    offered: list[tuple[str, str]] = field(default_factory=list)
 
     def __post_init__(self):
         if not ipaddress.ip_address(self.host).is_loopback:
@@ -187,6 +189,7 @@ class _Auth(paramiko.ServerInterface):
         return "password"
 
     def check_auth_password(self, username, password):
+        self.switch.offered.append((username, password))
         if username == self.switch.username and password == self.switch.password:
             return paramiko.AUTH_SUCCESSFUL
         return paramiko.AUTH_FAILED

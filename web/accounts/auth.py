@@ -229,37 +229,38 @@ def _attempt_sign_in(username: str, password: str):
         return None, (_lock_message(lock, now), 429)
     user = users.authenticate(session_, username, password)
     if user is not None:
-        login_limits.clear_failures(session_, username)
-        user.last_login_at = now
-        audit.record(
-            session_,
-            "login",
-            "user",
-            object_id=user.id,
-            label=user.username,
-            actor=audit.Actor(user.username, address),
-        )
-        session_.commit()
+        # Records only: a database that cannot be written just now must not keep anyone out.
+        with bookkeeping(session_, f"sign-in of {user.username!r}", statements=True):
+            login_limits.clear_failures(session_, username)
+            user.last_login_at = now
+            audit.record(
+                session_,
+                "login",
+                "user",
+                object_id=user.id,
+                label=user.username,
+                actor=audit.Actor(user.username, address),
+            )
         return user, None
     current_app.logger.warning("failed sign-in for %r from %s", shown_name, address)
-    audit.record(session_, "login_failed", "user", label=shown_name)
     lock = login_limits.lock_for(session_, username, address, now, limits)
-    if lock is not None:
-        current_app.logger.warning(
-            "sign-in locked for %r from %s by %s until %s",
-            shown_name,
-            address,
-            lock.by,
-            lock.until.isoformat(),
-        )
-        audit.record(
-            session_,
-            "lockout",
-            "user",
-            label=shown_name,
-            changes={"locked_by": lock.by, "until": lock.until},
-        )
-    session_.commit()
+    with bookkeeping(session_, f"failed sign-in for {shown_name!r}", statements=True):
+        audit.record(session_, "login_failed", "user", label=shown_name)
+        if lock is not None:
+            current_app.logger.warning(
+                "sign-in locked for %r from %s by %s until %s",
+                shown_name,
+                address,
+                lock.by,
+                lock.until.isoformat(),
+            )
+            audit.record(
+                session_,
+                "lockout",
+                "user",
+                label=shown_name,
+                changes={"locked_by": lock.by, "until": lock.until},
+            )
     if lock is not None:
         return None, (_lock_message(lock, now), 429)
     return None, (translate("login_failed"), 401)

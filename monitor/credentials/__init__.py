@@ -1,0 +1,1 @@
+"""Where stored credentials may go: holds on redirected devices, the admins' key directory."""
