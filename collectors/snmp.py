@@ -8,8 +8,10 @@ Two kinds of visit:
   sysUpTime as a non-repeater and all the columns side by side, so a 24-port switch costs two or
   three round trips.
 - `inventory`: the daily full visit — system group, interface names/descriptions/aliases/types,
-  ENTITY-MIB model/serial/firmware, HOST-RESOURCES, UPS-MIB (RFC 1628) and LLDP neighbours, plus
-  everything `poll` gets, so a device inventoried this round still gets its rates.
+  identity (ENTITY-MIB chassis, the vendor's MIB, sysDescr: collectors/vendors.py says where),
+  health (vendor MIB, HOST-RESOURCES, UCD-SNMP memory), UPS (RFC 1628 and the vendor's MIB) and
+  LLDP neighbours, plus everything `poll` gets, so a device inventoried this round still gets its
+  rates. It returns a HealthPlan: what the interval poll should ask for, and nothing more.
 
 Why not pysnmp's hlapi walk functions: they resolve every OID through the MIB view on the way in
 and out, which costs more CPU than the protocol itself. Here requests go to the command generator
@@ -26,12 +28,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import functools
+import gzip
 import ipaddress
 import threading
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
+
+from collectors import vendors
+from collectors.vendors import Vendor
 
 # --------------------------------------------------------------------------------------------
 # Numeric OIDs (no MIB resolution anywhere)
@@ -59,10 +67,16 @@ HR_STORAGE_UNITS, HR_STORAGE_SIZE, HR_STORAGE_USED = (
 )
 HR_STORAGE_RAM, HR_STORAGE_FIXED_DISK = "1.3.6.1.2.1.25.2.1.2", "1.3.6.1.2.1.25.2.1.4"
 
+# UCD-SNMP-MIB memory (Net-SNMP agents: Linux, pfSense, NAS, APs), in kB
+UCD_MEM = "1.3.6.1.4.1.2021.4"
+UCD_TOTAL, UCD_AVAIL = f"{UCD_MEM}.5.0", f"{UCD_MEM}.6.0"
+UCD_BUFFER, UCD_CACHED = f"{UCD_MEM}.14.0", f"{UCD_MEM}.15.0"
+UCD_SCALARS = [UCD_TOTAL, UCD_AVAIL, UCD_BUFFER, UCD_CACHED]
+
 ENT = "1.3.6.1.2.1.47.1.1.1.1"
 ENT_DESCR, ENT_CLASS, ENT_FIRMWARE, ENT_SOFTWARE = f"{ENT}.2", f"{ENT}.5", f"{ENT}.9", f"{ENT}.10"
 ENT_SERIAL, ENT_MFG, ENT_MODEL = f"{ENT}.11", f"{ENT}.12", f"{ENT}.13"
-ENT_CLASS_CHASSIS = 3
+ENT_CLASS_CHASSIS, ENT_CLASS_STACK = 3, 11
 
 UPS = "1.3.6.1.2.1.33.1"
 UPS_MFG, UPS_MODEL, UPS_SOFTWARE = f"{UPS}.1.1.0", f"{UPS}.1.2.0", f"{UPS}.1.3.0"
@@ -88,41 +102,18 @@ IF_STATUS: dict[int | None, str] = {
     7: "lowerLayerDown",
 }
 
-# sysObjectID enterprise number → vendor, for devices without ENTITY-MIB manufacturer names.
-ENTERPRISES = {
-    9: "Cisco",
-    11: "HPE",
-    43: "3Com",
-    171: "D-Link",
-    311: "Microsoft",
-    318: "APC",
-    534: "Eaton",
-    674: "Dell",
-    890: "Zyxel",
-    2011: "Huawei",
-    2636: "Juniper",
-    4526: "Netgear",
-    6574: "Synology",
-    8072: "Net-SNMP",
-    11863: "TP-Link",
-    12356: "Fortinet",
-    14988: "MikroTik",
-    25053: "Ruckus",
-    25506: "H3C",
-    41112: "Ubiquiti",
-    10002: "Ubiquiti",
-    8741: "SonicWall",
-    14823: "Aruba",
-    4413: "Broadcom",
-    24681: "QNAP",
-    2620: "Check Point",
-    3375: "F5",
-}
+# sysObjectID enterprise number → organisation: IANA's registry, shipped as collectors/data/
+# enterprises.tsv.gz (scripts/enterprises.py regenerates it). Looked up by reading the sorted file
+# up to the number (a few ms, only at inventory and only for vendors without a rule), not held
+# in memory: 62,000 names would cost a long-running process 14 MiB.
+REGISTRY = Path(__file__).resolve().parent / "data" / "enterprises.tsv.gz"
 
 # Error states a result can carry (the API's `snmp_state`).
 OK, TIMEOUT, AUTH_ERROR, ERROR = "ok", "timeout", "auth_error", "error"
 
-MAX_TEXT = 255  # longest string kept from an agent (sysDescr can be a novel)
+MAX_TEXT = 255  # longest string kept from an agent, by default
+MAX_DESCR = 2048  # sysDescr: kept whole (Cisco's runs past 255), but bounded
+MAX_GET = 40  # OIDs per GET request: the answer stays well inside one UDP datagram
 MAX_ROWS = 4096  # rows per table column: a garbage agent cannot fill memory
 MAX_REQUESTS = 400  # requests per device per visit
 
@@ -160,6 +151,57 @@ class SnmpTarget:
     # Interfaces the last visit found: GETBULK asks for that many rows (+1 to see the end)
     # instead of max_repetitions, so a 3-port access point is not sent 25 rows of 8 columns.
     if_count: int | None = None
+    # What the last inventory found worth polling (vendor rules, storage rows); None = not yet.
+    plan: HealthPlan | None = None
+
+
+@dataclass(frozen=True)
+class HealthPlan:
+    """What an inventory found worth polling, kept by the caller and handed back in the next
+    targets, so the interval poll asks for those values only (a pfSense walks 593 storage rows;
+    its poll asks for the two it shows)."""
+
+    vendor: str | None = None  # key of collectors.vendors.VENDORS
+    hr_cpu: bool = False  # hrProcessorLoad answered
+    ucd_memory: bool = False  # UCD-SNMP memory answered
+    # hrStorage rows: (index, allocation units, role) with role physical / buffers / cached
+    memory_rows: tuple[tuple[int, int, str], ...] = ()
+    disk_rows: tuple[tuple[int, int, str], ...] = ()  # (index, units, description)
+
+    def as_json(self) -> dict:
+        return {
+            "vendor": self.vendor,
+            "hr_cpu": self.hr_cpu,
+            "ucd_memory": self.ucd_memory,
+            "memory_rows": [list(r) for r in self.memory_rows],
+            "disk_rows": [list(r) for r in self.disk_rows],
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> HealthPlan | None:
+        """Back from storage; anything malformed is no plan (the next poll walks in full)."""
+        if not isinstance(data, dict):
+            return None
+        try:
+            vendor = data.get("vendor")
+            rows = []
+            for key in ("memory_rows", "disk_rows"):
+                rows.append(
+                    tuple(
+                        (int(i), int(u), str(d))
+                        for i, u, d in (data.get(key) or ())[:64]
+                        if int(i) >= 0 and int(u) > 0
+                    )
+                )
+            return cls(
+                vendor=vendor if isinstance(vendor, str) and vendors.by_key(vendor) else None,
+                hr_cpu=data.get("hr_cpu") is True,
+                ucd_memory=data.get("ucd_memory") is True,
+                memory_rows=rows[0],
+                disk_rows=rows[1],
+            )
+        except (TypeError, ValueError):
+            return None
 
 
 @dataclass(frozen=True)
@@ -196,9 +238,11 @@ class StorageUse:
 
 @dataclass(frozen=True)
 class Health:
-    cpu_pct: float | None = None  # mean hrProcessorLoad over processors
-    memory: StorageUse | None = None
+    cpu_pct: float | None = None  # the vendor's CPU value, else mean hrProcessorLoad
+    memory: StorageUse | None = None  # when the agent gives sizes
     disks: tuple[StorageUse, ...] = ()
+    memory_pct: float | None = None  # in use, buffers and cache not counted
+    temperature_c: float | None = None
 
 
 @dataclass(frozen=True)
@@ -245,6 +289,7 @@ class SnmpResult:
     ups: UpsStatus | None = None
     system: SystemInfo | None = None  # inventory only
     neighbours: tuple[Neighbour, ...] | None = None  # inventory only; () = LLDP present, none seen
+    plan: HealthPlan | None = None  # inventory only: what the interval poll should ask for
     inventory: bool = False
     seconds: float = 0.0
     requests: int = 0
@@ -319,12 +364,51 @@ def _exception_tags():
 _EXCEPTION_TAGS: set = set()
 
 
-def vendor_from_object_id(object_id: str | None) -> str | None:
-    prefix = "1.3.6.1.4.1."
-    if not object_id or not object_id.startswith(prefix):
+@functools.lru_cache(maxsize=256)
+def enterprise_name(number: int) -> str | None:
+    """The organisation IANA registered `number` to, without its corporate suffix."""
+    with gzip.open(REGISTRY, "rt", encoding="utf-8") as lines:
+        for line in lines:
+            key, _, name = line.rstrip("\n").partition("\t")
+            if not key.isdigit():
+                continue
+            if int(key) == number:
+                return _short_name(name)
+            if int(key) > number:
+                break
+    return None
+
+
+_SUFFIXES = (
+    " Inc.", " Inc", " Co., Ltd.", " Co.,Ltd", " Co., Ltd", " Co.,Ltd.", " Ltd.", " Ltd",
+    " Limited", " Corporation", " Corp.", " Corp", " GmbH", " AG", " AB", " S.A.", " LLC",
+    " Technology", " Technologies", ",",
+)  # fmt: skip
+
+
+def _short_name(name: str | None) -> str | None:
+    if not name:
         return None
-    number = object_id[len(prefix) :].split(".", 1)[0]
-    return ENTERPRISES.get(int(number)) if number.isdigit() else None
+    changed = True
+    while changed:
+        changed = False
+        for suffix in _SUFFIXES:
+            if name.endswith(suffix) and len(name) > len(suffix) + 1:
+                name, changed = name[: -len(suffix)].rstrip(), True
+    return name or None
+
+
+def vendor_from_object_id(object_id: str | None, descr: str | None = None) -> str | None:
+    """The vendor a sysObjectID names: the vendor rules' display name, else IANA's registry."""
+    prefix = "1.3.6.1.4.1."
+    oid = (object_id or "").lstrip(".")
+    if not oid.startswith(prefix):
+        return None
+    rules = vendors.match(oid, descr)
+    if rules is not None and rules.name:
+        return rules.name
+    number = oid[len(prefix) :].split(".", 1)[0]
+    return enterprise_name(int(number)) if number.isdigit() else None
 
 
 # --------------------------------------------------------------------------------------------
@@ -618,11 +702,25 @@ class _Session:
         var_binds = await self._request(
             cmdgen.GetCommandGenerator(), [(ObjectName(o), v2c.null) for o in oids]
         )
+        if var_binds is None and len(oids) > 1 and self.target.credentials.version == "1":
+            # v1 fails the whole GET with noSuchName for one missing OID: ask one at a time.
+            values_v1: dict[str, Any] = {}
+            for oid in oids:
+                values_v1.update(await self.get([oid]))
+            return values_v1
         values: dict[str, Any] = {}
         for name, value in var_binds or ():
             if not _is_exception(value):
                 values[str(name)] = value
         self.values += len(values)
+        return values
+
+    async def get_many(self, oids: Sequence[str]) -> dict[str, Any]:
+        """GET of any number of OIDs, MAX_GET per request."""
+        values: dict[str, Any] = {}
+        oids = list(dict.fromkeys(oids))
+        for start in range(0, len(oids), MAX_GET):
+            values.update(await self.get(oids[start : start + MAX_GET]))
         return values
 
     async def walk(
@@ -812,12 +910,18 @@ async def _collect(session: _Session, result: SnmpResult, inventory: bool) -> No
         indexes |= set(_indexes(tables32[IF_IN_OCTETS]))
     result.interfaces = tuple(_interface(i, tables, tables32, inventory) for i in sorted(indexes))
 
-    if inventory or target.host_resources:
-        result.health = await _health(session)
-    if inventory or target.ups:
-        result.ups = await _ups(session)
+    plan = target.plan
+    vendor = vendors.by_key(plan.vendor) if plan else None
     if inventory:
-        result.system = await _system(session, result)
+        # Identity first: the vendor it names decides where health and UPS values live.
+        result.system, vendor = await _system(session)
+        plan = None
+    if inventory or target.host_resources:
+        result.health, plan = await _health(session, vendor, plan)
+    if inventory or target.ups:
+        result.ups = await _ups(session, vendor)
+    if inventory:
+        result.plan = plan or HealthPlan(vendor=vendor.key if vendor else None)
         result.neighbours = await _neighbours(session)
 
 
@@ -859,42 +963,197 @@ def _interface(index: int, tables, tables32, inventory: bool) -> InterfaceSample
     )
 
 
-async def _health(session: _Session) -> Health | None:
-    _, tables = await session.walk([HR_PROCESSOR_LOAD, *HR_COLUMNS])
+def _number(value: Any) -> float | None:
+    """An agent's number, also when it sends it as text ("37", "37.5")."""
+    number = as_int(value)
+    if number is not None:
+        return float(number)
+    text = clean_text(value, 32)
+    try:
+        return float(text) if text else None
+    except ValueError:
+        return None
+
+
+def _reading(reading: vendors.Reading, values: dict, tables: dict) -> float | None:
+    if reading.column:
+        found = [
+            n for n in (_number(v) for v in tables.get(reading.oid, {}).values()) if n is not None
+        ]
+        combined = vendors.combine(found, reading.pick)
+    else:
+        combined = _number(values.get(reading.oid))
+    return None if combined is None else combined * reading.scale
+
+
+def _first(readings: Sequence[vendors.Reading], values: dict, tables: dict, low, high):
+    for reading in readings:
+        value = _reading(reading, values, tables)
+        if value is not None and low <= value <= high:
+            return round(value, 1)
+    return None
+
+
+def _ucd_memory_pct(values: dict) -> tuple[float | None, StorageUse | None]:
+    """UCD-SNMP: used = total − available − buffers − cache, as `free` counts it."""
+    total, avail = as_int(values.get(UCD_TOTAL)), as_int(values.get(UCD_AVAIL))
+    if not total or total <= 0 or avail is None or not 0 <= avail <= total:
+        return None, None
+    buffers = max(0, as_int(values.get(UCD_BUFFER)) or 0)
+    cached = max(0, as_int(values.get(UCD_CACHED)) or 0)
+    used = total - avail - buffers - cached
+    if used < 0:  # agents that count buffers/cache inside "available" already
+        used = total - avail
+    use = StorageUse("memory", "memory", total * 1024, used * 1024)
+    return use.used_pct, use
+
+
+def _hr_memory(rows: dict[str, tuple[int, int, int]]) -> StorageUse | None:
+    """hrStorage RAM minus Net-SNMP's "Memory buffers" and "Cached memory" rows."""
+    physical = rows.get("physical")
+    if physical is None:
+        return None
+    units, size, used = physical
+    if units <= 0 or size <= 0 or used < 0:
+        return None
+    spare = sum(u * min(max(v, 0), s) for role, (u, s, v) in rows.items() if role != "physical")
+    in_use = used * units - spare
+    if in_use < 0:
+        in_use = used * units
+    return StorageUse("memory", "memory", size * units, min(in_use, size * units))
+
+
+_MEMORY_ROLES = {"memory buffers": "buffers", "cached memory": "cached"}
+
+
+async def _health(
+    session: _Session, vendor: Vendor | None, plan: HealthPlan | None
+) -> tuple[Health | None, HealthPlan | None]:
+    """CPU, memory, temperature and disks: the vendor's values first, then the standard MIBs.
+    Without a plan (inventory, or none stored yet) the whole storage table is walked and the
+    rows worth polling are chosen; with one, only those rows are asked for."""
+    full = plan is None
+    scalars = list(vendor.health_scalars() if vendor else ())
+    if full or (plan and plan.ucd_memory):
+        scalars += UCD_SCALARS
+    if plan is not None:
+        for index, _, _ in plan.memory_rows + plan.disk_rows:
+            scalars += [f"{HR_STORAGE_SIZE}.{index}", f"{HR_STORAGE_USED}.{index}"]
+    columns = list(vendor.health_columns() if vendor else ())
+    if full:
+        columns += [HR_PROCESSOR_LOAD, *HR_COLUMNS]
+    elif plan and plan.hr_cpu:
+        columns.append(HR_PROCESSOR_LOAD)
+    values = await session.get_many(scalars) if scalars else {}
+    # A health column has a row per CPU or board, rarely more than a few: a short GETBULK.
+    repetitions = None if full else 8
+    tables = (await session.walk(columns, repetitions=repetitions))[1] if columns else {}
+
     loads = [
         v
-        for v in (as_int(x) for x in tables[HR_PROCESSOR_LOAD].values())
+        for v in (as_int(x) for x in tables.get(HR_PROCESSOR_LOAD, {}).values())
         if v is not None and 0 <= v <= 100
     ]
-    memory: StorageUse | None = None
-    disks: list[StorageUse] = []
-    for row, kind in tables[HR_STORAGE_TYPE].items():
-        kind_oid = _as_oid(kind)
-        if kind_oid not in (HR_STORAGE_RAM, HR_STORAGE_FIXED_DISK):
+    cpu = _first(vendor.cpu, values, tables, 0, 100) if vendor else None
+    if cpu is None and loads:
+        cpu = round(sum(loads) / len(loads), 1)
+    temperature = (
+        _first((vendor.temperature,), values, tables, -40, 150)
+        if vendor and vendor.temperature
+        else None
+    )
+
+    memory_rows: tuple[tuple[int, int, str], ...] = ()
+    disk_rows: tuple[tuple[int, int, str], ...] = ()
+    if full:
+        chosen = _choose_storage(tables)
+        memory_rows, disk_rows = tuple(chosen[0]), tuple(chosen[1])
+    elif plan is not None:
+        memory_rows, disk_rows = plan.memory_rows, plan.disk_rows
+    sizes = {
+        index: (
+            units,
+            as_int(values.get(f"{HR_STORAGE_SIZE}.{index}"))
+            if not full
+            else as_int(tables[HR_STORAGE_SIZE].get((index,))),
+            as_int(values.get(f"{HR_STORAGE_USED}.{index}"))
+            if not full
+            else as_int(tables[HR_STORAGE_USED].get((index,))),
+        )
+        for index, units, _ in memory_rows + disk_rows
+    }
+    disks = []
+    for index, units, descr in disk_rows:
+        _, size, used = sizes[index]
+        if size and size > 0 and used is not None and used >= 0:
+            disks.append(StorageUse(descr, "disk", size * units, min(used, size) * units))
+
+    memory_pct, memory = None, None
+    if vendor and vendor.memory:
+        memory_values = {r.oid: _reading(r, values, tables) for r in vendor.memory.readings()}
+        memory_pct = vendors.memory_pct(
+            vendor.memory, {k: v for k, v in memory_values.items() if v is not None}
+        )
+    ucd_pct, ucd_use = _ucd_memory_pct(values)
+    if memory_pct is None and ucd_pct is not None:
+        memory_pct, memory = ucd_pct, ucd_use
+    if memory_pct is None:
+        hr = {
+            role: (u, sizes[i][1] or 0, sizes[i][2] or 0)
+            for i, u, role in memory_rows
+            if sizes[i][1] is not None
+        }
+        memory = _hr_memory(hr)
+        memory_pct = memory.used_pct if memory else None
+
+    new_plan = HealthPlan(
+        vendor=vendor.key if vendor else None,
+        hr_cpu=bool(loads) if full else bool(plan and plan.hr_cpu),
+        ucd_memory=ucd_pct is not None,
+        memory_rows=memory_rows,
+        disk_rows=disk_rows,
+    )
+    if cpu is None and memory_pct is None and not disks and temperature is None:
+        return None, new_plan
+    health = Health(cpu, memory, tuple(disks), memory_pct, temperature)
+    return health, new_plan
+
+
+def _choose_storage(tables) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:
+    """From a full hrStorage walk: the memory rows (RAM, Net-SNMP's buffers and cache) and the
+    disks worth showing (vendors.is_disk: no pseudo, tiny or read-only image filesystems)."""
+    memory_rows: list[tuple[int, int, str]] = []
+    disk_rows: list[tuple[int, int, str]] = []
+    for row, kind in sorted(tables[HR_STORAGE_TYPE].items()):
+        if len(row) != 1:
             continue
+        index, kind_oid = row[0], _as_oid(kind)
         units = as_int(tables[HR_STORAGE_UNITS].get(row)) or 0
         size = as_int(tables[HR_STORAGE_SIZE].get(row)) or 0
-        used = as_int(tables[HR_STORAGE_USED].get(row)) or 0
-        if units <= 0 or size <= 0 or used < 0:
+        used = as_int(tables[HR_STORAGE_USED].get(row))
+        descr = clean_text(tables[HR_STORAGE_DESCR].get(row), 100) or "?"
+        if units <= 0 or size <= 0:
             continue
-        use = StorageUse(
-            clean_text(tables[HR_STORAGE_DESCR].get(row), 100) or "?",
-            "memory" if kind_oid == HR_STORAGE_RAM else "disk",
-            size * units,
-            min(used, size) * units,
-        )
-        if kind_oid == HR_STORAGE_RAM and memory is None:
-            memory = use
-        elif kind_oid == HR_STORAGE_FIXED_DISK and len(disks) < 32:
-            disks.append(use)
-    if not loads and memory is None and not disks:
-        return None
-    cpu = round(sum(loads) / len(loads), 1) if loads else None
-    return Health(cpu, memory, tuple(disks))
+        role = _MEMORY_ROLES.get(descr.casefold())
+        if kind_oid == HR_STORAGE_RAM and not any(r == "physical" for _, _, r in memory_rows):
+            memory_rows.append((index, units, "physical"))
+        elif role and not any(r == role for _, _, r in memory_rows):
+            memory_rows.append((index, units, role))
+        elif (
+            kind_oid
+            and used is not None
+            and len(disk_rows) < 32
+            and vendors.is_disk(kind_oid, descr, size * units, used * units)
+        ):
+            disk_rows.append((index, units, descr))
+    return memory_rows, disk_rows
 
 
-async def _ups(session: _Session) -> UpsStatus | None:
-    values = await session.get(UPS_SCALARS)
+async def _ups(session: _Session, vendor: Vendor | None) -> UpsStatus | None:
+    """RFC 1628 UPS-MIB, with the vendor's own MIB (APC PowerNet, Eaton, CyberPower) beside it
+    for what the standard one does not answer."""
+    rules = vendor.ups if vendor else None
+    values = await session.get_many(UPS_SCALARS + list(rules.oids() if rules else ()))
     if not values:
         return None
     source = as_int(values.get(UPS_OUTPUT_SOURCE))
@@ -906,17 +1165,41 @@ async def _ups(session: _Session) -> UpsStatus | None:
         on_battery = seconds > 0
     charge = as_int(values.get(UPS_CHARGE))
     minutes = as_int(values.get(UPS_MINUTES_REMAINING))
+    charge = charge if charge is not None and 0 <= charge <= 100 else None
+    minutes = minutes if minutes is not None and 0 <= minutes < 100_000 else None
+    battery = UPS_BATTERY_STATES.get(as_int(values.get(UPS_BATTERY_STATUS)))
+    if rules is not None:
+        state = as_int(values.get(rules.source))
+        if on_battery is None and state is not None:
+            if state in rules.on_battery:
+                on_battery = True
+            elif state in rules.on_mains:
+                on_battery = False
+        if charge is None:
+            found = _first(rules.charge, values, {}, 0, 100)
+            charge = None if found is None else round(found)
+        if minutes is None:
+            found = _first(rules.minutes, values, {}, 0, 99_999)
+            minutes = None if found is None else int(found)
+        if battery is None and rules.battery:
+            state = as_int(values.get(rules.battery))
+            battery = dict(rules.battery_states).get(state) if state is not None else None
+    if on_battery is None and charge is None and minutes is None and battery is None:
+        return None
     return UpsStatus(
         on_battery=on_battery,
-        battery_status=UPS_BATTERY_STATES.get(as_int(values.get(UPS_BATTERY_STATUS))),
-        charge_pct=charge if charge is not None and 0 <= charge <= 100 else None,
-        minutes_remaining=minutes if minutes is not None and 0 <= minutes < 100_000 else None,
+        battery_status=battery,
+        charge_pct=charge,
+        minutes_remaining=minutes,
         seconds_on_battery=seconds if seconds is not None and seconds >= 0 else None,
     )
 
 
-async def _system(session: _Session, result: SnmpResult) -> SystemInfo:
-    values = await session.get(
+ENTITY_COLUMNS = [ENT_CLASS, ENT_SERIAL, ENT_MFG, ENT_MODEL, ENT_SOFTWARE, ENT_FIRMWARE, ENT_DESCR]
+
+
+async def _system(session: _Session) -> tuple[SystemInfo, Vendor | None]:
+    values = await session.get_many(
         [
             SYS_DESCR,
             SYS_OBJECT_ID,
@@ -926,43 +1209,107 @@ async def _system(session: _Session, result: SnmpResult) -> SystemInfo:
             UPS_MFG,
             UPS_MODEL,
             UPS_SOFTWARE,
+            *vendors.PROBES,
         ]
     )
-    _, entity = await session.walk(
-        [ENT_CLASS, ENT_SERIAL, ENT_MFG, ENT_MODEL, ENT_SOFTWARE, ENT_FIRMWARE, ENT_DESCR]
-    )
     object_id = _as_oid(values.get(SYS_OBJECT_ID))
-    vendor = model = serial = firmware = None
-    rows = sorted(
-        entity[ENT_CLASS], key=lambda r: (as_int(entity[ENT_CLASS][r]) != ENT_CLASS_CHASSIS, r)
+    descr = clean_text(values.get(SYS_DESCR), MAX_DESCR)
+    vendor = vendors.match(object_id, descr, frozenset(p for p in vendors.PROBES if p in values))
+    own = (
+        await session.get_many(vendor.identity_oids()) if vendor and vendor.identity_oids() else {}
     )
-    rows += [r for r in sorted(entity[ENT_SERIAL]) if r not in rows]
-    for row in rows:
-        serial = serial or clean_text(entity[ENT_SERIAL].get(row), 100)
-        model = model or clean_text(entity[ENT_MODEL].get(row), 200)
-        vendor = vendor or clean_text(entity[ENT_MFG].get(row), 100)
-        firmware = (
-            firmware
-            or clean_text(entity[ENT_SOFTWARE].get(row), 100)
-            or clean_text(entity[ENT_FIRMWARE].get(row), 100)
-        )
-        if serial and model and vendor and firmware:
-            break
-    if result.ups is not None:
-        vendor = vendor or clean_text(values.get(UPS_MFG), 100)
-        model = model or clean_text(values.get(UPS_MODEL), 200)
-        firmware = firmware or clean_text(values.get(UPS_SOFTWARE), 100)
-    return SystemInfo(
-        descr=clean_text(values.get(SYS_DESCR)),
+    columns = list(ENTITY_COLUMNS)
+    if vendor and vendor.model_column:
+        columns.append(vendor.model_column)
+    if vendor and vendor.firmware_column:
+        columns.append(vendor.firmware_column)
+    _, tables = await session.walk(columns)
+    chassis = _chassis(tables)
+
+    def first(*candidates: str | None) -> str | None:
+        return next((c for c in candidates if c), None)
+
+    def column(oid: str | None, limit: int) -> str | None:
+        rows = tables.get(oid or "", {})
+        return clean_text(rows[min(rows)], limit) if rows else None
+
+    def own_value(oids: Sequence[str], limit: int, joined: bool = False) -> str | None:
+        found = [t for t in (clean_text(own.get(o), limit) for o in oids) if t]
+        if not found:
+            return None
+        return " ".join(found)[:limit] if joined else found[0]
+
+    ups_mfg = clean_text(values.get(UPS_MFG), 100)
+    model = first(
+        chassis.get("model"),
+        own_value(vendor.model, 200, joined=True) if vendor else None,
+        column(vendor.model_column if vendor else None, 200),
+        clean_text(values.get(UPS_MODEL), 200),
+        vendors.from_descr(vendor.model_from_descr, descr) if vendor else None,
+    )
+    serial = first(
+        chassis.get("serial"),
+        own_value(vendor.serial, 100) if vendor else None,
+    )
+    firmware = first(
+        own_value(vendor.firmware, 100) if vendor else None,
+        column(vendor.firmware_column if vendor else None, 100),
+        chassis.get("firmware"),
+        clean_text(values.get(UPS_SOFTWARE), 100),
+        vendors.from_descr(vendor.firmware_from_descr, descr) if vendor else None,
+    )
+    if vendor and vendor.model_with_descr and chassis.get("descr") and chassis.get("model"):
+        model = f"{chassis['descr']} ({chassis['model']})"[:200]
+    if vendor:
+        model = vendors.rewrite(model, vendor.model_rewrite)
+        firmware = vendors.tidy(firmware, vendor.firmware_pattern)
+    name = first(
+        vendor.name if vendor else None,
+        chassis.get("vendor"),
+        ups_mfg,
+        vendor_from_object_id(object_id, descr),
+    )
+    info = SystemInfo(
+        descr=descr,
         object_id=object_id,
         name=clean_text(values.get(SYS_NAME), 200),
         location=clean_text(values.get(SYS_LOCATION), 200),
         contact=clean_text(values.get(SYS_CONTACT), 200),
-        vendor=vendor or vendor_from_object_id(object_id),
+        vendor=name,
         model=model,
         serial=serial,
         firmware=firmware,
     )
+    return info, vendor
+
+
+def _chassis(entity: dict[str, dict]) -> dict[str, str]:
+    """Model, serial, firmware and maker of the device itself from ENTITY-MIB: the chassis
+    rows (class chassis(3)), then stack(11), in index order — never a module, a port or a USB
+    controller. An agent without entPhysicalClass: its first row only."""
+    classes = entity.get(ENT_CLASS, {})
+    if classes:
+        chassis = sorted(r for r, c in classes.items() if as_int(c) == ENT_CLASS_CHASSIS)
+        stack = sorted(r for r, c in classes.items() if as_int(c) == ENT_CLASS_STACK)
+        rows = chassis + stack
+    else:
+        known = set(entity.get(ENT_MODEL, {})) | set(entity.get(ENT_SERIAL, {}))
+        rows = sorted(known)[:1]
+    found: dict[str, str] = {}
+    for row in rows:
+        for key, oid, limit in (
+            ("serial", ENT_SERIAL, 100),
+            ("model", ENT_MODEL, 200),
+            ("vendor", ENT_MFG, 100),
+            ("firmware", ENT_SOFTWARE, 100),
+            ("firmware", ENT_FIRMWARE, 100),
+            ("descr", ENT_DESCR, 200),
+        ):
+            if key not in found:
+                text = clean_text(entity.get(oid, {}).get(row), limit)
+                if text:
+                    found[key] = text
+    return found
 
 
 async def _neighbours(session: _Session) -> tuple[Neighbour, ...] | None:

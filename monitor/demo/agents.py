@@ -34,8 +34,12 @@ class Profile:
     descr: str
     ports: list[tuple[str, int, int]]  # (name, ifType, speed Mbit/s)
     software: str
-    host_resources: bool = False
-    ups: bool = False
+    host_resources: bool = False  # the generic HOST-RESOURCES rows (families write their own)
+    ups: bool = False  # the generic RFC 1628 rows
+    # Vendor family (VENDOR_ROWS): the vendor MIB rows its agents answer, modelled on real
+    # walks; and whether the plain ENTITY-MIB chassis row is written (a family may write its own).
+    family: str | None = None
+    entity: bool = True
 
 
 def _ethernet(prefix: str, count: int, speed: int = 1000, start: int = 1) -> list:
@@ -101,6 +105,92 @@ PROFILES = {
         "UPS 09.8",
         ups=True,
     ),
+    # -- one per vendor family, as their real agents answer (see VENDOR_ROWS) ------------------
+    "cisco-stack": Profile(
+        "1.3.6.1.4.1.9.1.1208",
+        "Cisco",
+        "Cisco IOS Software, C2960X Software (C2960X-UNIVERSALK9-M), Version 15.2(7)E8, RELEASE "
+        "SOFTWARE (fc2) Technical Support: http://www.cisco.com/techsupport Copyright (c) "
+        "1986-2023 by Cisco Systems, Inc. Compiled Thu 02-Mar-23 by prod_rel_team",
+        _ethernet("Gi1/0/", 24) + _ethernet("Te1/0/", 2, 10000),
+        "15.2(7)E8",
+        family="cisco",
+        entity=False,
+    ),
+    "mikrotik": Profile(
+        "1.3.6.1.4.1.14988.1",
+        "MikroTik",
+        "RouterOS RB5009UG+S+",
+        [*_ethernet("ether", 8), ("sfp-sfpplus1", 6, 10000)],
+        "7.15.2",
+        family="mikrotik",
+        entity=False,
+    ),
+    "ups-apc": Profile(
+        "1.3.6.1.4.1.318.1.3.27",
+        "APC",
+        "APC Web/SNMP Management Card (MB:v4.1.0 PF:v7.0.6 PN:apc_hw05_aos_706.bin AF1:v7.0.6 "
+        "AN1:apc_hw05_sumx_706.bin MN:AP9631 HR:08 SN: ZA0000000000 MD:01/01/2020)",
+        [("eth0", 6, 100)],
+        "v7.0.6",
+        family="apc",
+        entity=False,
+    ),
+    "linux-ucd": Profile(
+        "1.3.6.1.4.1.8072.3.2.10",
+        "Net-SNMP",
+        "Linux nas01 5.10.60 #1 SMP Tue Jan 9 2024 x86_64",
+        [("lo", 24, 10000), ("eth0", 6, 1000)],
+        "5.10.60",
+        family="linux",
+        entity=False,
+    ),
+    "pfsense": Profile(
+        "1.3.6.1.4.1.12325.1.1.2.1.1",
+        "pfSense",
+        "pfSense fw01.school 2.7.2-RELEASE pfSense FreeBSD 14.0-CURRENT amd64",
+        [("igc0", 6, 1000), ("igc1", 6, 1000), ("lo0", 24, 0)],
+        "2.7.2-RELEASE",
+        family="pfsense",
+        entity=False,
+    ),
+    "juniper": Profile(
+        "1.3.6.1.4.1.2636.1.1.1.2.132",
+        "Juniper",
+        "Juniper Networks, Inc. ex2300-24p Ethernet Switch, kernel JUNOS 21.4R3-S5.4, Build date: "
+        "2023-08-01 00:00:00 UTC Copyright (c) 1996-2023 Juniper Networks, Inc.",
+        _ethernet("ge-0/0/", 24, start=0),
+        "21.4R3-S5.4",
+        family="juniper",
+        entity=False,
+    ),
+    "tplink": Profile(
+        "1.3.6.1.4.1.11863.5.28",
+        "TP-Link",
+        "JetStream 24-Port Gigabit L2+ Managed Switch with 4 SFP Slots",
+        _ethernet("gigabitEthernet 1/0/", 28),
+        "3.0.6 Build 20230805 Rel.55968",
+        family="tplink",
+        entity=False,
+    ),
+    "huawei": Profile(
+        "1.3.6.1.4.1.2011.2.23.294",
+        "Huawei",
+        "S5735-L24T4S-A1 Huawei Versatile Routing Platform Software VRP (R) software,Version "
+        "5.170 (S5735 V200R022C00SPC500) Copyright (C) 2000-2023 HUAWEI TECH Co., Ltd.",
+        _ethernet("GigabitEthernet0/0/", 24),
+        "V200R022C00SPC500",
+        family="huawei",
+        entity=False,
+    ),
+    "fortigate": Profile(
+        "1.3.6.1.4.1.12356.101.1.1041",
+        "Fortinet",
+        "FortiGate",
+        [*_ethernet("port", 8), ("wan1", 6, 1000)],
+        "v7.2.8,build1639,240313 (GA.M)",
+        family="fortigate",
+    ),
 }
 
 
@@ -123,6 +213,251 @@ def profile_for(kind: str, model: str = "") -> str | None:
 
 def _serial(seed: str) -> str:
     return "SN" + hashlib.sha256(seed.encode()).hexdigest()[:10].upper()
+
+
+# --------------------------------------------------------------------------------------------
+# Vendor families: where their agents keep identity and health, in the shapes real walks show
+# (ENTITY chassis rows without a model, a USB controller's row beside the chassis, PowerNet
+# instead of UPS-MIB, Net-SNMP's buffers/cache rows, pseudo filesystems, devfs mounts of 1 kB).
+
+E = "1.3.6.1.4.1"
+Rows = list[tuple[str, str, str]]
+
+
+def _entity(index: int, cls: int, *, descr="", model="", serial="", mfg="", software="") -> Rows:
+    return [
+        (f"{oids.ENT_DESCR}.{index}", "4", descr),
+        (f"{oids.ENT_CLASS}.{index}", "2", str(cls)),
+        (f"{oids.ENT_SOFTWARE}.{index}", "4", software),
+        (f"{oids.ENT_SERIAL}.{index}", "4", serial),
+        (f"{oids.ENT_MFG}.{index}", "4", mfg),
+        (f"{oids.ENT_MODEL}.{index}", "4", model),
+    ]
+
+
+def _storage(rows: Sequence[tuple[int, str, str, int, int, int]]) -> Rows:
+    found: Rows = []
+    for index, kind, descr, units, size, used in rows:
+        found += [
+            (f"{oids.HR_STORAGE_TYPE}.{index}", "6", kind),
+            (f"{oids.HR_STORAGE_DESCR}.{index}", "4", descr),
+            (f"{oids.HR_STORAGE_UNITS}.{index}", "2", str(units)),
+            (f"{oids.HR_STORAGE_SIZE}.{index}", "2", str(size)),
+            (f"{oids.HR_STORAGE_USED}.{index}", "2", str(used)),
+        ]
+    return found
+
+
+def _cpu_load(h: int, processors: int = 2) -> Rows:
+    return [
+        (f"{oids.HR_PROCESSOR_LOAD}.{196608 + n}", "2", str(10 + (h + n) % 20))
+        for n in range(processors)
+    ]
+
+
+def _cisco(h: int, model: str, seed: str) -> Rows:
+    # A stack: an empty stack(11) row first, then the member's chassis row with the facts.
+    return [
+        *_entity(1, 11, descr="Catalyst C29xx Switch Stack"),
+        *_entity(1001, 3, descr=model, model=model, serial=_serial(seed), software="15.2(7)E8"),
+        *_entity(1002, 10, descr="GigabitEthernet1/0/1", serial="PORT-SERIAL"),
+        (f"{E}.9.9.109.1.1.1.1.2.1", "2", "1001"),
+        (f"{E}.9.9.109.1.1.1.1.8.1", "66", "23"),  # cpmCPUTotal5minRev
+        (f"{E}.9.9.48.1.1.1.2.1", "4", "Processor"),
+        (f"{E}.9.9.48.1.1.1.5.1", "66", "60000000"),  # used
+        (f"{E}.9.9.48.1.1.1.6.1", "66", "340000000"),  # free → 15 %
+    ]
+
+
+def _mikrotik(h: int, model: str, seed: str) -> Rows:
+    # The chassis row has no model; the USB controller's row has model, maker and serial.
+    return [
+        *_entity(65536, 3, descr=f"RouterOS 7.15.2 on {model}"),
+        *_entity(
+            262144,
+            9,
+            descr="xHCI Host Controller",
+            model="0x0002",
+            mfg="0x1d6b",
+            serial="1e1c0000.xhci",
+        ),
+        (f"{E}.14988.1.1.7.3.0", "4", _serial(seed)),
+        (f"{E}.14988.1.1.4.4.0", "4", "7.15.2"),
+        (f"{E}.14988.1.1.7.9.0", "4", model),
+        *_cpu_load(h, 4),
+        *_storage(
+            [
+                (65536, oids.HR_STORAGE_RAM, "main memory", 1024, 1048576, 262144),
+                (131072, oids.HR_STORAGE_FIXED_DISK, "system disk", 1024, 1048576, 80000),
+            ]
+        ),
+    ]
+
+
+def _apc(h: int, model: str, seed: str) -> Rows:
+    ups = f"{E}.318.1.1.1"
+    on_battery = "battery" in seed
+    return [
+        (f"{ups}.1.1.1.0", "4", model),
+        (f"{ups}.1.2.1.0", "4", "UPS 15.5 (ID1015)"),
+        (f"{ups}.1.2.3.0", "4", _serial(seed)),
+        (f"{ups}.2.1.1.0", "2", "3" if on_battery else "2"),  # batteryLow / batteryNormal
+        (f"{ups}.2.2.1.0", "66", "42" if on_battery else "100"),
+        (f"{ups}.2.2.3.0", "67", "72000" if on_battery else "1098000"),  # 12 / 183 min
+        (f"{ups}.2.3.1.0", "66", "423" if on_battery else "1000"),  # tenths of a percent
+        (f"{ups}.4.1.1.0", "2", "3" if on_battery else "2"),  # onBattery / onLine
+    ]
+
+
+def _ucd(total_kb: int, free_kb: int, buffers_kb: int, cached_kb: int) -> Rows:
+    return [
+        (oids.UCD_TOTAL, "2", str(total_kb)),
+        (oids.UCD_AVAIL, "2", str(free_kb)),
+        (oids.UCD_BUFFER, "2", str(buffers_kb)),
+        (oids.UCD_CACHED, "2", str(cached_kb)),
+    ]
+
+
+def _linux(h: int, model: str, seed: str) -> Rows:
+    # 8 GB, 1 GB free, 0.5 GB buffers, 4.5 GB cache: `free` says 2 GB used (25 %), not 87 %.
+    other = "1.3.6.1.2.1.25.2.1.1"
+    return [
+        *_cpu_load(h),
+        *_ucd(8_000_000, 1_000_000, 500_000, 4_500_000),
+        *_storage(
+            [
+                (1, oids.HR_STORAGE_RAM, "Physical memory", 1024, 8_000_000, 7_000_000),
+                (6, other, "Memory buffers", 1024, 8_000_000, 500_000),
+                (7, other, "Cached memory", 1024, 4_500_000, 4_500_000),
+                (35, oids.HR_STORAGE_FIXED_DISK, "/dev/shm", 4096, 1_000_000, 100),
+                (37, oids.HR_STORAGE_FIXED_DISK, "/run", 4096, 200_000, 300),
+                (38, oids.HR_STORAGE_FIXED_DISK, "/sys/fs/cgroup", 4096, 1_000_000, 0),
+                (54, oids.HR_STORAGE_FIXED_DISK, "/", 4096, 6_000_000, 1_500_000),
+                (60, oids.HR_STORAGE_FIXED_DISK, "/share/data", 16384, 900_000_000, 600_000_000),
+            ]
+        ),
+    ]
+
+
+def _pfsense(h: int, model: str, seed: str) -> Rows:
+    # bsnmpd types rows by filesystem (hrFS types), lists devfs mounts and hundreds of kernel
+    # "UMA" memory zones as RAM; UCD-SNMP has the real memory figures.
+    ffs, fs_other = "1.3.6.1.2.1.25.3.9.3", "1.3.6.1.2.1.25.3.9.1"
+    zones = [(10 + n, oids.HR_STORAGE_RAM, f"UMA: zone {n}", 256, 0, 100 + n) for n in range(60)]
+    return [
+        *_cpu_load(h),
+        *_ucd(4_000_000, 3_500_000, 20_000, 200_000),
+        *_storage(
+            [
+                (1, oids.HR_STORAGE_RAM, "Real Memory Metrics", 4096, 1_000_000, 980_000),
+                (3, ffs, "/, type: ufs, dev: /dev/ufsid/5f00", 4096, 2_000_000, 200_000),
+                (4, fs_other, "/dev, type: devfs, dev: devfs", 512, 2, 2),
+                (5, ffs, "/var/run, type: ufs, dev: /dev/md0", 4096, 870, 25),
+                *zones,
+            ]
+        ),
+    ]
+
+
+def _juniper(h: int, model: str, seed: str) -> Rows:
+    jnx = f"{E}.2636.3.1"
+    return [
+        (f"{jnx}.2.0", "4", "Juniper EX2300-24P Switch"),
+        (f"{jnx}.3.0", "4", _serial(seed)),
+        # jnxOperatingTable: the routing engine row carries CPU, buffer (memory) and temperature
+        (f"{jnx}.13.1.5.9.1.0.0", "4", "Routing Engine 0"),
+        (f"{jnx}.13.1.7.9.1.0.0", "66", "41"),
+        (f"{jnx}.13.1.8.9.1.0.0", "66", "12"),
+        (f"{jnx}.13.1.11.9.1.0.0", "66", "58"),
+        (f"{jnx}.13.1.5.7.1.0.0", "4", "FPC: EX2300-24P @ 0/*/*"),
+        (f"{jnx}.13.1.7.7.1.0.0", "66", "38"),
+        (f"{jnx}.13.1.8.7.1.0.0", "66", "0"),
+        (f"{jnx}.13.1.11.7.1.0.0", "66", "0"),
+        *_storage(
+            [
+                (
+                    1,
+                    oids.HR_STORAGE_FIXED_DISK,
+                    "/dev/gpt/junos: root file system, mounted on: /",
+                    1024,
+                    1_600_000,
+                    400_000,
+                ),
+                (
+                    2,
+                    oids.HR_STORAGE_FIXED_DISK,
+                    "devfs: dev file system, mounted on: /dev",
+                    1024,
+                    1,
+                    1,
+                ),
+                (
+                    3,
+                    oids.HR_STORAGE_FIXED_DISK,
+                    "/dev/md0: mounted on: /packages/mnt/os-libs",
+                    1024,
+                    40_000,
+                    40_000,
+                ),
+            ]
+        ),
+    ]
+
+
+def _tplink(h: int, model: str, seed: str) -> Rows:
+    info = f"{E}.11863.6.1.1"
+    return [
+        (f"{info}.5.0", "4", model),
+        (f"{info}.6.0", "4", "3.0.6 Build 20230805 Rel.55968"),
+        (f"{info}.8.0", "4", _serial(seed)),
+        (f"{E}.11863.6.4.1.1.1.1.1.1", "2", "1"),
+        (f"{E}.11863.6.4.1.1.1.1.3.1", "2", "31"),  # CPU, 1 minute
+        (f"{E}.11863.6.4.1.2.1.1.2.1", "2", "64"),  # memory %
+    ]
+
+
+def _huawei(h: int, model: str, seed: str) -> Rows:
+    ent = f"{E}.2011.5.25.31.1.1.1.1"
+    return [
+        # The chassis row names no model: sysDescr does.
+        *_entity(
+            67108867,
+            3,
+            descr="HUAWEI S5735 Routing Switch",
+            serial=_serial(seed),
+            mfg="Huawei",
+            software="Version 5.170 V200R022C00SPC500",
+        ),
+        (f"{ent}.5.67108867", "2", "0"),
+        (f"{ent}.5.67108873", "2", "27"),  # the MPU board's CPU
+        (f"{ent}.7.67108867", "2", "0"),
+        (f"{ent}.7.67108873", "2", "33"),
+        (f"{ent}.11.67108867", "2", "0"),
+        (f"{ent}.11.67108873", "2", "44"),
+    ]
+
+
+def _fortigate(h: int, model: str, seed: str) -> Rows:
+    sys_ = f"{E}.12356.101.4.1"
+    return [
+        (f"{E}.12356.100.1.1.1.0", "4", _serial(seed)),
+        (f"{sys_}.1.0", "4", "v7.2.8,build1639,240313 (GA.M)"),
+        (f"{sys_}.3.0", "66", "7"),
+        (f"{sys_}.4.0", "66", "38"),
+    ]
+
+
+VENDOR_ROWS = {
+    "cisco": _cisco,
+    "mikrotik": _mikrotik,
+    "apc": _apc,
+    "linux": _linux,
+    "pfsense": _pfsense,
+    "juniper": _juniper,
+    "tplink": _tplink,
+    "huawei": _huawei,
+    "fortigate": _fortigate,
+}
 
 
 def recording(
@@ -181,9 +516,11 @@ def recording(
             (f"{oids.ENT_MFG}.1", "4", p.vendor),
             (f"{oids.ENT_MODEL}.1", "4", model),
         ]
-        if profile_name not in ("server", "ups")
+        if profile_name not in ("server", "ups") and p.entity
         else []
     )
+    if p.family:
+        rows += VENDOR_ROWS[p.family](h, model, seed)
     if p.host_resources:
         rows += [
             (

@@ -297,7 +297,8 @@ def test_hostile_values_are_stored_safely_and_shown_as_text(any_db, settings, si
         detail = device_snmp(s, device_id, now=NOW)
         [port] = s.execute(select(SnmpInterface)).scalars().all()
         assert port.in_octets < 0  # 2^64 - 5 kept as its two's complement
-    assert detail.sys_descr.startswith(HOSTILE) and len(detail.sys_descr) == 255
+    # kept whole up to MAX_DESCR (2048), no longer cut at 255
+    assert detail.sys_descr.startswith(HOSTILE) and len(detail.sys_descr) == 2048
     assert "\x00" not in detail.sys_descr and "\ufffd" in detail.sys_descr
     assert detail.sys_name == "ก [2J end"  # Thai kept, ESC and NUL replaced
     assert detail.interfaces[0].alias == HOSTILE

@@ -21,6 +21,7 @@ from flask import (
 from flask_login import current_user, login_required
 
 from monitor.db.models import MAX_ROW_ID, Device
+from monitor.devices import collected as cv
 from monitor.devices import inventory as inv
 from monitor.localtime import display_year, format_date, format_duration, to_local
 from web.database import db
@@ -202,16 +203,21 @@ def traffic(device_id: int):
 # Formatting filters (numbers of the SNMP pages)
 
 
+# Total: whatever reaches them (None, NaN, a string from an old row) prints, never raises.
+
+
 def bps(value: float | None) -> str:
+    value = cv.number(value, low=None)
     if value is None:
         return "—"
     for unit, size in (("Gbit/s", 1e9), ("Mbit/s", 1e6), ("kbit/s", 1e3)):
-        if value >= size:
+        if abs(value) >= size:
             return f"{value / size:,.1f} {unit}"
     return f"{value:,.0f} bit/s"
 
 
 def speed(mbps: float | None) -> str:
+    mbps = cv.number(mbps)
     if not mbps:
         return "—"
     if mbps >= 1000:
@@ -220,6 +226,7 @@ def speed(mbps: float | None) -> str:
 
 
 def uptime(seconds: int | None) -> str:
+    seconds = cv.integer(seconds)
     return "—" if seconds is None else format_duration(seconds, current_language())
 
 
