@@ -18,12 +18,25 @@ from monitor.localtime import format_datetime, format_duration
 
 
 @dataclass(frozen=True)
+class ContactFacts:
+    """Who to call about the school (site_contacts); empty strings where nobody typed one."""
+
+    person: str = ""
+    phone: str = ""
+    line_id: str = ""
+    isp: str = ""
+    circuit_id: str = ""
+    isp_hotline: str = ""
+
+
+@dataclass(frozen=True)
 class DeviceFacts:
     device_id: int
     device: str
     address: str
     site_code: str
     site_name: str
+    contact: ContactFacts | None = None
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,10 @@ of them wins.
 
 Mails to the same recipients arrive in the order they were written: a message waits while an
 older one to the same addresses is still pending or being sent, so a recovery never overtakes the
-outage mail that is backing off after the server was away.
+outage mail that is backing off after the server was away. The same holds per alert channel
+(monitor.channels): a row with a `channel_id` is one message for that channel's one target, and
+`deliver_due` drains one channel (or the mail) at a time, so a channel that is down holds back
+only its own messages.
 """
 
 from __future__ import annotations
@@ -57,6 +60,7 @@ def enqueue(
     kind: str = "alert",
     dedupe_key: str | None = None,
     now: datetime | None = None,
+    channel_id: int | None = None,
 ) -> OutboxMessage | None:
     """Queue one mail in the caller's transaction.
 
@@ -84,6 +88,7 @@ def enqueue(
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        channel_id=channel_id,
         attachments=[
             OutboxAttachment(filename=name, mime_type=mime, content=content)
             for name, mime, content in attachments
@@ -126,13 +131,20 @@ class DrainReport:
     failed: int = 0
 
 
-def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) -> int | None:
+def _claim(
+    sessions: sessionmaker[Session],
+    now: datetime,
+    policy: RetryPolicy,
+    channel_id: int | None = None,
+) -> int | None:
     stale = now - timedelta(seconds=policy.stale_after)
     older = aliased(OutboxMessage)
     waits_behind_older = (
         select(older.id)
         .where(
-            older.recipients == OutboxMessage.recipients,
+            # A channel row's order is kept per channel (one target each), a mail's per recipients.
+            older.channel_id.is_not_distinct_from(OutboxMessage.channel_id),
+            OutboxMessage.channel_id.is_not(None) | (older.recipients == OutboxMessage.recipients),
             older.id < OutboxMessage.id,
             older.status.in_((PENDING, SENDING)),
         )
@@ -146,6 +158,11 @@ def _claim(sessions: sessionmaker[Session], now: datetime, policy: RetryPolicy) 
                 | ((OutboxMessage.status == SENDING) & (OutboxMessage.claimed_at < stale))
             )
             .where(~waits_behind_older)
+            .where(
+                OutboxMessage.channel_id.is_(None)
+                if channel_id is None
+                else OutboxMessage.channel_id == channel_id
+            )
             .order_by(OutboxMessage.next_attempt_at, OutboxMessage.id)
             .limit(1)
         )
@@ -211,15 +228,17 @@ def deliver_due(
     *,
     clock=utcnow,
     limit: int = 100,
+    channel_id: int | None = None,
 ) -> DrainReport:
     """Send every message that is due, one at a time; bounded by `limit` per call.
 
-    After a failure that is not permanent the rest waits for the next run: when the server is down
-    every message would fail the same way.
+    `channel_id` None drains the mails; a channel's id drains that channel's messages. After a
+    failure that is not permanent the rest waits for the next run: when the server is down every
+    message would fail the same way.
     """
     report = DrainReport()
     for _ in range(limit):
-        message_id = _claim(sessions, clock(), policy)
+        message_id = _claim(sessions, clock(), policy, channel_id)
         if message_id is None:
             break
         message = _load(sessions, message_id)

@@ -6,6 +6,8 @@ import logging
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.db import installation
+from monitor.localtime import utcnow
 from monitor.mail.outbox import DrainReport, RetryPolicy, deliver_due
 from monitor.mail.smtp import SmtpTransport
 from monitor.settings import Settings, SmtpSettings
@@ -27,7 +29,10 @@ def retry_policy(smtp: SmtpSettings) -> RetryPolicy:
 def drain_outbox(sessions: sessionmaker[Session], settings: Settings) -> DrainReport | None:
     if not settings.smtp.host:
         return None  # messages wait until a mail server is configured
-    report = deliver_due(sessions, SmtpTransport(settings.smtp), retry_policy(settings.smtp))
+    with sessions.begin() as session:
+        life = installation.life(session, utcnow())  # part of every Message-ID
+    transport = SmtpTransport(settings.smtp, life)
+    report = deliver_due(sessions, transport, retry_policy(settings.smtp))
     if report.sent or report.failed or report.retrying:
         log.info(
             "outbox: %d sent, %d to retry, %d failed", report.sent, report.retrying, report.failed

@@ -227,3 +227,37 @@ def test_query_count_does_not_grow_with_the_district(settings, db, engine, viewe
     build(db, 30, start=100)
     assert statements() == small
     assert small <= 9
+
+
+def test_failures_are_reported_per_alert_channel(scrape, db, settings):
+    from monitor.channels import store
+    from monitor.secrets import Vault
+
+    with db.begin() as s:
+        line = store.add(
+            s,
+            Vault.from_settings(settings),
+            name="LINE เวร",
+            url="line://tok123456/Cgroup",
+            now=NOW,
+        )
+        for subject, channel in (("a", line.id), ("b", line.id), ("c", None)):
+            outbox.enqueue(
+                s,
+                recipients=["x@example.org"],
+                subject=subject,
+                text="x",
+                now=NOW,
+                channel_id=channel,
+            )
+        s.flush()
+        s.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.subject.in_(("a", "b")))
+            .values(status=outbox.FAILED)
+        )
+    parsed = samples(scrape().get_data(as_text=True))
+    assert value(parsed, "ictmon_alert_failures", route="LINE เวร") == 2
+    assert value(parsed, "ictmon_alert_failures", route="mail") == 0
+    assert value(parsed, "ictmon_outbox_messages", status="failed") == 2
+    assert value(parsed, "ictmon_outbox_messages", status="pending") == 1

@@ -150,6 +150,15 @@ def families(data: metrics_data.MetricsData) -> list[Family]:
     )
     out.append(
         _by_state(
+            "ictmon_alert_failures",
+            "Alert messages that failed for good and wait in the outbox, per route "
+            "(mail, or an alert channel's name).",
+            data.route_failures,
+            "route",
+        )
+    )
+    out.append(
+        _by_state(
             "ictmon_snmp_devices",
             "Devices by the state of their latest SNMP poll.",
             data.snmp,

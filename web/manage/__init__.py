@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.manage import views
+from web.manage import contacts, views
 
 
 def init_app(app: Flask) -> None:
     """Registers this area: its blueprints, access rules and template helpers."""
     views.init_app(app)
+    contacts.init_app(app)

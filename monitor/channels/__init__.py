@@ -1,0 +1,1 @@
+"""Alert channels besides mail (LINE, Telegram, Teams, Discord, Slack, webhooks) through Apprise."""
