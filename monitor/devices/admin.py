@@ -25,6 +25,8 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from monitor.assets.fields import AssetRules
+from monitor.credentials import holds
 from monitor.db.models import (
     MAX_ROW_ID,
     Device,
@@ -115,23 +117,56 @@ def _unknown_keys(data: Mapping[str, Any], allowed: frozenset[str]) -> dict[str,
 # --- devices ----------------------------------------------------------------------------------
 
 
-def create_device(session: Session, data: Mapping[str, Any], vault: Vault | None = None) -> Device:
-    """A new device in an existing site (`site`, `name`, `address`, `kind` required)."""
-    return _save_device(session, None, data, vault)
+def create_device(
+    session: Session,
+    data: Mapping[str, Any],
+    vault: Vault | None = None,
+    rules: AssetRules | None = None,
+    *,
+    by_admin: bool = False,
+) -> Device:
+    """A new device in an existing site (`site`, `name`, `kind` required; no `address`: an
+    asset nothing polls). `rules`: the office's asset-register rules (monitor.assets.fields).
+    `by_admin`: made by an admin; otherwise a profile's secrets wait for one (devices.holds)."""
+    return _save_device(session, None, data, vault, rules, by_admin=by_admin)
 
 
 def update_device(
-    session: Session, device_id: int, data: Mapping[str, Any], vault: Vault | None = None
+    session: Session,
+    device_id: int,
+    data: Mapping[str, Any],
+    vault: Vault | None = None,
+    rules: AssetRules | None = None,
+    *,
+    by_admin: bool = False,
 ) -> Device:
-    """Change the keys present in `data`; LookupError when there is no such device."""
+    """Change the keys present in `data`; LookupError when there is no such device. Unless
+    `by_admin`, a new address or profile holds the stored credentials (monitor.devices.holds)."""
     device = session.get(Device, device_id)
     if device is None:
         raise LookupError(f"no device with id {device_id}")
-    return _save_device(session, device, data, vault)
+    return _save_device(session, device, data, vault, rules, by_admin=by_admin)
+
+
+def _destination(session: Session, device: Device | None) -> dict[str, Any]:
+    if device is None:
+        return dict.fromkeys(holds.DESTINATION_FIELDS)
+    access = session.get(SshAccess, device.id)
+    return {
+        "address": device.address,
+        "snmp_profile_id": device.snmp_profile_id,
+        "ssh_profile_id": access.profile_id if access is not None else None,
+    }
 
 
 def _save_device(
-    session: Session, device: Device | None, data: Mapping[str, Any], vault: Vault | None
+    session: Session,
+    device: Device | None,
+    data: Mapping[str, Any],
+    vault: Vault | None,
+    rules: AssetRules | None = None,
+    *,
+    by_admin: bool = False,
 ) -> Device:
     errors = _unknown_keys(data, DEVICE_KEYS)
     sites, devices = importer.load_existing(session)
@@ -150,7 +185,7 @@ def _save_device(
         for column, current in (
             ("site", old_key[0]),
             ("name", device.name),
-            ("address", device.address),
+            ("address", device.address or ""),
             ("kind", device.kind),
         ):
             cells.setdefault(column, current)
@@ -188,11 +223,13 @@ def _save_device(
         )
     # Validation sees the device under its new key, so a loop through its children is caught.
     existing = [
-        importer.ExistingDevice(*((new_key if key == old_key else key) + (d.id, d.parent_id)))
+        importer.ExistingDevice(
+            *((new_key if key == old_key else key) + (d.id, d.parent_id, d.asset_number))
+        )
         for key, d in devices.items()
     ]
     header = [c for c in importer.COLUMNS if c in cells]
-    rows, row_errors = importer.validate_rows(header, [(1, cells)], existing)
+    rows, row_errors = importer.validate_rows(header, [(1, cells)], existing, rules)
     for error in row_errors:
         column = parent_field if error.column == "parent" else (error.column or "?")
         reason = "required" if error.reason.startswith("required") else error.reason
@@ -206,6 +243,7 @@ def _save_device(
     if row.credentials and vault is None:
         raise TypeError("credentials given but no vault to encrypt them with")
     now = utcnow()
+    before = _destination(session, device)
     if device is None:
         device = Device(
             site_id=site.id, name=row.name, enabled=True, created_at=now, updated_at=now
@@ -225,6 +263,11 @@ def _save_device(
         device.snmp_profile_id = profiles["snmp_profile_id"]
     if "ssh_profile_id" in profiles:
         _ssh_access(session, device).profile_id = profiles["ssh_profile_id"]
+    if not by_admin:
+        session.flush()  # the device's SSH access row, for the secrets it would use
+        after = _destination(session, device)
+        moved = [field for field, value in after.items() if before[field] != value]
+        holds.hold_if_redirected(session, device, moved, row.credentials, now)
     if device.id is None or session.is_modified(device, include_collections=False):
         device.updated_at = now
     session.flush()
@@ -280,6 +323,10 @@ def public_fields(session: Session, device: Device) -> dict[str, Any]:
     values["ssh_profile_id"] = access.profile_id if access is not None else None
     for column in importer.CREDENTIAL_COLUMNS:
         values[f"has_{column}"] = getattr(device, column) is not None
+    # Waiting for an admin before any credential goes to the device (monitor.credentials.holds).
+    values["credentials_held"] = device.credentials_held_at is not None
+    held_for = device.credentials_held_for or ""
+    values["credentials_held_for"] = held_for.split(", ") if held_for else []
     return values
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
+from monitor.assets.fields import AssetRules
 from monitor.devices import importer
 from monitor.secrets import SecretsError, Vault
 
@@ -34,7 +35,7 @@ class PlannedDevice:
     line: int
     site_code: str
     name: str
-    address: str
+    address: str | None  # None: an asset nothing polls, or the stored address kept
     kind: str
     action: str
     changes: tuple[str, ...]  # the columns an update changes (credentials named, never shown)
@@ -107,7 +108,7 @@ def plan_rows(
 def _changed_columns(
     row: importer.DeviceRow, device: CurrentDevice, decrypt: Callable[[bytes], str | None]
 ):
-    for column, value in {"address": row.address, "kind": row.kind, **row.values}.items():
+    for column, value in {"kind": row.kind, **row.values}.items():
         if device.values.get(column) != value:
             yield column
     for column, plain in row.credentials.items():
@@ -123,14 +124,19 @@ def _changed_columns(
 
 
 def plan_import(
-    session: Session, header: list[str], rows: Sequence[tuple[int, Mapping[str, str]]], vault: Vault
+    session: Session,
+    header: list[str],
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    vault: Vault,
+    rules: AssetRules | None = None,
 ) -> ImportPlan:
     """Validate the file against the database and plan it; ImportRejected on any error."""
     sites, devices = importer.load_existing(session)
     existing = [
-        importer.ExistingDevice(code, d.name, d.id, d.parent_id) for (code, _), d in devices.items()
+        importer.ExistingDevice(code, d.name, d.id, d.parent_id, d.asset_number)
+        for (code, _), d in devices.items()
     ]
-    valid, errors = importer.validate_rows(header, rows, existing)
+    valid, errors = importer.validate_rows(header, rows, existing, rules)
     if errors:
         raise importer.ImportRejected(errors)
     key_of: dict[int | None, importer.DeviceKey] = {d.id: key for key, d in devices.items()}

@@ -3,10 +3,18 @@
 The file has one row per device; the columns are named in the first line (case and surrounding
 spaces do not matter, values may be Thai):
 
-    required  site, site_name, name, address, kind
-    optional  parent, snmp_version, snmp_community, snmp_port, ssh_device_type, ssh_username,
-              ssh_password, ssh_port, model, serial, location, purchase_date, warranty_end,
-              eol_date, notes, enabled
+    required  site, site_name, name, kind
+    optional  address, parent, snmp_version, snmp_community, snmp_port, ssh_device_type,
+              ssh_username, ssh_password, ssh_port, model, serial, location, purchase_date,
+              warranty_end, eol_date, notes, enabled,
+              asset_number, budget_year, acquisition_method, fund_source, price, supplier,
+              responsible_person, room, condition, disposed_on, disposal_reference
+
+A device without an address is an asset of the register that nothing polls (a notebook, a
+projector). The register's columns are checked by `monitor.assets.fields`; the office's rules
+(asset number pattern, lists of acquisition methods and fund sources) apply when the caller
+passes them (`rules=`). An asset number is unique across the office: in the file and against
+the database.
 
 CSV files are UTF-8 (Excel's "CSV UTF-8", with its BOM, is fine), separated by `,` (or `;` or a
 tab: whichever the header line uses). For a workbook the first sheet is read.
@@ -60,6 +68,9 @@ from openpyxl.utils.exceptions import InvalidFileException
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.assets import fields as asset_fields
+from monitor.assets.fields import AssetRules
+from monitor.credentials import holds
 from monitor.db.engine import transaction
 from monitor.db.models import DEVICE_KINDS, Device, Site
 from monitor.localtime import common_era_year, utcnow
@@ -67,8 +78,22 @@ from monitor.secrets import SecretsError, Vault
 
 log = logging.getLogger(__name__)
 
-REQUIRED_COLUMNS = ("site", "site_name", "name", "address", "kind")
+REQUIRED_COLUMNS = ("site", "site_name", "name", "kind")
+ASSET_COLUMNS = (
+    "asset_number",
+    "budget_year",
+    "acquisition_method",
+    "fund_source",
+    "price",
+    "supplier",
+    "responsible_person",
+    "room",
+    "condition",
+    "disposed_on",
+    "disposal_reference",
+)
 OPTIONAL_COLUMNS = (
+    "address",
     "parent",
     "snmp_version",
     "snmp_community",
@@ -85,6 +110,7 @@ OPTIONAL_COLUMNS = (
     "eol_date",
     "notes",
     "enabled",
+    *ASSET_COLUMNS,
 )
 COLUMNS = REQUIRED_COLUMNS + OPTIONAL_COLUMNS
 
@@ -96,9 +122,16 @@ TEXT_COLUMNS = {
     "serial": 200,
     "location": 200,
     "notes": None,
+    "asset_number": 64,
+    "acquisition_method": 100,
+    "fund_source": 100,
+    "supplier": 200,
+    "responsible_person": 200,
+    "room": 200,
+    "disposal_reference": 200,
 }
 PORT_COLUMNS = ("snmp_port", "ssh_port")
-DATE_COLUMNS = ("purchase_date", "warranty_end", "eol_date")
+DATE_COLUMNS = ("purchase_date", "warranty_end", "eol_date", "disposed_on")
 MAX_LENGTH = {"site": 32, "site_name": 200, "name": 200, "address": 255}
 
 SNMP_VERSIONS = {"1": "1", "2c": "2c", "2": "2c", "3": "3"}
@@ -171,6 +204,7 @@ class ExistingDevice:
     name: str
     id: int
     parent_id: int | None
+    asset_number: str | None = None
 
 
 @dataclass(frozen=True)
@@ -181,7 +215,6 @@ class DeviceRow:
     site_code: str
     site_name: str
     name: str
-    address: str
     kind: str
     parent: DeviceKey | None = None  # resolved; None: no parent given (keep the current one)
     values: Mapping[str, object] = field(default_factory=dict)
@@ -190,6 +223,12 @@ class DeviceRow:
     @property
     def key(self) -> DeviceKey:
         return (self.site_code, self.name)
+
+    @property
+    def address(self) -> str | None:
+        """The address the row gives; None: none given (an asset nothing polls, or keep it)."""
+        value = self.values.get("address")
+        return value if isinstance(value, str) else None
 
 
 # --- reading files ----------------------------------------------------------------------------
@@ -201,6 +240,12 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, st
     Cells beyond the header's last column are kept under the key "" so validation can report
     them. A file that cannot be read raises ImportRejected with one error.
     """
+    return _rows_from_table(Path(path).name, read_table(path))
+
+
+def read_table(path: str | Path) -> list[tuple[int, list[str]]]:
+    """(physical line, cells) of every record of a CSV or the first sheet, no header chosen yet:
+    the asset register's column mapping (monitor.devices.register_import) picks its own."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix == ".xlsx":
@@ -219,7 +264,7 @@ def read_rows(path: str | Path) -> tuple[list[str], list[tuple[int, dict[str, st
                 )
             ]
         )
-    return _rows_from_table(path.name, table)
+    return table
 
 
 def _csv_table(path: Path) -> list[tuple[int, list[str]]]:
@@ -404,8 +449,10 @@ def validate_rows(
     header: list[str],
     rows: Iterable[tuple[int, Mapping[str, str]]],
     existing: Iterable[ExistingDevice] = (),
+    rules: AssetRules | None = None,
 ) -> tuple[list[DeviceRow], list[RowError]]:
-    """Check every row; ([valid rows], []) when the whole file is good, else ([], [errors])."""
+    """Check every row; ([valid rows], []) when the whole file is good, else ([], [errors]).
+    `rules` adds the office's asset number pattern and lists (monitor.assets.fields)."""
     errors = validate_header(header)
     if errors:
         return [], errors
@@ -422,11 +469,12 @@ def validate_rows(
                 errors.append(
                     RowError(line, None, "a value in a column that has no name in the header line")
                 )
-        row = _parse_row(line, values)
+        row = _parse_row(line, values, rules)
         errors += row.errors
         parsed.append(row)
     errors += _check_file(parsed)
     existing = list(existing)
+    errors += _check_asset_numbers(parsed, existing)
     resolved, parent_errors = _resolve_parents(parsed, existing)
     errors += parent_errors
     if errors:
@@ -469,7 +517,6 @@ class _Parsed:
             site_code=self._required("site"),
             site_name=self._required("site_name"),
             name=self._required("name"),
-            address=self._required("address"),
             kind=self._required("kind"),
             parent=parent,
             values=optional,
@@ -477,7 +524,7 @@ class _Parsed:
         )
 
 
-def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
+def _parse_row(line: int, values: Mapping[str, str], rules: AssetRules | None = None) -> _Parsed:
     """Check each cell of one row on its own; empty optional cells are left out of `fields`."""
     row = _Parsed(line)
     for column in COLUMNS:
@@ -488,9 +535,29 @@ def _parse_row(line: int, values: Mapping[str, str]) -> _Parsed:
             continue
         try:
             row.fields[column] = parse_value(column, value)
+            if rules is not None:
+                row.fields[column] = _office_rule(column, value, rules, row.fields[column])
         except ValueError as exc:
             row.errors.append(RowError(line, column, str(exc)))
+    if "condition" in row.fields:
+        for problem in asset_fields.disposal_problems(
+            str(row.fields["condition"]),
+            row.fields.get("disposed_on"),
+            row.fields.get("disposal_reference"),
+        ):
+            row.errors.append(RowError(line, "condition", problem))
     return row
+
+
+def _office_rule(column: str, value: str, rules: AssetRules, parsed: object) -> object:
+    """The office's own rules on a register column that already parsed."""
+    if column == "asset_number":
+        return asset_fields.parse_asset_number(value, rules)
+    if column == "acquisition_method":
+        return asset_fields.parse_choice(value, rules.acquisition_methods, "acquisition methods")
+    if column == "fund_source":
+        return asset_fields.parse_choice(value, rules.fund_sources, "fund sources")
+    return parsed
 
 
 def parse_value(column: str, value: str) -> object:
@@ -511,6 +578,12 @@ def parse_value(column: str, value: str) -> object:
         if kind not in DEVICE_KINDS:
             raise ValueError(f"unknown kind '{value}': use one of {', '.join(DEVICE_KINDS)}")
         return kind
+    if column == "budget_year":
+        return asset_fields.parse_budget_year(value)
+    if column == "price":
+        return asset_fields.parse_price(value)
+    if column == "condition":
+        return asset_fields.parse_condition(value)
     if column == "snmp_version":
         version = SNMP_VERSIONS.get(value.lower().removeprefix("v"))
         if version is None:
@@ -615,6 +688,40 @@ def _check_file(rows: list[_Parsed]) -> list[RowError]:
     return errors
 
 
+def _check_asset_numbers(rows: list[_Parsed], existing: list[ExistingDevice]) -> list[RowError]:
+    """One asset number, one asset: across the file, and against other devices in the database."""
+    errors = []
+    owner: dict[str, tuple[DeviceKey, str]] = {
+        d.asset_number: ((d.site_code, d.name), "the database") for d in existing if d.asset_number
+    }
+    in_file: dict[str, int] = {}
+    for row in rows:
+        number = row.text("asset_number")
+        if number is None or row.key is None:
+            continue
+        if number in in_file:
+            errors.append(
+                RowError(
+                    row.line,
+                    "asset_number",
+                    f"asset number '{number}' is already on line {in_file[number]}",
+                )
+            )
+            continue
+        in_file[number] = row.line
+        holder = owner.get(number)
+        if holder is not None and holder[0] != row.key:
+            errors.append(
+                RowError(
+                    row.line,
+                    "asset_number",
+                    f"asset number '{number}' belongs to {holder[0][0]}/{holder[0][1]} in "
+                    f"{holder[1]}",
+                )
+            )
+    return errors
+
+
 def _resolve_parents(
     rows: list[_Parsed], existing: list[ExistingDevice]
 ) -> tuple[dict[int, DeviceKey], list[RowError]]:
@@ -692,11 +799,14 @@ def _find_parent(
 
 
 def import_file(
-    session_factory: sessionmaker[Session], path: str | Path, vault: Vault
+    session_factory: sessionmaker[Session],
+    path: str | Path,
+    vault: Vault,
+    rules: AssetRules | None = None,
 ) -> ImportReport:
     """Import a .csv or .xlsx file; raises ImportRejected (and writes nothing) on any error."""
     header, rows = read_rows(path)
-    return import_rows(session_factory, header, rows, vault)
+    return import_rows(session_factory, header, rows, vault, rules)
 
 
 def import_rows(
@@ -704,10 +814,11 @@ def import_rows(
     header: list[str],
     rows: Sequence[tuple[int, Mapping[str, str]]],
     vault: Vault,
+    rules: AssetRules | None = None,
 ) -> ImportReport:
     """Validate every row, then write them all in one transaction; ImportRejected on any error."""
     with transaction(session_factory) as session:
-        report = import_into(session, header, rows, vault)
+        report = import_into(session, header, rows, vault, rules)
     log.info(
         "import: %d sites created, %d updated; %d devices created, %d updated",
         report.sites_created,
@@ -719,20 +830,28 @@ def import_rows(
 
 
 def import_into(
-    session: Session, header: list[str], rows: Sequence[tuple[int, Mapping[str, str]]], vault: Vault
+    session: Session,
+    header: list[str],
+    rows: Sequence[tuple[int, Mapping[str, str]]],
+    vault: Vault,
+    rules: AssetRules | None = None,
+    *,
+    by_admin: bool = True,
 ) -> ImportReport:
     """Validate every row and write them in the caller's transaction (flushed, not committed);
     ImportRejected, with nothing written, on any error. The web's import uses it so the changes
-    are made (and audited) in the signed-in user's session."""
+    are made (and audited) in the signed-in user's session; unless `by_admin`, a new address for
+    a device with stored credentials holds them (monitor.devices.holds). The command line is
+    trusted as an admin: whoever runs it can read the database and its key already."""
     sites, devices = load_existing(session)
     existing = [
-        ExistingDevice(code, device.name, device.id, device.parent_id)
+        ExistingDevice(code, device.name, device.id, device.parent_id, device.asset_number)
         for (code, _), device in devices.items()
     ]
-    valid, errors = validate_rows(header, rows, existing)
+    valid, errors = validate_rows(header, rows, existing, rules)
     if errors:
         raise ImportRejected(errors)
-    return _write(session, valid, sites, devices, vault)
+    return _write(session, valid, sites, devices, vault, by_admin=by_admin)
 
 
 def load_existing(session: Session) -> tuple[dict[str, Site], dict[DeviceKey, Device]]:
@@ -748,6 +867,8 @@ def _write(
     sites: dict[str, Site],
     devices: dict[DeviceKey, Device],
     vault: Vault,
+    *,
+    by_admin: bool = True,
 ) -> ImportReport:
     now = utcnow()
     sites_created = sites_updated = 0
@@ -777,8 +898,11 @@ def _write(
                 updated_at=now,
             )
             devices[row.key] = new[row.key] = device
+        address = device.address
         if apply_row(device, row, vault) and row.key not in new:
             changed.add(row.key)
+            if not by_admin and device.address != address:
+                holds.hold_if_redirected(session, device, ["address"], row.credentials, now)
     session.add_all(new.values())
     session.flush()  # new devices get their ids before anyone points at them
 
@@ -802,7 +926,7 @@ def _write(
 def apply_row(device: Device, row: DeviceRow, vault: Vault | None) -> bool:
     """Set the row's values on the device; True if anything changed. Credentials need a vault."""
     changed = False
-    values = {"address": row.address, "kind": row.kind, **row.values}
+    values = {"kind": row.kind, **row.values}
     for column, value in values.items():
         if getattr(device, column) != value:
             setattr(device, column, value)

@@ -25,6 +25,7 @@ from monitor.db.models import (
     TrafficRollup,
     TrafficSample,
 )
+from monitor.devices import collected as cv
 from monitor.domain import Status
 from monitor.localtime import as_utc, common_era_year, to_local, utcnow
 from monitor.reports import spreadsheet
@@ -44,7 +45,7 @@ class InventoryRow:
     site_name: str
     name: str
     kind: str
-    address: str
+    address: str | None  # None: an asset nothing polls
     state: str  # ping state
     snmp_state: str  # SNMP_STATES
     typed_model: str | None
@@ -105,7 +106,9 @@ SORT_KEYS = {
 }
 
 
-def _address_key(address: str):
+def _address_key(address: str | None):
+    if address is None:  # an asset nothing polls: after every address
+        return (2, (), "")
     parts = address.split(".")
     if len(parts) == 4 and all(p.isdigit() for p in parts):
         return (0, tuple(int(p) for p in parts), "")
@@ -190,9 +193,10 @@ def _snmp_state(device: Device, snmp: SnmpStatus | None) -> str:
 
 def _uptime(snmp: SnmpStatus | None, now: datetime) -> int | None:
     """sysUpTime at the last good poll, plus the time since (while the device keeps answering)."""
-    if snmp is None or snmp.uptime_cs is None or snmp.ok_at is None:
+    uptime_cs = cv.integer(snmp.uptime_cs) if snmp is not None else None
+    if snmp is None or uptime_cs is None or snmp.ok_at is None:
         return None
-    return snmp.uptime_cs // 100 + max(0, int((now - as_utc(snmp.ok_at)).total_seconds()))
+    return uptime_cs // 100 + max(0, int((now - as_utc(snmp.ok_at)).total_seconds()))
 
 
 def _row(device, code, site_name, status, last_check, snmp, now) -> InventoryRow:
@@ -212,10 +216,10 @@ def _row(device, code, site_name, status, last_check, snmp, now) -> InventoryRow
         snmp_state=_snmp_state(device, snmp),
         typed_model=device.model,
         typed_serial=device.serial,
-        vendor=snmp.vendor if snmp else None,
-        collected_model=snmp.model if snmp else None,
-        collected_serial=snmp.serial if snmp else None,
-        firmware=snmp.firmware if snmp else None,
+        vendor=cv.text(snmp.vendor, 100) if snmp else None,
+        collected_model=cv.text(snmp.model, 200) if snmp else None,
+        collected_serial=cv.text(snmp.serial, 100) if snmp else None,
+        firmware=cv.text(snmp.firmware, 100) if snmp else None,
         uptime_seconds=_uptime(snmp, now) if snmp and snmp.state == "ok" else None,
         location=device.location,
         purchase_date=device.purchase_date,
@@ -326,11 +330,19 @@ class DeviceSnmp:
     cpu_pct: float | None
     memory_pct: float | None
     storage: list[dict]
+    temperature_c: float | None
     ups: dict | None
     neighbours: list[dict] | None
     interfaces: list[InterfaceRow] = field(default_factory=list)
     reboots: list[datetime] = field(default_factory=list)
     configured: bool = True
+
+    @property
+    def traffic_ports(self) -> list[InterfaceRow]:
+        """Up interfaces for the chart's port picker, busiest first; those without a rate yet
+        (first poll, no counters) after them in index order."""
+        live = [i for i in self.interfaces if i.oper_status == "up"]
+        return sorted(live, key=lambda i: (i.in_bps is None, -(i.in_bps or 0.0)))
 
 
 def device_snmp(session, device_id: int, now: datetime | None = None) -> DeviceSnmp | None:
@@ -362,48 +374,49 @@ def device_snmp(session, device_id: int, now: datetime | None = None) -> DeviceS
     ups = None
     if snmp is not None and snmp.has_ups:
         ups = {
-            "on_battery": snmp.ups_on_battery,
-            "battery_status": snmp.ups_battery_status,
-            "charge_pct": snmp.ups_charge_pct,
-            "minutes_remaining": snmp.ups_minutes_remaining,
+            "on_battery": cv.flag(snmp.ups_on_battery),
+            "battery_status": cv.choice(snmp.ups_battery_status, cv.UPS_BATTERY_STATES),
+            "charge_pct": cv.integer(snmp.ups_charge_pct, 0, 100),
+            "minutes_remaining": cv.integer(snmp.ups_minutes_remaining, 0, 1_000_000),
         }
     s = snmp
     return DeviceSnmp(
         state=_snmp_state(device, snmp),
-        error=s.error if s else None,
+        error=cv.text(s.error, 200) if s else None,
         polled_at=s.polled_at if s else None,
         ok_at=s.ok_at if s else None,
         failing_since=s.failing_since if s else None,
         inventory_at=s.inventory_at if s else None,
-        sys_descr=s.sys_descr if s else None,
-        sys_name=s.sys_name if s else None,
-        sys_location=s.sys_location if s else None,
-        sys_contact=s.sys_contact if s else None,
-        sys_object_id=s.sys_object_id if s else None,
-        vendor=s.vendor if s else None,
-        model=s.model if s else None,
-        serial=s.serial if s else None,
-        firmware=s.firmware if s else None,
+        sys_descr=cv.text(s.sys_descr) if s else None,
+        sys_name=cv.text(s.sys_name, 200) if s else None,
+        sys_location=cv.text(s.sys_location, 200) if s else None,
+        sys_contact=cv.text(s.sys_contact, 200) if s else None,
+        sys_object_id=cv.text(s.sys_object_id, 128) if s else None,
+        vendor=cv.text(s.vendor, 100) if s else None,
+        model=cv.text(s.model, 200) if s else None,
+        serial=cv.text(s.serial, 100) if s else None,
+        firmware=cv.text(s.firmware, 100) if s else None,
         uptime_seconds=_uptime(s, now) if s and s.state == "ok" else None,
-        cpu_pct=s.cpu_pct if s else None,
-        memory_pct=s.memory_pct if s else None,
-        storage=list(s.storage or []) if s else [],
+        cpu_pct=cv.percent(s.cpu_pct) if s else None,
+        memory_pct=cv.percent(s.memory_pct) if s else None,
+        storage=cv.storage_rows(s.storage) if s else [],
+        temperature_c=cv.number(s.temperature_c, -50.0, 200.0) if s else None,
         ups=ups,
-        neighbours=list(s.neighbours) if s and s.neighbours is not None else None,
+        neighbours=cv.neighbour_rows(s.neighbours) if s else None,
         interfaces=[
             InterfaceRow(
                 if_index=i.if_index,
-                name=i.name or i.descr or f"#{i.if_index}",
-                alias=i.alias,
-                descr=i.descr,
-                oper_status=i.oper_status,
-                admin_status=i.admin_status,
-                speed_mbps=i.speed_mbps,
-                in_bps=i.in_bps,
-                out_bps=i.out_bps,
-                utilisation_pct=i.utilisation_pct,
-                errors_per_min=i.errors_per_min,
-                discards_per_min=i.discards_per_min,
+                name=cv.text(i.name, 100) or cv.text(i.descr, 100) or f"#{i.if_index}",
+                alias=cv.text(i.alias, 255),
+                descr=cv.text(i.descr, 255),
+                oper_status=cv.choice(i.oper_status, cv.IF_STATES),
+                admin_status=cv.choice(i.admin_status, cv.IF_STATES),
+                speed_mbps=cv.number(i.speed_mbps, 0.0, cv.MAX_BPS / 1e6),
+                in_bps=cv.bits_per_second(i.in_bps),
+                out_bps=cv.bits_per_second(i.out_bps),
+                utilisation_pct=cv.number(i.utilisation_pct, 0.0, 1000.0),
+                errors_per_min=cv.number(i.errors_per_min),
+                discards_per_min=cv.number(i.discards_per_min),
             )
             for i in interfaces
         ],
@@ -507,8 +520,8 @@ def traffic_series(
             .order_by(TrafficSample.at)
         ):
             times.append(as_utc(at))
-            ins.append(i)
-            outs.append(o)
+            ins.append(cv.bits_per_second(i))
+            outs.append(cv.bits_per_second(o))
         return TrafficSeries(range_, if_index, None, times, ins, outs)
     for bucket, n, i_sum, o_sum in session.execute(
         select(
@@ -526,8 +539,8 @@ def traffic_series(
         .order_by(TrafficRollup.bucket_start)
     ):
         times.append(as_utc(bucket))
-        ins.append(i_sum / n if n else None)
-        outs.append(o_sum / n if n else None)
+        ins.append(cv.bits_per_second(i_sum / n) if n and i_sum is not None else None)
+        outs.append(cv.bits_per_second(o_sum / n) if n and o_sum is not None else None)
     return TrafficSeries(range_, if_index, 3600, times, ins, outs)
 
 

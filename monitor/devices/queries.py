@@ -25,7 +25,7 @@ class DeviceRow:
     id: int
     site_code: str
     name: str
-    address: str
+    address: str | None  # None: an asset nothing polls
     kind: str
     enabled: bool
     parent: str | None  # "SITE/name"

@@ -152,6 +152,10 @@ def seed_every_kind(
         router.ssh_device_type, router.ssh_username = "cisco_ios", w()[:128]
         router.ssh_password = vault.encrypt("pw")
         switch.snmp_profile_id = snmp_profile.id
+        # The asset register's typed fields, shown by web/assets and the label PDF.
+        switch.asset_number, switch.room = w()[:64], w()[:200]
+        switch.supplier, switch.responsible_person = w()[:200], w()[:200]
+        switch.acquisition_method, switch.fund_source = w()[:100], w()[:100]
         s.flush()
         set_state(s, core, "up", NOW - timedelta(days=3), rtt=1.0, loss=0)
         set_state(s, router, "up", NOW - timedelta(days=1), rtt=5.0, loss=0, error=w()[:200])

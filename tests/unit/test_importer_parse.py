@@ -77,9 +77,15 @@ def test_unknown_kind_lists_the_kinds(tmp_path):
 
 
 def test_missing_required_value(tmp_path):
-    error = only_error(tmp_path, HEADER, OFFICE, "S001,รร.,router,,router,")
-    assert (error.line, error.column) == (3, "address")
+    error = only_error(tmp_path, HEADER, OFFICE, "S001,รร.,,10.0.0.9,router,")
+    assert (error.line, error.column) == (3, "name")
     assert "required" in error.reason
+
+
+def test_a_row_without_an_address_is_an_asset_nothing_polls(tmp_path):
+    devices, errors = check(tmp_path, HEADER, OFFICE, "S001,รร.,notebook-1,,notebook,")
+    assert errors == []
+    assert devices[1].address is None and devices[1].kind == "notebook"
 
 
 def test_bad_date_names_the_accepted_formats(tmp_path):
@@ -314,9 +320,9 @@ def test_unknown_column_is_named(tmp_path):
 
 
 def test_missing_required_column_is_named(tmp_path):
-    error = only_error(tmp_path, "site,site_name,name,kind", "S001,รร.,a,router")
+    error = only_error(tmp_path, "site,site_name,address,kind", "S001,รร.,10.0.0.9,router")
     assert error.line == 1
-    assert "address" in error.reason
+    assert "name" in error.reason
 
 
 def test_header_case_and_spaces_do_not_matter(tmp_path):
@@ -458,11 +464,16 @@ def test_xlsx_first_sheet_with_sheet_row_numbers(tmp_path):
     devices, errors = validate_rows(*read_rows(path))
     assert errors == []
     assert devices[0].values == {
+        "address": "10.0.0.1",
         "snmp_port": 161,
         "purchase_date": date(2024, 5, 31),
         "enabled": True,
     }
-    assert devices[1].values == {"purchase_date": date(2024, 5, 31), "enabled": False}
+    assert devices[1].values == {
+        "address": "10.0.0.2",
+        "purchase_date": date(2024, 5, 31),
+        "enabled": False,
+    }
 
 
 def test_rejection_message_counts_and_lists_errors():

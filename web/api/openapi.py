@@ -12,6 +12,7 @@ from typing import Any
 
 from flask import Blueprint, jsonify
 
+from monitor.credentials import holds
 from monitor.db.models import DEVICE_KINDS, INCIDENT_CAUSES, INCIDENT_STATES, RISK_STATUSES
 from monitor.devices import admin as device_admin
 from monitor.devices import importer
@@ -81,7 +82,7 @@ def _device_record() -> Schema:
         "id": ID,
         "site": STRING,
         "name": STRING,
-        "address": STRING,
+        "address": OPT_STRING,  # null: an asset of the register that is not polled
         "kind": enum(DEVICE_KINDS),
         "parent_id": nullable(ID),
         "enabled": BOOLEAN,
@@ -89,7 +90,7 @@ def _device_record() -> Schema:
     }
     for column in importer.OPTIONAL_COLUMNS:
         if column in device_admin.CLEARABLE:
-            if column in importer.PORT_COLUMNS:
+            if column in importer.PORT_COLUMNS or column == "budget_year":
                 props[column] = OPT_INTEGER
             elif column in importer.DATE_COLUMNS:
                 props[column] = nullable({"type": "string", "format": "date"})
@@ -98,6 +99,8 @@ def _device_record() -> Schema:
     props["ssh_profile_id"] = nullable(ID)
     for column in importer.CREDENTIAL_COLUMNS:
         props[f"has_{column}"] = BOOLEAN
+    props["credentials_held"] = BOOLEAN
+    props["credentials_held_for"] = array(enum(holds.DESTINATION_FIELDS))
     return obj(props)
 
 
@@ -127,6 +130,11 @@ def _device_input(*, create: bool) -> Schema:
             }
         elif column == "snmp_version":
             props[column] = {"type": ["string", "integer", "null"], "examples": ["2c", "3"]}
+        elif column in ("budget_year", "price"):
+            props[column] = {
+                "type": ["string", "number", "null"],
+                "examples": ["2567", "25,900.50"],
+            }
         else:
             props[column] = {"type": ["string", "null"]}
         if column in importer.DATE_COLUMNS:
@@ -143,7 +151,7 @@ def _device_input(*, create: bool) -> Schema:
             "type": ["boolean", "string"],
             "description": "true removes the stored credential",
         }
-    required = ("site", "name", "address", "kind") if create else ()
+    required = ("site", "name", "kind") if create else ()
     return obj(props, required)
 
 
@@ -188,7 +196,7 @@ DEVICE_ROW = {
     "id": ID,
     "name": STRING,
     "site": STRING,
-    "address": STRING,
+    "address": OPT_STRING,
     "kind": STRING,
     "parent": OPT_STRING,
     "state": STATE,
@@ -541,6 +549,15 @@ def _paths() -> dict:
                 parameters=[DEVICE_ID],
                 body=ref("DeviceChange"),
             ),
+        },
+        "/api/v1/devices/{device_id}/confirm-credentials": {
+            "post": operation(
+                "Confirm that the device's stored credentials may go where it now points "
+                "(held after a non-admin changed its address or profiles)",
+                {"200": ok("the device as stored", ref("DeviceRecord")), **NOT_FOUND},
+                role="admin",
+                parameters=[DEVICE_ID],
+            )
         },
         "/api/v1/devices/{device_id}/latency": {
             "get": operation(

@@ -25,6 +25,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from monitor.credentials import holds
 from monitor.db.models import Device, Incident, MaintenanceWindow, Site
 from monitor.devices import admin as device_admin
 from monitor.incidents import queries as iq
@@ -117,7 +118,7 @@ def create_device():
     data = _body()
     session = db()
     try:
-        device = device_admin.create_device(session, data, vault())
+        device = device_admin.create_device(session, data, vault(), by_admin=access.is_admin())
     except device_admin.Invalid as exc:
         session.rollback()
         return _refused(f"device not created: {exc}", exc.errors)
@@ -133,13 +134,27 @@ def update_device(device_id: int):
     data = _body()
     session = db()
     try:
-        device = device_admin.update_device(session, device_id, data, vault())
+        device = device_admin.update_device(
+            session, device_id, data, vault(), by_admin=access.is_admin()
+        )
     except LookupError:
         session.rollback()
         return _error(404, f"no device with id {device_id}")
     except device_admin.Invalid as exc:
         session.rollback()
         return _refused(f"device not changed: {exc}", exc.errors)
+    session.commit()
+    return jsonify(device_json(device_admin.public_fields(session, device)))
+
+
+@bp.post("/devices/<int:device_id>/confirm-credentials")
+def confirm_credentials(device_id: int):
+    """An admin's yes to where a device now points (monitor.credentials.holds)."""
+    session = db()
+    device = session.get(Device, device_id)
+    if device is None:
+        return _error(404, f"no device with id {device_id}")
+    holds.confirm(session, [device_id])
     session.commit()
     return jsonify(device_json(device_admin.public_fields(session, device)))
 
@@ -345,6 +360,7 @@ def init_app(app) -> None:
         {
             "api_write.create_device": access.OPERATOR,
             "api_write.update_device": access.OPERATOR,
+            "api_write.confirm_credentials": access.ADMIN,
             "api_write.maintenance_windows": {"GET": access.VIEWER, "POST": access.OPERATOR},
             "api_write.delete_maintenance": access.OPERATOR,
             "api_write.acknowledge_incident": access.OPERATOR,

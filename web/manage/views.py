@@ -11,11 +11,28 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 
 from collectors.snmp import AUTH_PROTOCOLS, PRIV_PROTOCOLS
 from collectors.ssh import DEVICE_TYPES
-from monitor.db.models import DEVICE_KINDS, Device, Site, SnmpProfile, SshCredentialProfile
+from monitor.credentials import holds
+from monitor.db.models import (
+    ASSET_CONDITIONS,
+    DEVICE_KINDS,
+    Device,
+    Site,
+    SnmpProfile,
+    SshCredentialProfile,
+)
 from monitor.devices import admin, profiles
 from monitor.devices import queries as mq
 from monitor.devices.importer import CREDENTIAL_COLUMNS, OPTIONAL_COLUMNS
@@ -31,6 +48,7 @@ bp = Blueprint("manage", __name__, url_prefix="/manage")
 bp.add_url_rule("/import", view_func=imports.import_page, methods=["GET"])
 bp.add_url_rule("/import", view_func=imports.import_upload, methods=["POST"])
 bp.add_url_rule("/import/<token>", view_func=imports.import_confirm, methods=["POST"])
+bp.add_url_rule("/import/<token>/mapping", view_func=imports.import_mapping, methods=["POST"])
 bp.add_url_rule("/import/<token>/cancel", view_func=imports.import_cancel, methods=["POST"])
 
 DEVICE_FORM_FIELDS = (
@@ -66,6 +84,13 @@ def form_date(value) -> str:
     if current_language() == "th":
         return f"{value.day:02d}/{value.month:02d}/{display_year(value.year)}"
     return value.isoformat()
+
+
+def form_year(value) -> str:
+    """A stored (Christian-era) budget year as the form shows it: พ.ศ. on Thai pages."""
+    if not isinstance(value, int):
+        return value or ""
+    return str(display_year(value, current_language()))
 
 
 # --- sites ------------------------------------------------------------------------------------
@@ -142,6 +167,7 @@ def _devices_page(errors: dict | None = None, status: int = 200):
         parents=mq.parent_choices(session),
         errors=errors or {},
         selected={int(i) for i in request.form.getlist("device") if i.isdigit()},
+        held=holds.held_devices(session),
     ), status
 
 
@@ -171,10 +197,21 @@ def _device_form(device: Device | None):
         data = _device_data()
         try:
             if device is None:
-                device = admin.create_device(session, data, vault())
+                device = admin.create_device(
+                    session, data, vault(), imports.asset_rules(), by_admin=access.is_admin()
+                )
             else:
-                admin.update_device(session, device.id, data, vault())
-            return _saved("manage_saved", "status.device", device_id=device.id)
+                admin.update_device(
+                    session,
+                    device.id,
+                    data,
+                    vault(),
+                    imports.asset_rules(),
+                    by_admin=access.is_admin(),
+                )
+            # An asset nothing polls has no status to show: its register page instead.
+            page = "status.device" if device.address else "assets.asset"
+            return _saved("manage_saved", page, device_id=device.id)
         except admin.Invalid as exc:
             session.rollback()
             errors = exc.errors
@@ -187,6 +224,7 @@ def _device_form(device: Device | None):
             device = session.get(Device, device.id) if device is not None else None
 
     snmp_profiles, ssh_profiles = mq.profile_choices(session)
+    rules = imports.asset_rules()
     return render_template(
         "manage/device_form.html",
         device=device,
@@ -199,6 +237,10 @@ def _device_form(device: Device | None):
         ssh_profiles=ssh_profiles,
         ssh_types=tuple(DEVICE_TYPES),
         form_date=form_date,
+        form_year=form_year,
+        conditions=ASSET_CONDITIONS,
+        acquisition_methods=rules.acquisition_methods,
+        fund_sources=rules.fund_sources,
     ), 400 if errors else 200
 
 
@@ -210,6 +252,35 @@ def new_device():
 @bp.route("/devices/<int:device_id>/edit", methods=["GET", "POST"])
 def edit_device(device_id: int):
     return _device_form(_or_404(Device, device_id))
+
+
+@bp.post("/devices/<int:device_id>/confirm-credentials")
+def confirm_credentials(device_id: int):
+    """An admin's yes: the device's stored credentials may go to where it now points."""
+    _or_404(Device, device_id)
+    confirmed = holds.confirm(db(), [device_id])
+    return _saved(
+        "manage_credentials_confirmed" if confirmed else "manage_credentials_nothing_held",
+        "status.device",
+        device_id=device_id,
+    )
+
+
+_HELD_FIELD_LABELS = {
+    "address": "col_address",
+    "snmp_profile_id": "manage_snmp_profile",
+    "ssh_profile_id": "manage_ssh_profile",
+}
+
+
+def credentials_hold(device_id: int) -> dict[str, Any] | None:
+    """For templates: what changed and when, while a device's credentials wait for an admin."""
+    device = db().get(Device, device_id)
+    if device is None or device.credentials_held_at is None:
+        return None
+    fields = (device.credentials_held_for or "").split(", ")
+    what = ", ".join(translate(_HELD_FIELD_LABELS.get(f, f)) for f in fields if f)
+    return {"what": what, "at": device.credentials_held_at}
 
 
 @bp.post("/devices/bulk")
@@ -268,7 +339,7 @@ def profiles_page(errors: dict | None = None):
 def _profile_form(kind: str, profile_id: int | None):
     if kind not in PROFILE_KINDS:
         abort(404)
-    model, save, _, keys = PROFILE_KINDS[kind]
+    model, _, _, keys = PROFILE_KINDS[kind]
     session = db()
     row = _or_404(model, profile_id) if profile_id is not None else None
     values = profiles.profile_values(row) if row is not None else {"version": "2c"}
@@ -280,7 +351,11 @@ def _profile_form(kind: str, profile_id: int | None):
         }
         data.update({key: form.get(key) == "yes" for key in keys if key.startswith("clear_")})
         try:
-            save(session, profile_id, data, vault())
+            if kind == "ssh":  # key files only from the admins' directory (credentials.keys)
+                key_dir = current_app.config["ICTMON_SETTINGS"].ssh.key_dir
+                profiles.save_ssh_profile(session, profile_id, data, vault(), key_dir)
+            else:
+                profiles.save_snmp_profile(session, profile_id, data, vault())
             return _saved("manage_saved", "manage.profiles_page")
         except admin.Invalid as exc:
             session.rollback()
@@ -325,7 +400,7 @@ def delete_profile(kind: str, profile_id: int):
 
 # --- wiring -------------------------------------------------------------------------------------
 
-RULES = {
+RULES: dict[str, access.Rule] = {
     f"manage.{endpoint}": access.OPERATOR
     for endpoint in (
         "sites",
@@ -343,14 +418,20 @@ RULES = {
         "import_page",
         "import_upload",
         "import_confirm",
+        "import_mapping",
         "import_cancel",
     )
 }
+
+
+# Where stored credentials go is an admin's decision (monitor.credentials.holds).
+RULES["manage.confirm_credentials"] = access.ADMIN
 
 
 def init_app(app) -> None:
     """Registers this area's blueprint and access rules (web.access.add_rules)."""
     app.register_blueprint(bp)
     access.add_rules(RULES)
+    app.add_template_global(credentials_hold, "credentials_hold")
     if not app.config.get("MAX_CONTENT_LENGTH"):
         app.config["MAX_CONTENT_LENGTH"] = MAX_UPLOAD_BYTES
