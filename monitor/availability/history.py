@@ -10,7 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from monitor.availability.intervals import (
@@ -32,6 +32,7 @@ class DeviceName:
     site_id: int
     site_code: str
     site_name: str
+    address: str = ""  # what is pinged: an IP address or a host name
 
 
 @dataclass(frozen=True)
@@ -87,6 +88,7 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
             Device.kind,
             Device.parent_id,
             Device.enabled,
+            Device.address,
             Site.id.label("site_id"),
             Site.code,
             Site.name.label("site_name"),
@@ -99,10 +101,14 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
     names: dict[int, DeviceName] = {}
     sites: dict[int, SiteName] = {}
     for r in rows:
-        if not r.enabled and r.id not in spans:
+        # An asset without an address is never polled: counted nowhere, not even as unknown
+        # (unless it was polled in the window, before its address was taken away).
+        if (not r.enabled or r.address is None) and r.id not in spans:
             continue
         devices.append(DeviceInfo(r.id, r.site_id, r.kind, r.parent_id))
-        names[r.id] = DeviceName(r.id, r.name, r.kind, r.site_id, r.code, r.site_name)
+        names[r.id] = DeviceName(
+            r.id, r.name, r.kind, r.site_id, r.code, r.site_name, address=r.address or ""
+        )
         sites[r.site_id] = SiteName(r.site_id, r.code, r.site_name)
 
     # A weekly window's starts_at..ends_at is only its validity range: what is excluded is each
@@ -117,3 +123,40 @@ def load_history(session: Session, start: datetime, end: datetime) -> History:
         for begin, finish in window_occurrences(w, start, end)
     ]
     return History(start, end, devices, names, sites, dict(spans), windows)
+
+
+def observed_between(session: Session, start: datetime, end: datetime) -> bool:
+    """Whether ictmon observed any device at any moment of [start, end): a state other than
+    unknown. A month before monitoring began (or while ictmon was off all month) has none."""
+    found = session.execute(
+        select(StateInterval.id)
+        .where(
+            StateInterval.status != "unknown",
+            StateInterval.started_at < end,
+            or_(StateInterval.ended_at.is_(None), StateInterval.ended_at > start),
+        )
+        .limit(1)
+    ).first()
+    return found is not None
+
+
+def first_observed(spans: dict[int, list[Span]], start: datetime, end: datetime) -> datetime | None:
+    """The first moment of [start, end) at which some device was observed; None for none."""
+    moments = [
+        max(span.start, start)
+        for device_spans in spans.values()
+        for span in device_spans
+        if span.status != "unknown" and span.start < end and (span.end is None or span.end > start)
+    ]
+    return min(moments, default=None)
+
+
+def latest_observed(session: Session, now: datetime) -> datetime | None:
+    """The last moment ictmon observed some device: now while one is observed, else the end of
+    the latest observed interval; None when nothing was ever observed."""
+    observed = StateInterval.status != "unknown"
+    if session.execute(
+        select(StateInterval.id).where(observed, StateInterval.ended_at.is_(None)).limit(1)
+    ).first():
+        return now
+    return session.execute(select(func.max(StateInterval.ended_at)).where(observed)).scalar()

@@ -7,8 +7,11 @@ command with a one-line reason on stderr and a non-zero exit code, never a trace
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import click
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError
 
 from collectors.ping import IcmpNotPermitted
 from monitor.availability.periods import PeriodError
@@ -47,6 +50,16 @@ class Context:
     def sessions(self, *, require_schema: bool = True, audited: bool = False):
         """Sessions on the configured database. `audited`: a person is changing things from the
         command line, so the audit log records their changes as `cli:<os user>`."""
+        if require_schema:
+            missing = _missing_sqlite_file(self.settings.database.url)
+            if missing:
+                # Opening it would leave an empty file behind, e.g. var/ictmon.db beside a demo.
+                raise click.ClickException(
+                    f"no database at {missing} (settings: {self.settings.source}): run "
+                    "`ictmon init`, "
+                    "or name the configuration you meant, e.g. "
+                    "`ictmon --config var/demo/ictmon.toml ...` for the demo"
+                )
         engine = dbmod.make_engine(self.settings.database.url)
         if require_schema and not dbmod.is_initialised(engine):
             raise click.ClickException("the database has no ictmon schema yet: run `ictmon init`")
@@ -54,6 +67,18 @@ class Context:
         if audited:
             factory.configure(info={"audit_actor": audit.cli_actor()})
         return factory
+
+
+def _missing_sqlite_file(url: str) -> str | None:
+    """The path of an SQLite database file that does not exist, else None."""
+    try:
+        parsed = make_url(url)
+    except ArgumentError:  # a bad URL is make_engine's to report, with its own message
+        return None
+    database = parsed.database
+    if parsed.get_backend_name() != "sqlite" or not database or database == ":memory:":
+        return None
+    return None if Path(database).exists() else database
 
 
 class Failure(click.ClickException):

@@ -4,6 +4,9 @@ The office and five schools, 45 devices at 127.20.x.y: every address in 127.0.0.
 on Linux, so the sweep, the state machine and the pages run against real ICMP without touching
 any other network. The layout is realistic: office core router → firewall → core switch →
 each school's router → its switches → access points.
+
+On first preparation the database also gets 60 days of history (monitor.demo.seed), and the
+config sends mail to the demo's own mail catcher (monitor.demo.mailbox) on 127.0.0.1.
 """
 
 from __future__ import annotations
@@ -14,8 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from monitor.db import engine as dbmod
+from monitor.demo.seed import SeededHistory, seed_history
 from monitor.demo.snmp import configure
 from monitor.devices.importer import import_file
+from monitor.localtime import utcnow
 from monitor.runtime.bootstrap import initialise
 from monitor.secrets import Vault
 from monitor.settings import load_settings
@@ -30,8 +35,15 @@ SCHOOLS = (
 )
 COLUMNS = ("site", "site_name", "name", "address", "kind", "parent", "model", "location")
 
+# The school whose router the demo silences a few minutes after start (monitor.demo.outage).
+LIVE_OUTAGE_ADDRESS = "127.20.3.1"
+MAIL_DIR = "mail"
+
 CONFIG_TEMPLATE = """\
 # Settings of the demo district (see config/ictmon.example.toml for every key).
+[office]
+name = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา เขต 1"
+
 [database]
 url = "sqlite:///ictmon.db"
 
@@ -53,6 +65,24 @@ confirmations = 3
 # The simulated agents answer instantly; poll often so traffic charts fill in quickly.
 interval = 30
 timeout = 1.0
+
+[smtp]
+# The demo's own mail catcher on this machine: nothing leaves it. Read the mail at /demo/mail.
+host = "127.0.0.1"
+port = {mail_port}
+from_address = "ictmon@demo.invalid"
+timeout = 5.0
+send_interval = 5.0
+
+[alerts]
+recipients = "oncall@demo.invalid"
+
+[reports]
+recipients = "director@demo.invalid"
+prepared_by = "นายสมชาย ใจดี"
+
+[demo]
+mail_dir = "{mail_dir}"
 """
 
 
@@ -63,6 +93,8 @@ class PreparedDemo:
     devices: int
     username: str
     password: str
+    mail_dir: Path
+    history: SeededHistory | None = None  # None: the database had history already
 
 
 def district_rows() -> list[dict[str, str]]:
@@ -213,11 +245,14 @@ def write_district_csv(path: Path) -> int:
     return len(rows)
 
 
-def prepare_demo(directory: Path, *, port: int = 8080) -> PreparedDemo:
-    """Create (or reuse) the demo's config, database, admin and district. Safe to run again."""
+def prepare_demo(directory: Path, *, port: int = 8080, mail_port: int = 8025) -> PreparedDemo:
+    """Create (or reuse) the demo's config, database, admin, district and history. Safe to run
+    again: the history is written once, into a database that has none."""
     directory.mkdir(parents=True, exist_ok=True)
     config_path = directory / "ictmon.toml"
-    config_path.write_text(CONFIG_TEMPLATE.format(port=port), encoding="utf-8")
+    config_path.write_text(
+        CONFIG_TEMPLATE.format(port=port, mail_port=mail_port, mail_dir=MAIL_DIR), encoding="utf-8"
+    )
     password_file = directory / "admin-password.txt"
     if password_file.exists():
         password = password_file.read_text(encoding="utf-8").strip()
@@ -235,6 +270,15 @@ def prepare_demo(directory: Path, *, port: int = 8080) -> PreparedDemo:
         import_file(dbmod.session_factory(engine), csv_path, Vault.from_settings(settings))
 
         configure(dbmod.session_factory(engine), Vault.from_settings(settings), directory)
+        history = seed_history(dbmod.session_factory(engine), settings, utcnow())
     finally:
         engine.dispose()
-    return PreparedDemo(config_path, 1 + len(SCHOOLS), devices, "admin", password)
+    return PreparedDemo(
+        config_path,
+        1 + len(SCHOOLS),
+        devices,
+        "admin",
+        password,
+        Path(settings.demo.mail_dir),
+        history,
+    )

@@ -41,9 +41,10 @@ def configure(sessions, vault, directory: Path) -> int:
         names = {d.id: d.name for d, _ in devices}
         for device, site_code in devices:
             profile = snmp_agents.profile_for(device.kind, device.model or "")
-            if profile is None or not device.address.startswith("127."):
+            address = device.address or ""  # an asset without one gets no agent
+            if profile is None or not address.startswith("127."):
                 continue
-            community = snmp_agents.community_for(COMMUNITY_PREFIX, device.address)
+            community = snmp_agents.community_for(COMMUNITY_PREFIX, address)
             neighbours = [("1", names[device.parent_id])] if device.parent_id else []
             text = snmp_agents.recording(
                 profile,

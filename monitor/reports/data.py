@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from monitor.availability.history import History, load_history
+from monitor.availability.history import History, first_observed, load_history
 from monitor.availability.intervals import Availability, Figures
 from monitor.availability.periods import Period, month_period
 from monitor.availability.targets import Targets, met
@@ -22,6 +22,8 @@ from monitor.reports.risks import RiskRow, report_risks
 from monitor.settings import Settings
 
 MAJOR_OUTAGES = 10
+# Monitoring that began this long after the period's start makes the report say it covers less.
+LATE_START = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,7 @@ class Row:
     site: str = ""  # devices: the site's name
     site_code: str = ""  # devices: the site's code
     kind: str = ""  # devices: their kind
+    address: str = ""  # devices: the address pinged
     members: int = 0  # sites and kinds: how many devices
 
     @property
@@ -100,6 +103,11 @@ class MonthlyReport:
     # None: that register does not exist in this installation yet, so the report says so.
     risks: list[RiskRow] | None = None
     notes: list[str] = field(default_factory=list)
+    emblem: str = ""  # the office's emblem image (PNG/JPEG path) for the memo's head; "" for none
+    # The first moment of the period at which any device was observed; None: not one (a month
+    # before monitoring began). Reports built by hand leave it None with `monitored` True.
+    observed_from: datetime | None = None
+    monitored: bool = True
 
     @property
     def sites_measured(self) -> int:
@@ -112,6 +120,13 @@ class MonthlyReport:
     @property
     def complete(self) -> bool:
         return self.window_end >= self.period.end
+
+    @property
+    def partly_monitored(self) -> bool:
+        """Monitoring began inside the period: the figures cover only its end."""
+        return self.observed_from is not None and (
+            self.observed_from - self.period.start > LATE_START
+        )
 
 
 def worst_first(rows: list[Row]) -> list[Row]:
@@ -178,6 +193,7 @@ def build_report(
     # Months before monitoring began measured nothing: the trend starts where the data does.
     while len(points) > 1 and points[0].figures.availability_pct is None:
         points.pop(0)
+    observed = first_observed(history.spans, period.start, window_end)
     outages, source, total = _incident_outages(session, period.start, window_end)
     if not total:
         outages, total = _major_outages(history, current, window_end)
@@ -201,6 +217,9 @@ def build_report(
         outage_source=source,
         outage_total=total,
         risks=report_risks(session, settings),
+        emblem=settings.office.emblem,
+        observed_from=observed,
+        monitored=observed is not None,
     )
 
 
@@ -273,6 +292,7 @@ def _device_rows(history: History, result: Availability, targets: Targets) -> li
                 site=name.site_name,
                 site_code=name.site_code,
                 kind=name.kind,
+                address=name.address,
             )
         )
     return rows

@@ -19,6 +19,7 @@ from datetime import date, datetime
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.availability.history import observed_between
 from monitor.availability.periods import Period, previous_month
 from monitor.db.engine import transaction
 from monitor.db.models import GeneratedReport
@@ -67,6 +68,12 @@ def deliver_due_report(
         return None
     with sessions() as session:
         if stored.exists(session, period.key):
+            return None
+        # A month before monitoring began measured nothing: no report to keep or mail (a
+        # superior would get 720 hours "unknown"). Checked again at each run, so a history
+        # imported later still gets its report.
+        if not observed_between(session, period.start, period.end):
+            log.debug("no monitoring in %s: no monthly report kept or mailed", period.key)
             return None
     # Building and rendering take seconds: outside any write transaction.
     report = report_for(sessions, settings, period, now)

@@ -5,8 +5,14 @@ uharfbuzz does it, with the Sarabun font shipped in web/static/fonts/sarabun (SI
 beside the files). Charts are drawn with fpdf2's own lines and rectangles: vector, crisp in print,
 and no plotting library to install.
 
-Layout: page 1 is the memo (บันทึกข้อความ) with the summary and the signature lines; then the
-charts, and the tables worst first.
+Layout: page 1 is the memo (บันทึกข้อความ, with the office's emblem when one is set) with the
+summary and the signature lines; then the charts, and the tables worst first.
+
+Line breaks: every paragraph and table cell is cut into lines here, at Thai word boundaries
+(monitor.reports.linebreak), before fpdf2 sees it, so fpdf2 never has to break a line itself and a
+school name, a word or a duration is never split. Tables start at the left margin (fpdf2 centres
+them on the page by default, which puts them past a wider left margin). The target's label on a
+chart stands in a legend under it, where no axis or value label can be.
 """
 
 from __future__ import annotations
@@ -18,6 +24,7 @@ from fpdf.enums import XPos, YPos
 
 from monitor.localtime import format_date, format_datetime, to_local
 from monitor.reports.data import MonthlyReport, Row
+from monitor.reports.linebreak import units, wrap_text
 from monitor.reports.words import (
     cause_label,
     hms,
@@ -33,6 +40,10 @@ FONT_DIR = Path(__file__).resolve().parents[2] / "web" / "static" / "fonts" / "s
 FONT = "Sarabun"
 MARGIN_LEFT, MARGIN_RIGHT, MARGIN_TOP = 25.0, 18.0, 18.0
 BODY_PT, TABLE_PT = 13, 9.5
+EMBLEM_MM = 15  # the emblem's height, as on a Thai government memo
+CELL_PAD = 1.0  # left and right padding of a table cell
+NBSP = "\u00a0"
+FIT_SLACK = 0.6  # mm kept free in every line so fpdf2's own rounding never re-breaks it
 MAX_DEVICES_IN_PDF = 30  # the workbook has every device; the printed report the worst ones
 SITES_IN_CHART = 20
 
@@ -90,6 +101,9 @@ def render_pdf(report: MonthlyReport, lang: str = "th") -> bytes:
 def _memo(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.add_page()
     width = pdf.epw
+    if report.emblem:
+        pdf.image(report.emblem, x=MARGIN_LEFT, y=MARGIN_TOP, h=EMBLEM_MM)
+        pdf.set_y(MARGIN_TOP + EMBLEM_MM - 12)
     pdf.set_font(FONT, "B", 22)
     pdf.cell(width, 12, word("memo", lang), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.ln(2)
@@ -119,49 +133,50 @@ def _memo(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
         ),
     )
     pdf.set_x(MARGIN_LEFT)
-    pdf.multi_cell(
-        width, 6.5, "\u2003\u2003" + intro, align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT
-    )
+    _paragraph(pdf, 6.5, "\u2003\u2003" + intro)
     if not report.complete:
         pdf.set_font(FONT, "", 10)
-        pdf.multi_cell(
-            width,
-            5,
-            word("partial", lang, t=format_datetime(report.window_end, lang)),
-            new_x=XPos.LMARGIN,
-            new_y=YPos.NEXT,
+        _paragraph(pdf, 5, word("partial", lang, t=format_datetime(report.window_end, lang)))
+    if not report.monitored:
+        pdf.set_font(FONT, "", 10)
+        _paragraph(pdf, 5, word("no_monitoring", lang))
+    elif report.partly_monitored and report.observed_from is not None:
+        pdf.set_font(FONT, "", 10)
+        _paragraph(
+            pdf, 5, word("partly_monitored", lang, t=format_datetime(report.observed_from, lang))
         )
     pdf.ln(2)
 
     pdf.set_font(FONT, "B", BODY_PT)
     pdf.cell(width, 7, word("summary", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font(FONT, "", BODY_PT - 1)
+    summary_w = (62, 38)
     with pdf.table(
-        col_widths=(62, 38),
+        col_widths=summary_w,
         text_align=("LEFT", "RIGHT"),
         line_height=6.2,
         first_row_as_headings=False,
         borders_layout="HORIZONTAL_LINES",
         width=width,
+        align="LEFT",
+        padding=(0.6, CELL_PAD, 0.6, CELL_PAD),
     ) as table:
+        cell_w = _cell_widths(width, summary_w)
         for label, value in _summary_lines(report, lang):
             row = table.row()
-            row.cell(label)
-            row.cell(value)
+            row.cell(_lines(pdf, label, cell_w[0]))
+            row.cell(_lines(pdf, value, cell_w[1]))
     pdf.ln(2)
     pdf.set_font(FONT, "", 9)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(
-        width,
-        4.5,
-        word(f"rule_{report.site_rule}", lang) + " · " + word("method", lang),
-        new_x=XPos.LMARGIN,
-        new_y=YPos.NEXT,
-    )
+    notes = [word(f"rule_{report.site_rule}", lang), word("method", lang)]
+    if report.outage_source == "incidents":
+        notes.append(word("counts_note", lang))
+    _paragraph(pdf, 4.5, " · ".join(notes))
     pdf.set_text_color(*INK)
     pdf.ln(3)
     pdf.set_font(FONT, "", BODY_PT)
-    pdf.cell(width, 7, "\u2003\u2003" + word("closing", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, 7, "\u2003\u2003" + word("closing", lang))
     _signatures(pdf, report, lang)
 
 
@@ -171,7 +186,47 @@ def _field(pdf: FPDF, label: str, value: str, width: float | None = None) -> Non
     label_w = pdf.get_string_width(label) + 3
     pdf.cell(label_w, 8, label)
     pdf.set_font(FONT, "", BODY_PT)
-    pdf.multi_cell(width - label_w, 8, value, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(
+        width - label_w,
+        8,
+        _lines(pdf, value, width - label_w - 2 * pdf.c_margin),
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+
+
+_WIDTHS: dict[tuple[str, str, float, str], float] = {}
+
+
+def _width(pdf: FPDF, text: str) -> float:
+    """get_string_width, remembered: shaping the same word again costs as much as the first time."""
+    key = (pdf.font_family, pdf.font_style, pdf.font_size_pt, text)
+    if key not in _WIDTHS:
+        if len(_WIDTHS) > 50_000:  # bounded: a process that renders many reports
+            _WIDTHS.clear()
+        _WIDTHS[key] = pdf.get_string_width(text)
+    return _WIDTHS[key]
+
+
+def _lines(pdf: FPDF, text: str, width: float) -> str:
+    """`text` cut into lines that fit `width` in the current font, at word boundaries."""
+    return wrap_text(text, width - FIT_SLACK, lambda piece: _width(pdf, piece))
+
+
+def _paragraph(pdf: FPDF, line_height: float, text: str) -> None:
+    pdf.multi_cell(
+        pdf.epw,
+        line_height,
+        _lines(pdf, text, pdf.epw - 2 * pdf.c_margin),
+        align="L",
+        new_x=XPos.LMARGIN,
+        new_y=YPos.NEXT,
+    )
+
+
+def _cell_widths(total: float, ratios: tuple) -> list[float]:
+    """The text width inside each column of a table `total` mm wide (fpdf2 shares it by ratio)."""
+    return [total * r / sum(ratios) - 2 * CELL_PAD for r in ratios]
 
 
 def _summary_lines(report: MonthlyReport, lang: str) -> list[tuple[str, str]]:
@@ -186,7 +241,7 @@ def _summary_lines(report: MonthlyReport, lang: str) -> list[tuple[str, str]]:
             word("sites_meeting_value", lang, met=report.sites_met, measured=report.sites_measured),
         ),
         (word("total_downtime", lang), hms(d.down)),
-        (word("outages", lang), word("outages_value", lang, n=d.outages)),
+        (word("site_outages", lang), word("outages_value", lang, n=d.outages)),
         *(
             [(word("incidents_total", lang), word("outages_value", lang, n=report.outage_total))]
             if report.outage_source == "incidents"
@@ -276,7 +331,7 @@ def _trend_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     def y_of(value: float) -> float:
         return y0 + h - (max(value, floor) - floor) / (100 - floor) * h
 
-    _target_line(pdf, x0, w, y_of(report.target), report.target, lang)
+    _target_line(pdf, x0, w, y_of(report.target))
     step = w / max(len(points), 1)
     line = []
     pdf.set_font(FONT, "", 7.5)
@@ -297,7 +352,8 @@ def _trend_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     for cx, cy in line:
         pdf.circle(cx, cy, 1.0, style="F")
     pdf.set_line_width(0.2)
-    pdf.set_xy(MARGIN_LEFT, y0 + h + 7)
+    _target_legend(pdf, x0, y0 + h + 6, report.target, lang)
+    pdf.set_xy(MARGIN_LEFT, y0 + h + 12)
 
 
 def _site_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
@@ -320,23 +376,22 @@ def _site_chart(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     for n, (row, value) in enumerate(rows):
         y = y0 + n * (bar_h + gap)
         pdf.set_xy(MARGIN_LEFT, y)
-        pdf.cell(label_w - 2, bar_h, _fit(pdf, row.name, label_w - 2), align="R")
+        pdf.cell(label_w - 2, bar_h, _fit(pdf, row.name, label_w - 2 - FIT_SLACK), align="R")
         pdf.set_fill_color(*(GREEN if row.met else RED))
         pdf.rect(x0, y, max(x_of(value) - x0, 0.3), bar_h, style="F")
         pdf.set_xy(x_of(value) + 1, y)
         pdf.cell(12, bar_h, pct(value))
     target_x = x_of(report.target)
-    pdf.set_draw_color(*INK)
-    pdf.set_dash_pattern(dash=1, gap=1)
+    pdf.set_draw_color(*RED)
+    pdf.set_dash_pattern(dash=1.5, gap=1)
     pdf.line(target_x, y0 - 1, target_x, y0 + h)
     pdf.set_dash_pattern()
-    pdf.set_xy(target_x - 20, y0 + h + 0.5)
-    pdf.cell(40, 4, f"{word('target', lang)} {report.target:g}%", align="C")
     pdf.set_xy(x0 - 5, y0 + h + 0.5)
     pdf.cell(10, 4, f"{floor:g}", align="C")
     pdf.set_xy(x0 + w - 5, y0 + h + 0.5)
     pdf.cell(10, 4, "100", align="C")
-    pdf.set_xy(MARGIN_LEFT, y0 + h + 7)
+    _target_legend(pdf, x0, y0 + h + 6, report.target, lang)
+    pdf.set_xy(MARGIN_LEFT, y0 + h + 12)
 
 
 def _axes(pdf: FPDF, x0: float, y0: float, w: float, h: float, floor: float) -> None:
@@ -352,14 +407,23 @@ def _axes(pdf: FPDF, x0: float, y0: float, w: float, h: float, floor: float) -> 
         pdf.cell(12, 4, f"{value:g}", align="R")
 
 
-def _target_line(pdf: FPDF, x0: float, w: float, y: float, target: float, lang: str) -> None:
+def _target_line(pdf: FPDF, x0: float, w: float, y: float) -> None:
     pdf.set_draw_color(*RED)
     pdf.set_dash_pattern(dash=1.5, gap=1)
     pdf.line(x0, y, x0 + w, y)
     pdf.set_dash_pattern()
+
+
+def _target_legend(pdf: FPDF, x: float, y: float, target: float, lang: str) -> None:
+    """The dashed red line's meaning, on its own row under the chart's axis labels."""
+    pdf.set_draw_color(*RED)
+    pdf.set_dash_pattern(dash=1.5, gap=1)
+    pdf.line(x, y + 2, x + 8, y + 2)
+    pdf.set_dash_pattern()
     pdf.set_text_color(*RED)
-    pdf.set_xy(x0 + w - 40, y - 4.5)
-    pdf.cell(40, 4, f"{word('target', lang)} {target:g}%", align="R")
+    pdf.set_font(FONT, "", 7.5)
+    pdf.set_xy(x + 9, y)
+    pdf.cell(60, 4, f"{word('target', lang)} {target:g}%")
     pdf.set_text_color(*INK)
 
 
@@ -372,11 +436,13 @@ def _shrink_to_fit(pdf: FPDF, text: str, width: float, size: float) -> None:
 
 
 def _fit(pdf: FPDF, text: str, width: float) -> str:
+    """One line: the whole text, or its first words and an ellipsis (never half a word)."""
     if pdf.get_string_width(text) <= width:
         return text
-    while text and pdf.get_string_width(text + "…") > width:
-        text = text[:-1]
-    return text + "…"
+    pieces = units(text)
+    while pieces and pdf.get_string_width("".join(pieces).rstrip() + "…") > width:
+        pieces.pop()
+    return "".join(pieces).rstrip() + "…"
 
 
 # --- tables --------------------------------------------------------------------------------------
@@ -399,16 +465,24 @@ def _table(
         pdf.set_font(FONT, "", BODY_PT - 1)
         pdf.cell(pdf.epw, 7, empty or "—", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         return
+    widths = _fit_columns(pdf, widths, headings, rows)
+    cell_w = _cell_widths(pdf.epw, widths)
+    pdf.set_font(FONT, "B", TABLE_PT)
+    headings = [_lines(pdf, text, w) for text, w in zip(headings, cell_w, strict=True)]
     pdf.set_font(FONT, "", TABLE_PT)
+    rows = [
+        [_lines(pdf, text, w) for text, w in zip(values, cell_w, strict=True)] for values in rows
+    ]
     heading_style = FontFace(emphasis="BOLD", fill_color=LIGHT)
     with pdf.table(
         col_widths=widths,
         text_align=aligns,
         line_height=4.6,
         width=pdf.epw,
+        align="LEFT",
         headings_style=heading_style,
         repeat_headings=1,
-        padding=(0.6, 1, 0.6, 1),
+        padding=(0.6, CELL_PAD, 0.6, CELL_PAD),
     ) as table:
         head = table.row()
         for text in headings:
@@ -417,6 +491,32 @@ def _table(
             row = table.row()
             for text in values:
                 row.cell(text)
+
+
+def _widest_unit(pdf: FPDF, texts: list[str]) -> float:
+    return max((_width(pdf, u) for t in texts for u in units(t)), default=0.0)
+
+
+def _fit_columns(pdf: FPDF, ratios: tuple, headings: list[str], rows: list[list[str]]) -> tuple:
+    """Column widths (mm, summing to the text width) in the proportions asked, except that every
+    column is at least as wide as its widest word or number, which must not be cut: a column
+    short of that takes it from the columns that have room to spare (their text wraps instead)."""
+    total = pdf.epw
+    pdf.set_font(FONT, "B", TABLE_PT)
+    head_min = [_widest_unit(pdf, [h]) for h in headings]
+    pdf.set_font(FONT, "", TABLE_PT)
+    minimum = [
+        max(head_min[j], _widest_unit(pdf, [r[j] for r in rows])) + 2 * CELL_PAD + FIT_SLACK + 0.2
+        for j in range(len(ratios))
+    ]
+    widths = [total * r / sum(ratios) for r in ratios]
+    short = sum(max(m - w, 0) for m, w in zip(minimum, widths, strict=True))
+    spare = sum(max(w - m, 0) for m, w in zip(minimum, widths, strict=True))
+    if not short or spare < short:
+        return tuple(widths)
+    return tuple(
+        m if w <= m else w - (w - m) * short / spare for m, w in zip(minimum, widths, strict=True)
+    )
 
 
 def _figure_cells(row: Row, lang: str) -> list[str]:
@@ -432,13 +532,19 @@ def _figure_cells(row: Row, lang: str) -> list[str]:
     ]
 
 
+def _when(moment, lang: str) -> str:
+    """A date and time that may break only before the time: "5 ต.ค. 2569" stays on one line."""
+    day, _, clock = format_datetime(moment, lang).rpartition(" ")
+    return f"{day.replace(' ', NBSP)} {clock}" if day else clock
+
+
 def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     rows = [
         [
             o.site_name or "—",
             incident_what(o, lang) or "—",
-            format_datetime(o.start, lang),
-            word("continues", lang) if o.continues else format_datetime(o.end, lang),
+            _when(o.start, lang),
+            word("continues", lang) if o.continues else _when(o.end, lang),
             hms(o.duration),
             cause_label(o.cause, lang),
             o.notes,
@@ -457,7 +563,7 @@ def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
             word("col_incident_cause", lang),
             word("col_notes", lang),
         ],
-        (28, 26, 19, 19, 17, 20, 38),
+        (26, 24, 22, 22, 17, 18, 38),
         ("LEFT", "LEFT", "LEFT", "LEFT", "RIGHT", "LEFT", "LEFT"),
         rows,
         empty=word("no_outages", lang),
@@ -469,7 +575,7 @@ def _outage_table(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     note = word("outage_shown", lang, shown=len(rows), total=report.outage_total)
     if report.outage_source == "history":
         note += " · " + word("outage_from_history", lang)
-    pdf.multi_cell(pdf.epw, 4.5, note, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, 4.5, note)
     pdf.set_text_color(*INK)
 
 
@@ -492,7 +598,7 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
     pdf.ln(2)
     pdf.set_font(FONT, "", 8.5)
     pdf.set_text_color(*GREY)
-    pdf.multi_cell(pdf.epw, 4.5, word("time_note", lang), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    _paragraph(pdf, 4.5, word("time_note", lang))
     pdf.set_text_color(*INK)
     _table(
         pdf,

@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.availability.history import latest_observed, observed_between
 from monitor.availability.periods import (
     Period,
     PeriodError,
     fiscal_year_period,
+    month_period,
     parse_period,
     parse_range,
+    previous_month,
 )
+from monitor.localtime import BANGKOK
 from monitor.reports.data import MonthlyReport, build_report
 from monitor.reports.html import render_html
 from monitor.reports.xlsx import render_xlsx
@@ -57,6 +61,20 @@ def choose_period(
     if not (first and last):
         raise PeriodError("--from and --to go together (dates such as 2026-10-01 or 01/10/2569)")
     return parse_range(first, last)
+
+
+def opening_period(session: Session, now: datetime) -> Period:
+    """The month the Reports page opens on: the last complete month when it has data, else the
+    month of the latest data (this month, while monitoring began only after the 1st), else the
+    last complete month (nothing monitored yet: the page says so)."""
+    last = previous_month(now)
+    if observed_between(session, last.start, last.end):
+        return last
+    latest = latest_observed(session, now)
+    if latest is None:
+        return last
+    local = (latest - timedelta(microseconds=1)).astimezone(BANGKOK)
+    return month_period(local.year, local.month)
 
 
 def report_for(

@@ -1,11 +1,15 @@
 """The report as an Excel workbook: the same tables as the PDF, one sheet per table, real numbers.
 
 Percentages are numbers shown with two decimals; durations are Excel durations ([h]:mm:ss), so
-sums and sorts work in Excel; times are Bangkok local times (Excel has no time zones).
+sums and sorts work in Excel; times are Bangkok local times (Excel has no time zones), real dates
+shown in the Thai way in the Thai workbook: `[$-107041E]` asks Excel for the Thai locale (041E)
+with the Thai Buddhist calendar (07), so 2026-10-05 08:15 reads "5 ต.ค. 2569 08:15:00" and still
+sorts and filters as a date. Columns are as wide as what they show, so no cell prints ####.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import timedelta
 from io import BytesIO
 
@@ -19,7 +23,10 @@ from monitor.reports.data import MonthlyReport, Row
 from monitor.reports.spreadsheet import illegal_free
 from monitor.reports.words import cause_label, incident_what, kind_label, met_label, word
 
-PCT, DURATION, DATETIME = "0.00", "[h]:mm:ss", "yyyy-mm-dd hh:mm:ss"
+PCT, DURATION = "0.00", "[h]:mm:ss"
+DATETIME = {"th": "[$-107041E]d mmm yyyy hh:mm:ss", "en": "d mmm yyyy hh:mm:ss"}
+# Excel column widths (characters of the default font) wide enough for each format at 14 pt.
+FORMAT_WIDTHS = {PCT: 10, DURATION: 13}  # a date and time: 24
 HEADER_FILL = PatternFill("solid", fgColor="E3E8EF")
 THAI_FONT = "TH Sarabun New"  # Excel falls back to its Thai font where this one is missing
 
@@ -68,11 +75,17 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
         word("sheet_devices", lang),
         [
             word("col_device", lang),
+            word("col_address", lang),
+            word("col_site_code", lang),
             word("report_col_site", lang),
             word("col_kind", lang),
             *figure_heads,
         ],
-        [[r.name, r.site, kind_label(r.kind, lang), *_figures(r, lang)] for r in report.devices],
+        [
+            [r.name, r.address, r.site_code, r.site, kind_label(r.kind, lang), *_figures(r, lang)]
+            for r in report.devices
+        ],
+        lang,
     )
     _sheet(
         book,
@@ -129,6 +142,7 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
             ]
             for o in report.outages
         ],
+        lang,
     )
     out = BytesIO()
     book.save(out)
@@ -177,7 +191,7 @@ def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
         (word("sites_meeting", lang), report.sites_met),
         (word("report_col_site", lang), report.sites_measured),
         (word("total_downtime", lang), d.down),
-        (word("outages", lang), d.outages),
+        (word("site_outages", lang), d.outages),
         *(
             [(word("incidents_total", lang), report.outage_total)]
             if report.outage_source == "incidents"
@@ -197,7 +211,25 @@ def _summary(book: Workbook, report: MonthlyReport, lang: str) -> None:
     )
 
 
-def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) -> None:
+def _format_of(value, lang: str) -> str:
+    """Each value's own format (a column of the summary mixes percents, durations and counts)."""
+    if isinstance(value, timedelta):
+        return DURATION
+    if isinstance(value, float):
+        return PCT
+    if hasattr(value, "hour"):
+        return DATETIME.get(lang, DATETIME["en"])
+    return ""
+
+
+def _text_width(text: str) -> int:
+    """Characters that take room: Thai vowels and tone marks above or below a consonant do not."""
+    return sum(not unicodedata.combining(ch) and unicodedata.category(ch) != "Mn" for ch in text)
+
+
+def _sheet(
+    book: Workbook, title: str, headings: list[str], rows: list[list], lang: str = "th"
+) -> None:
     sheet = book.create_sheet(title[:31])
     sheet.append(headings)
     header_font, body_font = Font(bold=True, name=THAI_FONT, size=14), Font(name=THAI_FONT, size=14)
@@ -205,25 +237,15 @@ def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) ->
         cell.font = header_font
         cell.fill = HEADER_FILL
         cell.alignment = Alignment(wrap_text=True, vertical="center", horizontal="center")
-    widths = [len(h) for h in headings]
-    # Formats by column, from the first row that has a value there (columns hold one type).
-    formats: dict[int, str] = {}
+    widths = [_text_width(h) for h in headings]
     for values in rows:
         for n, value in enumerate(values):
-            if n not in formats and value is not None:
-                formats[n] = (
-                    DURATION
-                    if isinstance(value, timedelta)
-                    else PCT
-                    if isinstance(value, float)
-                    else DATETIME
-                    if hasattr(value, "hour")
-                    else ""
-                )
             if isinstance(value, str):
-                widths[n] = max(widths[n], min(len(value), 60))
+                widths[n] = max(widths[n], min(_text_width(value), 60))
             elif value is not None:
-                widths[n] = max(widths[n], 12)
+                fmt = _format_of(value, lang)
+                shown = FORMAT_WIDTHS.get(fmt, 24) if fmt else len(str(value)) + 1
+                widths[n] = max(widths[n], shown)
     for row_number, values in enumerate(rows, start=2):
         # A control character stored before input refused them must not stop the report.
         values = [illegal_free(v) if isinstance(v, str) else v for v in values]
@@ -234,8 +256,8 @@ def _sheet(book: Workbook, title: str, headings: list[str], rows: list[list]) ->
             if isinstance(value, str):
                 # Text stays text: openpyxl would make a site named "=..." a live formula.
                 cell.data_type = "s"
-            if formats.get(n) and not isinstance(value, str):
-                cell.number_format = formats[n]
+            elif value is not None and _format_of(value, lang):
+                cell.number_format = _format_of(value, lang)
     for n, width in enumerate(widths, start=1):
         sheet.column_dimensions[get_column_letter(n)].width = max(10, min(width + 2, 62))
     sheet.freeze_panes = "A2"

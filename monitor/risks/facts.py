@@ -14,8 +14,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.assets.depreciation import AssetCost, UsefulLife, life_end
 from monitor.availability.history import load_history
-from monitor.availability.intervals import DeviceInfo, site_uplinks
+from monitor.availability.intervals import DeviceInfo, Figures, site_uplinks
 from monitor.availability.targets import Targets
 from monitor.db.engine import transaction
 from monitor.db.models import (
@@ -29,6 +30,7 @@ from monitor.db.models import (
     SshBackupState,
     TrafficRollup,
 )
+from monitor.domain import AssetCondition
 from monitor.localtime import to_local, utcnow
 from monitor.risks.register import Change, reconcile
 from monitor.risks.rules import DeviceFact, Facts, Rule, RuleError, SiteFact, evaluate, load_rules
@@ -39,14 +41,21 @@ log = logging.getLogger(__name__)
 
 def gather(session: Session, settings: Settings, rules: list[Rule], now: datetime) -> Facts:
     targets = Targets.from_settings(settings.reports)
+    # Windows of the rules that judge a period: availability and observed time for each.
     windows = sorted(
-        {r.params["window_days"] for r in rules if r.enabled and r.check == "availability"}
+        {
+            r.params["window_days"]
+            for r in rules
+            if r.enabled and r.check in ("availability", "repeated_outages")
+        }
     )
     longest = max([30, *(r.params.get("window_days", 0) for r in rules)])
     since = now - timedelta(days=longest)
 
     device_pct: dict[int, dict[int, float | None]] = defaultdict(dict)
     site_pct: dict[int, dict[int, float | None]] = defaultdict(dict)
+    device_seen: dict[int, dict[int, float]] = defaultdict(dict)
+    site_seen: dict[int, dict[int, float]] = defaultdict(dict)
     if windows:
         history = load_history(session, now - timedelta(days=windows[-1]), now)
         for days in windows:
@@ -55,8 +64,10 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
             )
             for device_id, figures in result.devices.items():
                 device_pct[device_id][days] = figures.availability_pct
+                device_seen[device_id][days] = _observed_days(figures)
             for site_id, figures in result.sites.items():
                 site_pct[site_id][days] = figures.availability_pct
+                site_seen[site_id][days] = _observed_days(figures)
 
     incidents: dict[int, list[tuple[int, datetime]]] = defaultdict(list)
     for i in session.execute(
@@ -96,7 +107,9 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
         .order_by(Site.code, Device.name)
     ).all()
 
-    infos = [DeviceInfo(d.id, s.id, d.kind, d.parent_id) for d, s in rows]
+    # Only what is polled can be a school's uplink: a notebook without a parent is no uplink.
+    infos = [DeviceInfo(d.id, s.id, d.kind, d.parent_id) for d, s in rows if d.address]
+    life = UsefulLife.from_settings(settings.assets)
     roots = site_uplinks(infos)
     root_ids = {i for ids in roots.values() for i in ids}
     devices = tuple(
@@ -120,6 +133,8 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
             tuple(latency.get(d.id, ())),
             **_snmp_facts(snmp.get(d.id)),
             utilisation_hours=tuple(utilisation.get(d.id, ())),
+            observed_days=device_seen.get(d.id, {}),
+            useful_life_end=_useful_life_end(d, life),
         )
         for d, s in rows
     )
@@ -137,10 +152,31 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
             site_pct.get(s.id, {}),
             members[s.id],
             tuple(roots.get(s.id, ())),
+            observed_days=site_seen.get(s.id, {}),
         )
         for s in site_objs.values()
     )
     return Facts(now, to_local(now).date(), devices, sites)
+
+
+def _observed_days(figures: Figures) -> float:
+    """Time with a known state (up, down, unreachable, maintenance), in days."""
+    return (figures.total - figures.unknown).total_seconds() / 86400
+
+
+def _useful_life_end(device: Device, life: UsefulLife):
+    """When the asset's useful life ends; None once it is (or waits to be) disposed of."""
+    if device.condition in (AssetCondition.DISPOSED, AssetCondition.AWAITING_DISPOSAL):
+        return None
+    asset = AssetCost(
+        device.id,
+        device.kind,
+        device.price,
+        device.purchase_date,
+        device.budget_year,
+        device.disposed_on,
+    )
+    return life_end(asset, life)
 
 
 def _snmp_facts(status: SnmpStatus | None) -> dict:

@@ -12,6 +12,10 @@ The rules file (monitor/risks/default_rules.toml, or [risks] rules_file) holds o
 
 `evaluate(rules, facts)` is pure: it returns the risks the facts call for right now, one per
 (rule, subject), each with its likelihood raised by `steps` of extra evidence (capped at 5).
+
+Rules that judge a period (availability, repeated_outages) also need `min_observed_days` of it
+observed (time with a known state, not "unknown"): fifteen minutes of monitoring with a six-minute
+outage is 60 % of nothing, not a very high risk. The risk's summary says how much was observed.
 Storing them, and respecting what people decided, is monitor.risks.register.reconcile.
 """
 
@@ -73,6 +77,11 @@ class DeviceFact:
     ups_minutes: float | None = None
     # Hourly mean utilisation per interface: (interface name, hour start, percent of speed).
     utilisation_hours: tuple[tuple[str, datetime, float], ...] = ()
+    # Days of the last N days with a known state (not unknown), per N the rules ask for.
+    observed_days: dict[int, float] = field(default_factory=dict)
+    # The end of the useful life the office sets for its kind (monitor.assets.depreciation);
+    # None: no price or date to count from, or disposed.
+    useful_life_end: date | None = None
 
 
 @dataclass(frozen=True)
@@ -84,6 +93,7 @@ class SiteFact:
     availability: dict[int, float | None] = field(default_factory=dict)
     device_count: int = 0
     uplinks: tuple[int, ...] = ()  # root devices (parent none or in another site)
+    observed_days: dict[int, float] = field(default_factory=dict)  # as DeviceFact's
 
 
 @dataclass(frozen=True)
@@ -157,6 +167,12 @@ def _device_label(d: DeviceFact) -> str:
     return f"{d.name} ({d.site_code})"
 
 
+def _observed_enough(subject: DeviceFact | SiteFact, p: dict[str, Any]) -> float | None:
+    """The days observed of the rule's window, or None when fewer than the rule requires."""
+    observed = subject.observed_days.get(p["window_days"], 0.0)
+    return observed if observed >= p["min_observed_days"] else None
+
+
 def _availability(p: dict[str, Any], facts: Facts) -> list[Finding]:
     days, step = p["window_days"], p["escalate_pct"]
     subjects = facts.sites if p["subject"] == "site" else facts.devices
@@ -165,6 +181,9 @@ def _availability(p: dict[str, Any], facts: Facts) -> list[Finding]:
         pct = s.availability.get(days)
         if pct is None or pct >= s.target:
             continue
+        observed = _observed_enough(s, p)
+        if observed is None:
+            continue
         label = s.name if isinstance(s, SiteFact) else _device_label(s)
         found.append(
             Finding(
@@ -172,11 +191,20 @@ def _availability(p: dict[str, Any], facts: Facts) -> list[Finding]:
                 text("risk_t_availability", subject=label),
                 int((s.target - pct) // step),
                 {
-                    "summary": text("risk_s_availability", pct=pct, days=days, target=s.target),
+                    "summary": text(
+                        "risk_s_availability_observed",
+                        pct=pct,
+                        days=days,
+                        target=s.target,
+                        observed=observed,
+                        minimum=p["min_observed_days"],
+                    ),
                     "figures": {
                         "availability_pct": round(pct, 3),
                         "target_pct": s.target,
                         "window_days": days,
+                        "observed_days": round(observed, 2),
+                        "min_observed_days": p["min_observed_days"],
                     },
                 },
             )
@@ -191,14 +219,28 @@ def _repeated_outages(p: dict[str, Any], facts: Facts) -> list[Finding]:
         ids = sorted(i for i, at in d.incidents if at >= since)
         if len(ids) < p["count"]:
             continue
+        observed = _observed_enough(d, p)
+        if observed is None:
+            continue
         found.append(
             Finding(
                 d,
                 text("risk_t_repeated_outages", subject=_device_label(d)),
                 (len(ids) - p["count"]) // p["count"],
                 {
-                    "summary": text("risk_s_repeated_outages", n=len(ids), days=p["window_days"]),
-                    "figures": {"outages": len(ids), "window_days": p["window_days"]},
+                    "summary": text(
+                        "risk_s_repeated_outages_observed",
+                        n=len(ids),
+                        days=p["window_days"],
+                        observed=observed,
+                        minimum=p["min_observed_days"],
+                    ),
+                    "figures": {
+                        "outages": len(ids),
+                        "window_days": p["window_days"],
+                        "observed_days": round(observed, 2),
+                        "min_observed_days": p["min_observed_days"],
+                    },
                     "incidents": ids,
                 },
             )
@@ -280,6 +322,32 @@ def _age(p: dict[str, Any], facts: Facts) -> list[Finding]:
                     "figures": {
                         "age_years": round(years, 1),
                         "purchase_date": d.purchase_date.isoformat(),
+                    },
+                },
+            )
+        )
+    return found
+
+
+def _replacement(p: dict[str, Any], facts: Facts) -> list[Finding]:
+    """Assets past the useful life of their kind: fully depreciated, due for replacement."""
+    found = []
+    for d in facts.devices:
+        if d.useful_life_end is None:
+            continue
+        over = (facts.today - d.useful_life_end).days
+        if over < -p["within_days"]:
+            continue
+        found.append(
+            Finding(
+                d,
+                text("risk_t_replacement", subject=_device_label(d)),
+                max(over, 0) // 730,  # every two years past its life adds one likelihood
+                {
+                    "summary": text("risk_s_replacement", date=d.useful_life_end.isoformat()),
+                    "figures": {
+                        "useful_life_end": d.useful_life_end.isoformat(),
+                        "days_past": over,
                     },
                 },
             )
@@ -481,15 +549,23 @@ CHECKS: dict[str, Check] = {
             "window_days": (int, 30, 1),
             "escalate_pct": (float, 1.0, 0.001),
             "subject": (str, "site", 0),
+            "min_observed_days": (float, 7.0, 0.0),
         },
         _availability,
     ),
     "repeated_outages": Check(
-        "availability", {"window_days": (int, 30, 1), "count": (int, 3, 1)}, _repeated_outages
+        "availability",
+        {
+            "window_days": (int, 30, 1),
+            "count": (int, 3, 1),
+            "min_observed_days": (float, 3.0, 0.0),
+        },
+        _repeated_outages,
     ),
     "warranty": Check("lifecycle", {"within_days": (int, 90, 0)}, _warranty, 2, 2),
     "end_of_life": Check("lifecycle", {"within_days": (int, 180, 0)}, _eol, 3, 3),
     "device_age": Check("lifecycle", {"years": (float, 7.0, 0.1)}, _age, 2, 2),
+    "replacement": Check("lifecycle", {"within_days": (int, 0, 0)}, _replacement, 2, 2),
     "backup_missing": Check("configuration", {"days": (int, 7, 1)}, _backup_missing, 2, 3),
     "config_outside_maintenance": Check(
         "configuration",
@@ -638,6 +714,11 @@ def parse_rules(document: dict[str, Any], source: str = "rules file") -> list[Ru
                 what = "a whole number" if kind is int else "a number"
                 raise RuleError(f"{where} {name}: must be {what} ≥ {minimum:g}, got {value!r}")
             params[name] = kind(value)
+        if params.get("min_observed_days", 0) > params.get("window_days", float("inf")):
+            raise RuleError(
+                f"{where} min_observed_days: must be at most window_days "
+                f"({params['window_days']}), got {params['min_observed_days']:g}"
+            )
         rules.append(
             Rule(
                 key,

@@ -115,6 +115,14 @@ def test_commands_on_an_uninitialised_database_say_to_run_init(config):
     assert "run `ictmon init`" in done.stderr
 
 
+def test_a_report_without_a_database_leaves_no_empty_file_behind(tmp_path):
+    # Run where no config is (as when the demo's --config is forgotten): the default var/ictmon.db.
+    done = ictmon("report", "--month", "2569-11", cwd=tmp_path)
+    assert done.returncode != 0
+    assert "run `ictmon init`" in done.stderr and "--config var/demo/ictmon.toml" in done.stderr
+    assert not (tmp_path / "var").exists()
+
+
 def test_poll_once_prints_a_table_of_real_pings(config, tmp_path):
     require_root()
     ictmon("init", "--admin-password", "long-enough-1", config=config)

@@ -31,6 +31,7 @@ REPEATED = """
 check = "repeated_outages"
 count = 2
 window_days = 30
+min_observed_days = 0     # these devices have incidents but no state history to observe
 likelihood = 3
 impact = 3
 close_after_days = 2
@@ -195,12 +196,14 @@ def test_lifecycle_backup_config_and_uplink_rules_from_stored_rows(db, settings)
     assert found == {
         ("warranty", f"device:{uplink.id}"),
         ("device_age", f"device:{switch.id}"),
+        # Bought long ago, past the five years [assets] gives a switch: due for replacement.
+        ("replacement", f"device:{switch.id}"),
         ("backup_missing", f"device:{switch.id}"),
         ("config_outside_maintenance", f"device:{uplink.id}"),
         ("single_uplink", f"site:{school.id}"),
         ("availability_below_target", f"site:{school.id}"),
     }
-    assert len(changes) == 6
+    assert len(changes) == 7
 
 
 def test_hand_made_risk_records_who_and_what(db):
@@ -343,3 +346,35 @@ min_hours = 2
     }
     assert found[("utilisation", router.id)]["figures"]["busy_hours"] == 2
     assert found[("storage_high", ups.id)]["figures"]["storage_pct"] == 95.0
+
+
+def test_a_short_outage_in_the_first_minutes_of_monitoring_raises_no_risk(db, settings):
+    # The shipped rules: monitoring began 15 minutes ago and the school was down 6 of them.
+    with db.begin() as s:
+        school = add_site(s, "S01", "โรงเรียนบ้านหนองบัววิทยาคม")
+        router = add_device(s, school, "router")
+        began = NOW - timedelta(minutes=15)
+        for status, start, end in (
+            ("up", began, began + timedelta(minutes=5)),
+            ("down", began + timedelta(minutes=5), began + timedelta(minutes=11)),
+            ("up", began + timedelta(minutes=11), None),
+        ):
+            s.add(StateInterval(device_id=router.id, status=status, started_at=start, ended_at=end))
+    evaluate_once(db, settings, NOW)
+    with db() as s:
+        assert [r.rule_key for r in risks(s) if r.rule_key == "availability_below_target"] == []
+    # A week later, still below the target over what was observed: now it is judged.
+    week = NOW + timedelta(days=7, minutes=1)
+    with db.begin() as s:
+        s.add(
+            StateInterval(device_id=router.id, status="down", started_at=week - timedelta(hours=6))
+        )
+        s.execute(
+            StateInterval.__table__.update()
+            .where(StateInterval.ended_at.is_(None), StateInterval.status == "up")
+            .values(ended_at=week - timedelta(hours=6))
+        )
+    evaluate_once(db, settings, week)
+    with db() as s:
+        [risk] = [r for r in risks(s) if r.rule_key == "availability_below_target"]
+        assert risk.evidence["figures"]["observed_days"] >= 7

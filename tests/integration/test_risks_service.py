@@ -19,6 +19,7 @@ RULES = """
 check = "repeated_outages"
 count = 2
 window_days = 30
+min_observed_days = 0     # the service runs for a minute: judge it anyway
 likelihood = 3
 impact = 3
 impact_by_kind = { router = 5 }

@@ -29,7 +29,7 @@ def rule(check, **fields):
 
 def device(**kw):
     base = dict(id=7, name="core", kind="router", site_id=1, site_code="S01")
-    return DeviceFact(**{**base, **kw})
+    return DeviceFact(**{**base, "observed_days": {30: 30.0}, **kw})
 
 
 def run(rules, devices=(), sites=()):
@@ -52,13 +52,54 @@ def test_shipped_rules_file_is_valid():
 
 def test_availability_fires_below_target_only():
     rules = rule("availability", subject="site", likelihood=3, impact=4, escalate_pct=1.0)
-    at_target = SiteFact(1, "S01", "โรงเรียน ก", target=99.0, availability={30: 99.0})
-    below = SiteFact(2, "S02", "โรงเรียน ข", target=99.0, availability={30: 96.5})
-    unmeasured = SiteFact(3, "S03", "โรงเรียน ค", target=99.0, availability={30: None})
+    seen = {30: 30.0}
+    at_target = SiteFact(
+        1, "S01", "โรงเรียน ก", target=99.0, availability={30: 99.0}, observed_days=seen
+    )
+    below = SiteFact(
+        2, "S02", "โรงเรียน ข", target=99.0, availability={30: 96.5}, observed_days=seen
+    )
+    unmeasured = SiteFact(
+        3, "S03", "โรงเรียน ค", target=99.0, availability={30: None}, observed_days=seen
+    )
     [risk] = run(rules, sites=[at_target, below, unmeasured])
     assert (risk.subject_key, risk.site_id, risk.device_id) == ("site:2", 2, None)
     assert risk.likelihood == 3 + 2  # 2.5 points below target, one per full percent
     assert risk.evidence["figures"]["availability_pct"] == 96.5
+
+
+def test_availability_needs_the_minimum_observed_time_before_judging():
+    rules = rule("availability", subject="site", likelihood=3, impact=4, min_observed_days=7)
+    # The first 15 minutes of monitoring with a 6-minute outage: 60 % of almost nothing.
+    early = SiteFact(1, "S01", "โรงเรียน ก", availability={30: 60.0}, observed_days={30: 0.01})
+    assert run(rules, sites=[early]) == []
+    week = SiteFact(1, "S01", "โรงเรียน ก", availability={30: 60.0}, observed_days={30: 7.0})
+    [risk] = run(rules, sites=[week])
+    assert risk.evidence["figures"]["observed_days"] == 7.0
+    assert risk.evidence["figures"]["min_observed_days"] == 7.0
+
+
+def test_a_site_never_observed_raises_nothing():
+    rules = rule("availability", subject="site")
+    assert run(rules, sites=[SiteFact(1, "S01", "โรงเรียน ก", availability={30: 50.0})]) == []
+
+
+def test_repeated_outages_need_the_minimum_observed_time():
+    rules = rule("repeated_outages", count=3, min_observed_days=3)
+    burst = tuple((i, NOW - timedelta(minutes=i)) for i in range(1, 4))
+    assert run(rules, [device(incidents=burst, observed_days={30: 0.1})]) == []
+    assert len(run(rules, [device(incidents=burst, observed_days={30: 3.0})])) == 1
+
+
+def test_the_shipped_period_rules_ask_for_observed_time():
+    by_check = {r.check: r for r in load_rules(DEFAULT_RULES_FILE)}
+    assert by_check["availability"].params["min_observed_days"] == 7
+    assert by_check["repeated_outages"].params["min_observed_days"] == 3
+
+
+def test_minimum_observed_time_cannot_exceed_the_window():
+    with pytest.raises(RuleError, match="min_observed_days: must be at most window_days"):
+        rule("availability", window_days=7, min_observed_days=8)
 
 
 def test_repeated_outages_counts_incidents_in_window_and_links_them():

@@ -19,18 +19,28 @@ THAI = re.compile(r"[\u0E00-\u0E7F]")
 
 def device(**kw):
     base = dict(id=7, name="core", kind="router", site_id=1, site_code="S01")
-    return DeviceFact(**{**base, **kw})
+    return DeviceFact(**{**base, "observed_days": {30: 30.0}, **kw})
 
 
-SITE = SiteFact(1, "S01", "Hill School", availability={30: 98.25}, device_count=3, uplinks=(7,))
+SITE = SiteFact(
+    1,
+    "S01",
+    "Hill School",
+    availability={30: 98.25},
+    device_count=3,
+    uplinks=(7,),
+    observed_days={30: 30.0},
+)
 HOURS = tuple(NOW - timedelta(hours=h) for h in range(1, 30))
 
 # check, its fields, the facts, the Thai title and summary as the rules wrote them before.
 CASES = [
     ("availability", {}, [], [SITE],
-     "ความพร้อมใช้งานต่ำกว่าเป้าหมาย: Hill School", "98.25% ใน 30 วัน (เป้าหมาย 99.5%)"),
+     "ความพร้อมใช้งานต่ำกว่าเป้าหมาย: Hill School",
+     "98.25% ใน 30 วัน (มีข้อมูล 30.0 วัน กฎนี้ต้องการอย่างน้อย 7 วัน; เป้าหมาย 99.5%)"),
     ("repeated_outages", {}, [device(incidents=((1, NOW), (2, NOW), (3, NOW)))], [],
-     "ขัดข้องซ้ำหลายครั้ง: core (S01)", "ขัดข้อง 3 ครั้งใน 30 วัน"),
+     "ขัดข้องซ้ำหลายครั้ง: core (S01)",
+     "ขัดข้อง 3 ครั้งใน 30 วัน (มีข้อมูล 30.0 วัน กฎนี้ต้องการอย่างน้อย 3 วัน)"),
     ("warranty", {}, [device(warranty_end=date(2026, 11, 1))], [],
      "หมดประกันแล้ว: core (S01)", "ประกันสิ้นสุด 2026-11-01"),
     ("warranty", {}, [device(warranty_end=date(2026, 12, 1))], [],

@@ -32,7 +32,14 @@ from monitor.localtime import iso_local
 from monitor.reports import stored
 from monitor.reports.data import Row, availability_snapshot, build_report
 from monitor.reports.html import render_fragment
-from monitor.reports.produce import FORMATS, MEDIA_TYPES, choose_period, file_name, render
+from monitor.reports.produce import (
+    FORMATS,
+    MEDIA_TYPES,
+    choose_period,
+    file_name,
+    opening_period,
+    render,
+)
 from web.database import db
 from web.i18n import current_language
 
@@ -61,7 +68,7 @@ def _period_from_request():
     args = request.args
     if args.get("from") or args.get("to"):
         return choose_period(first=args.get("from"), last=args.get("to"))
-    return choose_period(period=args.get("period") or previous_month(g.now).key)
+    return choose_period(period=args.get("period") or opening_period(db(), g.now).key)
 
 
 def _period_choices(lang: str) -> list[tuple[str, str]]:
