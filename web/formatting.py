@@ -3,13 +3,16 @@ monitor.localtime (Bangkok time, Buddhist era) and the i18n catalogue."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+import math
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from flask import Flask, current_app, g, request, url_for
 
 from monitor import localtime
 from monitor.status.queries import STATES
+from web import audit_display
 from web.i18n import LANGUAGES, current_language, translate
 
 
@@ -51,7 +54,8 @@ def milliseconds(value: float | None) -> str:
 
 
 def percent(value: float | None) -> str:
-    if value is None:
+    # A device's number may be NaN, infinite or not a number at all: "—", never a 500.
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         return "—"
     return f"{value:.0f}%" if value == int(value) else f"{value:.1f}%"
 
@@ -60,17 +64,30 @@ def iso(moment: datetime | None) -> str:
     return localtime.iso_local(moment) or ""
 
 
+def day_input(day: date | None) -> str:
+    """A day as a date field shows it for typing over: '31/12/2569' on Thai pages (พ.ศ.),
+    '31/12/2026' on English ones; every form reads both back (web.params, monitor.availability)."""
+    if day is None:
+        return ""
+    year = localtime.display_year(day.year, current_language())
+    return f"{day.day:02d}/{day.month:02d}/{year}"
+
+
 def url_with_lang(lang: str) -> str:
     """The current page in another language."""
     args: dict[str, Any] = request.args.to_dict()
     args["lang"] = lang
     if request.endpoint is None or request.endpoint == "static":
         return url_for("status.index", lang=lang)
-    return url_for(request.endpoint, **(request.view_args or {}), **args)
+    # The query is added by hand: url_for takes each name once, and a query argument may share
+    # its name with the route's own (?code=… on /sites/<code>).
+    return f"{url_for(request.endpoint, **(request.view_args or {}))}?{urlencode(args)}"
 
 
 def register(app: Flask) -> None:
     app.add_template_filter(when, "when")
+    app.add_template_filter(day_input, "day_input")
+    audit_display.register(app)
     app.add_template_filter(age, "age")
     app.add_template_filter(duration, "duration")
     app.add_template_filter(lasted, "lasted")

@@ -7,13 +7,15 @@ that fails later, deep in a query, as a 500.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, datetime, time
 
 from flask import request
 
 from monitor.availability.periods import PeriodError, parse_day
 from monitor.db.models import MAX_ROW_ID
+from monitor.localtime import BANGKOK
 from web.errors import BadValue
 from web.i18n import translate
 
@@ -71,3 +73,23 @@ def refuse_nul_characters() -> None:
             values.append(request.get_json(silent=True))
     if any(_has_nul(v) for v in values):
         raise BadValue(translate("bad_value_nul"))
+
+
+_CLOCK = re.compile(r"^(?P<day>.+?)(?:[T ]+(?P<hour>\d{1,2})[:.](?P<minute>\d{2}))?$")
+
+
+def local_moment(text: str | None) -> datetime | None:
+    """A Bangkok moment as typed or picked: '2026-12-31T14:30' (the browser's picker),
+    '31/12/2569 14:30' or '2569-12-31 14:30' (พ.ศ. or ค.ศ.); a day alone means its midnight.
+    None when empty; PeriodError (naming the text) when it cannot be read."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    m = _CLOCK.match(text)
+    if m is None:
+        raise PeriodError(f"time {text!r} not understood")
+    day = parse_day(m.group("day").strip())
+    hour, minute = int(m.group("hour") or 0), int(m.group("minute") or 0)
+    if hour > 23 or minute > 59:
+        raise PeriodError(f"time {text!r} not understood")
+    return datetime.combine(day, time(hour, minute), BANGKOK)

@@ -116,7 +116,7 @@ def site_tiles(session) -> list[SiteTile]:
         .select_from(Device)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .outerjoin(parent, parent.id == Device.parent_id)
-        .where(Device.enabled.is_(True))
+        .where(Device.enabled.is_(True), Device.address.is_not(None))
         .subquery()
     )
     grouped = session.execute(
@@ -211,7 +211,7 @@ class DeviceRow(NamedTuple):
 
     id: int
     name: str
-    address: str
+    address: str | None  # None: an asset nothing polls (its own page only)
     kind: str
     enabled: bool
     site_id: int
@@ -291,7 +291,10 @@ def _device_row(r) -> DeviceRow:
 
 def device_rows(session, site_code: str | None = None) -> list[DeviceRow]:
     """Every enabled device (of one site, if given) with state and parent. One query."""
-    stmt = _device_select().where(Device.enabled.is_(True), Site.enabled.is_(True))
+    # Assets without an address are in the register only: the status page is what is polled.
+    stmt = _device_select().where(
+        Device.enabled.is_(True), Site.enabled.is_(True), Device.address.is_not(None)
+    )
     if site_code is not None:
         stmt = stmt.where(Site.code == site_code)
     stmt = stmt.order_by(Site.code, Device.name, Device.id)
@@ -422,7 +425,7 @@ def device_detail(
         )
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
-        .where(Device.parent_id == device_id, Device.enabled.is_(True))
+        .where(Device.parent_id == device_id, Device.enabled.is_(True), Device.address.is_not(None))
         .order_by(Device.name, Device.id)
     ).all()
     children = [

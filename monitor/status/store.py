@@ -51,7 +51,7 @@ def load_plan(session: Session) -> PollPlan:
     rows = session.execute(
         select(Device.id, Device.address, Device.parent_id)
         .join(Site, Site.id == Device.site_id)
-        .where(Device.enabled.is_(True), Site.enabled.is_(True))
+        .where(Device.enabled.is_(True), Site.enabled.is_(True), Device.address.is_not(None))
         .order_by(Device.id)
     ).all()
     targets = [PollTarget(r.id, r.address) for r in rows]

@@ -68,7 +68,7 @@ def test_admin_adds_an_operator_who_sees_no_users_link_and_is_then_disabled(live
         desk.click("#nav-audit")
         desk.wait_for_url("**/admin/audit")
         newest = desk.locator("#audit-list tr.audit-row").first.inner_text()
-        assert "officer" in newest and "somsri" in newest and "True → False" in newest
+        assert "officer" in newest and "somsri" in newest and "ใช้งาน: ใช่ → ไม่ใช่" in newest
         assert problems == [], problems
     finally:
         admin.close()

@@ -80,6 +80,8 @@ def test_one_incident_per_root_cause_children_attach_and_one_mail_each_way(any_d
     with any_db() as s:
         [row] = iq.incidents(s)
     assert (row.device, row.state, row.children) == ("router", "open", ("ap", "sw"))
+    # Every school's router is "router": the title names the school first.
+    assert row.title == "โรงเรียน 1 — router (127.40.1.1)"
     assert row.opened_at == NOW + timedelta(seconds=60)  # the first failed sweep
     assert outbox_rows(any_db) == [
         ("[ictmon] ขัดข้อง: โรงเรียน 1 — router", "oncall@district.example, head@s1.example")

@@ -157,3 +157,28 @@ def seed_heartbeat(db, at=NOW) -> None:
     """The poller reported at `at` (the status page warns when it has not for a while)."""
     with db.begin() as s:
         s.add(ServiceHeartbeat(name="poller", started_at=at - timedelta(days=1), beat_at=at))
+
+
+def seed_incident(db, device_id: int, *, opened=None, resolved=None, acknowledged_by=None) -> int:
+    """An automatic incident for `device_id`: open, acknowledged (by someone) or resolved."""
+    from monitor.db.models import Device, Incident
+
+    state = "resolved" if resolved else "acknowledged" if acknowledged_by else "open"
+    with db.begin() as s:
+        device = s.get(Device, device_id)
+        incident = Incident(
+            device_id=device_id,
+            site_id=device.site_id,
+            title=device.name,
+            manual=False,
+            state=state,
+            opened_at=opened or NOW - timedelta(hours=2),
+            opened_by="ictmon",
+            acknowledged_by=acknowledged_by,
+            acknowledged_at=NOW if acknowledged_by else None,
+            resolved_at=resolved,
+            resolved_by="ictmon" if resolved else None,
+        )
+        s.add(incident)
+        s.flush()
+        return incident.id

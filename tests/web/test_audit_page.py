@@ -43,8 +43,9 @@ def test_an_edit_through_the_ui_shows_who_when_where_and_before_after(officer, s
     assert format_datetime(event.at, "th") in shown  # Bangkok time, พ.ศ.
     assert "officer" in shown and "127.0.0.1" in shown
     assert "แก้ไข · ผู้ใช้ somsri" in shown
-    assert "role : viewer → operator" in shown
-    assert "display_name : ครูสมศรี → ครูสมศรี ใจดี" in shown
+    # Field names and codes in the reader's words, not the column names.
+    assert "บทบาท : ผู้ดูข้อมูล → เจ้าหน้าที่ปฏิบัติการ" in shown
+    assert "ชื่อที่แสดง : ครูสมศรี → ครูสมศรี ใจดี" in shown
 
 
 def test_a_password_change_shows_as_dots_and_the_hash_is_nowhere(officer, somsri, db):
@@ -54,7 +55,7 @@ def test_a_password_change_shows_as_dots_and_the_hash_is_nowhere(officer, somsri
     with db() as s:
         hashes = list(s.scalars(select(User.password_hash)))
     page = officer.get("/admin/audit").get_data(as_text=True)
-    assert "password_hash : ••• → •••" in text_of(rows_of(page)[0])
+    assert "รหัสผ่าน : ••• → •••" in text_of(rows_of(page)[0])
     exported_csv = officer.get("/admin/audit.csv").get_data()
     exported_xlsx = officer.get("/admin/audit.xlsx").get_data()
     cells = xlsx_cells(exported_xlsx)
@@ -226,5 +227,52 @@ def test_sign_ins_show_in_the_log(app, officer):
     app.test_client().post("/login", data={"username": "officer", "password": "wrong password"})
     page = officer.get("/admin/audit?object_type=user").get_data(as_text=True)
     shown = [text_of(r) for r in rows_of(page)]
-    assert any("เข้าสู่ระบบไม่สำเร็จ · ผู้ใช้ officer" in r and "anonymous" in r for r in shown)
+    assert any("เข้าสู่ระบบไม่สำเร็จ · ผู้ใช้ officer" in r and "ยังไม่ได้เข้าสู่ระบบ" in r for r in shown)
     assert any("เข้าสู่ระบบ · ผู้ใช้ officer" in r for r in shown)
+
+
+def test_acknowledge_and_resolve_are_their_own_actions_in_bangkok_time(officer, db):
+    """An incident's acknowledgement is "acknowledge" by the officer, its times Bangkok with พ.ศ.,
+    not `acknowledged_at: — → 2026-12-06T21:45:20+00:00` by "anonymous"."""
+    from monitor.db.models import Incident
+    from tests.conftest import NOW, add_device, add_site
+
+    with db.begin() as s:
+        device = add_device(s, add_site(s, "S01", "โรงเรียนหนึ่ง"), "router", kind="router")
+        incident = Incident(
+            device_id=device.id,
+            site_id=device.site_id,
+            title="โรงเรียนหนึ่ง — router (127.0.0.1)",
+            manual=False,
+            state="open",
+            opened_at=NOW,
+            opened_by="ictmon",
+        )
+        s.add(incident)
+    officer.post(f"/incidents/{incident.id}/acknowledge")
+    officer.post(f"/incidents/{incident.id}/resolve")
+    with db.begin() as s:
+        s.execute(  # a change no one signed in for (an older version's rows say "anonymous")
+            insert(AuditEvent).values(
+                at=NOW,
+                actor="anonymous",
+                action="update",
+                object_type="incident",
+                object_id=str(incident.id),
+                object_label="x",
+                changes={"state": ["resolved", "open"]},
+            )
+        )
+    page = officer.get("/admin/audit?object_type=incident").get_data(as_text=True)
+    rows = [text_of(r) for r in rows_of(page)]
+    # The log is newest first by the clock; the hand-written row is dated NOW, long ago.
+    resolved, acknowledged, reopened = rows
+    assert "รับทราบ · เหตุขัดข้อง" in acknowledged and "เจ้าหน้าที่ ICT" in acknowledged
+    assert "สถานะ : เปิดอยู่ → รับทราบแล้ว" in acknowledged
+    assert "รับทราบเมื่อ : — → 24 พ.ย. 2569 10:00" in acknowledged  # 03:00 UTC
+    assert "T03:00" not in acknowledged and "+00:00" not in acknowledged
+    assert "แก้ไขแล้ว · เหตุขัดข้อง" in resolved
+    assert "เปิดใหม่ · เหตุขัดข้อง" in reopened and "ระบบ" in reopened
+    assert "anonymous" not in " ".join(rows)
+    english = text_of(officer.get("/admin/audit?lang=en").get_data(as_text=True))
+    assert "Acknowledge · " in english and "Acknowledged at : — → 24 Nov 2026 10:00" in english

@@ -151,3 +151,126 @@ def test_api_lists_incidents_with_children(officer, db, district):
     assert row["id"] == incident_id and row["state"] == "open" and row["device"] == "s02-router"
     assert row["site"] == "S02" and row["opened_at"].endswith("+07:00")
     assert officer.get("/api/v1/incidents?state=resolved").get_json() == []
+
+
+# --- a manual incident: the cause asked, the start and end in the past -------------------------
+
+
+def incident_rows(db):
+    from monitor.db.models import Incident
+
+    with db() as s:
+        return s.scalars(select(Incident).order_by(Incident.id)).all()
+
+
+def test_the_new_incident_form_asks_for_a_cause_and_assumes_none(officer, db, district):
+    html = officer.get("/incidents/new").get_data(as_text=True)
+    assert '<select name="cause" id="cause" required>' in html
+    assert '<option value="" disabled selected>— เลือกสาเหตุ —</option>' in html
+    response = officer.post(
+        "/incidents/new",
+        data={"title": "stolen AP", "device_id": district["s03_ap"]},
+        follow_redirects=True,
+    )
+    assert "ข้อมูลไม่ถูกต้อง: สาเหตุ" in response.get_data(as_text=True)
+    assert "stolen AP" in response.get_data(as_text=True)  # what was typed is kept
+    assert incident_rows(db) == []
+
+
+def test_a_manual_incident_can_start_and_end_in_the_past_typed_in_the_buddhist_era(
+    officer, db, district
+):
+    response = officer.post(
+        "/incidents/new",
+        data={
+            "title": "ไฟดับทั้งโรงเรียน",
+            "device_id": district["s03_ap"],
+            "cause": "power",
+            "started_at": "23/11/2569 08:15",
+            "ended_at": "23/11/2569 11:45",
+        },
+    )
+    assert response.status_code == 302
+    [incident] = incident_rows(db)
+    assert incident.state == "resolved" and incident.manual
+    assert incident.opened_at == NOW.replace(day=23, hour=1, minute=15)  # 08:15 Bangkok
+    assert incident.resolved_at == NOW.replace(day=23, hour=4, minute=45)
+    html = officer.get(f"/incidents/{incident.id}").get_data(as_text=True)
+    assert "23 พ.ย. 2569 08:15" in html and "3 ชั่วโมง 30 นาที" in html
+
+
+def test_a_manual_incident_still_going_on_starts_in_the_past(officer, db, district):
+    officer.post(
+        "/incidents/new",
+        data={"title": "x", "site_id": "", "cause": "other", "started_at": "2026-11-24T08:00"},
+    )
+    [incident] = incident_rows(db)
+    assert incident.state == "open" and incident.opened_at == NOW.replace(hour=1)
+
+
+def test_a_manual_incident_cannot_start_in_the_future_or_end_before_it_began(officer, db, district):
+    for started, ended, field in [
+        ("25/11/2569 08:00", "", "เริ่มเมื่อ"),
+        ("23/11/2569 08:00", "22/11/2569 08:00", "สิ้นสุดเมื่อ"),
+        ("23/11/2569 08:00", "30/11/2569 08:00", "สิ้นสุดเมื่อ"),
+        ("31/02/2569 08:00", "", "เริ่มเมื่อ"),
+    ]:
+        html = officer.post(
+            "/incidents/new",
+            data={"title": "x", "cause": "other", "started_at": started, "ended_at": ended},
+            follow_redirects=True,
+        ).get_data(as_text=True)
+        assert f"ข้อมูลไม่ถูกต้อง: {field}" in html, (started, ended)
+    assert incident_rows(db) == []
+
+
+def test_an_incident_without_a_cause_offers_no_preselected_cause(officer, db, district):
+    incident_id = open_incident(db, district)
+    html = officer.get(f"/incidents/{incident_id}").get_data(as_text=True)
+    assert '<option value="" selected disabled>— เลือกสาเหตุ —</option>' in html
+
+
+def test_unreachable_devices_are_one_line_with_a_count(officer, db, district):
+    from monitor.db.models import IncidentDevice, IncidentEvent
+
+    incident_id = open_incident(db, district)
+    with db.begin() as s:
+        for n, device_id in enumerate((district["s02_switch"], district["s02_ap"])):
+            s.add(IncidentDevice(incident_id=incident_id, device_id=device_id, attached_at=NOW))
+            s.add(
+                IncidentEvent(
+                    incident_id=incident_id,
+                    at=NOW - timedelta(minutes=50 - n),
+                    actor="ictmon",
+                    action="child",
+                    text=["s02-switch", "s02-ap"][n],
+                )
+            )
+    html = officer.get(f"/incidents/{incident_id}").get_data(as_text=True)
+    assert html.count('class="ev-child"') == 1
+    assert "ติดต่อไม่ได้เพราะเหตุการณ์นี้ 2 เครื่อง" in html
+    assert "อุปกรณ์ที่ติดต่อไม่ได้เพราะเหตุการณ์นี้ 2 เครื่อง" in html
+    assert "s02-switch" in html and "s02-ap" in html
+
+
+def test_a_maintenance_window_is_typed_in_the_buddhist_era(officer, db, district):
+    html = officer.get("/maintenance").get_data(as_text=True)
+    assert 'placeholder="วว/ดด/ปปปป ชช:นน"' in html and 'type="datetime-local"' not in html
+    # The weekdays are one row of checkboxes, each with its name beside it.
+    assert '<label class="check"><input type="checkbox" name="weekday" value="5"><span>' in html
+    response = officer.post(
+        "/maintenance",
+        data={
+            "target": "site:" + str(_site_id(db, "S02")),
+            "starts_at": "24/11/2569 09:00",
+            "ends_at": "24/11/2569 12:30",
+            "reason": "ย้ายตู้แร็ค",
+        },
+    )
+    assert response.status_code == 302
+    with db() as s:
+        window = s.scalars(select(MaintenanceWindow)).one()
+    assert (window.starts_at, window.ends_at) == (
+        NOW.replace(hour=2),
+        NOW.replace(hour=5, minute=30),
+    )

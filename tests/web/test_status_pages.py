@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from monitor.db.models import Device
 from tests.conftest import NOW, add_device, add_site
-from tests.web.seed import seed_heartbeat, set_state
+from tests.web.seed import seed_heartbeat, seed_incident, set_state
 
 
 def page(client, url) -> str:
@@ -106,12 +106,126 @@ def test_default_language_comes_from_settings(settings, db, district):
 def test_stale_poller_is_warned_about(officer, district, db):
     assert "ระบบตรวจวัดยังไม่เคยรายงานผล" in page(officer, "/")
     seed_heartbeat(db, at=NOW - timedelta(hours=1))
-    assert "ระบบตรวจวัดไม่ได้รายงานผลมาตั้งแต่ 24 พ.ย. 2569 09:00" in page(officer, "/")
+    assert "ข้อมูลที่แสดงอาจไม่เป็นปัจจุบันตั้งแต่ 24 พ.ย. 2569 09:00" in page(officer, "/")
+
+
+def test_stale_data_banner_is_on_every_page_not_only_the_status_page(officer, district, db):
+    seed_heartbeat(db, at=NOW - timedelta(minutes=2, seconds=5))  # two 60 s intervals and more
+    for url in ["/incidents", "/sites/S02", "/inventory", "/risks"]:
+        assert "ข้อมูลที่แสดงอาจไม่เป็นปัจจุบันตั้งแต่ 24 พ.ย. 2569 09:57" in page(officer, url), url
+    english = page(officer, "/incidents?lang=en")
+    assert "The information shown may not be current since 24 Nov 2026 09:57" in english
 
 
 def test_fresh_poller_gives_no_warning(officer, district, db):
-    seed_heartbeat(db, at=NOW - timedelta(seconds=40))
-    assert "ระบบตรวจวัด" not in page(officer, "/")
+    seed_heartbeat(db, at=NOW - timedelta(seconds=115))  # less than two intervals
+    for url in ["/", "/incidents"]:
+        html = page(officer, url)
+        assert "ระบบตรวจวัด" not in html and "ไม่เป็นปัจจุบัน" not in html, url
+
+
+def test_signed_out_pages_say_nothing_about_the_district(client, district, db):
+    seed_heartbeat(db, at=NOW - timedelta(hours=1))
+    html = page(client, "/login")
+    assert "ไม่เป็นปัจจุบัน" not in html and "state-down" not in html
+
+
+# --- what failed, its incident, acknowledge, recoveries ---------------------------------------
+
+
+def tile_of(html: str, name: str) -> str:
+    """The markup of one tile: from its name to the next tile (or the end of the list)."""
+    start = html.index(f'<span class="tile-name">{name}</span>')
+    ends = [
+        i for i in (html.find('<li class="tile ', start), html.find("</ul>\n<p", start)) if i > 0
+    ]
+    return html[start : min(ends)]
+
+
+def test_red_tile_names_the_failed_device_and_links_its_incident(officer, district, db):
+    incident_id = seed_incident(db, district["s02_router"])
+    tile = tile_of(page(officer, "/"), "โรงเรียนดอยสูง")
+    assert "s02-router" in tile and "127.0.2.1" in tile
+    assert f'href="/incidents/{incident_id}"' in tile and f"เหตุการณ์ #{incident_id}" in tile
+    assert "รับทราบ</button>" in tile
+    # The amber tile names its dead access point, which has no incident yet: no button.
+    amber = tile_of(page(officer, "/"), "โรงเรียนริมน้ำ")
+    assert "s03-ap" in amber and "<button" not in amber
+    # Green tiles name nothing.
+    assert "tile-failed" not in tile_of(page(officer, "/"), "โรงเรียนบ้านสบาย")
+
+
+def test_acknowledge_from_the_tile_returns_to_the_status_page(officer, district, db):
+    incident_id = seed_incident(db, district["s02_router"])
+    response = officer.post(
+        f"/incidents/{incident_id}/acknowledge", data={"next": "status"}, follow_redirects=False
+    )
+    assert response.status_code == 302 and response.headers["Location"].endswith("/")
+    tile = tile_of(page(officer, "/"), "โรงเรียนดอยสูง")
+    assert "รับทราบแล้วโดย เจ้าหน้าที่ ICT" in tile and "<button" not in tile
+
+
+def test_next_never_sends_anyone_elsewhere(officer, district, db):
+    incident_id = seed_incident(db, district["s02_router"])
+    response = officer.post(
+        f"/incidents/{incident_id}/comment",
+        data={"next": "https://example.org/", "text": "x"},
+    )
+    assert response.headers["Location"].endswith(f"/incidents/{incident_id}")
+
+
+def test_a_viewer_sees_the_incident_but_no_acknowledge_button(client, district, db):
+    from monitor.accounts.users import create_user
+    from tests.web.conftest import PASSWORD, sign_in
+
+    with db.begin() as s:
+        create_user(s, "viewer", PASSWORD, role="viewer")
+    sign_in(client, "viewer")
+    incident_id = seed_incident(db, district["s02_router"])
+    tile = tile_of(page(client, "/"), "โรงเรียนดอยสูง")
+    assert f"เหตุการณ์ #{incident_id}" in tile and "<button" not in tile
+
+
+def test_recovered_in_the_last_24_hours_lists_only_the_last_day(officer, district, db):
+    recent = seed_incident(
+        db,
+        district["s01_router"],
+        opened=NOW - timedelta(hours=5),
+        resolved=NOW - timedelta(hours=4),
+    )
+    seed_incident(
+        db, district["core"], opened=NOW - timedelta(days=3), resolved=NOW - timedelta(days=2)
+    )
+    html = page(officer, "/")
+    section = html[html.index('id="recovered"') :]
+    assert "กลับมาใช้งานได้ใน 24 ชั่วโมงที่ผ่านมา" in section
+    assert f'href="/incidents/{recent}"' in section
+    assert "โรงเรียนบ้านสบาย — s01-router (127.0.1.1)" in section
+    assert "หลังขัดข้อง 1 ชั่วโมง" in section
+    assert "office-core" not in section
+
+
+def test_title_counts_the_devices_down(officer, district):
+    assert "<title>(2) สถานะเครือข่าย · ictmon</title>" in page(officer, "/")
+    html = page(officer, "/status/overview")
+    assert 'data-title="(2) สถานะเครือข่าย · ictmon"' in html
+
+
+def test_title_has_no_count_when_nothing_is_down(officer, db):
+    with db.begin() as s:
+        set_state(s, add_device(s, add_site(s), "r1"), "up", NOW - timedelta(days=1))
+    assert "<title>สถานะเครือข่าย · ictmon</title>" in page(officer, "/")
+
+
+def test_logo_dot_shows_the_worst_state_on_every_page(officer, district, db):
+    for url in ["/", "/incidents", "/sites/S01"]:
+        assert re.search(r'class="brand-mark state-down"', page(officer, url)), url
+
+
+def test_logo_dot_is_green_when_everything_is_up(officer, db):
+    with db.begin() as s:
+        set_state(s, add_device(s, add_site(s), "r1"), "up", NOW - timedelta(days=1))
+    assert 'class="brand-mark state-up"' in page(officer, "/incidents")
 
 
 def test_overview_fragment_is_the_tiles_alone(officer, district):
@@ -194,3 +308,15 @@ def test_hostile_device_and_site_names_render_escaped(officer, db):
         assert HOSTILE not in html, url
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html, url
     assert db().get(Device, device_id).name == HOSTILE
+
+
+def test_the_language_link_keeps_the_page_when_a_query_argument_shares_a_route_name(
+    officer, district
+):
+    # ?code=… beside the route's own <code>: the page and its error pages must still render
+    page = officer.get("/sites/S01?code=S999")
+    assert page.status_code == 200
+    assert 'href="/sites/S01?code=S999&amp;lang=en"' in page.get_data(as_text=True)
+    missing = officer.get("/sites/NOPE?code=S01")
+    assert missing.status_code == 404
+    assert 'href="/sites/NOPE?code=S01&amp;lang=en"' in missing.get_data(as_text=True)

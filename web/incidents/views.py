@@ -20,6 +20,7 @@ from flask import (
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
+from monitor.availability.periods import PeriodError
 from monitor.db.models import INCIDENT_CAUSES, INCIDENT_STATES, Incident, MaintenanceWindow
 from monitor.domain import IncidentState
 from monitor.incidents import queries as iq
@@ -30,9 +31,26 @@ from monitor.mail.smtp import send_test
 from monitor.status import maintenance
 from web.database import db
 from web.i18n import translate
-from web.params import day_arg
+from web.params import day_arg, local_moment
 
 bp = Blueprint("incidents", __name__)
+
+
+# A refused field by the label the person saw on the form, never its name in the code.
+_FIELD_LABELS = {
+    "title": "inc_title",
+    "cause": "col_cause",
+    "started_at": "inc_started_at",
+    "ended_at": "inc_ended_at",
+    "site": "site",
+    "device": "device",
+}
+
+
+def _bad_input(exc: Exception) -> str:
+    field = str(exc)
+    label = _FIELD_LABELS.get(field)
+    return translate("inc_bad_input", field=translate(label) if label else field)
 
 
 def _actor() -> str:
@@ -45,10 +63,26 @@ def _local_day(name: str) -> datetime | None:
 
 
 def _local_moment(text: str | None) -> datetime | None:
+    # The picker's 2026-12-31T14:30 or a typed 31/12/2569 14:30; unreadable is "missing".
     try:
-        return datetime.fromisoformat(text).replace(tzinfo=BANGKOK) if text else None
-    except ValueError:
+        return local_moment(text)
+    except PeriodError:
         return None
+
+
+def _past_span(form, now: datetime) -> tuple[datetime, datetime | None]:
+    """When a manual incident began (now when not given) and ended (None: still going on).
+    Neither in the future; the end after the start. IncidentError names the field."""
+    started = ended = None
+    if (form.get("started_at") or "").strip():
+        started = _local_moment(form.get("started_at"))
+        if started is None or started > now:
+            raise core.IncidentError("started_at")
+    if (form.get("ended_at") or "").strip():
+        ended = _local_moment(form.get("ended_at"))
+        if ended is None or ended > now or ended < (started or now):
+            raise core.IncidentError("ended_at")
+    return started or now, ended
 
 
 def _device_open_incidents(device_id: int) -> list[iq.IncidentRow]:
@@ -119,11 +153,10 @@ def act(incident_id: int, action: str):
         session.commit()
     except core.IncidentError as exc:
         session.rollback()
-        flash(
-            translate("inc_not_allowed")
-            if str(exc) == "state"
-            else translate("inc_bad_input", field=str(exc))
-        )
+        flash(translate("inc_not_allowed") if str(exc) == "state" else _bad_input(exc))
+    # Acknowledged from a status tile: back to the tiles. A fixed word, never a URL (no open redirect).
+    if request.form.get("next") == "status":
+        return redirect(url_for("status.index"))
     return redirect(url_for("incidents.show", incident_id=incident_id))
 
 
@@ -136,23 +169,31 @@ def new():
         try:
             device_id = int(form["device_id"]) if form.get("device_id") else None
             site_id = int(form["site_id"]) if form.get("site_id") else None
+            if not form.get("cause"):
+                raise core.IncidentError("cause")  # the form asks; no cause is assumed
+            started, ended = _past_span(form, g.now)
             incident = core.open_manual(
                 session,
                 title=form.get("title", ""),
                 actor=_actor(),
-                at=g.now,
+                at=started,
                 site_id=site_id,
                 device_id=device_id,
                 text=form.get("text", ""),
-                cause=form.get("cause") or None,
+                cause=form.get("cause"),
             )
+            if ended is not None:
+                core.resolve(session, incident, _actor(), ended)
             session.commit()
             return redirect(url_for("incidents.show", incident_id=incident.id))
         except (core.IncidentError, ValueError) as exc:
             session.rollback()
-            flash(translate("inc_bad_input", field=str(exc)))
+            flash(_bad_input(exc))
     return render_template(
-        "incidents/new.html", sites=iq.site_choices(session), devices=iq.device_choices(session)
+        "incidents/new.html",
+        sites=iq.site_choices(session),
+        devices=iq.device_choices(session),
+        form=request.form,
     )
 
 

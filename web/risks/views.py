@@ -3,7 +3,6 @@ edit by hand (admins and operators: web.access), Excel export. Views parse, call
 
 from __future__ import annotations
 
-from datetime import date
 from typing import Any
 
 from flask import (
@@ -19,6 +18,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from monitor.availability.periods import parse_day
 from monitor.db.models import RISK_CATEGORIES, RISK_STATUSES, Risk
 from monitor.incidents import queries as iq
 from monitor.localtime import display_year, format_date, to_local
@@ -121,7 +121,7 @@ def _form_values(form, *, with_subject: bool) -> dict:
     }
     review = form.get("review_date", "")
     try:
-        values["review_date"] = date.fromisoformat(review) if review else None
+        values["review_date"] = parse_day(review.strip()) if review.strip() else None
     except ValueError:
         raise core.RiskError("review_date") from None
     if with_subject:

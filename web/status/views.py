@@ -2,41 +2,42 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from flask import Blueprint, abort, current_app, g, render_template
+from flask import Blueprint, abort, g, render_template
 from flask_login import login_required
 
-from monitor.status import queries
+from monitor.status import problems, queries
 from web.database import db
 
 bp = Blueprint("status", __name__)
 
 
-def _poller_stale(overview: queries.StatusOverview) -> bool:
-    """True when the poller has not beaten for three intervals: the page may be showing the past."""
-    interval = current_app.config["ICTMON_SETTINGS"].ping.interval
-    limit = timedelta(seconds=max(3 * interval, 180))
-    return overview.last_poll_at is None or overview.now - overview.last_poll_at > limit
+def _overview_context() -> dict:
+    session = db()
+    overview = queries.status_overview(session, now=g.now)
+    # The frame's dot and stale banner read the same moment as the tiles, without a second query.
+    g.district_health = problems.DistrictHealth(
+        worst=next((s for s in queries.STATES if overview.counts.get(s)), "unknown"),
+        last_poll_at=overview.last_poll_at,
+    )
+    return {
+        "overview": overview,
+        "failed": problems.failed_devices(session),
+        "recovered": problems.recoveries(session, g.now),
+        "poller_never": overview.last_poll_at is None and overview.devices_total > 0,
+    }
 
 
 @bp.get("/")
 @login_required
 def index():
-    overview = queries.status_overview(db(), now=g.now)
-    return render_template(
-        "status/status.html", overview=overview, poller_stale=_poller_stale(overview)
-    )
+    return render_template("status/status.html", **_overview_context())
 
 
 @bp.get("/status/overview")
 @login_required
 def overview_fragment():
     """The summary and tiles alone, fetched by static/js/status.js every few seconds."""
-    overview = queries.status_overview(db(), now=g.now)
-    return render_template(
-        "status/_overview.html", overview=overview, poller_stale=_poller_stale(overview)
-    )
+    return render_template("status/_overview.html", **_overview_context())
 
 
 @bp.get("/sites/<code>")
