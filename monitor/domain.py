@@ -31,13 +31,31 @@ STATUS_SEVERITY = {
 
 
 class DeviceKind(StrEnum):
+    """What a device or asset is. The network kinds are usually polled; the office kinds
+    (computer to printer) are usually assets without an address, which nothing polls."""
+
     ROUTER = "router"
     SWITCH = "switch"
     AP = "ap"
     FIREWALL = "firewall"
     SERVER = "server"
     UPS = "ups"
+    COMPUTER = "computer"
+    NOTEBOOK = "notebook"
+    TABLET = "tablet"
+    PROJECTOR = "projector"
+    PRINTER = "printer"
     OTHER = "other"
+
+
+class AssetCondition(StrEnum):
+    """An asset's condition in the register (ใช้งานได้ / ชำรุด / รอจำหน่าย / จำหน่ายแล้ว).
+    A disposed asset keeps its row, with the date and reference of the disposal."""
+
+    USABLE = "usable"
+    DAMAGED = "damaged"
+    AWAITING_DISPOSAL = "awaiting_disposal"
+    DISPOSED = "disposed"
 
 
 class Role(StrEnum):

@@ -22,6 +22,7 @@ from typing import Any
 from monitor.domain import DeviceKind
 
 ENV_PREFIX = "ICTMON_"
+EMBLEM_SUFFIXES = (".png", ".jpg", ".jpeg")
 
 
 class ConfigError(ValueError):
@@ -95,8 +96,19 @@ class SecuritySettings:
 
 @dataclass(frozen=True)
 class OfficeSettings:
+    # The office's full name as it signs its letters, area number included ("... เขต 1").
     name: str = "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา"
     timezone: str = "Asia/Bangkok"
+    # The emblem printed at the head of the report's memo: a PNG or JPEG file; "" for none.
+    emblem: str = ""
+
+    def __post_init__(self):
+        if not self.name.strip():
+            raise ConfigError("[office] name: must not be empty (the name reports are signed with)")
+        if self.emblem and Path(self.emblem).suffix.lower() not in EMBLEM_SUFFIXES:
+            raise ConfigError(
+                f"[office] emblem: must be a PNG or JPEG image file, got {self.emblem!r}"
+            )
 
 
 @dataclass(frozen=True)
@@ -238,6 +250,8 @@ class SshSettings:
     workers: int = 8
     # True: a device presenting another host key than the recorded one is not logged in to.
     strict_host_keys: bool = False
+    # The only directory SSH private keys are read from (monitor.credentials.keys); empty: none.
+    key_dir: str = ""
 
 
 @dataclass(frozen=True)
@@ -305,6 +319,71 @@ class RiskSettings:
 
 
 @dataclass(frozen=True)
+class AssetSettings:
+    """The ICT asset register (monitor.assets): the office's own rules and lists."""
+
+    # A regular expression every asset number must match in full; empty: any text. The default
+    # is the usual government form: item class-type-running number/budget year (พ.ศ., 2 digits).
+    number_pattern: str = r"\d{4}-\d{3}-\d{4}/\d{2}"
+    # The office's lists, comma separated; empty: any text is accepted.
+    acquisition_methods: str = "เฉพาะเจาะจง, คัดเลือก, e-bidding, e-market, รับบริจาค, โอนจากหน่วยงานอื่น"
+    fund_sources: str = "เงินงบประมาณ, เงินนอกงบประมาณ, เงินบริจาค, เงินรายได้สถานศึกษา"
+    # Straight-line useful life in years per kind, "kind=years" separated by commas; kinds not
+    # named use default_useful_life.
+    useful_life: str = (
+        "computer=5, notebook=5, tablet=5, projector=5, printer=5, router=5, switch=5, ap=5, "
+        "firewall=5, server=5, ups=5"
+    )
+    default_useful_life: int = 5
+
+    def __post_init__(self):
+        _validate_assets(self)
+
+
+def parse_list(text: str) -> tuple[str, ...]:
+    """'a, b ,c' → ('a', 'b', 'c'); empty entries dropped."""
+    return tuple(part.strip() for part in (text or "").split(",") if part.strip())
+
+
+def parse_useful_life(text: str) -> dict[str, int]:
+    """'computer=5, ups=3' → {'computer': 5, 'ups': 3}; errors name the key and the entry."""
+    known = [k.value for k in DeviceKind]
+    table: dict[str, int] = {}
+    for entry in parse_list(text):
+        kind, sep, years = (part.strip() for part in entry.partition("="))
+        if not sep or kind not in known or not years.isdigit() or not 1 <= int(years) <= 50:
+            raise ConfigError(
+                f"[assets] useful_life: expected entries like 'computer=5' (a kind of "
+                f"{', '.join(known)}; 1-50 years), got {entry!r}"
+            )
+        table[kind] = int(years)
+    return table
+
+
+def _validate_assets(settings: AssetSettings) -> None:
+    try:
+        re.compile(settings.number_pattern)
+    except re.error as exc:
+        raise ConfigError(
+            f"[assets] number_pattern: not a regular expression ({exc}): "
+            f"{settings.number_pattern!r}"
+        ) from None
+    parse_useful_life(settings.useful_life)
+    if not 1 <= settings.default_useful_life <= 50:
+        raise ConfigError(
+            f"[assets] default_useful_life: must be 1-50 years, got {settings.default_useful_life!r}"
+        )
+
+
+@dataclass(frozen=True)
+class DemoSettings:
+    """Only `ictmon demo` sets these: the folder its local mail catcher writes to, which the
+    web front then shows at /demo/mail. Empty (every real installation): no such page."""
+
+    mail_dir: str = ""
+
+
+@dataclass(frozen=True)
 class Settings:
     database: DatabaseSettings = field(default_factory=DatabaseSettings)
     web: WebSettings = field(default_factory=WebSettings)
@@ -319,6 +398,8 @@ class Settings:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
     risks: RiskSettings = field(default_factory=RiskSettings)
+    assets: AssetSettings = field(default_factory=AssetSettings)
+    demo: DemoSettings = field(default_factory=DemoSettings)
     source: str = "(defaults)"
 
     @property
@@ -392,6 +473,9 @@ _LISTS: dict[tuple[str, str], str] = {
     ("reports", "site_targets"): ", ",
     ("alerts", "recipients"): ", ",
     ("alerts", "site_recipients"): "; ",
+    ("assets", "acquisition_methods"): ", ",
+    ("assets", "fund_sources"): ", ",
+    ("assets", "useful_life"): ", ",
 }
 # The databases ictmon ships drivers for; any other URL would fail only when `run` connects.
 _DATABASE_URL = re.compile(r"^(sqlite(\+pysqlite)?|postgresql(\+psycopg)?)://")
@@ -546,6 +630,25 @@ def load_settings(
             settings = dataclasses.replace(
                 settings, risks=dataclasses.replace(settings.risks, rules_file=str(base / rules))
             )
+        mail_dir = settings.demo.mail_dir
+        if mail_dir and not Path(mail_dir).is_absolute():
+            settings = dataclasses.replace(
+                settings, demo=DemoSettings(mail_dir=str(base / mail_dir))
+            )
+        emblem = settings.office.emblem
+        if emblem and not Path(emblem).is_absolute():
+            settings = dataclasses.replace(
+                settings, office=dataclasses.replace(settings.office, emblem=str(base / emblem))
+            )
+        key_dir = settings.ssh.key_dir
+        if key_dir and not Path(key_dir).is_absolute():  # like data_dir, beside the config
+            settings = dataclasses.replace(
+                settings, ssh=dataclasses.replace(settings.ssh, key_dir=str(base / key_dir))
+            )
+    if settings.office.emblem and not Path(settings.office.emblem).is_file():
+        raise ConfigError(f"[office] emblem: no such file: {settings.office.emblem}")
+    if settings.ssh.key_dir and not Path(settings.ssh.key_dir).is_dir():
+        raise ConfigError(f"[ssh] key_dir: no such directory: {settings.ssh.key_dir}")
     return settings
 
 

@@ -63,7 +63,9 @@ RULES: dict[str, Rule] = {
     "configs.download_latest": OPERATOR,
     "configs.diff": OPERATOR,
     "configs.back_up_now": OPERATOR,
-    "configs.accept_host_key": OPERATOR,
+    # Accepting a changed host key says "this is still our device": with credentials at stake,
+    # an admin's decision (monitor.credentials.holds).
+    "configs.accept_host_key": ADMIN,
     # --- administration -------------------------------------------------------------------------
     "incidents.outbox_page": ADMIN,
     "incidents.retry": ADMIN,
@@ -116,6 +118,11 @@ def can(endpoint: str, method: str = "GET") -> bool:
     if needed == PUBLIC:
         return True
     return current_user.is_authenticated and role_allows(current_user.role, needed)
+
+
+def is_admin() -> bool:
+    """The signed-in person may approve where stored credentials go (monitor.devices.holds)."""
+    return current_user.is_authenticated and current_user.role == ADMIN
 
 
 def refuse():

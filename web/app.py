@@ -25,16 +25,20 @@ from web import (
     access,
     accounts,
     api,
+    assets,
     configs,
+    demo_mail,
     errors,
     formatting,
     i18n,
     incidents,
     inventory,
     manage,
+    notifications,
     params,
     reports,
     risks,
+    search,
     status,
 )
 from web.database import close_session
@@ -43,7 +47,21 @@ from web.routing import RowIdConverter
 csrf = CSRFProtect()
 
 # The site's areas; each registers itself (web/<area>/__init__.py: init_app).
-AREAS = (accounts, status, api, inventory, reports, configs, incidents, risks, manage)
+AREAS = (
+    accounts,
+    status,
+    api,
+    inventory,
+    assets,
+    reports,
+    configs,
+    incidents,
+    risks,
+    manage,
+    notifications,
+    demo_mail,
+    search,
+)
 
 
 def create_app(settings: Settings, *, session_factory=None) -> Flask:

@@ -14,7 +14,13 @@ from sqlalchemy import select
 
 from collectors.ping import icmp_permission_problem
 from monitor.accounts.users import create_token
+from monitor.assets.fields import AssetRules
+from monitor.channels.health import assess as assess_delivery
+from monitor.channels.health import delivery_facts
+from monitor.channels.health import describe as describe_delivery
+from monitor.cli.channels import channel as channel_group
 from monitor.cli.context import Context, Failure, Group
+from monitor.cli.credentials import credentials as credentials_group
 from monitor.cli.deploy import db_backup_command, db_restore_command, upgrade_command
 from monitor.cli.risks import risks as risks_group
 from monitor.cli.snmp import snmp as snmp_group
@@ -24,7 +30,10 @@ from monitor.cli.users import user as user_group
 from monitor.db import engine as dbmod
 from monitor.db.engine import transaction
 from monitor.db.models import User
-from monitor.demo.district import prepare_demo
+from monitor.demo.district import LIVE_OUTAGE_ADDRESS, prepare_demo
+from monitor.demo.guide import guide_lines
+from monitor.demo.mailbox import mail_catcher
+from monitor.demo.outage import live_outage
 from monitor.demo.snmp import running_agents
 from monitor.devices.importer import import_file
 from monitor.localtime import utcnow
@@ -78,6 +87,12 @@ def check_config(obj: Context):
     click.echo("web session key: acceptable")
     if not initialised:
         raise Failure("the database has no ictmon schema yet: run `ictmon init`")
+    with dbmod.session_factory(engine)() as session:
+        alerts = assess_delivery(delivery_facts(session, settings, utcnow()))
+    for alert in alerts:
+        click.echo(f"alerts: WARNING {describe_delivery(alert, 'en')}")
+    if not alerts:
+        click.echo("alerts: a route for outages exists and nothing is failing")
     click.echo("configuration OK")
 
 
@@ -111,7 +126,12 @@ def init(obj: Context, admin_user, admin_password):
 @click.pass_obj
 def import_(obj: Context, path):
     """Import sites and devices from CSV (UTF-8, with or without BOM) or .xlsx — all or nothing."""
-    report = import_file(obj.sessions(audited=True), path, Vault.from_settings(obj.settings))
+    report = import_file(
+        obj.sessions(audited=True),
+        path,
+        Vault.from_settings(obj.settings),
+        AssetRules.from_settings(obj.settings.assets),
+    )
     click.echo(
         f"imported {path}: sites {report.sites_created} new, {report.sites_updated} updated; "
         f"devices {report.devices_created} new, {report.devices_updated} updated"
@@ -185,17 +205,31 @@ def run(obj: Context, only):
     help="Where the demo keeps its config and database.",
 )
 @click.option("--port", default=8080, show_default=True, type=int)
+@click.option(
+    "--mail-port",
+    default=8025,
+    show_default=True,
+    type=int,
+    help="The demo's mail catcher on 127.0.0.1 (its mail at /demo/mail).",
+)
+@click.option("--no-outage", is_flag=True, help="No scripted live outage (it needs root).")
 @click.option("--setup-only", is_flag=True, help="Prepare the demo district, do not start.")
-def demo(directory, port, setup_only):
-    """Monitor a simulated district on loopback (office + 5 schools), ready to log in."""
-    prepared = prepare_demo(Path(directory), port=port)
+def demo(directory, port, mail_port, no_outage, setup_only):
+    """Monitor a simulated district on loopback (office + 5 schools) with 60 days of history."""
+    prepared = prepare_demo(Path(directory), port=port, mail_port=mail_port)
     click.echo(
         f"demo district: {prepared.sites} sites, {prepared.devices} devices on 127.20.x.x "
         f"(config {prepared.config_path})"
     )
+    for line in guide_lines(prepared, port, live_outage=not no_outage and not setup_only):
+        click.echo(line)
     if setup_only:
         return
-    with running_agents(Path(directory), announce=click.echo):
+    with (
+        running_agents(Path(directory), announce=click.echo),
+        mail_catcher(prepared.mail_dir, mail_port),
+        live_outage(LIVE_OUTAGE_ADDRESS, click.echo, enabled=not no_outage),
+    ):
         serve(
             load_settings(prepared.config_path),
             create_app,
@@ -286,6 +320,8 @@ def token_create(obj: Context, username, label):
 
 # One module per command group beside the commands above.
 main.add_command(backup_command)
+main.add_command(channel_group)
+main.add_command(credentials_group)
 main.add_command(ssh_group)
 main.add_command(snmp_group)
 main.add_command(risks_group)

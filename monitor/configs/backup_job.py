@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, aliased, sessionmaker
 
 from collectors import ssh
 from monitor.configs.versions import record
+from monitor.credentials import holds, keys
 from monitor.db.engine import transaction
 from monitor.db.models import (
     Device,
@@ -80,9 +81,13 @@ def find_device(session: Session, name: str) -> int:
     return rows[0].id
 
 
-def plan(session: Session, vault: Vault, device_ids: list[int] | None = None) -> list[Planned]:
+def plan(
+    session: Session, vault: Vault, device_ids: list[int] | None = None, key_dir: str = ""
+) -> list[Planned]:
     """The targets: the given devices, or every enabled device (of an enabled site) that has an
-    SSH device type. A device's own credentials win over its profile's."""
+    SSH device type. A device's own credentials win over its profile's. A device whose
+    credentials are held (monitor.credentials.holds) or whose key file is outside `key_dir`
+    ([ssh] key_dir) is planned with its problem and not logged in to."""
     profile = aliased(SshCredentialProfile)
     query = (
         select(
@@ -102,12 +107,15 @@ def plan(session: Session, vault: Vault, device_ids: list[int] | None = None) ->
             profile.enable_secret,
             profile.key_path,
             SshHostKey.host_key,
+            Device.credentials_held_at,
+            Device.credentials_held_for,
         )
         .join(Site, Site.id == Device.site_id)
         .outerjoin(SshAccess, SshAccess.device_id == Device.id)
         .outerjoin(profile, profile.id == SshAccess.profile_id)
         .outerjoin(SshHostKey, SshHostKey.device_id == Device.id)
         .order_by(Site.code, Device.name)
+        .where(Device.address.is_not(None))  # an asset nothing polls has nowhere to log in
     )
     if device_ids is None:
         query = query.where(
@@ -120,22 +128,26 @@ def plan(session: Session, vault: Vault, device_ids: list[int] | None = None) ->
         query = query.where(Device.id.in_(device_ids))
     planned = []
     for r in session.execute(query).all():
-        problem = None
+        # Held credentials are not even decrypted: nothing goes to an address no admin approved.
+        problem = holds.waiting_message(r[16], r[17])
+        password = secret = key_file = None
         try:
-            password = vault.decrypt(r[4] or r[12])
-            secret = vault.decrypt(r[8] or r[13])
-        except SecretsError as exc:
-            password = secret = None
+            if problem is None:
+                key_file = keys.key_file(r[9] or r[14], key_dir)
+                password = vault.decrypt(r[4] or r[12])
+                secret = vault.decrypt(r[8] or r[13])
+        except (SecretsError, keys.KeyOutsideDirectory) as exc:
+            password = secret = key_file = None
             problem = str(exc)
         target = ssh.SshTarget(
             key=r[0],
-            host=r[1],
+            host=r[1] or "",  # the query keeps assets without an address out
             port=r[5] or DEFAULT_SSH_PORT,
             device_type=r[2] or None,
             username=r[3] or r[11],
             password=password,
             secret=secret,
-            key_file=r[9] or r[14],
+            key_file=key_file,
             config_path=r[10],
             known_host_key=r[15],
         )
@@ -153,7 +165,7 @@ def run_backups(
     clock: Callable[[], datetime] = utcnow,
 ) -> list[BackupOutcome]:
     with transaction(sessions) as session:
-        planned = plan(session, vault, device_ids)
+        planned = plan(session, vault, device_ids, settings.key_dir)
     ready = [p for p in planned if p.problem is None]
     results = {
         r.key: r
@@ -214,6 +226,7 @@ def due_devices(session: Session, interval_s: float, now: datetime) -> list[int]
         .where(
             Device.enabled.is_(True),
             Site.enabled.is_(True),
+            Device.address.is_not(None),
             Device.ssh_device_type.is_not(None),
             Device.ssh_device_type != "",
         )

@@ -23,6 +23,7 @@ from sqlalchemy import Table, event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import (
+    AlertChannel,
     ApiToken,
     AuditEvent,
     Device,
@@ -30,6 +31,7 @@ from monitor.db.models import (
     MaintenanceWindow,
     Risk,
     Site,
+    SiteContact,
     SnmpProfile,
     SshAccess,
     SshCredentialProfile,
@@ -56,6 +58,8 @@ AUDITED: dict[type, str] = {
     MaintenanceWindow: "maintenance_window",
     Incident: "incident",
     Risk: "risk",
+    AlertChannel: "alert_channel",
+    SiteContact: "site_contact",
 }
 
 # Never copied into the log, only marked as set / changed / cleared.
@@ -72,6 +76,7 @@ SECRET_COLUMNS = frozenset(
         "enable_secret",  # ssh profiles
         "password_hash",
         "token_hash",  # users, tokens
+        "url_secret",  # alert channels: the URL holds the service's token
     }
 )
 

@@ -7,6 +7,7 @@ PostgreSQL alike.
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     MetaData,
+    Numeric,
     SmallInteger,
     String,
     Text,
@@ -28,6 +30,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 from monitor.domain import (
+    AssetCondition,
     DeviceKind,
     IncidentCause,
     IncidentState,
@@ -39,6 +42,7 @@ from monitor.domain import (
 
 # The value sets as plain strings, for choices, validation messages and the API schema.
 DEVICE_KINDS = tuple(k.value for k in DeviceKind)
+ASSET_CONDITIONS = tuple(c.value for c in AssetCondition)
 ROLES = tuple(r.value for r in Role)
 
 # Every row id is an INTEGER column: PostgreSQL's holds at most 2^31 - 1, and a larger number
@@ -95,7 +99,8 @@ class Device(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id"), index=True)
     name: Mapped[str] = mapped_column(String(200))
-    address: Mapped[str] = mapped_column(String(255))
+    # NULL: an asset nothing polls (a notebook, a projector); it is in the register only.
+    address: Mapped[str | None] = mapped_column(String(255))
     kind: Mapped[str] = mapped_column(String(16))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id"), index=True)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
@@ -116,6 +121,10 @@ class Device(Base):
     ssh_username: Mapped[str | None] = mapped_column(String(128))
     ssh_password: Mapped[bytes | None] = mapped_column(LargeBinary)  # encrypted (monitor.secrets)
     ssh_port: Mapped[int | None] = mapped_column(Integer)
+    # Set when someone other than an admin pointed stored credentials somewhere new (address,
+    # profile): nothing is sent to the device until an admin confirms (monitor.devices.holds).
+    credentials_held_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    credentials_held_for: Mapped[str | None] = mapped_column(String(300))
 
     model: Mapped[str | None] = mapped_column(String(200))
     serial: Mapped[str | None] = mapped_column(String(200))
@@ -124,6 +133,20 @@ class Device(Base):
     warranty_end: Mapped[date | None] = mapped_column(Date)
     eol_date: Mapped[date | None] = mapped_column(Date)
     notes: Mapped[str | None] = mapped_column(Text)
+
+    # The government asset register (migration 0012; docs/architecture.md says why these are
+    # columns here). budget_year is the Christian-era fiscal year; pages show it as พ.ศ.
+    asset_number: Mapped[str | None] = mapped_column(String(64), unique=True)
+    budget_year: Mapped[int | None] = mapped_column(Integer)
+    acquisition_method: Mapped[str | None] = mapped_column(String(100))
+    fund_source: Mapped[str | None] = mapped_column(String(100))
+    price: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
+    supplier: Mapped[str | None] = mapped_column(String(200))
+    responsible_person: Mapped[str | None] = mapped_column(String(200))
+    room: Mapped[str | None] = mapped_column(String(200))
+    condition: Mapped[str | None] = mapped_column(String(20))
+    disposed_on: Mapped[date | None] = mapped_column(Date)
+    disposal_reference: Mapped[str | None] = mapped_column(String(200))
 
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -246,6 +269,30 @@ class ServiceHeartbeat(Base):
     beat_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class DatabaseLife(Base):
+    """One row: a random id made when this database was created, renewed when a copy is restored
+    in its place (monitor.db.installation). Row ids repeat across installations and after a
+    restore; this id with them does not (the outbox's Message-IDs)."""
+
+    __tablename__ = "database_life"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)  # always 1
+    life: Mapped[str] = mapped_column(String(32))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class Lease(Base):
+    """A duty only one process may hold at a time ("scheduler"): who holds it and until when
+    (monitor.runtime.lease). Times are seconds since the epoch by the database's clock."""
+
+    __tablename__ = "leases"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(100))
+    acquired_at: Mapped[float] = mapped_column(Float)
+    expires_at: Mapped[float] = mapped_column(Float)
+
+
 class User(Base):
     __tablename__ = "users"
 
@@ -345,7 +392,7 @@ class SnmpStatus(Base):
     failing_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
     uptime_cs: Mapped[int | None] = mapped_column(BigInteger)  # sysUpTime at ok_at
     inventory_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    sys_descr: Mapped[str | None] = mapped_column(String(255))
+    sys_descr: Mapped[str | None] = mapped_column(Text)  # whole (≤ 2048 chars), not cut at 255
     sys_object_id: Mapped[str | None] = mapped_column(String(128))
     sys_name: Mapped[str | None] = mapped_column(String(200))
     sys_location: Mapped[str | None] = mapped_column(String(200))
@@ -364,6 +411,9 @@ class SnmpStatus(Base):
     ups_charge_pct: Mapped[int | None] = mapped_column(Integer)
     ups_minutes_remaining: Mapped[int | None] = mapped_column(Integer)
     neighbours: Mapped[list | None] = mapped_column(JSON)  # LLDP [{local_port, remote_name, ...}]
+    temperature_c: Mapped[float | None] = mapped_column(Float)  # the vendor's system sensor
+    # What the last inventory found worth polling (collectors.snmp.HealthPlan.as_json()).
+    health_plan: Mapped[dict | None] = mapped_column(JSON)
 
 
 class SnmpInterface(Base):
@@ -639,6 +689,8 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     last_error: Mapped[str | None] = mapped_column(String(1000))
     smtp_reply: Mapped[str | None] = mapped_column(String(1000))
+    # None: a mail over SMTP; else a message for that alert channel (monitor.channels).
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("alert_channels.id"), index=True)
 
     attachments: Mapped[list[OutboxAttachment]] = relationship(
         cascade="all, delete-orphan", order_by="OutboxAttachment.id"
@@ -655,6 +707,44 @@ class OutboxAttachment(Base):
     filename: Mapped[str] = mapped_column(String(255))
     mime_type: Mapped[str] = mapped_column(String(100))
     content: Mapped[bytes] = mapped_column(LargeBinary)
+
+
+class SiteContact(Base):
+    """Who to call about a school: shown on its page and in its alerts (monitor.devices.contacts)."""
+
+    __tablename__ = "site_contacts"
+
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    person: Mapped[str] = mapped_column(String(200), default="")
+    phone: Mapped[str] = mapped_column(String(64), default="")
+    line_id: Mapped[str] = mapped_column(String(100), default="")
+    isp: Mapped[str] = mapped_column(String(100), default="")
+    circuit_id: Mapped[str] = mapped_column(String(100), default="")
+    isp_hotline: Mapped[str] = mapped_column(String(64), default="")
+
+
+class AlertChannel(Base):
+    """Somewhere alerts go besides mail: a LINE group, a Telegram chat, a webhook (one target).
+
+    The Apprise URL carries the service's token, so it is stored encrypted (monitor.secrets) and
+    never shown again; routing is on the row: which sites (all, or the codes listed) and which
+    events (monitor.channels.kinds.EVENTS).
+    """
+
+    __tablename__ = "alert_channels"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    url_secret: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted Apprise URL
+    language: Mapped[str] = mapped_column(String(8), default="th")
+    enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    all_sites: Mapped[bool] = mapped_column(Boolean, default=True)
+    site_codes: Mapped[str] = mapped_column(Text, default="")  # space separated
+    events: Mapped[str] = mapped_column(String(200), default="down")  # comma separated
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 # --- Risk register: risks found by rules (monitor.risks.rules) or added by hand ------------------

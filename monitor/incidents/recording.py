@@ -17,6 +17,8 @@ from typing import TYPE_CHECKING
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from monitor.channels import store as channels
+from monitor.channels import texts as chat
 from monitor.db.models import (
     INCIDENT_CAUSES,
     Device,
@@ -24,6 +26,7 @@ from monitor.db.models import (
     IncidentDevice,
     IncidentEvent,
     Site,
+    SiteContact,
 )
 from monitor.domain import IncidentState, Status
 from monitor.mail import messages as words
@@ -118,7 +121,8 @@ def record_sweep(
                 device_id=device,
                 site_id=site_of.get(device),
                 manual=False,
-                title=f"{f.device} ({f.address})"[:300],
+                # Every school's router is called "router": the title names the school first.
+                title=f"{f.site_name} — {f.device} ({f.address})"[:300],
                 state=IncidentState.OPEN,
                 opened_at=change.at,
                 opened_by=SYSTEM,
@@ -173,15 +177,40 @@ def _device_facts(session: Session, ids) -> dict[int, words.DeviceFacts]:
     if not ids:
         return {}
     rows = session.execute(
-        select(Device.id, Device.name, Device.address, Site.code, Site.name.label("site_name"))
+        select(
+            Device.id,
+            Device.name,
+            Device.address,
+            Site.code,
+            Site.name.label("site_name"),
+            SiteContact,
+        )
         .join(Site, Site.id == Device.site_id)
+        .outerjoin(SiteContact, SiteContact.site_id == Site.id)
         .where(Device.id.in_(ids))
     ).all()
-    return {r.id: words.DeviceFacts(r.id, r.name, r.address, r.code, r.site_name) for r in rows}
+    return {
+        r.id: words.DeviceFacts(
+            r.id, r.name, r.address, r.code, r.site_name, _contact(r.SiteContact)
+        )
+        for r in rows
+    }
+
+
+def _contact(row: SiteContact | None) -> words.ContactFacts | None:
+    if row is None:
+        return None
+    return words.ContactFacts(
+        row.person, row.phone, row.line_id, row.isp, row.circuit_id, row.isp_hotline
+    )
 
 
 def incident_link(base_url: str, incident_id: int) -> str:
     return f"{base_url.rstrip('/')}/incidents/{incident_id}" if base_url else ""
+
+
+def incidents_link(base_url: str) -> str:
+    return f"{base_url.rstrip('/')}/incidents" if base_url else ""
 
 
 def _children_names(session: Session, incident: Incident) -> tuple[str, ...]:
@@ -208,9 +237,22 @@ def _queue_alerts(
     window = timedelta(seconds=alerts.flap_window)
     flapping = {d for d, s in update.states.items() if s.flapping}
     queued = 0
+    routes = channels.channels(session)
 
-    def send(mail: words.Mail, sites: set[str], key: str) -> None:
+    def send(
+        mail: words.Mail, sites: set[str], key: str, event: str, text_for: channels.TextFor
+    ) -> None:
         nonlocal queued
+        # Chat channels first: each gets its own short text, in its own language.
+        queued += channels.queue(
+            session,
+            event=event,
+            sites=sites,
+            text_for=text_for,
+            dedupe_key=key,
+            now=at,
+            routes=routes,
+        )
         to = recipients_for(alerts, sites)
         if not to:
             log.warning("alert %r not mailed: [alerts] recipients is empty", mail.subject)
@@ -250,6 +292,8 @@ def _queue_alerts(
                 words.grouped_mail(items, lang, recovered=recovered),
                 {i.device.site_code for i in items},
                 f"incidents-{suffix}-" + ",".join(str(i.incident_id) for i in items)[:150],
+                "grouped",
+                _grouped_text(items, recovered, incidents_link(base_url)),
             )
         else:
             for item in items:
@@ -257,26 +301,67 @@ def _queue_alerts(
                     words.incident_mail(item, lang, recovered=recovered),
                     {item.device.site_code},
                     f"incident-{item.incident_id}-{suffix}",
+                    "down",
+                    _incident_text(item, recovered),
                 )
 
     for device in update.flapping_started:
-        state = update.states[device]
+        changes = len(update.states[device].recent_changes)
         send(
-            words.flapping_mail(
-                facts[device], lang, changes=len(state.recent_changes), window=window
-            ),
+            words.flapping_mail(facts[device], lang, changes=changes, window=window),
             {facts[device].site_code},
             f"flapping-{device}-{at.isoformat()}",
+            "flapping",
+            _flapping_text(facts[device], changes, window),
         )
     for device in update.flapping_ended:
+        state = str(update.states[device].status)
         send(
-            words.settled_mail(
-                facts[device], lang, state=str(update.states[device].status), window=window
-            ),
+            words.settled_mail(facts[device], lang, state=state, window=window),
             {facts[device].site_code},
             f"settled-{device}-{at.isoformat()}",
+            "flapping",
+            _settled_text(facts[device], state, window),
         )
     return queued
+
+
+def _flapping_text(d: words.DeviceFacts, changes: int, window: timedelta) -> channels.TextFor:
+    def text(channel: channels.ChannelView, sites: set[str]) -> str:
+        return chat.flapping_text(
+            d, channel.language, changes=changes, window=window, limit=channel.limit
+        )
+
+    return text
+
+
+def _settled_text(d: words.DeviceFacts, state: str, window: timedelta) -> channels.TextFor:
+    def text(channel: channels.ChannelView, sites: set[str]) -> str:
+        return chat.settled_text(
+            d, channel.language, state=state, window=window, limit=channel.limit
+        )
+
+    return text
+
+
+def _incident_text(item: words.IncidentFacts, recovered: bool) -> channels.TextFor:
+    def text(channel: channels.ChannelView, sites: set[str]) -> str:
+        return chat.incident_text(item, channel.language, recovered=recovered, limit=channel.limit)
+
+    return text
+
+
+def _grouped_text(items: list[words.IncidentFacts], recovered: bool, link: str) -> channels.TextFor:
+    def text(channel: channels.ChannelView, sites: set[str]) -> str | None:
+        # A channel routed for some schools hears about those schools only.
+        mine = [i for i in items if i.device.site_code in sites]
+        if not mine:
+            return None
+        return chat.grouped_text(
+            mine, channel.language, recovered=recovered, limit=channel.limit, link=link
+        )
+
+    return text
 
 
 # --- what people do --------------------------------------------------------------------------

@@ -8,12 +8,13 @@ Plain frozen dataclasses; web.api.metrics writes them in the Prometheus text for
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
+from monitor.channels.health import counts_by_route
 from monitor.db.models import (
     Device,
     DeviceState,
@@ -50,6 +51,8 @@ class MetricsData:
     ssh: dict[str, int]  # SSH backup state → devices
     incidents: dict[str, int]  # open / acknowledged → incidents
     poller_beat_at: datetime | None
+    # Messages failed for good per route ("mail", or an alert channel's name).
+    route_failures: dict[str, int] = field(default_factory=dict)
 
     def device_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
@@ -86,13 +89,17 @@ def read(session: Session) -> MetricsData:
             )
             .join(Site, Site.id == Device.site_id)
             .outerjoin(DeviceState, DeviceState.device_id == Device.id)
-            .where(Device.enabled.is_(True), Site.enabled.is_(True))
+            .where(Device.enabled.is_(True), Site.enabled.is_(True), Device.address.is_not(None))
             .order_by(Site.code, Device.name)
         )
     ]
     jobs = list(session.scalars(select(JobRun).order_by(JobRun.job)))
     mails: dict[str, int] = dict.fromkeys(OUTBOX_STATUSES, 0)
-    mails.update(outbox.counts(session))
+    route_failures = {"mail": 0}
+    for (route, status), n in counts_by_route(session).items():
+        mails[status] = mails.get(status, 0) + n
+        if status == outbox.FAILED:
+            route_failures[route] = n
     return MetricsData(
         devices=devices,
         jobs=jobs,
@@ -111,4 +118,5 @@ def read(session: Session) -> MetricsData:
         poller_beat_at=session.scalar(
             select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)
         ),
+        route_failures=route_failures,
     )

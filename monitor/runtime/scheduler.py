@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.orm import Session, sessionmaker
 
+from monitor.channels.sender import drain_channels
 from monitor.configs.backup_job import run_scheduled as back_up_configs
 from monitor.db.engine import transaction
 from monitor.localtime import utcnow
@@ -104,6 +105,16 @@ def jobs(settings: Settings, sessions: sessionmaker[Session], poller: Poller) ->
             "outbox-sender",
             "mail outbox",
             drain_outbox,
+            (sessions, settings),
+            settings.smtp.send_interval,
+            first_after=1,
+            misfire_grace=60,
+        ),
+        # Each chat channel is drained on its own; a channel that is down holds back only itself.
+        Job(
+            "channel-sender",
+            "alert channels",
+            drain_channels,
             (sessions, settings),
             settings.smtp.send_interval,
             first_after=1,

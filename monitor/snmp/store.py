@@ -14,7 +14,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
-from collectors.snmp import SnmpCredentials, SnmpResult, SnmpTarget
+from collectors.snmp import HealthPlan, SnmpCredentials, SnmpResult, SnmpTarget
+from monitor.credentials import holds
 from monitor.db.engine import rowcount
 from monitor.db.models import (
     Device,
@@ -91,6 +92,7 @@ def load_plan(
             .where(
                 Device.enabled.is_(True),
                 Site.enabled.is_(True),
+                Device.address.is_not(None),
                 (Device.snmp_version.is_not(None)) | (Device.snmp_profile_id.is_not(None)),
             )
             .order_by(Device.id)
@@ -114,6 +116,10 @@ def load_plan(
     plan = SnmpPlan([], [], [])
     for device in devices:
         profile = profiles.get(device.snmp_profile_id) if device.snmp_profile_id else None
+        held = holds.waiting_message(device.credentials_held_at, device.credentials_held_for)
+        if held is not None:  # no community or key to an address no admin approved
+            plan.unusable.append((device.id, held))
+            continue
         try:
             credentials = credentials_of(device, profile, vault)
         except SecretsError as exc:
@@ -122,6 +128,8 @@ def load_plan(
         if credentials is None:
             continue
         known = status.get(device.id)
+        if device.address is None:  # the query keeps these out; this tells the type checker
+            continue
         port = (profile.port if profile and profile.port else None) or device.snmp_port or 161
         target = SnmpTarget(
             device.id,
@@ -131,6 +139,7 @@ def load_plan(
             host_resources=bool(known and known.has_host_resources),
             ups=bool(known and known.has_ups),
             if_count=if_counts.get(device.id),
+            plan=HealthPlan.from_json(known.health_plan) if known else None,
         )
         due = (
             known is None
@@ -251,15 +260,18 @@ def _record_health(row: SnmpStatus, result: SnmpResult) -> None:
     if result.inventory:
         row.has_host_resources = health is not None
         row.has_ups = ups is not None
+    if result.inventory:
+        row.health_plan = result.plan.as_json() if result.plan else None
     if health is not None:
         row.cpu_pct = health.cpu_pct
-        row.memory_pct = health.memory.used_pct if health.memory else None
+        row.memory_pct = health.memory_pct
+        row.temperature_c = health.temperature_c
         row.storage = [
             {"descr": d.descr, "size_bytes": d.size_bytes, "used_bytes": d.used_bytes}
             for d in health.disks
         ]
     elif result.inventory:
-        row.cpu_pct = row.memory_pct = row.storage = None
+        row.cpu_pct = row.memory_pct = row.storage = row.temperature_c = None
     if ups is not None:
         row.ups_on_battery = ups.on_battery
         row.ups_battery_status = ups.battery_status

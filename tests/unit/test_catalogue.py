@@ -18,7 +18,9 @@ from monitor.availability.intervals import SITE_RULES
 from monitor.configs.versions import NEVER
 from monitor.devices.inventory import SNMP_STATES
 from monitor.devices.profiles import SNMP_SECRETS, SSH_SECRETS
+from monitor.devices.register_import import FIELDS
 from monitor.domain import (
+    AssetCondition,
     DeviceKind,
     IncidentCause,
     IncidentState,
@@ -43,6 +45,8 @@ DYNAMIC_KEYS: dict[str, tuple[object, ...]] = {
     "mail_state_": tuple(Status),
     "level_": (*LEVELS, *RiskLevel),  # the status tiles' levels and the risks' levels
     "kind_": tuple(DeviceKind),
+    "condition_": tuple(AssetCondition),
+    "asset_field_": FIELDS,
     "cause_": tuple(IncidentCause),
     "inc_state_": tuple(IncidentState),
     "out_": tuple(s for s in OutboxStatus if s != OutboxStatus.SENT),  # the outbox lists unsent

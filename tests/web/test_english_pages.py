@@ -49,7 +49,7 @@ from monitor.reports.delivery import deliver_due_report
 from monitor.risks.facts import evaluate_once
 from monitor.risks.register import reconcile
 from monitor.risks.rules import DeviceFact, Facts, evaluate, parse_rules
-from monitor.settings import AlertSettings, OfficeSettings
+from monitor.settings import AlertSettings, AssetSettings, OfficeSettings
 from monitor.status.state import DeviceState, StateChange, StateUpdate, Status
 from tests.conftest import NOW, add_device, add_site
 from tests.web.conftest import PASSWORD, make_app, sign_in
@@ -70,6 +70,9 @@ NOT_WALKED = {
     "configs.download": "a device's configuration text as the device sent it",
     "configs.download_latest": "a device's configuration text as the device sent it",
     "api.config_text": "a device's configuration text as the device sent it",
+    "demo_mail.index": "only in `ictmon demo` (404 elsewhere); tests/web/test_demo_mail.py reads it",
+    "demo_mail.show": "only in `ictmon demo` (404 elsewhere): a caught mail as it was sent",
+    "demo_mail.attachment_file": "only in `ictmon demo` (404 elsewhere): a caught attachment",
 }
 
 
@@ -88,6 +91,9 @@ def english(settings, db):
         alerts=AlertSettings(recipients="noc@example.org", language="en", flap_threshold=3),
         # What the office typed in its configuration (the defaults are a Thai office's).
         office=OfficeSettings(name="Hill District Education Office"),
+        assets=AssetSettings(
+            acquisition_methods="Specific method, e-bidding", fund_sources="Budget, Donation"
+        ),
         reports=replace(
             settings.reports,
             prepared_by="Alice Admin",
@@ -460,6 +466,7 @@ def _params(ids) -> dict[str, list[dict]]:
         "inventory.traffic": [{"device_id": ids["r1"], "if": 1}],
         "inventory.edit": [{"device_id": ids["core"]}, {"device_id": ids["r1"]}],
         "manage.edit_device": [{"device_id": d} for d in devices],
+        "assets.asset": [{"device_id": d} for d in devices],
         "manage.edit_site": [{"site_id": ids[k]} for k in ("office", "s01", "s02")],
         "manage.new_profile": [{"kind": "snmp"}, {"kind": "ssh"}],
         "manage.edit_profile": [{"kind": k, "profile_id": p} for k, p in ids["profiles"]],
