@@ -119,6 +119,20 @@ def test_refused_device_is_422_naming_each_field_and_nothing_is_written(api, db,
     assert devices_in(db) == before
 
 
+def test_the_office_s_asset_rules_hold_for_api_writes_too(api, db, district):
+    notebook = {"site": "S01", "name": "nb-01", "kind": "notebook"}
+    response = api.post("/api/v1/devices", json={**notebook, "asset_number": "7440-1-2/67"})
+    assert response.status_code == 422
+    assert "asset_number" in response.json["fields"]
+    response = api.post("/api/v1/devices", json={**notebook, "asset_number": "7440-001-0002/67"})
+    assert response.status_code == 201, response.json
+    patched = api.patch(
+        f"/api/v1/devices/{response.json['id']}", json={"asset_number": "not-a-number"}
+    )
+    assert patched.status_code == 422 and "asset_number" in patched.json["fields"]
+    assert device(db, response.json["id"]).asset_number == "7440-001-0002/67"
+
+
 def test_a_name_already_in_the_site_is_refused(api, db, district):
     response = api.post("/api/v1/devices", json={**NEW_AP, "name": "s01-router"})
     assert response.status_code == 422

@@ -25,6 +25,7 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import aliased
 
+from monitor.assets.fields import AssetRules
 from monitor.credentials import holds
 from monitor.db.models import Device, Incident, MaintenanceWindow, Site
 from monitor.devices import admin as device_admin
@@ -113,12 +114,19 @@ def device_json(fields: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def _asset_rules() -> AssetRules:
+    """The office's register rules (asset-number pattern, its lists), as the forms apply them."""
+    return AssetRules.from_settings(current_app.config["ICTMON_SETTINGS"].assets)
+
+
 @bp.post("/devices")
 def create_device():
     data = _body()
     session = db()
     try:
-        device = device_admin.create_device(session, data, vault(), by_admin=access.is_admin())
+        device = device_admin.create_device(
+            session, data, vault(), _asset_rules(), by_admin=access.is_admin()
+        )
     except device_admin.Invalid as exc:
         session.rollback()
         return _refused(f"device not created: {exc}", exc.errors)
@@ -135,7 +143,7 @@ def update_device(device_id: int):
     session = db()
     try:
         device = device_admin.update_device(
-            session, device_id, data, vault(), by_admin=access.is_admin()
+            session, device_id, data, vault(), _asset_rules(), by_admin=access.is_admin()
         )
     except LookupError:
         session.rollback()
