@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, fields
 from datetime import time
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from monitor.domain import DeviceKind
 
@@ -40,12 +41,16 @@ class WebSettings:
     port: int = 8080
     # Empty means "generate one on `ictmon init` and keep it in the data directory".
     secret_key: str = ""
-    # Used in links that leave the browser (emails, printed reports).
+    # Used in links that leave the browser (emails, chat alerts and their acknowledge links,
+    # printed reports): http(s)://host[:port][/path], checked when loaded.
     base_url: str = ""
     default_language: str = "th"
     # Reverse proxies in front (nginx: 1) whose X-Forwarded-For/-Proto/-Host are believed; 0
     # believes none, so a client cannot pick the address the audit log and lock-out record.
     trusted_proxies: int = 0
+
+    def __post_init__(self):
+        check_base_url(self.base_url)
 
 
 @dataclass(frozen=True)
@@ -172,6 +177,29 @@ def parse_recipients(
     return addresses
 
 
+def check_base_url(url: str) -> None:
+    """[web] base_url: empty, or an absolute http/https address without user, query or
+    fragment — alerts put it in front of every link they carry."""
+    if not url:
+        return
+    parts = urlsplit(url)
+    if (
+        parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.query
+        or parts.fragment
+        or any(c.isspace() for c in url)
+    ):
+        raise ConfigError(
+            f"[web] base_url: {url!r} is not an http(s) address like https://ictmon.example.go.th"
+        )
+    try:
+        parts.port  # noqa: B018 — raises on a port that is not a number
+    except ValueError:
+        raise ConfigError(f"[web] base_url: {url!r} has a port that is not a number") from None
+
+
 def parse_site_recipients(text: str) -> dict[str, list[str]]:
     """'S001=a@x b@y; S002=c@z' → {'S001': [...], ...}; an entry without '=', a code or an
     address is refused rather than dropped, or that school's head would silently get nothing."""
@@ -236,6 +264,41 @@ class SnmpSettings:
     max_repetitions: int = 25
     # Hourly traffic rollups kept for the 7- and 30-day charts.
     traffic_hourly_days: int = 35
+
+
+def parse_listen(text: str, key: str = "[traps] listen") -> tuple[str, int] | None:
+    """`127.0.0.1:1162` or `[::1]:162` → (address, port); empty → None (no receiver)."""
+    text = text.strip()
+    if not text:
+        return None
+    host, sep, port = text.rpartition(":")
+    bracketed = host.startswith("[") and host.endswith("]")
+    host = host[1:-1] if bracketed else host
+    try:
+        # An IPv6 address in brackets, or "::1:162" would be read two ways.
+        number = int(port) if ipaddress.ip_address(host).version == 4 or bracketed else 0
+    except ValueError:
+        number = 0
+    if not sep or not 1 <= number <= 65535:
+        raise ConfigError(
+            f"{key}: expected address:port such as 127.0.0.1:1162 or [::]:162, got {text!r}"
+        )
+    return host, number
+
+
+@dataclass(frozen=True)
+class TrapSettings:
+    """The SNMP trap receiver (collectors.trap_listener): off unless `listen` is set."""
+
+    # Where to listen, address:port ("0.0.0.0:162", "[::]:162", "127.0.0.1:1162"); empty: off.
+    listen: str = ""
+    # Traps waiting to be written; beyond this a trap storm is dropped and counted, never queued.
+    queue_size: int = 1000
+    # Days a device's trap events are kept.
+    keep_days: int = 400
+
+    def __post_init__(self):
+        parse_listen(self.listen)
 
 
 @dataclass(frozen=True)
@@ -394,6 +457,7 @@ class Settings:
     office: OfficeSettings = field(default_factory=OfficeSettings)
     ssh: SshSettings = field(default_factory=SshSettings)
     snmp: SnmpSettings = field(default_factory=SnmpSettings)
+    traps: TrapSettings = field(default_factory=TrapSettings)
     reports: ReportSettings = field(default_factory=ReportSettings)
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     alerts: AlertSettings = field(default_factory=AlertSettings)
@@ -430,6 +494,7 @@ _POSITIVE |= {
     ("snmp", "traffic_hourly_days"),
 }
 _NON_NEGATIVE |= {("snmp", "retries")}
+_POSITIVE |= {("traps", "queue_size"), ("traps", "keep_days")}
 _POSITIVE |= {("ssh", "interval"), ("ssh", "timeout"), ("ssh", "workers")}
 _CHOICES: dict[tuple[str, str], tuple[str, ...]] = {("web", "default_language"): ("th", "en")}
 _POSITIVE |= {

@@ -414,6 +414,8 @@ class SnmpStatus(Base):
     temperature_c: Mapped[float | None] = mapped_column(Float)  # the vendor's system sensor
     # What the last inventory found worth polling (collectors.snmp.HealthPlan.as_json()).
     health_plan: Mapped[dict | None] = mapped_column(JSON)
+    # Fans and power supplies at the last poll: [{kind: fan/psu, name, state}] (vendors.py states).
+    sensors: Mapped[list | None] = mapped_column(JSON)
 
 
 class SnmpInterface(Base):
@@ -483,6 +485,53 @@ class TrafficRollup(Base):
     out_bps_max: Mapped[float | None] = mapped_column(Float)
 
 
+class HealthSample(Base):
+    """CPU, memory, temperature and UPS values of one device at one SNMP round; short retention
+    like ping_samples (RetentionSettings.raw_hours), summarised into health_rollups."""
+
+    __tablename__ = "health_samples"
+    __table_args__ = (Index("ix_health_samples_at", "at"), {"sqlite_with_rowid": False})
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    at: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    cpu_pct: Mapped[float | None] = mapped_column(Float)
+    memory_pct: Mapped[float | None] = mapped_column(Float)
+    temperature_c: Mapped[float | None] = mapped_column(Float)
+    ups_charge_pct: Mapped[float | None] = mapped_column(Float)
+    ups_minutes: Mapped[float | None] = mapped_column(Float)
+    ups_on_battery: Mapped[bool | None] = mapped_column(Boolean)
+
+
+class HealthRollup(Base):
+    """Health summarised per bucket (resolution 300 s or 3600 s), as ping_rollups: per value a
+    sum and a count (the mean) and the worst reading (max; for the UPS charge the min)."""
+
+    __tablename__ = "health_rollups"
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    resolution: Mapped[int] = mapped_column(Integer, primary_key=True)
+    bucket_start: Mapped[datetime] = mapped_column(UTCDateTime, primary_key=True)
+    samples: Mapped[int] = mapped_column(Integer)
+    cpu_sum: Mapped[float] = mapped_column(Float)
+    cpu_count: Mapped[int] = mapped_column(Integer)
+    cpu_max: Mapped[float | None] = mapped_column(Float)
+    memory_sum: Mapped[float] = mapped_column(Float)
+    memory_count: Mapped[int] = mapped_column(Integer)
+    memory_max: Mapped[float | None] = mapped_column(Float)
+    temperature_sum: Mapped[float] = mapped_column(Float)
+    temperature_count: Mapped[int] = mapped_column(Integer)
+    temperature_max: Mapped[float | None] = mapped_column(Float)
+    charge_sum: Mapped[float] = mapped_column(Float)
+    charge_count: Mapped[int] = mapped_column(Integer)
+    charge_min: Mapped[float | None] = mapped_column(Float)
+    on_battery_count: Mapped[int] = mapped_column(Integer)  # samples that said "on battery"
+
+
 class DeviceReboot(Base):
     """sysUpTime went backwards: the device restarted (detected at the poll that saw it)."""
 
@@ -494,6 +543,32 @@ class DeviceReboot(Base):
     detected_at: Mapped[datetime] = mapped_column(UTCDateTime)
     booted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)  # detected_at − new uptime
     uptime_before_s: Mapped[int | None] = mapped_column(BigInteger)
+
+
+class DeviceEvent(Base):
+    """One thing a device told us happened (an SNMP trap, decoded): its timeline on the device
+    page. `kind` is collectors.traps.TrapKind; `details` its decoded values (if_index, if_name,
+    trap_oid...), shown through the catalogue, never as stored sentences."""
+
+    __tablename__ = "device_events"
+    __table_args__ = (Index("ix_device_events_device_at", "device_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    device_id: Mapped[int] = mapped_column(ForeignKey("devices.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+    kind: Mapped[str] = mapped_column(String(32))
+    source: Mapped[str] = mapped_column(String(16), default="trap")  # trap version: v1/v2c/v3
+    details: Mapped[dict | None] = mapped_column(JSON)
+
+
+class TrapCount(Base):
+    """Running totals of the trap receiver ("received", "dropped.<reason>"), for /metrics: the
+    receiver runs in the scheduler's process, /metrics in the web's."""
+
+    __tablename__ = "trap_counts"
+
+    counter: Mapped[str] = mapped_column(String(48), primary_key=True)
+    value: Mapped[int] = mapped_column(BigInteger, default=0)
 
 
 # --------------------------------------------------------------------------------------------
@@ -747,6 +822,40 @@ class AlertChannel(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
+class MailSettings(Base):
+    """The mail server and the report's recipients as set from the browser (one row, id 1).
+
+    A NULL column means "the config file's value" ([smtp] / [reports]), so the file stays the
+    default until someone sets a value here. The password is encrypted with the vault
+    (monitor.secrets) and never shown again (monitor.mail.server).
+    """
+
+    __tablename__ = "mail_settings"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    host: Mapped[str | None] = mapped_column(String(255))
+    port: Mapped[int | None] = mapped_column(Integer)
+    security: Mapped[str | None] = mapped_column(String(16))
+    username: Mapped[str | None] = mapped_column(String(255))
+    password_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
+    from_address: Mapped[str | None] = mapped_column(String(255))
+    report_recipients: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class UsedAckToken(Base):
+    """An acknowledge link from an alert that has been used: a link works once
+    (monitor.incidents.ack_links)."""
+
+    __tablename__ = "used_ack_tokens"
+
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    incident_id: Mapped[int] = mapped_column(Integer)
+    used_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    used_by: Mapped[str] = mapped_column(String(200))
+
+
 # --- Risk register: risks found by rules (monitor.risks.rules) or added by hand ------------------
 
 RISK_CATEGORIES = tuple(c.value for c in RiskCategory)
@@ -863,3 +972,69 @@ class JobRun(Base):
     last_success_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     runs: Mapped[int] = mapped_column(Integer, default=0)
     failures: Mapped[int] = mapped_column(Integer, default=0)
+
+
+# --- The annual asset check (การตรวจสอบพัสดุประจำปี; monitor.assets.check) ----------------------
+
+
+class AssetCheckRound(Base):
+    """One year's check: opened by an admin over a set of sites, frozen when closed.
+    fiscal_year is the Christian-era year the Thai fiscal year ends in (2569 → 2026)."""
+
+    __tablename__ = "asset_check_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    fiscal_year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    opened_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    opened_by: Mapped[str] = mapped_column(String(64))
+    closed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    closed_by: Mapped[str | None] = mapped_column(String(64))
+
+
+class AssetCheckSite(Base):
+    """A site the round covers."""
+
+    __tablename__ = "asset_check_sites"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_check_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AssetCheckChecker(Base):
+    """A user assigned to check one site of a round."""
+
+    __tablename__ = "asset_check_checkers"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_check_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class AssetCheckMark(Base):
+    """An asset seen in a round: the condition found, beside the register's at the time."""
+
+    __tablename__ = "asset_check_marks"
+
+    round_id: Mapped[int] = mapped_column(
+        ForeignKey("asset_check_rounds.id", ondelete="CASCADE"), primary_key=True
+    )
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    condition: Mapped[str] = mapped_column(String(20))
+    condition_before: Mapped[str | None] = mapped_column(String(20))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    how: Mapped[str] = mapped_column(String(8))  # "seen" by a person, "answered" in bulk
+    marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    marked_by: Mapped[str] = mapped_column(String(64))

@@ -13,9 +13,11 @@ from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.pofile import read_po
 
 from collectors.ssh import SshState
+from collectors.traps import TrapKind
 from monitor import i18n
 from monitor.availability.intervals import SITE_RULES
 from monitor.configs.versions import NEVER
+from monitor.devices.collected import SENSOR_KINDS, SENSOR_STATES
 from monitor.devices.inventory import SNMP_STATES
 from monitor.devices.profiles import SNMP_SECRETS, SSH_SECRETS
 from monitor.devices.register_import import FIELDS
@@ -86,6 +88,10 @@ DYNAMIC_KEYS: dict[str, tuple[object, ...]] = {
     ),
     "manage_secret_": (*SNMP_SECRETS, *SSH_SECRETS),
     "manage_col_": ("purchase_date", "warranty_end", "eol_date"),  # manage/device_form.html
+    "sensor_state_": tuple(SENSOR_STATES),  # inventory/_device_health.html
+    "sensor_kind_": tuple(SENSOR_KINDS),
+    "risk_s_hardware_": tuple(SENSOR_KINDS),  # monitor/risks/rules.py _hardware
+    "trap_kind_": tuple(TrapKind),  # web/templates/traps/_device_events.html
 }
 
 
