@@ -13,7 +13,7 @@ Events that are not row changes (a sign-in, an import's summary) are written wit
 from __future__ import annotations
 
 import getpass
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
@@ -116,6 +116,13 @@ def cli_actor() -> Actor:
     except Exception:  # no passwd entry (containers): still say it was the command line
         who = "?"
     return Actor(f"cli:{who}")
+
+
+def name_change(session: Session, obj: Any, action: str) -> None:
+    """The next flushed change of `obj` is stored as `action` (`acknowledge`, `resolve`,
+    `reopen`) rather than "update": the code that knows what the person did says so, and the
+    log's filter and exports find it by that code. Unaudited sessions ignore it."""
+    session.info.setdefault("audit_actions", {})[id(obj)] = action
 
 
 def _actor_of(session: Session) -> Actor | None:
@@ -232,6 +239,9 @@ def _row(
 def _audit_flush(session: Session, _context) -> None:
     # after_flush: primary keys are known, and new/dirty/deleted and attribute history still
     # describe what this flush wrote.
+    # Keyed by id(): the objects stay referenced by the session for the whole flush. Taken
+    # off at every flush, audited or not, so an id never outlives the change it named.
+    named = session.info.pop("audit_actions", {})
     if "audit_actor" not in session.info:
         return
     actor = _actor_of(session)
@@ -247,7 +257,8 @@ def _audit_flush(session: Session, _context) -> None:
         if kind and session.is_modified(obj, include_collections=False):
             changes = _updated(obj)
             if changes:
-                rows.append(_row(actor, "update", kind, _object_id(obj), _label(obj), changes))
+                action = named.get(id(obj), "update")
+                rows.append(_row(actor, action, kind, _object_id(obj), _label(obj), changes))
     for obj in session.deleted:
         kind = AUDITED.get(type(obj))
         if kind:
@@ -255,6 +266,65 @@ def _audit_flush(session: Session, _context) -> None:
     if rows:
         # Core insert on the flush's own connection: adding ORM objects during a flush is not
         # allowed, and the rows must commit (or roll back) with the change they describe.
+        session.connection().execute(insert(_AUDIT_TABLE), rows)
+
+
+# --- for writers that bypass the flush -----------------------------------------------------------
+# A bulk writer (the device import) writes thousands of rows with a few Core statements, so the
+# flush listener never sees them; it builds the same log rows with these, from the values it
+# writes, and inserts them with `write` in the same transaction.
+
+
+def actor_of(session: Session) -> Actor | None:
+    """Who `session`'s changes are recorded as made by; None: a machine's session, not audited."""
+    if "audit_actor" not in session.info:
+        return None
+    return _actor_of(session)
+
+
+def label_of(obj) -> str:
+    """The label the log shows for an object (a transient one will do)."""
+    return _label(obj)
+
+
+def created_changes(values: Mapping[str, Any]) -> dict:
+    """What the listener shows for a row created with `values` (column → value)."""
+    return {
+        c: [None, _shown(c, v)]
+        for c, v in values.items()
+        if c not in IGNORED_COLUMNS and c != "id" and v is not None
+    }
+
+
+def updated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict:
+    """What the listener shows for a row whose columns went from `before` to `after`."""
+    out = {}
+    for c, new in after.items():
+        old = before.get(c)
+        if c in IGNORED_COLUMNS or old == new:
+            continue
+        if c in SECRET_COLUMNS:
+            out[c] = [None if old is None else SECRET, None if new is None else SECRET]
+        else:
+            out[c] = [plain(old), plain(new)]
+    return out
+
+
+def entry(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: str | None,
+    label: str,
+    changes: dict | None,
+) -> dict:
+    """One log row, as `write` inserts it."""
+    return _row(actor, action, object_type, object_id, label, changes)
+
+
+def write(session: Session, rows: list[dict]) -> None:
+    """Insert log rows built with `entry`: one statement, in the session's transaction."""
+    if rows:
         session.connection().execute(insert(_AUDIT_TABLE), rows)
 
 

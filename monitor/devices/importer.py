@@ -61,16 +61,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 from zipfile import BadZipFile, ZipFile
 
 from openpyxl import load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
-from sqlalchemy import select
+from sqlalchemy import Table, bindparam, insert, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.assets import fields as asset_fields
 from monitor.assets.fields import AssetRules
 from monitor.credentials import holds
+from monitor.db import audit
 from monitor.db.engine import transaction
 from monitor.db.models import DEVICE_KINDS, Device, Site
 from monitor.localtime import common_era_year, utcnow
@@ -861,6 +864,38 @@ def load_existing(session: Session) -> tuple[dict[str, Site], dict[DeviceKey, De
     return sites, {(code, device.name): device for device, code in loaded}
 
 
+# How an import writes. Working out the changes (encrypting credentials, comparing with what is
+# stored, the audit log's rows) takes seconds for thousands of rows, and on SQLite whoever writes
+# holds the one writer's lock until commit: the poller's sweeps wait for it. So the changes are
+# worked out before the first write, and the writes are a handful of batched Core statements (an
+# INSERT per table and page of rows, an executemany UPDATE per set of changed columns), all in the
+# caller's one transaction: a failure still writes nothing. (The ORM's unit of work inserts
+# self-referencing devices one row at a time, and its flush listener builds the audit rows while
+# the lock is held; here the same audit rows are built from the values written.)
+
+_DEVICES = cast(Table, Device.__table__)
+_SITES = cast(Table, Site.__table__)
+_DEVICE_COLUMNS = tuple(c.key for c in _DEVICES.columns if c.key != "id")
+
+
+@dataclass
+class _DevicePlan:
+    """One row of the file, worked out: every column of a new device, or the changed columns of
+    a stored one with the audit changes the ORM's flushes recorded for it, in their order."""
+
+    key: DeviceKey
+    new: bool
+    id: int | None  # a new device's comes from its INSERT
+    label: str
+    values: dict[str, object]
+    changed: bool = False  # a stored device that changes: counted as updated, gets updated_at
+    events: list[dict] = field(default_factory=list)
+    parent: DeviceKey | None = None  # the row's parent, when it differs from the stored one
+    parent_before: int | None = None
+    parent_id: int | None = None  # the parent's id, once every row has one
+    created: dict | None = None  # a new device's audit changes, its site's id filled in late
+
+
 def _write(
     session: Session,
     rows: list[DeviceRow],
@@ -871,56 +906,202 @@ def _write(
     by_admin: bool = True,
 ) -> ImportReport:
     now = utcnow()
-    sites_created = sites_updated = 0
+    new_sites: dict[str, dict[str, object]] = {}
+    renamed: dict[str, tuple[int, str, str]] = {}  # code → (id, old name, new name)
     for row in rows:
         site = sites.get(row.site_code)
         if site is None:
-            sites[row.site_code] = Site(
-                code=row.site_code, name=row.site_name, enabled=True, created_at=now
+            new_sites.setdefault(
+                row.site_code,
+                {"code": row.site_code, "name": row.site_name, "enabled": True, "created_at": now},
             )
-            session.add(sites[row.site_code])
-            sites_created += 1
         elif site.name != row.site_name:
-            site.name = row.site_name
-            sites_updated += 1
-    session.flush()
+            renamed.setdefault(row.site_code, (site.id, site.name, row.site_name))
+    site_ids = {code: site.id for code, site in sites.items()}
+    ids = {key: device.id for key, device in devices.items()}
+    with session.no_autoflush:  # nothing may reach the database before the writes below
+        plans = [
+            _plan_device(session, row, devices.get(row.key), ids, vault, now, by_admin=by_admin)
+            for row in rows
+        ]
+    # The loaded objects were changed only to work the plans out: they must not be flushed.
+    for device in devices.values():
+        session.expire(device)
 
-    new: dict[DeviceKey, Device] = {}
-    changed: set[DeviceKey] = set()
-    for row in rows:
-        device = devices.get(row.key)
-        if device is None:
-            device = Device(
-                site_id=sites[row.site_code].id,
-                name=row.name,
-                enabled=True,
-                created_at=now,
-                updated_at=now,
-            )
-            devices[row.key] = new[row.key] = device
-        address = device.address
-        if apply_row(device, row, vault) and row.key not in new:
-            changed.add(row.key)
-            if not by_admin and device.address != address:
-                holds.hold_if_redirected(session, device, ["address"], row.credentials, now)
-    session.add_all(new.values())
-    session.flush()  # new devices get their ids before anyone points at them
+    new = [plan for plan in plans if plan.new]
+    for plan in new:
+        # A stored parent goes in with the row; one that is new in this file is linked below.
+        plan.values["parent_id"] = ids.get(plan.parent) if plan.parent is not None else None
+        # A new site's id comes with its INSERT: 0 holds the place (in the audit rows too).
+        plan.values["site_id"] = site_ids.get(plan.key[0], 0)
+    actor = audit.actor_of(session)
+    log_rows = _audit_rows(actor, new_sites, renamed, plans) if actor is not None else []
 
-    for row in rows:
-        if row.parent is not None:
-            device, parent_id = devices[row.key], devices[row.parent].id
-            if device.parent_id != parent_id:
-                device.parent_id = parent_id
-                if row.key not in new:
-                    changed.add(row.key)
-    for key in changed:
-        devices[key].updated_at = now
+    # The writes. New rows' ids are read back by their keys (SQLite cannot return the ids of a
+    # batched INSERT in the order given: asked to, SQLAlchemy inserts one row at a time).
+    if new_sites:
+        _insert(session, _SITES, list(new_sites.values()))
+        site_ids.update(
+            (code, site_id) for code, site_id in session.execute(select(Site.code, Site.id))
+        )
+        for plan in new:
+            if plan.values["site_id"] == 0:
+                plan.values["site_id"] = site_ids[plan.key[0]]
+                if plan.created is not None:
+                    plan.created["site_id"] = [None, plan.values["site_id"]]
+    _update(session, _SITES, [(i, {"name": name}) for i, _, name in renamed.values()])
+    if new:
+        _insert(session, _DEVICES, [plan.values for plan in new])
+        stored = session.execute(select(Site.code, Device.name, Device.id).join(Device.site))
+        ids.update(((code, name), device_id) for code, name, device_id in stored)
+        for plan in new:
+            plan.id = ids[plan.key]
+    updates: list[tuple[int, dict[str, object]]] = []
+    for plan in plans:
+        if plan.parent is not None:
+            plan.parent_id = ids[plan.parent]
+        if plan.new and plan.parent is not None and plan.values["parent_id"] is None:
+            updates.append((cast(int, plan.id), {"parent_id": plan.parent_id}))
+        elif plan.changed:
+            values = {**plan.values, "updated_at": now}
+            if plan.parent is not None:
+                values["parent_id"] = plan.parent_id
+            updates.append((cast(int, plan.id), values))
+    _update(session, _DEVICES, updates)
+    if actor is not None:
+        audit.write(session, log_rows + _parent_rows(actor, plans))
     return ImportReport(
-        sites_created=sites_created,
-        sites_updated=sites_updated,
+        sites_created=len(new_sites),
+        sites_updated=len(renamed),
         devices_created=len(new),
-        devices_updated=len(changed),
+        devices_updated=sum(plan.changed for plan in plans),
     )
+
+
+def _plan_device(
+    session: Session,
+    row: DeviceRow,
+    device: Device | None,
+    ids: Mapping[DeviceKey, int],
+    vault: Vault,
+    now: datetime,
+    *,
+    by_admin: bool,
+) -> _DevicePlan:
+    """What the row does to its device. A stored device's object is changed in memory to compare
+    (and to let `holds` decide); the caller expires it before anything is written."""
+    if device is None:
+        # A plain record rather than an ORM object: thousands of those cost seconds.
+        blank = SimpleNamespace(**dict.fromkeys(_DEVICE_COLUMNS))
+        blank.__dict__.update(name=row.name, enabled=True, created_at=now, updated_at=now)
+        apply_row(cast(Device, blank), row, vault)
+        return _DevicePlan(
+            row.key, True, None, audit.label_of(blank), dict(vars(blank)), parent=row.parent
+        )
+    before = _column_values(device)
+    changed = apply_row(device, row, vault)
+    after = _column_values(device)
+    events = [audit.updated_changes(before, after)] if changed else []
+    if changed and not by_admin and after["address"] != before["address"]:
+        holds.hold_if_redirected(session, device, ["address"], row.credentials, now)
+        held = _column_values(device)
+        events.append(audit.updated_changes(after, held))
+        after = held
+    parent = row.parent
+    if parent is not None and parent in ids and ids[parent] == before["parent_id"]:
+        parent = None  # the parent it has already
+    return _DevicePlan(
+        row.key,
+        False,
+        device.id,
+        audit.label_of(device),
+        {column: value for column, value in after.items() if value != before[column]},
+        changed=changed or parent is not None,
+        events=[changes for changes in events if changes],
+        parent=parent,
+        parent_before=cast(int | None, before["parent_id"]),
+    )
+
+
+def _column_values(device: Device) -> dict[str, object]:
+    return {column: getattr(device, column) for column in _DEVICE_COLUMNS}
+
+
+def _insert(session: Session, table: Table, rows: list[dict[str, object]]) -> None:
+    """INSERT the rows: one executemany (or a few pages of it), whatever their number. Columns
+    empty in every row are left out, so their defaults apply as the ORM's would."""
+    columns = [column for column in rows[0] if any(row[column] is not None for row in rows)]
+    session.connection().execute(
+        insert(table), [{column: row[column] for column in columns} for row in rows]
+    )
+
+
+def _update(session: Session, table: Table, rows: list[tuple[int, dict[str, object]]]) -> None:
+    """UPDATE rows by id: one executemany per set of columns changed."""
+    batches: dict[tuple[str, ...], list[dict[str, object]]] = {}
+    for row_id, values in rows:
+        columns = tuple(sorted(values))
+        named = {f"new_{column}": value for column, value in values.items()}
+        batches.setdefault(columns, []).append({"row_id": row_id, **named})
+    for columns, params in batches.items():
+        statement = (
+            update(table)
+            .where(table.c.id == bindparam("row_id"))
+            .values({column: bindparam(f"new_{column}") for column in columns})
+        )
+        session.connection().execute(statement, params)
+
+
+def _audit_rows(
+    actor: audit.Actor,
+    new_sites: Mapping[str, Mapping[str, object]],
+    renamed: Mapping[str, tuple[int, str, str]],
+    plans: list[_DevicePlan],
+) -> list[dict]:
+    """The audit rows the flush listener wrote for the ORM's flushes of an import, but the parents
+    set last (`_parent_rows`): the sites', the stored devices' changes, then the new devices. (A
+    created row has no object_id there: the listener runs before the flush gives it its identity.)
+    """
+    rows = [
+        audit.entry(
+            actor,
+            "create",
+            "site",
+            None,
+            audit.label_of(Site(code=code, name=values["name"])),
+            audit.created_changes(values),
+        )
+        for code, values in new_sites.items()
+    ]
+    for code, (site_id, old, name) in renamed.items():
+        label = audit.label_of(Site(code=code, name=name))
+        changes = audit.updated_changes({"name": old}, {"name": name})
+        rows.append(audit.entry(actor, "update", "site", str(site_id), label, changes))
+    for plan in plans:
+        for changes in plan.events:
+            rows.append(audit.entry(actor, "update", "device", str(plan.id), plan.label, changes))
+    for plan in plans:
+        if plan.new:
+            # The listener saw the row before its parent was set (by the next flush).
+            plan.created = audit.created_changes({**plan.values, "parent_id": None})
+            rows.append(audit.entry(actor, "create", "device", None, plan.label, plan.created))
+    return rows
+
+
+def _parent_rows(actor: audit.Actor, plans: list[_DevicePlan]) -> list[dict]:
+    """The audit rows of the parents set, once every device has its id."""
+    return [
+        audit.entry(
+            actor,
+            "update",
+            "device",
+            str(plan.id),
+            plan.label,
+            {"parent_id": [plan.parent_before, plan.parent_id]},
+        )
+        for plan in plans
+        if plan.parent is not None
+    ]
 
 
 def apply_row(device: Device, row: DeviceRow, vault: Vault | None) -> bool:
