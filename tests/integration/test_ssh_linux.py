@@ -11,6 +11,7 @@ import os
 import shutil
 import socket
 import subprocess
+import tempfile
 import time
 from pathlib import Path
 
@@ -95,7 +96,14 @@ def test_a_linux_server_configuration_file_is_read_with_cat(sshd):
 
 
 def test_a_missing_file_is_command_rejected_and_the_path_is_never_run_as_shell(sshd):
-    port, key, directory = sshd
+    port, key, _ = sshd
+    # A short directory of its own: the refusal line is kept to 200 characters and names the path
+    # twice, so a long tmp_path (pytest-xdist adds popen-gwN/) would cut the error text off.
+    with tempfile.TemporaryDirectory(prefix="ictmon-ssh-") as short:
+        _missing_file_is_rejected(port, key, Path(short))
+
+
+def _missing_file_is_rejected(port, key, directory: Path) -> None:
     injected = directory / "injected"
     target = SshTarget(
         1,
