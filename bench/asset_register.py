@@ -8,6 +8,10 @@ projectors and printers without one; asset numbers, budget years, prices, purcha
 conditions, a few disposed), then requests each page with the Flask test client, signed in,
 in-process: 2 warm-up requests, then `--requests` timed ones. Prints the median and 95th
 percentile per request and the SQL statements per request. Asserts nothing; touches no network.
+
+The annual check: a round over every site with two assets in three marked seen (one in ten of
+those in another condition than the register's), then its page and its report as PDF and XLSX
+(`--report-requests` timed requests each; the PDF of 30,000 assets is some 700 pages).
 """
 
 from __future__ import annotations
@@ -110,6 +114,41 @@ def build(engine, assets: int, sites: int, now) -> list[str]:
     return [code for _, code, *_ in site_rows]
 
 
+def build_round(engine, assets: int, sites: int, now) -> int:
+    """A check round over every site, two assets in three marked; the round's id."""
+    from monitor.assets import check_queries as cq  # deferred: only this part of the bench
+
+    factory = dbmod.session_factory(engine)
+    with factory.begin() as s:
+        round_id = cq.open_round(s, 2027, range(1, sites + 1), "bench", "bench", now)
+    marked = now.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
+    rows = [
+        (
+            round_id,
+            n + 1,
+            "damaged" if n % 30 == 1 else "usable",
+            "usable",
+            "สภาพตามทะเบียน" if n % 7 else "",
+            "seen",
+            marked,
+            "bench",
+        )
+        for n in range(assets)
+        if n % 3
+    ]
+    raw = engine.raw_connection()
+    try:
+        raw.cursor().executemany(
+            "INSERT INTO asset_check_marks (round_id, device_id, condition, condition_before,"
+            " note, how, marked_at, marked_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            rows,
+        )
+        raw.commit()
+    finally:
+        raw.close()
+    return round_id
+
+
 def measure(client, url: str, requests: int, counter: list[int]) -> tuple[float, float, float, int]:
     for _ in range(2):
         assert client.get(url).status_code == 200, url
@@ -132,6 +171,7 @@ def main() -> None:
     parser.add_argument("--assets", type=int, default=30_000)
     parser.add_argument("--sites", type=int, default=150)
     parser.add_argument("--requests", type=int, default=10)
+    parser.add_argument("--report-requests", type=int, default=3)
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -144,8 +184,10 @@ def main() -> None:
         dbmod.upgrade(engine)
         started = time.perf_counter()
         codes = build(engine, args.assets, args.sites, utcnow())
+        round_id = build_round(engine, args.assets, args.sites, utcnow())
         print(
-            f"built {args.assets:,} assets in {args.sites} sites in {time.perf_counter() - started:.1f} s"
+            f"built {args.assets:,} assets in {args.sites} sites and a check round"
+            f" in {time.perf_counter() - started:.1f} s"
         )
         factory = dbmod.session_factory(engine)
         with factory.begin() as s:
@@ -167,8 +209,15 @@ def main() -> None:
             ("label PDF, one site", f"/assets/labels.pdf?site={site}"),
         ]
         print(f"{'request':<40} {'median ms':>10} {'p95 ms':>8} {'SQL':>5} {'bytes':>10}")
-        for label, url in pages:
-            median, p95, sql, size = measure(client, url, args.requests, counter)
+        checks = [
+            ("check round page, whole round", f"/assets/checks/{round_id}"),
+            ("check report XLSX, whole round", f"/assets/checks/{round_id}/report.xlsx"),
+            ("check report PDF, whole round", f"/assets/checks/{round_id}/report.pdf"),
+            ("check form PDF, one site", f"/assets/checks/{round_id}/report.pdf?site={site}"),
+        ]
+        for label, url in pages + checks:
+            requests = args.report_requests if "report" in url else args.requests
+            median, p95, sql, size = measure(client, url, requests, counter)
             print(f"{label:<40} {median:>10.0f} {p95:>8.0f} {sql:>5.0f} {size:>10,}")
         engine.dispose()
 

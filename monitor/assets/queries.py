@@ -148,3 +148,13 @@ def depreciate_one(row: AssetRow, life: UsefulLife, at: date) -> Depreciation:
 def site_choices(session: Session) -> list[tuple[str, str]]:
     """(code, name) of every site, for the pages' filters."""
     return [(r[0], r[1]) for r in session.execute(select(Site.code, Site.name).order_by(Site.code))]
+
+
+def site_choices_with_ids(session: Session) -> list[tuple[int, str, str]]:
+    """(id, code, name) of every site, for forms that store the id."""
+    rows = session.execute(select(Site.id, Site.code, Site.name).order_by(Site.code))
+    return [(r[0], r[1], r[2]) for r in rows]
+
+
+def site_id_query(code: str) -> Select:
+    return select(Site.id).where(Site.code == code)

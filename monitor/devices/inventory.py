@@ -126,24 +126,92 @@ class InventoryFilter:
 
 
 def inventory_rows(
-    session, flt: InventoryFilter = InventoryFilter(), now: datetime | None = None
+    session,
+    flt: InventoryFilter = InventoryFilter(),
+    now: datetime | None = None,
+    device_id: int | None = None,
 ) -> list[InventoryRow]:
-    """Every enabled device with its typed and collected facts. One query; filtering and sorting
-    in Python (a district has hundreds of devices, not millions)."""
+    """Every enabled device with its typed and collected facts, in one query of plain columns.
+
+    The site and kind filters (and `device_id`, for the edit page) narrow the query itself: a
+    service area's register holds 30,000 assets, and a page of one school must not read them all
+    (bench/asset_register.py). The free-text and SNMP-state filters and the sort stay in Python,
+    over what is left."""
     now = now or utcnow()
-    rows = session.execute(
-        select(
-            Device, Site.code, Site.name, DeviceState.status, DeviceState.last_check_at, SnmpStatus
-        )
+    query = (
+        select(*_INVENTORY_COLUMNS)
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .outerjoin(SnmpStatus, SnmpStatus.device_id == Device.id)
         .where(Device.enabled.is_(True), Site.enabled.is_(True))
-    ).all()
-    result = []
-    for device, code, site_name, status, last_check, snmp in rows:
-        result.append(_row(device, code, site_name, status, last_check, snmp, now))
+    )
+    if flt.site:
+        query = query.where(Site.code == flt.site)
+    if flt.kind:
+        query = query.where(Device.kind == flt.kind)
+    if device_id is not None:
+        query = query.where(Device.id == device_id)
+    result = [_row(_Fetched(*r), now) for r in session.execute(query)]
     return filter_and_sort(result, flt)
+
+
+# What the page shows, and no more: ORM objects of 30,000 devices cost seconds to build.
+_INVENTORY_COLUMNS = (
+    Device.id,
+    Site.code,
+    Site.name,
+    Device.name,
+    Device.kind,
+    Device.address,
+    Device.snmp_version,
+    Device.snmp_profile_id,
+    Device.model,
+    Device.serial,
+    Device.location,
+    Device.purchase_date,
+    Device.warranty_end,
+    Device.eol_date,
+    Device.notes,
+    DeviceState.status,
+    DeviceState.last_check_at,
+    SnmpStatus.state,
+    SnmpStatus.ok_at,
+    SnmpStatus.uptime_cs,
+    SnmpStatus.vendor,
+    SnmpStatus.model,
+    SnmpStatus.serial,
+    SnmpStatus.firmware,
+)
+
+
+@dataclass(frozen=True)
+class _Fetched:
+    """One row of `_INVENTORY_COLUMNS`, by name."""
+
+    id: int
+    site_code: str
+    site_name: str
+    name: str
+    kind: str
+    address: str | None
+    snmp_version: str | None
+    snmp_profile_id: int | None
+    model: str | None
+    serial: str | None
+    location: str | None
+    purchase_date: date | None
+    warranty_end: date | None
+    eol_date: date | None
+    notes: str | None
+    status: str | None
+    last_check_at: datetime | None
+    snmp_state: str | None  # None: no snmp_status row yet
+    ok_at: datetime | None
+    uptime_cs: int | None
+    vendor: str | None
+    collected_model: str | None
+    collected_serial: str | None
+    firmware: str | None
 
 
 def filter_and_sort(rows: list[InventoryRow], flt: InventoryFilter) -> list[InventoryRow]:
@@ -185,48 +253,53 @@ def _configured(device: Device) -> bool:
     return bool(device.snmp_version or device.snmp_profile_id)
 
 
-def _snmp_state(device: Device, snmp: SnmpStatus | None) -> str:
-    if not _configured(device):
+def _state_of(configured: bool, state: str | None) -> str:
+    if not configured:
         return NOT_CONFIGURED
-    return snmp.state if snmp is not None else "pending"
+    return state if state is not None else "pending"
+
+
+def _snmp_state(device: Device, snmp: SnmpStatus | None) -> str:
+    return _state_of(_configured(device), snmp.state if snmp is not None else None)
+
+
+def _uptime_from(uptime: object, ok_at: datetime | None, now: datetime) -> int | None:
+    """sysUpTime at the last good poll, plus the time since (while the device keeps answering)."""
+    uptime_cs = cv.integer(uptime)
+    if uptime_cs is None or ok_at is None:
+        return None
+    return uptime_cs // 100 + max(0, int((now - as_utc(ok_at)).total_seconds()))
 
 
 def _uptime(snmp: SnmpStatus | None, now: datetime) -> int | None:
-    """sysUpTime at the last good poll, plus the time since (while the device keeps answering)."""
-    uptime_cs = cv.integer(snmp.uptime_cs) if snmp is not None else None
-    if snmp is None or uptime_cs is None or snmp.ok_at is None:
-        return None
-    return uptime_cs // 100 + max(0, int((now - as_utc(snmp.ok_at)).total_seconds()))
+    return None if snmp is None else _uptime_from(snmp.uptime_cs, snmp.ok_at, now)
 
 
-def _row(device, code, site_name, status, last_check, snmp, now) -> InventoryRow:
-    seen = [
-        t
-        for t in ((snmp.ok_at if snmp else None), (last_check if status == Status.UP else None))
-        if t is not None
-    ]
+def _row(f: _Fetched, now: datetime) -> InventoryRow:
+    has_snmp = f.snmp_state is not None
+    seen = [t for t in (f.ok_at, (f.last_check_at if f.status == Status.UP else None)) if t]
     return InventoryRow(
-        id=device.id,
-        site_code=code,
-        site_name=site_name,
-        name=device.name,
-        kind=device.kind,
-        address=device.address,
-        state=status or "unknown",
-        snmp_state=_snmp_state(device, snmp),
-        typed_model=device.model,
-        typed_serial=device.serial,
-        vendor=cv.text(snmp.vendor, 100) if snmp else None,
-        collected_model=cv.text(snmp.model, 200) if snmp else None,
-        collected_serial=cv.text(snmp.serial, 100) if snmp else None,
-        firmware=cv.text(snmp.firmware, 100) if snmp else None,
-        uptime_seconds=_uptime(snmp, now) if snmp and snmp.state == "ok" else None,
-        location=device.location,
-        purchase_date=device.purchase_date,
-        warranty_end=device.warranty_end,
-        eol_date=device.eol_date,
+        id=f.id,
+        site_code=f.site_code,
+        site_name=f.site_name,
+        name=f.name,
+        kind=f.kind,
+        address=f.address,
+        state=f.status or "unknown",
+        snmp_state=_state_of(bool(f.snmp_version or f.snmp_profile_id), f.snmp_state),
+        typed_model=f.model,
+        typed_serial=f.serial,
+        vendor=cv.text(f.vendor, 100) if has_snmp else None,
+        collected_model=cv.text(f.collected_model, 200) if has_snmp else None,
+        collected_serial=cv.text(f.collected_serial, 100) if has_snmp else None,
+        firmware=cv.text(f.firmware, 100) if has_snmp else None,
+        uptime_seconds=_uptime_from(f.uptime_cs, f.ok_at, now) if f.snmp_state == "ok" else None,
+        location=f.location,
+        purchase_date=f.purchase_date,
+        warranty_end=f.warranty_end,
+        eol_date=f.eol_date,
         last_seen=max(as_utc(t) for t in seen) if seen else None,
-        notes=device.notes,
+        notes=f.notes,
     )
 
 
@@ -336,6 +409,7 @@ class DeviceSnmp:
     interfaces: list[InterfaceRow] = field(default_factory=list)
     reboots: list[datetime] = field(default_factory=list)
     configured: bool = True
+    sensors: list[dict] = field(default_factory=list)  # fans and power supplies
 
     @property
     def traffic_ports(self) -> list[InterfaceRow]:
@@ -422,6 +496,7 @@ def device_snmp(session, device_id: int, now: datetime | None = None) -> DeviceS
         ],
         reboots=[as_utc(r) for r in reboots],
         configured=_configured(device),
+        sensors=cv.sensor_rows(s.sensors) if s else [],
     )
 
 
@@ -439,6 +514,10 @@ def snmp_json(detail: DeviceSnmp | None) -> dict:
             "serial": None,
             "firmware": None,
             "uptime_seconds": None,
+            "cpu_pct": None,
+            "memory_pct": None,
+            "temperature_c": None,
+            "sensors": [],
             "interfaces": [],
             "ups": None,
         }
@@ -462,6 +541,8 @@ def snmp_json(detail: DeviceSnmp | None) -> dict:
         "uptime_seconds": detail.uptime_seconds,
         "cpu_pct": detail.cpu_pct,
         "memory_pct": detail.memory_pct,
+        "temperature_c": detail.temperature_c,
+        "sensors": [dict(r) for r in detail.sensors],
         "interfaces": [
             {
                 "index": i.if_index,

@@ -27,6 +27,10 @@ from monitor.accounts.users import create_user
 from monitor.db import engine as dbmod
 from monitor.db.models import (
     ApiToken,
+    AssetCheckChecker,
+    AssetCheckMark,
+    AssetCheckRound,
+    AssetCheckSite,
     AuditEvent,
     Base,
     ConfigChangeEvent,
@@ -406,8 +410,30 @@ def seed_every_kind(
                 failures=1,
             )
         )
+        check_round = AssetCheckRound(
+            fiscal_year=2027, title=w()[:200], opened_at=NOW, opened_by=target.username
+        )
+        s.add(check_round)
+        s.flush()
+        s.add(AssetCheckSite(round_id=check_round.id, site_id=school.id))
+        # Every role checks the school: the matrix's requests are then refused by role only.
+        for checker in (target, *users.values()):
+            s.add(AssetCheckChecker(round_id=check_round.id, site_id=school.id, user_id=checker.id))
+        s.add(
+            AssetCheckMark(
+                round_id=check_round.id,
+                device_id=router.id,
+                condition="damaged",
+                condition_before="usable",
+                note=w()[:500],
+                how="seen",
+                marked_at=NOW,
+                marked_by=target.username,
+            )
+        )
         s.flush()
         ids.update(
+            round_id=check_round.id,
             device_id=router.id,
             site_id=school.id,
             code=school.code,

@@ -14,6 +14,7 @@ from monitor.db.models import ASSET_CONDITIONS, DEVICE_KINDS
 from monitor.localtime import display_year, format_date, to_local
 from monitor.reports.spreadsheet import xlsx_bytes
 from web import access
+from web.assets import check_views
 from web.database import db
 from web.formatting import kind_label
 from web.i18n import current_language, translate
@@ -88,7 +89,14 @@ def asset(device_id: int):
     if detail is None:
         abort(404)
     figures = aq.depreciate_one(detail.row, _life(), _today())
-    return render_template("assets/asset.html", detail=detail, a=detail.row, figures=figures)
+    return render_template(
+        "assets/asset.html",
+        detail=detail,
+        a=detail.row,
+        figures=figures,
+        checks=check_views.open_rounds_for(detail.row.site_code, device_id),
+        conditions=ASSET_CONDITIONS,
+    )
 
 
 @bp.get("/depreciation")

@@ -23,7 +23,10 @@ from flask_login import current_user, login_required
 from monitor.db.models import MAX_ROW_ID, Device
 from monitor.devices import collected as cv
 from monitor.devices import inventory as inv
+from monitor.devices import neighbour_links
+from monitor.devices import neighbours as nb
 from monitor.localtime import display_year, format_date, format_duration, to_local
+from monitor.snmp import health as health_history
 from web.database import db
 from web.i18n import current_language, translate
 
@@ -33,6 +36,7 @@ bp = Blueprint("inventory", __name__)
 def init_app(app) -> None:
     app.register_blueprint(bp)
     app.add_template_global(_device_snmp, "device_snmp")
+    app.add_template_global(_device_links, "device_links")
     app.add_template_filter(bps, "bps")
     app.add_template_filter(speed, "speed")
     app.add_template_filter(uptime, "uptime")
@@ -43,6 +47,22 @@ def _device_snmp(device_id: int):
     """The device page's include asks for its data by id (device.html is shared; its view is not
     ours to widen)."""
     return inv.device_snmp(db(), device_id, now=g.now)
+
+
+def _device_links(device_id: int, snmp: inv.DeviceSnmp) -> dict:
+    """What the SNMP section adds to the stored values: neighbours linked to known devices, the
+    chart's ports with the uplink first, and when the shown data is older than two rounds."""
+    session = db()
+    device = session.get(Device, device_id)
+    if device is None:  # the page asked for a device it has: gone since, in this request
+        abort(404)
+    linked = neighbour_links.linked_neighbours(session, device, snmp.neighbours or [])
+    interval = current_app.config["ICTMON_SETTINGS"].snmp.interval
+    return {
+        "neighbours": linked,
+        "chart": nb.chart_ports(snmp.traffic_ports, linked, device.parent_id),
+        "stale_at": nb.stale_since(snmp.ok_at, g.now, interval) if snmp.interfaces else None,
+    }
 
 
 def _filter() -> inv.InventoryFilter:
@@ -125,7 +145,7 @@ def export_csv():
 @login_required
 def edit(device_id: int):
     session = db()
-    rows = [r for r in inv.inventory_rows(session, now=g.now) if r.id == device_id]
+    rows = inv.inventory_rows(session, now=g.now, device_id=device_id)
     if not rows:
         abort(404)
     row = rows[0]
@@ -171,6 +191,31 @@ def _profile_choice(raw: str, profiles: list[tuple[int, str]]):
     if chosen not in {p for p, _ in profiles}:
         raise inv.TypedFieldError("snmp_profile", "unknown profile")
     return chosen
+
+
+@bp.get("/devices/<int:device_id>/health")
+@login_required
+def health(device_id: int):
+    """Chart data for the device page: {t: [unix s], cpu_pct: [...], memory_pct: [...],
+    temperature_c: [...], ups_charge_pct: [...], ups_on_battery_pct: [...], shown: [names]}."""
+    range_ = request.args.get("range", "24h")
+    if range_ not in health_history.RANGES:
+        return jsonify(error=f"range must be one of {', '.join(health_history.RANGES)}"), 400
+    series = health_history.series(db(), device_id, range_, now=g.now)
+    return jsonify(
+        {
+            "device": device_id,
+            "range": series.range,
+            "resolution": series.resolution,
+            "t": [int(t.timestamp()) for t in series.times],
+            "cpu_pct": series.cpu_pct,
+            "memory_pct": series.memory_pct,
+            "temperature_c": series.temperature_c,
+            "ups_charge_pct": series.ups_charge_pct,
+            "ups_on_battery_pct": series.ups_on_battery_pct,
+            "shown": series.shown,
+        }
+    )
 
 
 @bp.get("/devices/<int:device_id>/traffic")
