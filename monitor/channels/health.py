@@ -21,6 +21,7 @@ from monitor.channels.kinds import KINDS
 from monitor.db.models import AlertChannel, OutboxMessage
 from monitor.domain import OutboxStatus
 from monitor.localtime import format_datetime
+from monitor.mail import server as mail_server
 from monitor.settings import Settings
 
 FAILING_MINUTES = 10
@@ -98,7 +99,9 @@ def delivery_facts(session: Session, settings: Settings, now: datetime) -> Deliv
         )
     ).one()
     routes, failing_count, never_tried, failed = (int(v or 0) for v in row)
-    mail_route = bool(settings.smtp.host and settings.alerts.recipients.strip())
+    # The host the browser may have set (monitor.mail.server); no password is needed to know.
+    smtp = mail_server.effective_smtp(session, None, settings.smtp)
+    mail_route = bool(smtp.host and settings.alerts.recipients.strip())
     failing = _failing(session, cut) if failing_count else []
     return DeliveryFacts(mail_route, routes, failing, never_tried, failed)
 

@@ -44,8 +44,15 @@ KINDS: dict[str, ChannelKind] = {
 KIND_BY_PLUGIN = {k.plugin: k.name for k in KINDS.values()}
 
 # What a channel can be routed: "down" covers an outage and its recovery; "grouped" the one
-# message for many sites at once; "flapping" its notice and the settled one.
-EVENTS = ("down", "grouped", "flapping")
+# message for many sites at once; "flapping" its notice and the settled one; "report" the
+# monthly report when it is kept (channels for all sites only: it is the district's);
+# "risk_high" a risk in the register whose level rose to high or very high (monitor.risks.alerts);
+# "collector_offline" a remote collector that stopped reporting — routable now, it fires once
+# remote collectors exist (no code sends it yet).
+EVENTS = ("down", "grouped", "flapping", "report", "risk_high", "collector_offline")
+# The district's own messages (the report, a risk without a school) carry this instead of site
+# codes: only channels routed for all sites take them.
+DISTRICT = "*"
 DEFAULT_EVENTS = ("down", "grouped")
 
 

@@ -99,7 +99,9 @@ def incident_text(i: IncidentFacts, lang: str, *, recovered: bool, limit: int) -
             *_behind(i, lang),
             *contact_lines(d.contact, lang),
         ]
-    return fit(head, [], [i.link] if i.link else [], limit, lang)
+    # One link on a phone: the one that can acknowledge (its page links to the incident).
+    link = i.ack_link or i.link
+    return fit(head, [], [link] if link else [], limit, lang)
 
 
 def grouped_text(
@@ -146,6 +148,45 @@ def settled_text(
             window=format_duration(window, lang),
             state=_w(lang, f"mail_state_{state}"),
         ),
+    ]
+    return fit(head, [], [link] if link else [], limit, lang)
+
+
+def report_text(
+    period: str,
+    lang: str,
+    *,
+    availability: str,
+    target: float,
+    met: int,
+    measured: int,
+    limit: int,
+    link: str = "",
+) -> str:
+    """The monthly report is kept (and mailed to the superiors): its headline figures."""
+    head = [
+        _w(lang, "chan_report", period=_one_line(period)),
+        _w(
+            lang,
+            "chan_report_body",
+            pct=availability,
+            target=f"{target:g}",
+            met=met,
+            measured=measured,
+        ),
+    ]
+    return fit(head, [], [link] if link else [], limit, lang)
+
+
+def risk_high_text(
+    title: str, lang: str, *, level: str, where: str, summary: str, limit: int, link: str = ""
+) -> str:
+    """A risk whose level rose to high or very high: what, where, why."""
+    head = [
+        _w(lang, "chan_risk_high", level=_w(lang, f"level_{level}")),
+        _one_line(title),
+        *([_one_line(where)] if where else []),
+        *([_one_line(summary)] if summary else []),
     ]
     return fit(head, [], [link] if link else [], limit, lang)
 

@@ -7,10 +7,11 @@ removes the row.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from monitor.db.models import Site, SiteContact
@@ -50,6 +51,17 @@ def contact_of(session: Session, site_id: int) -> Contact:
     if row is None:
         return Contact()
     return Contact(**{f: getattr(row, f) or "" for f in FIELDS})
+
+
+def contacts_of(session: Session, site_ids: Iterable[int]) -> dict[int, Contact]:
+    """The contacts of these sites that have one, in one query (the status page asks for the
+    schools that are down)."""
+    ids = list(site_ids)
+    if not ids:
+        return {}
+    rows = session.scalars(select(SiteContact).where(SiteContact.site_id.in_(ids)))
+    found = {r.site_id: Contact(**{f: getattr(r, f) or "" for f in FIELDS}) for r in rows}
+    return {site_id: c for site_id, c in found.items() if c}
 
 
 def _clean(value: Any, limit: int) -> str:

@@ -47,6 +47,9 @@ class IncidentFacts:
     resolved_at: datetime | None = None
     children: tuple[str, ...] = ()
     link: str = ""
+    # The signed link that acknowledges this incident without signing in (outages only;
+    # monitor.incidents.ack_tokens), made for the route the message goes to.
+    ack_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -72,10 +75,15 @@ def _subject(word: str, d: DeviceFacts) -> str:
     return _one_line(f"[ictmon] {word}: {d.site_name} — {d.device}")[:300]
 
 
-def _html(paragraphs: list[str], link: str = "", link_label: str = "") -> str:
+def _html(
+    paragraphs: list[str], link: str = "", link_label: str = "", ack: tuple[str, str] = ("", "")
+) -> str:
+    """The paragraphs, the link, the acknowledge link (url, words) if any, the footer last."""
     body = "".join(f"<p>{escape(p)}</p>" for p in paragraphs[:-1])
     if link:
         body += f'<p><a href="{escape(link)}">{escape(link_label or link)}</a></p>'
+    if ack[0]:
+        body += f'<p><a href="{escape(ack[0])}">{escape(ack[1])}</a></p>'
     body += f'<p style="color:#666;font-size:small">{escape(paragraphs[-1])}</p>'
     return f'<!doctype html><html><body style="font-family:sans-serif">{body}</body></html>'
 
@@ -105,6 +113,32 @@ def _lines_for(i: IncidentFacts, lang: str, *, recovered: bool) -> list[str]:
                 names=", ".join(i.children[:20]) + (" …" if len(i.children) > 20 else ""),
             )
         )
+    if not recovered:
+        lines += contact_lines(d.contact, lang)
+    return lines
+
+
+def contact_lines(c: ContactFacts | None, lang: str) -> list[str]:
+    """Who to call about the school: its person, then its provider (empty parts left out)."""
+    if c is None:
+        return []
+    lines = []
+    person = " ".join(x for x in (c.person, c.phone) if x)
+    line_id = f"LINE {c.line_id}" if c.line_id else ""
+    who = " · ".join(x for x in (person, line_id) if x)
+    if who:
+        lines.append(_one_line(_w(lang, "mail_contact_person", who=who)))
+    isp = " · ".join(
+        x
+        for x in (
+            c.isp,
+            f"{_w(lang, 'contact_circuit_id')} {c.circuit_id}" if c.circuit_id else "",
+            f"{_w(lang, 'contact_isp_hotline')} {c.isp_hotline}" if c.isp_hotline else "",
+        )
+        if x
+    )
+    if isp:
+        lines.append(_one_line(_w(lang, "mail_contact_isp", isp=isp)))
     return lines
 
 
@@ -112,12 +146,17 @@ def incident_mail(i: IncidentFacts, lang: str, *, recovered: bool) -> Mail:
     word = _w(lang, "mail_recovered") if recovered else _w(lang, "mail_down")
     lines = _lines_for(i, lang, recovered=recovered)
     label = _w(lang, "mail_incident", id=i.incident_id)
-    text = "\n\n".join([*lines, f"{label}: {i.link}" if i.link else label, _w(lang, "mail_footer")])
-    return Mail(
-        _subject(word, i.device),
-        text + "\n",
-        _html([*lines, _w(lang, "mail_footer")], i.link, label),
+    ack = [_w(lang, "mail_ack", link=i.ack_link)] if i.ack_link else []
+    text = "\n\n".join(
+        [*lines, f"{label}: {i.link}" if i.link else label, *ack, _w(lang, "mail_footer")]
     )
+    html = _html(
+        [*lines, _w(lang, "mail_footer")],
+        i.link,
+        label,
+        ack=(i.ack_link, _w(lang, "mail_ack_button")),
+    )
+    return Mail(_subject(word, i.device), text + "\n", html)
 
 
 def grouped_mail(incidents: list[IncidentFacts], lang: str, *, recovered: bool) -> Mail:
@@ -131,6 +170,7 @@ def grouped_mail(incidents: list[IncidentFacts], lang: str, *, recovered: bool) 
         blocks.append(
             " ".join(_lines_for(i, lang, recovered=recovered))
             + (f" — {label}: {i.link}" if i.link else f" — {label}")
+            + (f" — {_w(lang, 'mail_ack', link=i.ack_link)}" if i.ack_link else "")
         )
     text = "\n\n".join([f"- {b}" for b in blocks] + [_w(lang, "mail_footer")]) + "\n"
     items = "".join(f"<li>{escape(b)}</li>" for b in blocks)

@@ -1,11 +1,13 @@
 """The monthly report on schedule: on `[reports] send_day` at `send_time` (Bangkok) the previous
-month's PDF and XLSX are generated, kept in `generated_reports`, and mailed to the superiors.
+month's PDF and XLSX are generated, kept in `generated_reports`, and mailed to the superiors
+(the browser's list, monitor.mail.server, else `[reports] recipients`); alert channels routed for
+the "report" event (all sites) get a short notice with the headline figures and the link.
 
 Once, and only once, per month:
 - a job runs every few minutes and asks "is a report due and not yet kept?" — so a missed moment
   (ictmon stopped on the 1st) is caught up at the next start, and a second run finds it kept;
-- keeping the files and queueing the mail happen in ONE transaction, with the outbox's
-  dedupe_key "monthly-report:<YYYY-MM>" as a second guard: after a crash either both exist or
+- keeping the files and queueing the mail and the channel notices happen in ONE transaction, with
+  the outbox's dedupe_keys "monthly-report:<YYYY-MM>" (and "...@ch<id>") as a second guard: after a crash either both exist or
   neither, and a restart can never mail the month twice;
 - a concurrent second process loses on the period's unique key and does nothing.
 """
@@ -21,14 +23,18 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from monitor.availability.history import observed_between
 from monitor.availability.periods import Period, previous_month
+from monitor.channels import store as channels
+from monitor.channels import texts as chat
+from monitor.channels.kinds import DISTRICT
 from monitor.db.engine import transaction
 from monitor.db.models import GeneratedReport
 from monitor.localtime import BANGKOK, format_datetime, utcnow
+from monitor.mail import server as mail_server
 from monitor.mail.outbox import enqueue
 from monitor.reports import stored
 from monitor.reports.produce import file_name, render, report_for
 from monitor.reports.words import hms, pct, period_subject, word
-from monitor.settings import Settings, parse_recipients, parse_send_time
+from monitor.settings import Settings, parse_send_time
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +48,7 @@ class Delivered:
     report_id: int
     recipients: list[str]
     queued: bool
+    channels: int = 0  # channel notices queued
 
 
 def run_due(sessions: sessionmaker[Session], settings: Settings) -> Delivered | None:
@@ -79,11 +86,13 @@ def deliver_due_report(
     report = report_for(sessions, settings, period, now)
     lang = "th"
     pdf, xlsx = render(report, "pdf", lang), render(report, "xlsx", lang)
-    recipients = parse_recipients(settings.reports.recipients)
+    link = f"{settings.web.base_url.rstrip('/')}/reports" if settings.web.base_url else ""
     try:
         with transaction(sessions) as session:
             if stored.exists(session, period.key):
                 return None
+            # Read in the transaction: what the browser set a moment ago counts.
+            recipients = mail_server.report_recipients(session, settings)
             row = GeneratedReport(
                 period_key=period.key,
                 period_label=period.label(lang),
@@ -102,17 +111,43 @@ def deliver_due_report(
             )
             if not queued:
                 row.mailed_to = ""
+            noticed = channels.queue(
+                session,
+                event="report",
+                sites={DISTRICT},
+                text_for=_notice(report, period, link),
+                dedupe_key=f"monthly-report:{period.key}",
+                now=now,
+                kind="report",
+            )
             report_id = row.id
     except IntegrityError:
         log.info("monthly report %s was kept by another process", period.key)
         return None
     log.info(
-        "monthly report %s kept (id %s), mail %s",
+        "monthly report %s kept (id %s), mail %s, %d channel notices",
         period.key,
         report_id,
         "queued" if queued else "not queued",
+        noticed,
     )
-    return Delivered(period, report_id, recipients, queued)
+    return Delivered(period, report_id, recipients, queued, noticed)
+
+
+def _notice(report, period: Period, link: str) -> channels.TextFor:
+    def text(channel: channels.ChannelView, sites: set[str]) -> str:
+        return chat.report_text(
+            period.label(channel.language),
+            channel.language,
+            availability=pct(report.district.availability_pct),
+            target=report.target,
+            met=report.sites_met,
+            measured=report.sites_measured,
+            limit=channel.limit,
+            link=link,
+        )
+
+    return text
 
 
 def _queue_mail(

@@ -52,6 +52,10 @@ class Change:
     title: str
     action: str  # created / raised / returned / proposed_close
     detail: str = ""
+    # likelihood × impact before and after (None before: new); what monitor.risks.alerts reads
+    # to tell a risk that became high.
+    score_before: int | None = None
+    score_after: int | None = None
 
 
 def _event(
@@ -112,11 +116,12 @@ def reconcile(
                     "evidence": [None, d.evidence.get("summary")],
                 },
             )
-            changes.append(Change(risk.id, risk.title, "created", _summary(d)))
+            changes.append(Change(risk.id, risk.title, "created", _summary(d), None, risk.score))
             continue
         if risk.status in HUMAN_FINAL:
             continue
         diff: dict = {}
+        score_before = risk.score
         if d.likelihood > risk.likelihood:
             diff["likelihood"] = [risk.likelihood, d.likelihood]
             risk.likelihood = d.likelihood
@@ -133,7 +138,9 @@ def reconcile(
             risk.updated_at, risk.updated_by = now, ACTOR
             action = "raised" if "likelihood" in diff else "returned"
             _event(session, risk, now, ACTOR, action, diff)
-            changes.append(Change(risk.id, risk.title, action, _summary(d)))
+            changes.append(
+                Change(risk.id, risk.title, action, _summary(d), score_before, risk.score)
+            )
     for (rule_key, _), risk in existing.items():
         if risk.status in HUMAN_FINAL:
             continue

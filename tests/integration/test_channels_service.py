@@ -84,4 +84,5 @@ def test_a_channel_down_across_a_restart_gets_each_alert_once_when_it_recovers(s
         "🟢 กลับมาใช้งานได้: โรงเรียนบ้านหนองบัว (S001)",
     ]
     assert "อุปกรณ์ที่อยู่ถัดไปติดต่อไม่ได้อีก 2 เครื่อง" in texts[0]
-    assert texts[0].splitlines()[-1].startswith("https://ictmon.example/incidents/")
+    # The outage's link opens the incident with a one-tap acknowledge for this channel.
+    assert texts[0].splitlines()[-1].startswith("https://ictmon.example/ack/")

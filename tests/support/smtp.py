@@ -22,6 +22,7 @@ class _Keeper:
     def __init__(self, directory: Path, reject: int | None = None):
         self.directory = directory
         self.reject = reject
+        self.logins: list[tuple[str, str]] = []  # (user, password) of each AUTH accepted
 
     async def handle_DATA(self, server, session, envelope):
         if self.reject:
@@ -55,21 +56,47 @@ def html(mail) -> str:
 
 class SmtpServer:
     def __init__(
-        self, port: int, directory: Path, *, host: str = "127.0.0.1", reject: int | None = None
+        self,
+        port: int,
+        directory: Path,
+        *,
+        host: str = "127.0.0.1",
+        reject: int | None = None,
+        login: tuple[str, str] | None = None,
     ):
         self.host, self.port, self.directory = host, port, Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
         self.reject = reject
+        # With login=(user, password): AUTH PLAIN/LOGIN offered without TLS and required.
+        self.login = login
+        self.keeper = _Keeper(self.directory, self.reject)
         self.controller = None
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        from aiosmtpd.smtp import AuthResult, LoginPassword
+
+        if not isinstance(auth_data, LoginPassword) or self.login is None:
+            return AuthResult(success=False, handled=False)
+        given = (auth_data.login.decode(), auth_data.password.decode())
+        if given != self.login:
+            return AuthResult(success=False, handled=False)
+        self.keeper.logins.append(given)
+        return AuthResult(success=True)
 
     def start(self) -> SmtpServer:
         from aiosmtpd.controller import Controller
 
+        auth = (
+            {"authenticator": self._authenticate, "auth_require_tls": False, "auth_required": True}
+            if self.login
+            else {}
+        )
         self.controller = Controller(
-            _Keeper(self.directory, self.reject),
+            self.keeper,
             hostname=self.host,
             port=self.port,
             ready_timeout=10,
+            **auth,
         )
         self.controller.start()
         return self

@@ -27,13 +27,19 @@ from sqlalchemy import select
 
 from monitor import i18n
 from monitor.accounts import users
-from monitor.accounts.audit_export import EXPORT_LIMIT, audit_csv, audit_xlsx, changes_text
+from monitor.accounts.audit_export import (
+    EXPORT_LIMIT,
+    Wording,
+    audit_csv,
+    audit_xlsx,
+    changes_text,
+)
 from monitor.availability.periods import PeriodError, bangkok_midnight, parse_day
 from monitor.db import audit
 from monitor.db.models import ROLES, AuditEvent, User
 from monitor.localtime import display_year, to_local
 from monitor.risks import register as risk_register
-from web import access
+from web import access, audit_display
 from web.accounts import auth
 from web.database import db
 from web.i18n import current_language, translate
@@ -374,12 +380,24 @@ def _export(body: bytes, extension: str, content_type: str):
     )
 
 
+def _wording() -> Wording:
+    """The page's words for the export: the same functions the audit page's template calls."""
+    return Wording(
+        lang=current_language(),
+        action=audit_display.action_word,
+        actor=audit_display.actor,
+        object_type=lambda code: word_or_code("audit_type_", code),
+        field=audit_display.field_label,
+        value=audit_display.value_text,
+    )
+
+
 @bp.get("/admin/audit.csv")
 def audit_export_csv():
     where, _ = audit_filter(request.args)
     events = audit.events(db(), where, limit=EXPORT_LIMIT)
     return _export(
-        audit_csv(events, current_language(), _labels(events)),
+        audit_csv(events, current_language(), _labels(events), _wording()),
         "csv",
         "text/csv; charset=utf-8",
     )
@@ -390,7 +408,7 @@ def audit_export_xlsx():
     where, _ = audit_filter(request.args)
     events = audit.events(db(), where, limit=EXPORT_LIMIT)
     return _export(
-        audit_xlsx(events, current_language(), _labels(events)),
+        audit_xlsx(events, current_language(), _labels(events), _wording()),
         "xlsx",
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )

@@ -19,5 +19,8 @@ def init_app(app: Flask) -> None:
             "notifications.change": access.ADMIN,
             "notifications.test": access.ADMIN,
             "notifications.delete": access.ADMIN,
+            "notifications.mail_save": access.ADMIN,
+            "notifications.mail_reset": access.ADMIN,
+            "notifications.mail_test": access.ADMIN,
         }
     )

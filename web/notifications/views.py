@@ -9,6 +9,7 @@ repeats it. Changes go through the request's audited session (the audit log mark
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask_login import current_user
 
 from monitor.channels import store
 from monitor.channels.kinds import EVENTS, KINDS, ChannelError
@@ -16,6 +17,9 @@ from monitor.channels.texts import probe_text
 from monitor.channels.transport import notify
 from monitor.i18n import LANGUAGES
 from monitor.localtime import format_datetime
+from monitor.mail import server as mail_server
+from monitor.mail.smtp import send_test
+from monitor.secrets import SecretsError
 from web.database import db, vault
 from web.i18n import translate
 
@@ -44,7 +48,8 @@ def _page(status: int = 200, **extra):
             kinds=KINDS,
             events=EVENTS,
             languages=LANGUAGES,
-            smtp=settings.smtp,
+            mail=mail_server.view(db(), settings),
+            security_modes=mail_server.SECURITY,
             alerts=settings.alerts,
             **extra,
         ),
@@ -120,3 +125,64 @@ def delete(channel_id: int):
         db().commit()
         flash(translate("notif_deleted"))
     return redirect(url_for("notifications.index"))
+
+
+# --- the mail server -------------------------------------------------------------------------
+
+PASSWORD_MAX = 500
+
+
+def _mail_form() -> mail_server.MailServerForm:
+    form = request.form
+    return mail_server.MailServerForm(
+        host=form.get("host", "")[:300],
+        port=form.get("port", "")[:20],
+        security=form.get("security", "none")[:16],
+        username=form.get("username", "")[:300],
+        password=form.get("password", "")[:PASSWORD_MAX],
+        from_address=form.get("from_address", "")[:300],
+        report_recipients=form.get("report_recipients", "")[:4000],
+        clear_password=form.get("clear_password") == "on",
+    )
+
+
+@bp.post("/admin/notifications/mail")
+def mail_save():
+    form = _mail_form()
+    try:
+        mail_server.save(db(), vault(), form, now=g.now, actor=current_user.username)
+    except mail_server.MailSettingsError as exc:
+        db().rollback()
+        # Everything typed comes back except the password: a refused form never echoes it.
+        typed = {k: v for k, v in vars(form).items() if k not in ("password", "clear_password")}
+        return _page(400, mail_error=(exc.field, str(exc)), mail_values=typed)
+    db().commit()
+    flash(translate("notif_mail_saved"))
+    return redirect(url_for("notifications.index") + "#mail-route")
+
+
+@bp.post("/admin/notifications/mail/reset")
+def mail_reset():
+    if mail_server.reset(db()):
+        db().commit()
+        flash(translate("notif_mail_reset_done"))
+    return redirect(url_for("notifications.index") + "#mail-route")
+
+
+@bp.post("/admin/notifications/mail/test")
+def mail_test():
+    """Send one mail now through the server as saved (not through the outbox) and show the
+    server's answers, line by line."""
+    settings = current_app.config["ICTMON_SETTINGS"]
+    address = request.form.get("address", "").strip()[:254]
+    try:
+        smtp = mail_server.smtp_for_sending(db(), settings)
+    except SecretsError as exc:
+        return _page(mail_test_result=(False, [str(exc)], address))
+    ok, dialogue = send_test(
+        smtp,
+        address,
+        subject="ictmon: ทดสอบการส่งอีเมล / test email",
+        text=f"{settings.office.name}\n\nictmon test email.\n",
+    )
+    return _page(mail_test_result=(ok, dialogue, address))
