@@ -29,6 +29,7 @@ from monitor.domain import IncidentState
 from monitor.mail import outbox
 from monitor.status.queries import STATES
 from monitor.status.store import POLLER
+from monitor.traps import store as trap_store
 
 OUTBOX_STATUSES = (outbox.PENDING, outbox.SENDING, outbox.SENT, outbox.FAILED)
 PING_JOB = "ping-sweep"
@@ -53,6 +54,9 @@ class MetricsData:
     poller_beat_at: datetime | None
     # Messages failed for good per route ("mail", or an alert channel's name).
     route_failures: dict[str, int] = field(default_factory=dict)
+    # The trap receiver: datagrams that reached it, and those dropped by reason (every reason).
+    traps_received: int = 0
+    traps_dropped: dict[str, int] = field(default_factory=dict)
 
     def device_counts(self) -> dict[str, int]:
         counts = dict.fromkeys(STATES, 0)
@@ -77,7 +81,7 @@ def _grouped(session: Session, column, *where) -> dict[str, int]:
 
 
 def read(session: Session) -> MetricsData:
-    """Seven queries, whatever the number of sites and devices."""
+    """Eight queries, whatever the number of sites and devices."""
     devices = [
         DeviceLine(site, name, kind, state)
         for site, name, kind, state in session.execute(
@@ -100,6 +104,7 @@ def read(session: Session) -> MetricsData:
         mails[status] = mails.get(status, 0) + n
         if status == outbox.FAILED:
             route_failures[route] = n
+    trap_counts = trap_store.counts(session)
     return MetricsData(
         devices=devices,
         jobs=jobs,
@@ -119,4 +124,9 @@ def read(session: Session) -> MetricsData:
             select(ServiceHeartbeat.beat_at).where(ServiceHeartbeat.name == POLLER)
         ),
         route_failures=route_failures,
+        traps_received=trap_counts.get(trap_store.RECEIVED, 0),
+        traps_dropped={
+            **dict.fromkeys(trap_store.DROP_REASONS, 0),
+            **trap_store.dropped(trap_counts.items()),
+        },
     )

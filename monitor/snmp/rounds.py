@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Set
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -24,6 +24,7 @@ from monitor.db.engine import transaction
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 from monitor.settings import Settings
+from monitor.snmp import health
 from monitor.snmp import store as snmp_store
 
 log = logging.getLogger(__name__)
@@ -70,13 +71,20 @@ class SnmpPoller:
             self._vault = Vault.from_settings(self.settings)
         return self._vault
 
-    def run(self, *, inventory_all: bool = False) -> SnmpRoundSummary:
+    def run(self, *, inventory_all: bool = False, only: Set[int] | None = None) -> SnmpRoundSummary:
+        """Every SNMP device; or, with `only`, just those (a trap asked for them at once)."""
         started = time.monotonic()
         at = self.clock()
         summary = SnmpRoundSummary(at)
         interval = timedelta(seconds=0 if inventory_all else self.settings.snmp.inventory_interval)
         with transaction(self.sessions) as session:
             plan = snmp_store.load_plan(session, self.vault, at, interval)
+        if only is not None:
+            plan = snmp_store.SnmpPlan(
+                [t for t in plan.poll if t.key in only],
+                [t for t in plan.inventory if t.key in only],
+                [u for u in plan.unusable if u[0] in only],
+            )
         results = self.collector.visit(plan.poll, plan.inventory)
         recorded = self._record(at, results, plan.unusable)
         summary.results, summary.unusable, summary.reboots = (
@@ -108,6 +116,8 @@ class SnmpPoller:
                     snmp_store.prune_traffic(
                         session, at, retention.raw_hours, self.settings.snmp.traffic_hourly_days
                     )
+                    health.roll_up(session, at)
+                    health.prune(session, at, retention)
                 return recorded
             except IntegrityError:
                 if attempt == 2:

@@ -178,6 +178,22 @@ def families(data: metrics_data.MetricsData) -> list[Family]:
             "ictmon_incidents", "Incidents not yet resolved, by state.", data.incidents, "state"
         )
     )
+    out.append(
+        Family(
+            "ictmon_traps_received_total",
+            "counter",
+            "SNMP trap datagrams that reached the receiver, accepted or not.",
+        ).add(data.traps_received)
+    )
+    dropped = Family(
+        "ictmon_traps_dropped_total",
+        "counter",
+        "SNMP traps dropped, by reason (unknown_source, bad_community, bad_user, malformed, "
+        "queue_full, standby).",
+    )
+    for reason in sorted(data.traps_dropped):
+        dropped.add(data.traps_dropped[reason], reason=reason)
+    out.append(dropped)
     return out
 
 
