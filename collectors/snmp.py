@@ -167,6 +167,10 @@ class HealthPlan:
     # hrStorage rows: (index, allocation units, role) with role physical / buffers / cached
     memory_rows: tuple[tuple[int, int, str], ...] = ()
     disk_rows: tuple[tuple[int, int, str], ...] = ()  # (index, units, description)
+    # Rows each health column (vendor CPU/memory/temperature/sensor columns, hrProcessorLoad)
+    # had at the inventory: the poll walks only those that answered, asking for that many rows
+    # (+1 to see the end) rather than a fixed 8 per column. None: not known (an older plan).
+    column_rows: tuple[tuple[str, int], ...] | None = None
 
     def as_json(self) -> dict:
         return {
@@ -175,6 +179,9 @@ class HealthPlan:
             "ucd_memory": self.ucd_memory,
             "memory_rows": [list(r) for r in self.memory_rows],
             "disk_rows": [list(r) for r in self.disk_rows],
+            "column_rows": None
+            if self.column_rows is None
+            else [list(r) for r in self.column_rows],
         }
 
     @classmethod
@@ -193,12 +200,19 @@ class HealthPlan:
                         if int(i) >= 0 and int(u) > 0
                     )
                 )
+            counted = data.get("column_rows")
+            column_rows = (
+                None
+                if not isinstance(counted, list)
+                else tuple((str(c), max(0, int(n))) for c, n in counted[:64])
+            )
             return cls(
                 vendor=vendor if isinstance(vendor, str) and vendors.by_key(vendor) else None,
                 hr_cpu=data.get("hr_cpu") is True,
                 ucd_memory=data.get("ucd_memory") is True,
                 memory_rows=rows[0],
                 disk_rows=rows[1],
+                column_rows=column_rows,
             )
         except (TypeError, ValueError):
             return None
@@ -237,12 +251,23 @@ class StorageUse:
 
 
 @dataclass(frozen=True)
+class SensorReading:
+    """One fan or power supply: kind fan/psu, its name, and state normal / warning / critical /
+    not_present (collectors.vendors)."""
+
+    kind: str
+    name: str
+    state: str
+
+
+@dataclass(frozen=True)
 class Health:
     cpu_pct: float | None = None  # the vendor's CPU value, else mean hrProcessorLoad
     memory: StorageUse | None = None  # when the agent gives sizes
     disks: tuple[StorageUse, ...] = ()
     memory_pct: float | None = None  # in use, buffers and cache not counted
     temperature_c: float | None = None
+    sensors: tuple[SensorReading, ...] = ()  # fans and power supplies, vendor MIBs
 
 
 @dataclass(frozen=True)
@@ -817,8 +842,13 @@ class _Session:
 
 
 def _scalar_parent(oid: str) -> str:
-    """A GETBULK non-repeater returns the *next* OID: ask for the parent of `x.0` to get `x.0`."""
-    return oid[:-2] if oid.endswith(".0") else oid
+    """A GETBULK non-repeater returns the *next* OID: ask for the parent of `x.0` to get `x.0`,
+    and for the instance just before any other (`x.4` for `x.5`: tables indexed by one integer;
+    where that guess is wrong the answer names another OID and the value is not taken)."""
+    head, _, last = oid.rpartition(".")
+    if last == "0":
+        return head
+    return f"{head}.{int(last) - 1}" if last.isdigit() else oid
 
 
 def _auth_data(credentials: SnmpCredentials):
@@ -1039,15 +1069,20 @@ async def _health(
     if plan is not None:
         for index, _, _ in plan.memory_rows + plan.disk_rows:
             scalars += [f"{HR_STORAGE_SIZE}.{index}", f"{HR_STORAGE_USED}.{index}"]
-    columns = list(vendor.health_columns() if vendor else ())
+    counted = list(vendor.health_columns() if vendor else ())
+    columns = list(counted)
     if full:
         columns += [HR_PROCESSOR_LOAD, *HR_COLUMNS]
     elif plan and plan.hr_cpu:
         columns.append(HR_PROCESSOR_LOAD)
-    values = await session.get_many(scalars) if scalars else {}
-    # A health column has a row per CPU or board, rarely more than a few: a short GETBULK.
+    # A health column has a row per CPU, board, fan or supply, rarely more than a few: a short
+    # GETBULK of the columns the inventory saw answer, as many rows as it saw.
     repetitions = None if full else 8
-    tables = (await session.walk(columns, repetitions=repetitions))[1] if columns else {}
+    if plan is not None and plan.column_rows is not None:
+        seen = dict(plan.column_rows)
+        columns = [c for c in columns if seen.get(c)]
+        repetitions = min(8, max((seen[c] for c in columns), default=0) + 1)
+    values, tables = await _scalars_and_columns(session, scalars, columns, repetitions)
 
     loads = [
         v
@@ -1112,11 +1147,72 @@ async def _health(
         ucd_memory=ucd_pct is not None,
         memory_rows=memory_rows,
         disk_rows=disk_rows,
+        column_rows=tuple((c, len(tables.get(c, {}))) for c in (*counted, HR_PROCESSOR_LOAD))
+        if full
+        else (plan.column_rows if plan else None),
     )
-    if cpu is None and memory_pct is None and not disks and temperature is None:
+    sensors = _sensors(vendor, values, tables) if vendor else ()
+    if cpu is None and memory_pct is None and not disks and temperature is None and not sensors:
         return None, new_plan
-    health = Health(cpu, memory, tuple(disks), memory_pct, temperature)
+    health = Health(cpu, memory, tuple(disks), memory_pct, temperature, sensors)
     return health, new_plan
+
+
+MAX_SENSORS = 64  # a chassis with more fans and supplies than this is a broken agent
+
+
+async def _scalars_and_columns(
+    session: _Session, scalars: list[str], columns: list[str], repetitions: int | None
+) -> tuple[dict[str, Any], dict[str, dict]]:
+    """Health scalars and columns in one GETBULK where they fit (scalars as non-repeaters), so
+    the interval poll costs one request less; a scalar that did not come back that way is asked
+    for with a GET, as before."""
+    scalars = list(dict.fromkeys(scalars))
+    if (
+        not columns
+        or not scalars
+        or len(scalars) > MAX_GET
+        or not all(o.rpartition(".")[2].isdigit() for o in scalars)
+    ):
+        values = await session.get_many(scalars) if scalars else {}
+        tables = (await session.walk(columns, repetitions=repetitions))[1] if columns else {}
+        return values, tables
+    values, tables = await session.walk(columns, scalars, repetitions)
+    missing = [o for o in scalars if o not in values]
+    if missing:
+        values.update(await session.get_many(missing))
+    return values, tables
+
+
+def _sensors(vendor: Vendor, values: dict, tables: dict) -> tuple[SensorReading, ...]:
+    """Fans and power supplies by the vendor's rules: tables row by row, scalars one each."""
+    found: list[SensorReading] = []
+    for rules in vendor.sensors:
+        if not rules.column:
+            kind = rules.kind
+            state = vendors.sensor_state(rules, as_int(values.get(rules.state)), None)
+            if kind and state:
+                found.append(SensorReading(kind, rules.label or kind.upper(), state))
+            continue
+        names = tables.get(rules.name, {}) if rules.name else {}
+        types = tables.get(rules.kind_column, {}) if rules.kind_column else {}
+        present = tables.get(rules.present, {}) if rules.present else {}
+        for row, value in sorted(tables.get(rules.state, {}).items()):
+            name = clean_text(names.get(row), 100) if row in names else None
+            type_value = types.get(row)
+            type_text = _as_oid(type_value) if type_value is not None else None
+            number = as_int(type_value)
+            kind = vendors.sensor_kind(
+                rules, str(number) if number is not None else type_text, name
+            )
+            state = vendors.sensor_state(rules, as_int(value), as_int(present.get(row)))
+            if kind is None or state is None:
+                continue
+            label = name or f"{kind.upper()} {'.'.join(str(i) for i in row)}"
+            found.append(SensorReading(kind, label, state))
+            if len(found) >= MAX_SENSORS:
+                return tuple(found)
+    return tuple(found)
 
 
 def _choose_storage(tables) -> tuple[list[tuple[int, int, str]], list[tuple[int, int, str]]]:

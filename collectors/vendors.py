@@ -62,6 +62,67 @@ class UpsRules:
         return tuple(found)
 
 
+# A fan's or power supply's condition, whatever words the vendor's MIB uses.
+NORMAL, WARNING, CRITICAL, NOT_PRESENT = "normal", "warning", "critical", "not_present"
+SENSOR_STATES = (NORMAL, WARNING, CRITICAL, NOT_PRESENT)
+FAN, PSU = "fan", "psu"
+
+
+@dataclass(frozen=True)
+class Sensors:
+    """Fans or power supplies in one table (columns walked at each poll) or one scalar.
+
+    `state` is the status column (or scalar: `column=False`); `states` maps its numbers to
+    NORMAL/WARNING/CRITICAL/NOT_PRESENT (a number not listed is left out: an unknown state is
+    no evidence). `kind` is FAN or PSU; where one table holds several kinds (ProCurve's
+    hpicfSensorTable, Juniper's jnxOperatingTable, FortiGate's fgHwSensorTable) `kind_column`
+    and `kinds` tell them apart by a type OID, or `kind_from_name` patterns by the row's name,
+    and rows of no listed kind are skipped. `present` is a presence column whose `absent`
+    number makes the row NOT_PRESENT. `alarm`: the state column is an alarm flag (FortiGate:
+    1 = alarm), so anything else is NORMAL.
+    """
+
+    state: str
+    states: tuple[tuple[int, str], ...] = ()
+    kind: str | None = None
+    name: str | None = None  # name column (same index as the state column)
+    column: bool = True
+    kind_column: str | None = None
+    kinds: tuple[tuple[str, str], ...] = ()  # (type OID, FAN/PSU)
+    kind_from_name: tuple[tuple[str, str], ...] = ()  # (regex, FAN/PSU)
+    present: str | None = None
+    absent: int | None = None
+    label: str | None = None  # scalar's shown name
+    alarm: bool = False
+    otherwise: str | None = None  # the state of a number not in `states` (None: left out)
+
+    def oids(self) -> tuple[str, ...]:
+        return tuple(o for o in (self.state, self.name, self.kind_column, self.present) if o)
+
+
+def sensor_kind(rules: Sensors, type_oid: str | None, name: str | None) -> str | None:
+    """FAN / PSU for one row, or None when the row is of another kind (a temperature sensor)."""
+    if rules.kind_column:
+        return dict(rules.kinds).get((type_oid or "").lstrip("."))
+    if rules.kind_from_name:
+        for pattern, kind in rules.kind_from_name:
+            if re.search(pattern, name or "", re.IGNORECASE):
+                return kind
+        return None
+    return rules.kind
+
+
+def sensor_state(rules: Sensors, value: int | None, present: int | None) -> str | None:
+    """The shown state of one reading; None when the agent's number means nothing we know."""
+    if rules.present and present is not None and present == rules.absent:
+        return NOT_PRESENT
+    if value is None:
+        return None
+    if rules.alarm:
+        return CRITICAL if value == 1 else NORMAL
+    return dict(rules.states).get(value, rules.otherwise)
+
+
 @dataclass(frozen=True)
 class Vendor:
     key: str
@@ -85,6 +146,7 @@ class Vendor:
     memory: Memory | None = None
     temperature: Reading | None = None
     ups: UpsRules | None = None
+    sensors: tuple[Sensors, ...] = ()  # fans and power supplies
 
     def identity_oids(self) -> tuple[str, ...]:
         return tuple(dict.fromkeys((*self.model, *self.serial, *self.firmware)))
@@ -93,17 +155,21 @@ class Vendor:
         readings = [*self.cpu, *(self.memory.readings() if self.memory else ())]
         if self.temperature:
             readings.append(self.temperature)
-        return tuple(dict.fromkeys(r.oid for r in readings if not r.column))
+        found = [r.oid for r in readings if not r.column]
+        found += [o for t in self.sensors if not t.column for o in t.oids()]
+        return tuple(dict.fromkeys(found))
 
     def health_columns(self) -> tuple[str, ...]:
         readings = [*self.cpu, *(self.memory.readings() if self.memory else ())]
         if self.temperature:
             readings.append(self.temperature)
-        return tuple(dict.fromkeys(r.oid for r in readings if r.column))
+        found = [r.oid for r in readings if r.column]
+        found += [o for t in self.sensors if t.column for o in t.oids()]
+        return tuple(dict.fromkeys(found))
 
     @property
     def has_health(self) -> bool:
-        return bool(self.cpu or self.memory or self.temperature or self.ups)
+        return bool(self.cpu or self.memory or self.temperature or self.ups or self.sensors)
 
 
 E = "1.3.6.1.4.1"  # enterprises
@@ -122,6 +188,109 @@ _MGE = f"{E}.705.1"
 _APC_UPS = f"{E}.318.1.1.1"
 _CPS_UPS = f"{E}.3808.1.1.1"
 _XUPS = f"{E}.534.1"
+
+# -- Fans and power supplies ---------------------------------------------------------------
+# CISCO-ENVMON-MIB CiscoEnvMonState: normal, warning, critical, shutdown, notPresent,
+# notFunctioning.
+_ENVMON = ((1, NORMAL), (2, WARNING), (3, CRITICAL), (4, CRITICAL), (5, NOT_PRESENT), (6, CRITICAL))
+CISCO_SENSORS = (
+    Sensors(f"{E}.9.9.13.1.4.1.3", _ENVMON, FAN, name=f"{E}.9.9.13.1.4.1.2"),
+    Sensors(f"{E}.9.9.13.1.5.1.3", _ENVMON, PSU, name=f"{E}.9.9.13.1.5.1.2"),
+)
+# HP-ICF-CHASSIS hpicfSensorTable: the type OID says fan or power supply; status unknown(1),
+# bad(2), warning(3), good(4), notPresent(5).
+_HP_SENSOR = f"{E}.11.2.14.11.1.2.6.1"
+HP_SENSORS = (
+    Sensors(
+        f"{_HP_SENSOR}.4",
+        ((2, CRITICAL), (3, WARNING), (4, NORMAL), (5, NOT_PRESENT)),
+        name=f"{_HP_SENSOR}.7",
+        kind_column=f"{_HP_SENSOR}.2",
+        kinds=((f"{E}.11.2.3.7.8.3.1", PSU), (f"{E}.11.2.3.7.8.3.2", FAN)),
+    ),
+)
+# HUAWEI-ENTITY-EXTENT-MIB: hwFanStatusTable (present(1)/absent(2), normal(1)/abnormal(2)) and
+# hwPwrStatusTable (supply(1), notSupply(2), sleep(3), unknown(4)).
+_HW = f"{E}.2011.5.25.31.1.1"
+HUAWEI_SENSORS = (
+    Sensors(
+        f"{_HW}.10.1.7",
+        ((1, NORMAL), (2, CRITICAL)),
+        FAN,
+        name=f"{_HW}.10.1.8",
+        present=f"{_HW}.10.1.6",
+        absent=2,
+    ),
+    Sensors(
+        f"{_HW}.18.1.6",
+        ((1, NORMAL), (2, CRITICAL), (3, WARNING)),
+        PSU,
+        name=f"{_HW}.18.1.9",
+        present=f"{_HW}.18.1.5",
+        absent=2,
+    ),
+)
+# JUNIPER-MIB jnxOperatingTable: one table for every component; the description says which.
+# running(2), ready(3), runningAtFullSpeed(5: a fan making up for a failed one), down(6),
+# standby(7), reset(4).
+JUNIPER_SENSORS = (
+    Sensors(
+        f"{E}.2636.3.1.13.1.6",
+        ((2, NORMAL), (3, NORMAL), (4, WARNING), (5, WARNING), (6, CRITICAL), (7, NORMAL)),
+        name=f"{E}.2636.3.1.13.1.5",
+        kind_from_name=((r"\bfan", FAN), (r"\b(PEM|power supply|PSU)", PSU)),
+    ),
+)
+# FORTINET-FORTIGATE-MIB fgHwSensorTable: name and an alarm flag per sensor.
+FORTIGATE_SENSORS = (
+    Sensors(
+        f"{E}.12356.101.4.3.2.1.4",
+        name=f"{E}.12356.101.4.3.2.1.2",
+        kind_from_name=((r"\bfan", FAN), (r"\b(PS|PSU)\d|power supply", PSU)),
+        alarm=True,
+    ),
+)
+# SYNOLOGY-SYSTEM-MIB: scalars, normal(1) / failed(2).
+SYNOLOGY_SENSORS = (
+    Sensors(
+        f"{E}.6574.1.4.1.0", ((1, NORMAL), (2, CRITICAL)), FAN, column=False, label="System fan"
+    ),
+    Sensors(f"{E}.6574.1.4.2.0", ((1, NORMAL), (2, CRITICAL)), FAN, column=False, label="CPU fan"),
+    Sensors(f"{E}.6574.1.3.0", ((1, NORMAL), (2, CRITICAL)), PSU, column=False, label="Power"),
+)
+# QNAP NAS-MIB (QTS 4.4+): systemFan2Table and systemPower2Table, status 0 = ok, -1 = failed.
+_QNAP = f"{E}.24681.1.4.1.1.1.1"
+QNAP_SENSORS = (
+    Sensors(f"{_QNAP}.2.2.1.4", ((0, NORMAL), (-1, CRITICAL)), FAN),
+    Sensors(f"{_QNAP}.3.2.1.4", ((0, NORMAL), (-1, CRITICAL)), PSU),
+)
+# MIKROTIK-MIB: mtxrHlPowerSupplyState / mtxrHlBackupPowerSupplyState, true(1) = ok; only
+# dual-supply models answer.
+MIKROTIK_SENSORS = (
+    Sensors(f"{E}.14988.1.1.3.15.0", ((1, NORMAL), (0, CRITICAL)), PSU, column=False, label="PSU1"),
+    Sensors(f"{E}.14988.1.1.3.16.0", ((1, NORMAL), (0, CRITICAL)), PSU, column=False, label="PSU2"),
+)
+# LM-SENSORS-MIB (Net-SNMP on Linux) has fan speeds and no state: a fan at 0 rpm is either
+# stopped or not connected, which SNMP cannot tell apart; shown as not present, never failed.
+LM_SENSORS = (
+    Sensors(
+        f"{E}.2021.13.16.3.1.3",
+        ((0, NOT_PRESENT),),
+        FAN,
+        name=f"{E}.2021.13.16.3.1.2",
+        otherwise=NORMAL,
+    ),
+)
+# ENTITY-SENSOR-MIB: entPhySensorType rpm(10) is a fan; entPhySensorOperStatus ok(1),
+# unavailable(2), nonoperational(3).
+ENTITY_SENSORS = (
+    Sensors(
+        "1.3.6.1.2.1.99.1.1.1.5",
+        ((1, NORMAL), (3, CRITICAL)),
+        kind_column="1.3.6.1.2.1.99.1.1.1.1",
+        kinds=(("10", FAN),),
+    ),
+)
 
 VENDORS: tuple[Vendor, ...] = (
     # -- Cisco ------------------------------------------------------------------------------
@@ -153,6 +322,7 @@ VENDORS: tuple[Vendor, ...] = (
         # ciscoMemoryPool row 1 is the processor pool
         memory=Memory(used=_r(f"{E}.9.9.48.1.1.1.5.1"), free=_r(f"{E}.9.9.48.1.1.1.6.1")),
         temperature=_col(f"{E}.9.9.13.1.3.1.3", "max"),
+        sensors=CISCO_SENSORS,
     ),
     # -- HPE / Aruba ------------------------------------------------------------------------
     Vendor(
@@ -165,7 +335,7 @@ VENDORS: tuple[Vendor, ...] = (
             total=_col(f"{E}.14823.2.3.3.1.2.1.1.10", "first"),
         ),
     ),
-    Vendor("aruba-cx", "Aruba", (f"{E}.47196",), model_with_descr=True),
+    Vendor("aruba-cx", "Aruba", (f"{E}.47196",), model_with_descr=True, sensors=ENTITY_SENSORS),
     Vendor(
         "procurve",
         "HPE",
@@ -177,6 +347,7 @@ VENDORS: tuple[Vendor, ...] = (
             total=_r(f"{E}.11.2.14.11.5.1.1.2.1.1.1.5.1"),
             used=_r(f"{E}.11.2.14.11.5.1.1.2.1.1.1.7.1"),
         ),
+        sensors=HP_SENSORS,
     ),
     # -- Huawei (UPS cards first: a longer prefix) ---------------------------------------------
     Vendor("huawei-ups", "Huawei", (f"{E}.2011.6.174",)),
@@ -191,6 +362,7 @@ VENDORS: tuple[Vendor, ...] = (
         cpu=(_col(f"{E}.2011.5.25.31.1.1.1.1.5", "max"),),
         memory=Memory(pct=_col(f"{E}.2011.5.25.31.1.1.1.1.7", "max")),
         temperature=_col(f"{E}.2011.5.25.31.1.1.1.1.11", "max"),
+        sensors=HUAWEI_SENSORS,
     ),
     Vendor("h3c", "H3C", (f"{E}.25506",)),
     Vendor("ruijie", "Ruijie", (f"{E}.4881",)),
@@ -204,6 +376,7 @@ VENDORS: tuple[Vendor, ...] = (
         firmware=(f"{E}.14988.1.1.4.4.0", f"{E}.14988.1.1.7.4.0"),
         model_from_descr=r"^RouterOS (\S+)",
         temperature=_r(f"{E}.14988.1.1.3.10.0", 0.1),
+        sensors=MIKROTIK_SENSORS,
     ),
     # -- TP-Link, D-Link, Zyxel -----------------------------------------------------------------
     Vendor(
@@ -250,6 +423,7 @@ VENDORS: tuple[Vendor, ...] = (
         model_rewrite=(r"^FGT_?", "FortiGate "),
         cpu=(_r(f"{E}.12356.101.4.1.3.0"),),
         memory=Memory(pct=_r(f"{E}.12356.101.4.1.4.0")),
+        sensors=FORTIGATE_SENSORS,
     ),
     Vendor(
         "pfsense",
@@ -279,6 +453,7 @@ VENDORS: tuple[Vendor, ...] = (
         cpu=(_col(f"{E}.2636.3.1.13.1.8", "max"),),
         memory=Memory(pct=_col(f"{E}.2636.3.1.13.1.11", "max")),
         temperature=_col(f"{E}.2636.3.1.13.1.7", "max"),
+        sensors=JUNIPER_SENSORS,
     ),
     # -- Ubiquiti ---------------------------------------------------------------------------
     Vendor(
@@ -391,12 +566,14 @@ VENDORS: tuple[Vendor, ...] = (
         serial=(f"{E}.6574.1.5.2.0",),
         firmware=(f"{E}.6574.1.5.3.0",),
         temperature=_r(f"{E}.6574.1.2.0"),
+        sensors=SYNOLOGY_SENSORS,
     ),
     Vendor(
         "qnap",
         "QNAP",
         (f"{E}.24681", f"{E}.55062"),
         firmware_pattern=r"^[\\\"' ]*(.*?)[\\\"' ]*$",
+        sensors=QNAP_SENSORS,
     ),
     Vendor(
         "windows",
@@ -409,6 +586,7 @@ VENDORS: tuple[Vendor, ...] = (
         None,
         (f"{E}.8072",),
         firmware_from_descr=r"^Linux \S+ (\S+)",
+        sensors=LM_SENSORS,
     ),
 )
 

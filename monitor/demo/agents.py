@@ -266,6 +266,23 @@ def _cisco(h: int, model: str, seed: str) -> Rows:
         (f"{E}.9.9.48.1.1.1.2.1", "4", "Processor"),
         (f"{E}.9.9.48.1.1.1.5.1", "66", "60000000"),  # used
         (f"{E}.9.9.48.1.1.1.6.1", "66", "340000000"),  # free → 15 %
+        *_cisco_envmon(seed),
+    ]
+
+
+def _cisco_envmon(seed: str) -> Rows:
+    # CISCO-ENVMON-MIB as a 2960X stack member answers: one fan, one supply, an absent RPS, a
+    # temperature. "psu-failed" in the seed makes the supply critical(3).
+    env = f"{E}.9.9.13.1"
+    return [
+        (f"{env}.3.1.2.1006", "4", "SW#1, Sensor#1, GREEN"),
+        (f"{env}.3.1.3.1006", "66", "38"),
+        (f"{env}.4.1.2.1007", "4", "Switch#1, Fan#1"),
+        (f"{env}.4.1.3.1007", "2", "1"),
+        (f"{env}.5.1.2.1008", "4", "Sw1, PS1"),
+        (f"{env}.5.1.3.1008", "2", "3" if "psu-failed" in seed else "1"),
+        (f"{env}.5.1.2.1009", "4", "Sw1, RPS"),
+        (f"{env}.5.1.3.1009", "2", "5"),  # notPresent
     ]
 
 
@@ -373,6 +390,13 @@ def _juniper(h: int, model: str, seed: str) -> Rows:
         (f"{jnx}.13.1.7.7.1.0.0", "66", "38"),
         (f"{jnx}.13.1.8.7.1.0.0", "66", "0"),
         (f"{jnx}.13.1.11.7.1.0.0", "66", "0"),
+        # jnxOperatingState: power supply running(2), fan tray runningAtFullSpeed(5)
+        (f"{jnx}.13.1.5.2.1.0.0", "4", "Power Supply 0"),
+        (f"{jnx}.13.1.6.2.1.0.0", "2", "2"),
+        (f"{jnx}.13.1.6.7.1.0.0", "2", "2"),
+        (f"{jnx}.13.1.6.9.1.0.0", "2", "2"),
+        (f"{jnx}.13.1.5.4.1.1.0", "4", "Fan Tray 0 Fan 0"),
+        (f"{jnx}.13.1.6.4.1.1.0", "2", "5"),
         *_storage(
             [
                 (
@@ -434,6 +458,14 @@ def _huawei(h: int, model: str, seed: str) -> Rows:
         (f"{ent}.7.67108873", "2", "33"),
         (f"{ent}.11.67108867", "2", "0"),
         (f"{ent}.11.67108873", "2", "44"),
+        # hwFanStatusTable (slot 0, fan 0 and an empty fan slot) and hwPwrStatusTable
+        (f"{E}.2011.5.25.31.1.1.10.1.6.0.0", "2", "1"),
+        (f"{E}.2011.5.25.31.1.1.10.1.6.0.1", "2", "2"),
+        (f"{E}.2011.5.25.31.1.1.10.1.7.0.0", "2", "1"),
+        (f"{E}.2011.5.25.31.1.1.10.1.7.0.1", "2", "2"),
+        (f"{E}.2011.5.25.31.1.1.18.1.5.0.1", "2", "1"),
+        (f"{E}.2011.5.25.31.1.1.18.1.6.0.1", "2", "1"),
+        (f"{E}.2011.5.25.31.1.1.18.1.9.0.1", "4", "PWR1"),
     ]
 
 
@@ -444,6 +476,13 @@ def _fortigate(h: int, model: str, seed: str) -> Rows:
         (f"{sys_}.1.0", "4", "v7.2.8,build1639,240313 (GA.M)"),
         (f"{sys_}.3.0", "66", "7"),
         (f"{sys_}.4.0", "66", "38"),
+        # fgHwSensorTable: name, value, alarm flag; a temperature row is neither fan nor PSU
+        (f"{E}.12356.101.4.3.2.1.2.1", "4", "CPU ON-DIE Temp"),
+        (f"{E}.12356.101.4.3.2.1.4.1", "2", "0"),
+        (f"{E}.12356.101.4.3.2.1.2.2", "4", "FAN1"),
+        (f"{E}.12356.101.4.3.2.1.4.2", "2", "0"),
+        (f"{E}.12356.101.4.3.2.1.2.3", "4", "PS1 Status"),
+        (f"{E}.12356.101.4.3.2.1.4.3", "2", "1"),
     ]
 
 

@@ -107,6 +107,29 @@ def storage_rows(rows: Any) -> list[dict]:
     return shown
 
 
+SENSOR_KINDS = frozenset({"fan", "psu"})
+SENSOR_STATES = frozenset({"normal", "warning", "critical", "not_present"})
+
+
+def sensor_rows(rows: Any) -> list[dict]:
+    """snmp_status.sensors → [{kind, name, state}] (fans, then power supplies), bad rows
+    dropped."""
+    if not isinstance(rows, list):
+        return []
+    shown = [
+        {
+            "kind": row.get("kind"),
+            "name": text(row.get("name"), 100) or "?",
+            "state": row.get("state"),
+        }
+        for row in rows[:64]
+        if isinstance(row, dict)
+        and choice(row.get("kind"), SENSOR_KINDS)
+        and choice(row.get("state"), SENSOR_STATES)
+    ]
+    return sorted(shown, key=lambda r: r["kind"] != "fan")
+
+
 def neighbour_rows(rows: Any) -> list[dict] | None:
     """snmp_status.neighbours → [{local_port, remote_name, remote_port, remote_chassis}]."""
     if rows is None:

@@ -22,6 +22,7 @@ from monitor.db.engine import transaction
 from monitor.db.models import (
     ConfigChangeEvent,
     Device,
+    HealthSample,
     Incident,
     PingRollup,
     Site,
@@ -31,9 +32,11 @@ from monitor.db.models import (
     TrafficRollup,
 )
 from monitor.domain import AssetCondition
-from monitor.localtime import to_local, utcnow
+from monitor.localtime import as_utc, to_local, utcnow
+from monitor.risks import alerts
 from monitor.risks.register import Change, reconcile
 from monitor.risks.rules import DeviceFact, Facts, Rule, RuleError, SiteFact, evaluate, load_rules
+from monitor.risks.windows import HealthPoint
 from monitor.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -99,6 +102,7 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
         s.device_id: s for s in session.scalars(select(SnmpStatus).where(SnmpStatus.state == "ok"))
     }
     utilisation = _utilisation_hours(session, since)
+    health = _health_points(session, rules, now)
 
     rows = session.execute(
         select(Device, Site)
@@ -135,6 +139,7 @@ def gather(session: Session, settings: Settings, rules: list[Rule], now: datetim
             utilisation_hours=tuple(utilisation.get(d.id, ())),
             observed_days=device_seen.get(d.id, {}),
             useful_life_end=_useful_life_end(d, life),
+            health=tuple(health.get(d.id, ())),
         )
         for d, s in rows
     )
@@ -198,7 +203,46 @@ def _snmp_facts(status: SnmpStatus | None) -> dict:
         "ups_on_battery": status.ups_on_battery if status.has_ups else None,
         "ups_charge_pct": status.ups_charge_pct if status.has_ups else None,
         "ups_minutes": status.ups_minutes_remaining if status.has_ups else None,
+        "sensors": _sensors(status),
     }
+
+
+def _health_points(session: Session, rules: list[Rule], now: datetime) -> dict[int, list]:
+    """Health samples of the longest lookback the enabled window rules ask for, per device."""
+    hours = [
+        r.params["lookback_hours"] for r in rules if r.enabled and "lookback_hours" in r.params
+    ]
+    if not hours:
+        return {}
+    points: dict[int, list] = defaultdict(list)
+    for h in session.scalars(
+        select(HealthSample)
+        .where(HealthSample.at >= now - timedelta(hours=max(hours)), HealthSample.at <= now)
+        .order_by(HealthSample.device_id, HealthSample.at)
+    ):
+        points[h.device_id].append(
+            HealthPoint(
+                as_utc(h.at),
+                h.cpu_pct,
+                h.memory_pct,
+                h.temperature_c,
+                h.ups_on_battery,
+                h.ups_charge_pct,
+                h.ups_minutes,
+            )
+        )
+    return points
+
+
+def _sensors(status: SnmpStatus) -> tuple[tuple[str, str, str], ...]:
+    """Fans and power supplies as stored (untrusted JSON: anything malformed is left out)."""
+    found = []
+    for item in status.sensors or ():
+        if isinstance(item, dict) and all(
+            isinstance(item.get(k), str) for k in ("kind", "name", "state")
+        ):
+            found.append((item["kind"], item["name"][:100], item["state"]))
+    return tuple(found)
 
 
 def _utilisation_hours(session: Session, since: datetime) -> dict[int, list]:
@@ -225,6 +269,10 @@ def evaluate_once(
     with transaction(sessions) as session:
         facts = gather(session, settings, rules, now)
         changes = reconcile(session, rules, evaluate(rules, facts), now)
+        # In the same transaction: a risk that became high is announced exactly once.
+        alerts.queue_became_high(
+            session, changes, settings.risks, now=now, base_url=settings.web.base_url
+        )
     log.info("risk rules: %d changes", len(changes))
     return changes
 

@@ -30,6 +30,7 @@ from typing import Any
 
 from monitor.domain import DeviceKind, RiskCategory, RiskLevel
 from monitor.risks.texts import render, text
+from monitor.risks.windows import HealthPoint, Run, longest_run
 
 _DEVICE_KINDS = tuple(DeviceKind)
 _RISK_CATEGORIES = tuple(RiskCategory)
@@ -82,6 +83,11 @@ class DeviceFact:
     # The end of the useful life the office sets for its kind (monitor.assets.depreciation);
     # None: no price or date to count from, or disposed.
     useful_life_end: date | None = None
+    # Health samples of the last hours (one per SNMP round), oldest first: the sustained-window
+    # rules judge these, never one reading.
+    health: tuple[HealthPoint, ...] = ()
+    # Fans and power supplies at the last SNMP poll: (kind fan/psu, name, state).
+    sensors: tuple[tuple[str, str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -488,6 +494,8 @@ def _utilisation(p: dict[str, Any], facts: Facts) -> list[Finding]:
 
 
 def _health(metric: str, check: str) -> Callable[[dict[str, Any], Facts], list[Finding]]:
+    """The latest reading against a threshold (storage: it fills slowly, a spike is no concern)."""
+
     def run(p: dict[str, Any], facts: Facts) -> list[Finding]:
         found = []
         for d in facts.devices:
@@ -512,16 +520,94 @@ def _health(metric: str, check: str) -> Callable[[dict[str, Any], Facts], list[F
     return run
 
 
+def _run(
+    d: DeviceFact,
+    p: dict[str, Any],
+    now: datetime,
+    value: Callable[[HealthPoint], Any],
+    holds: Callable[[Any], bool],
+) -> Run | None:
+    """The device's longest run of samples meeting the condition within the rule's lookback."""
+    return longest_run(
+        d.health,
+        value,
+        holds,
+        timedelta(minutes=p["max_gap_minutes"]),
+        since=now - timedelta(hours=p["lookback_hours"]),
+    )
+
+
+def _window_figures(run: Run, p: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "from": run.start.isoformat(),
+        "to": run.end.isoformat(),
+        "minutes": run.minutes,
+        "samples": run.samples,
+        "window_minutes": p["window_minutes"],
+    }
+
+
+def _sustained(
+    metric: str, check: str, threshold: str
+) -> Callable[[dict[str, Any], Facts], list[Finding]]:
+    """A health value at or above the threshold for a whole window (e.g. CPU ≥ 90 % for 2 h),
+    judged from the samples: a single spike, or a window broken by a normal reading, is no risk.
+    Every 5 units the run's lowest value stands above the threshold adds one likelihood."""
+
+    def run(p: dict[str, Any], facts: Facts) -> list[Finding]:
+        found = []
+        limit = p[threshold]
+        for d in facts.devices:
+            longest = _run(d, p, facts.now, lambda h: getattr(h, metric), lambda v: v >= limit)
+            if longest is None or longest.minutes < p["window_minutes"]:
+                continue
+            low, high = min(longest.values), max(longest.values)
+            found.append(
+                Finding(
+                    d,
+                    text(f"risk_t_{check}", subject=_device_label(d)),
+                    int((low - limit) // 5),
+                    {
+                        "summary": text(
+                            f"risk_s_{check}_window",
+                            threshold=limit,
+                            minutes=longest.minutes,
+                            window=p["window_minutes"],
+                            hours=p["lookback_hours"],
+                            peak=high,
+                        ),
+                        "figures": {
+                            **_window_figures(longest, p),
+                            f"{metric}_lowest": round(low, 1),
+                            f"{metric}_peak": round(high, 1),
+                        },
+                    },
+                )
+            )
+        return found
+
+    return run
+
+
 def _ups(p: dict[str, Any], facts: Facts) -> list[Finding]:
+    """On battery for `on_battery_minutes`, or the charge / minutes left below their limits for
+    `window_minutes`, all from the samples: a UPS self-test's minute on battery is no risk."""
     found = []
     for d in facts.devices:
         problems: list[dict[str, Any]] = []
-        if d.ups_on_battery:
-            problems.append(text("risk_s_ups_on_battery"))
-        if d.ups_charge_pct is not None and d.ups_charge_pct < p["charge_pct"]:
-            problems.append(text("risk_s_ups_charge", pct=d.ups_charge_pct))
-        if d.ups_minutes is not None and d.ups_minutes < p["minutes"]:
-            problems.append(text("risk_s_ups_minutes", minutes=d.ups_minutes))
+        figures: dict[str, Any] = {}
+        battery = _run(d, p, facts.now, lambda h: h.ups_on_battery, bool)
+        if battery is not None and battery.minutes >= p["on_battery_minutes"]:
+            problems.append(text("risk_s_ups_on_battery_for", minutes=battery.minutes))
+            figures["on_battery_minutes"] = battery.minutes
+        charge = _run(d, p, facts.now, lambda h: h.ups_charge_pct, lambda v: v < p["charge_pct"])
+        if charge is not None and charge.minutes >= p["window_minutes"]:
+            problems.append(text("risk_s_ups_charge", pct=min(charge.values)))
+            figures["charge_pct"] = min(charge.values)
+        left = _run(d, p, facts.now, lambda h: h.ups_minutes, lambda v: v < p["minutes"])
+        if left is not None and left.minutes >= p["window_minutes"]:
+            problems.append(text("risk_s_ups_minutes", minutes=min(left.values)))
+            figures["minutes_remaining"] = min(left.values)
         if not problems:
             continue
         found.append(
@@ -532,14 +618,49 @@ def _ups(p: dict[str, Any], facts: Facts) -> list[Finding]:
                 {
                     "summary": text("risk_s_ups", problems=problems),
                     "figures": {
+                        **figures,
                         "on_battery": d.ups_on_battery,
-                        "charge_pct": d.ups_charge_pct,
-                        "minutes_remaining": d.ups_minutes,
+                        "latest_charge_pct": d.ups_charge_pct,
+                        "latest_minutes_remaining": d.ups_minutes,
                     },
                 },
             )
         )
     return found
+
+
+def _hardware(p: dict[str, Any], facts: Facts) -> list[Finding]:
+    """A fan or power supply the device itself reports failed (critical) at the last poll; each
+    further failed one adds one likelihood. Warnings and empty slots raise nothing."""
+    found = []
+    for d in facts.devices:
+        failed = [(kind, name) for kind, name, state in d.sensors if state == "critical"]
+        if not failed:
+            continue
+        found.append(
+            Finding(
+                d,
+                text("risk_t_hardware", subject=_device_label(d)),
+                len(failed) - 1,
+                {
+                    "summary": text(
+                        "risk_s_hardware",
+                        items=[text(f"risk_s_hardware_{kind}", name=name) for kind, name in failed],
+                    ),
+                    "figures": {"failed": [{"kind": k, "name": n} for k, n in failed]},
+                },
+            )
+        )
+    return found
+
+
+# Shared by the sustained-window checks: how far back to look, and the longest pause between
+# two samples that still counts as one run (the SNMP round is 5 minutes; a missed round or two
+# is not a break, an hour without data is).
+_WINDOW = {
+    "lookback_hours": (float, 24.0, 0.1),
+    "max_gap_minutes": (float, 15.0, 1.0),
+}
 
 
 CHECKS: dict[str, Check] = {
@@ -599,12 +720,23 @@ CHECKS: dict[str, Check] = {
         3,
     ),
     "cpu_high": Check(
-        "capacity", {"threshold_pct": (float, 90.0, 0.001)}, _health("cpu_pct", "cpu_high"), 2, 3
+        "capacity",
+        {"threshold_pct": (float, 90.0, 0.001), "window_minutes": (int, 120, 1), **_WINDOW},
+        _sustained("cpu_pct", "cpu_high", "threshold_pct"),
+        2,
+        3,
     ),
     "memory_high": Check(
         "capacity",
-        {"threshold_pct": (float, 90.0, 0.001)},
-        _health("memory_pct", "memory_high"),
+        {"threshold_pct": (float, 90.0, 0.001), "window_minutes": (int, 120, 1), **_WINDOW},
+        _sustained("memory_pct", "memory_high", "threshold_pct"),
+        2,
+        3,
+    ),
+    "temperature_high": Check(
+        "other",
+        {"threshold_c": (float, 70.0, -40.0), "window_minutes": (int, 30, 1), **_WINDOW},
+        _sustained("temperature_c", "temperature_high", "threshold_c"),
         2,
         3,
     ),
@@ -616,8 +748,19 @@ CHECKS: dict[str, Check] = {
         3,
     ),
     "ups": Check(
-        "power", {"charge_pct": (float, 50.0, 0.0), "minutes": (float, 10.0, 0.0)}, _ups, 3, 4
+        "power",
+        {
+            "charge_pct": (float, 50.0, 0.0),
+            "minutes": (float, 10.0, 0.0),
+            "on_battery_minutes": (int, 5, 1),
+            "window_minutes": (int, 15, 1),
+            **_WINDOW,
+        },
+        _ups,
+        3,
+        4,
     ),
+    "hardware": Check("availability", {}, _hardware, 2, 4),
 }
 _CHOICES = {("availability", "subject"): ("site", "device")}
 _COMMON = {

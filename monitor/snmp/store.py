@@ -29,7 +29,7 @@ from monitor.db.models import (
 )
 from monitor.localtime import as_utc
 from monitor.secrets import SecretsError, Vault
-from monitor.snmp import counters
+from monitor.snmp import counters, health
 
 HOUR = timedelta(hours=1)
 _SIGNED = 2**63
@@ -154,6 +154,7 @@ def load_plan(
 class RecordSummary:
     reboots: list[int]  # device ids whose uptime went backwards
     samples: int = 0
+    health_samples: int = 0
 
 
 def record_results(
@@ -179,6 +180,7 @@ def record_results(
         interfaces.setdefault(iface.device_id, {})[iface.if_index] = iface
 
     samples = []
+    health_rows: list[dict] = []
     failed: list[int] = []
     for result in results:
         row = status.get(result.key)
@@ -213,6 +215,9 @@ def record_results(
         row.failing_since = None
         row.uptime_cs = result.uptime_cs
         _record_health(row, result)
+        sample = health.sample_row(result, at)
+        if sample is not None:
+            health_rows.append(sample)
         if result.inventory:
             _record_inventory(row, result, at)
         samples += _record_interfaces(session, result, interfaces.get(result.key, {}), at, rebooted)
@@ -246,6 +251,7 @@ def record_results(
     if samples:
         session.execute(insert(TrafficSample), samples)
     summary.samples = len(samples)
+    summary.health_samples = health.record_samples(session, health_rows)
     return summary
 
 
@@ -256,22 +262,23 @@ def _record_failure(row: SnmpStatus, at: datetime, state: str, error: str | None
 
 
 def _record_health(row: SnmpStatus, result: SnmpResult) -> None:
-    health, ups = result.health, result.ups
+    found, ups = result.health, result.ups
     if result.inventory:
-        row.has_host_resources = health is not None
+        row.has_host_resources = found is not None
         row.has_ups = ups is not None
     if result.inventory:
         row.health_plan = result.plan.as_json() if result.plan else None
-    if health is not None:
-        row.cpu_pct = health.cpu_pct
-        row.memory_pct = health.memory_pct
-        row.temperature_c = health.temperature_c
+    if found is not None:
+        row.cpu_pct = found.cpu_pct
+        row.memory_pct = found.memory_pct
+        row.temperature_c = found.temperature_c
         row.storage = [
             {"descr": d.descr, "size_bytes": d.size_bytes, "used_bytes": d.used_bytes}
-            for d in health.disks
+            for d in found.disks
         ]
+        row.sensors = [{"kind": r.kind, "name": r.name, "state": r.state} for r in found.sensors]
     elif result.inventory:
-        row.cpu_pct = row.memory_pct = row.storage = row.temperature_c = None
+        row.cpu_pct = row.memory_pct = row.storage = row.temperature_c = row.sensors = None
     if ups is not None:
         row.ups_on_battery = ups.on_battery
         row.ups_battery_status = ups.battery_status

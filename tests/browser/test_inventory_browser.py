@@ -137,4 +137,9 @@ def test_inventory_lists_models_and_serials_and_exports_xlsx(live_server, page):
 
     page.goto(base + f"/devices/{ids['ups']}")
     assert "ใช้ไฟฟ้าปกติ" in page.inner_text("#snmp-ups")
+    # The health history (UPS charge from the three rounds' samples), drawn under the strict CSP.
+    canvas = page.wait_for_selector("#health-chart canvas")
+    box = canvas.bounding_box()
+    assert box and box["width"] > 100 and box["height"] > 100
+    assert "ประจุแบตเตอรี่" in page.inner_text("#health-chart")
     assert page.problems == [], page.problems

@@ -270,7 +270,13 @@ def test_cli_evaluate_prints_changes_and_rejects_bad_rules(db, settings, tmp_pat
 
 
 def test_snmp_and_latency_facts_from_stored_rows(db, settings, tmp_path):
-    from monitor.db.models import PingRollup, SnmpInterface, SnmpStatus, TrafficRollup
+    from monitor.db.models import (
+        HealthSample,
+        PingRollup,
+        SnmpInterface,
+        SnmpStatus,
+        TrafficRollup,
+    )
 
     settings = with_rules(
         settings,
@@ -307,6 +313,18 @@ min_hours = 2
                 ],
             )
         )
+        # On battery for the last 10 minutes (the rule judges the samples, not the latest poll);
+        # an hour earlier one self-test sample on battery.
+        for minutes, on_battery in ((70, True), (65, False), (10, True), (5, True), (0, True)):
+            s.add(
+                HealthSample(
+                    device_id=ups.id,
+                    at=NOW - timedelta(minutes=minutes),
+                    ups_on_battery=on_battery,
+                    ups_charge_pct=90.0,
+                    ups_minutes=40.0,
+                )
+            )
         s.add(
             SnmpInterface(device_id=router.id, if_index=1, name="wan", speed_mbps=100, seen_at=NOW)
         )
@@ -346,6 +364,7 @@ min_hours = 2
     }
     assert found[("utilisation", router.id)]["figures"]["busy_hours"] == 2
     assert found[("storage_high", ups.id)]["figures"]["storage_pct"] == 95.0
+    assert found[("ups", ups.id)]["figures"]["on_battery_minutes"] == 10
 
 
 def test_a_short_outage_in_the_first_minutes_of_monitoring_raises_no_risk(db, settings):

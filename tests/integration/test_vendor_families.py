@@ -33,6 +33,7 @@ DEVICES = {
     "tplink": ("tplink", "T1600G-28TS 3.0"),
     "huawei": ("huawei", ""),
     "fortigate": ("fortigate", "FGT_100F"),
+    "cisco-psu-failed": ("cisco-stack", "WS-C2960X-24TS-L"),
 }
 
 
@@ -229,3 +230,45 @@ def test_apc_on_battery_is_recorded_by_the_interval_poll_too(any_db, settings, a
         assert row.health_plan["vendor"] == "apc"
         assert (row.ups_on_battery, row.ups_charge_pct, row.ups_minutes_remaining) == (True, 42, 12)
         assert row.ups_battery_status == "low"
+
+
+def _sensors(result):
+    return [(r.kind, r.name, r.state) for r in result.health.sensors]
+
+
+@pytest.mark.parametrize(
+    "community, expected",
+    [
+        (
+            "cisco-stack",
+            [
+                ("fan", "Switch#1, Fan#1", "normal"),
+                ("psu", "Sw1, PS1", "normal"),
+                ("psu", "Sw1, RPS", "not_present"),
+            ],
+        ),
+        (
+            "cisco-psu-failed",
+            [
+                ("fan", "Switch#1, Fan#1", "normal"),
+                ("psu", "Sw1, PS1", "critical"),
+                ("psu", "Sw1, RPS", "not_present"),
+            ],
+        ),
+        ("juniper", [("psu", "Power Supply 0", "normal"), ("fan", "Fan Tray 0 Fan 0", "warning")]),
+        (
+            "huawei",
+            [
+                ("fan", "FAN 0.0", "normal"),
+                ("fan", "FAN 0.1", "not_present"),
+                ("psu", "PWR1", "normal"),
+            ],
+        ),
+        ("fortigate", [("fan", "FAN1", "normal"), ("psu", "PS1 Status", "critical")]),
+    ],
+)
+def test_fans_and_power_supplies_from_the_vendor_mib(visited, community, expected):
+    inventory, poll = visited[community]
+    for result in (inventory, poll):  # the interval poll reads them too
+        found = _sensors(result)
+        assert sorted(found) == sorted(expected)

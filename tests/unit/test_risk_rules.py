@@ -18,6 +18,7 @@ from monitor.risks.rules import (
     load_rules,
     parse_rules,
 )
+from monitor.risks.windows import HealthPoint
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
@@ -325,29 +326,108 @@ def test_utilisation_counts_busy_hours_per_interface():
     assert risk.evidence["figures"]["interface"] == "wan" and risk.category == "capacity"
 
 
-@pytest.mark.parametrize(
-    "check, field",
-    [("cpu_high", "cpu_pct"), ("memory_high", "memory_pct"), ("storage_high", "storage_pct")],
-)
-def test_health_thresholds(check, field):
-    rules = rule(check, threshold_pct=90, likelihood=2)
-    assert run(rules, [device(**{field: 89.9})]) == []
+def test_storage_judges_the_latest_poll():
+    rules = rule("storage_high", threshold_pct=90, likelihood=2)
+    assert run(rules, [device(storage_pct=89.9)]) == []
     assert run(rules, [device()]) == []
-    assert run(rules, [device(**{field: 90.0})])[0].likelihood == 2
-    assert run(rules, [device(**{field: 100.0})])[0].likelihood == 4
+    assert run(rules, [device(storage_pct=90.0)])[0].likelihood == 2
+    assert run(rules, [device(storage_pct=100.0)])[0].likelihood == 4
 
 
-def test_ups_on_battery_low_charge_or_minutes():
-    rules = rule("ups", charge_pct=50, minutes=10, likelihood=3)
-    assert (
-        run(rules, [device(kind="ups", ups_on_battery=False, ups_charge_pct=50, ups_minutes=10)])
-        == []
+def samples(field, values, every=5, end=NOW):
+    """Health samples `every` minutes apart ending at `end`, one per value (None: not measured)."""
+    start = end - timedelta(minutes=every * (len(values) - 1))
+    return tuple(
+        HealthPoint(start + timedelta(minutes=every * i), **{field: v})
+        for i, v in enumerate(values)
     )
-    [battery] = run(
-        rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=100, ups_minutes=60)]
-    )
+
+
+HIGH = 95.0
+# (case, check, field, rule fields, sample values every 5 minutes, fires)
+SUSTAINED = [
+    ("one spike", "cpu_high", "cpu_pct", {}, [20.0] * 30 + [HIGH] + [20.0] * 5, False),
+    ("an hour of spikes", "cpu_high", "cpu_pct", {}, [HIGH] * 13, False),
+    ("just under 2 h", "cpu_high", "cpu_pct", {}, [20.0] + [HIGH] * 24 + [20.0], False),
+    ("2 h on end", "cpu_high", "cpu_pct", {}, [20.0] + [HIGH] * 25 + [20.0], True),
+    ("2 h broken once", "cpu_high", "cpu_pct", {}, [HIGH] * 15 + [50.0] + [HIGH] * 15, False),
+    ("2 h with a sample missing", "cpu_high", "cpu_pct", {}, [HIGH] * 15 + [None] + [HIGH] * 15,
+     False),
+    ("at the threshold", "cpu_high", "cpu_pct", {}, [90.0] * 25, True),
+    ("ended 20 h ago", "cpu_high", "cpu_pct", {}, [HIGH] * 25 + [10.0] * 240, True),
+    ("ended 30 h ago", "cpu_high", "cpu_pct", {}, [HIGH] * 25 + [10.0] * 360, False),
+    ("memory 2 h", "memory_high", "memory_pct", {}, [HIGH] * 25, True),
+    ("memory spike", "memory_high", "memory_pct", {}, [HIGH, 40.0] * 20, False),
+    ("hot 30 min", "temperature_high", "temperature_c", {}, [75.0] * 7, True),
+    ("hot 25 min", "temperature_high", "temperature_c", {}, [75.0] * 6, False),
+    ("warm for days", "temperature_high", "temperature_c", {}, [65.0] * 200, False),
+    ("own threshold", "temperature_high", "temperature_c", {"threshold_c": 60}, [65.0] * 7,
+     True),
+    ("own window", "cpu_high", "cpu_pct", {"window_minutes": 30}, [HIGH] * 7, True),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("case", "check", "field", "fields", "values", "fires"),
+    SUSTAINED,
+    ids=[c[0] for c in SUSTAINED],
+)
+def test_sustained_windows_not_single_readings(case, check, field, fields, values, fires):
+    rules = rule(check, likelihood=2, **fields)
+    found = run(rules, [device(health=samples(field, values))])
+    assert bool(found) == fires, case
+    if fires:
+        figures = found[0].evidence["figures"]
+        assert figures["minutes"] >= figures["window_minutes"]
+
+
+def test_a_gap_in_polling_breaks_the_window():
+    """Two stretches of 1 h 15 min with an hour unpolled between them are not 2 h on end."""
+    before = samples("cpu_pct", [HIGH] * 16, end=NOW - timedelta(hours=2, minutes=15))
+    after = samples("cpu_pct", [HIGH] * 16)
+    assert run(rule("cpu_high"), [device(health=before + after)]) == []
+    assert run(rule("cpu_high", max_gap_minutes=90), [device(health=before + after)])
+
+
+def test_sustained_likelihood_from_the_runs_lowest_value():
+    rules = rule("cpu_high", threshold_pct=80, likelihood=2)
+    [risk] = run(rules, [device(health=samples("cpu_pct", [91.0] * 24 + [100.0]))])
+    assert risk.likelihood == 4  # 91 is two steps of 5 above 80
+    assert risk.evidence["figures"]["cpu_pct_peak"] == 100.0
+
+
+def test_ups_on_battery_for_minutes_not_a_self_test():
+    rules = rule("ups", on_battery_minutes=5, charge_pct=50, minutes=10, likelihood=3)
+    ups = dict(kind="ups")
+    test_minute = samples("ups_on_battery", [False, True, False])
+    assert run(rules, [device(**ups, health=test_minute)]) == []
+    [battery] = run(rules, [device(**ups, health=samples("ups_on_battery", [False, True, True]))])
     assert battery.likelihood == 3 and battery.category == "power"
-    [all_three] = run(
-        rules, [device(kind="ups", ups_on_battery=True, ups_charge_pct=20, ups_minutes=5)]
+    assert battery.evidence["figures"]["on_battery_minutes"] == 5
+
+
+def test_ups_low_charge_and_minutes_when_they_last():
+    rules = rule("ups", charge_pct=50, minutes=10, window_minutes=15, likelihood=3)
+    low = tuple(
+        HealthPoint(p.at, ups_on_battery=True, ups_charge_pct=20.0, ups_minutes=5.0)
+        for p in samples("cpu_pct", [0.0] * 4)
     )
+    [all_three] = run(rules, [device(kind="ups", health=low)])
     assert all_three.likelihood == 5
+    dip = samples("ups_charge_pct", [100.0, 30.0, 100.0, 100.0])
+    assert run(rules, [device(kind="ups", health=dip)]) == []
+
+
+def test_failed_fan_or_power_supply():
+    rules = rule("hardware", likelihood=2, impact=4)
+    fine = (("fan", "Fan 1", "normal"), ("psu", "PS2", "not_present"), ("fan", "Fan 2", "warning"))
+    assert run(rules, [device(sensors=fine)]) == []
+    [risk] = run(
+        rules,
+        [device(sensors=(*fine, ("psu", "PS1", "critical"), ("fan", "Fan 3", "critical")))],
+    )
+    assert risk.likelihood == 3 and risk.impact == 4
+    assert risk.evidence["figures"]["failed"] == [
+        {"kind": "psu", "name": "PS1"},
+        {"kind": "fan", "name": "Fan 3"},
+    ]

@@ -11,6 +11,7 @@ import pytest
 from monitor import i18n
 from monitor.risks.rules import DeviceFact, Facts, SiteFact, evaluate, parse_rules
 from monitor.risks.texts import is_text, render, text
+from monitor.risks.windows import HealthPoint
 
 NOW = datetime(2026, 11, 24, 3, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 24)
@@ -32,6 +33,14 @@ SITE = SiteFact(
     observed_days={30: 30.0},
 )
 HOURS = tuple(NOW - timedelta(hours=h) for h in range(1, 30))
+
+
+def points(field, value, count):
+    """`count` health samples 5 minutes apart up to NOW, all with `field` = value."""
+    return tuple(
+        HealthPoint(NOW - timedelta(minutes=5 * i), **{field: value}) for i in range(count)
+    )
+
 
 # check, its fields, the facts, the Thai title and summary as the rules wrote them before.
 CASES = [
@@ -67,14 +76,23 @@ CASES = [
     ("utilisation", {"min_hours": 2},
      [device(utilisation_hours=tuple(("wan", h, 90.0) for h in HOURS[:2]))], [],
      "ลิงก์ใช้งานเกือบเต็มต่อเนื่อง: core (S01) wan", "wan: 2 ชั่วโมงที่ใช้งาน ≥ 80%"),
-    ("cpu_high", {}, [device(cpu_pct=97.0)], [], "CPU สูง: core (S01)", "CPU  97% (เกณฑ์ 90%)"),
-    ("memory_high", {}, [device(memory_pct=95.0)], [],
-     "หน่วยความจำ สูง: core (S01)", "หน่วยความจำ  95% (เกณฑ์ 90%)"),
+    ("cpu_high", {}, [device(health=points("cpu_pct", 97.0, 25))], [], "CPU สูง: core (S01)",
+     "CPU ≥ 90% ต่อเนื่อง 120 นาที (เกณฑ์ 120 นาทีภายใน 24 ชั่วโมง; สูงสุด 97%)"),
+    ("memory_high", {}, [device(health=points("memory_pct", 95.0, 25))], [],
+     "หน่วยความจำ สูง: core (S01)",
+     "หน่วยความจำ ≥ 90% ต่อเนื่อง 120 นาที (เกณฑ์ 120 นาทีภายใน 24 ชั่วโมง; สูงสุด 95%)"),
+    ("temperature_high", {}, [device(health=points("temperature_c", 78.0, 7))], [],
+     "อุณหภูมิสูง: core (S01)",
+     "อุณหภูมิ ≥ 70 °C ต่อเนื่อง 30 นาที (เกณฑ์ 30 นาทีภายใน 24 ชั่วโมง; สูงสุด 78 °C)"),
+    ("hardware", {}, [device(sensors=(("fan", "Fan 1", "critical"), ("psu", "PS2", "critical")))],
+     [], "พัดลมหรือแหล่งจ่ายไฟเสีย: core (S01)", "พัดลม Fan 1 เสีย, แหล่งจ่ายไฟ PS2 เสีย"),
     ("storage_high", {}, [device(storage_pct=99.0)], [],
      "พื้นที่จัดเก็บ สูง: core (S01)", "พื้นที่จัดเก็บ  99% (เกณฑ์ 90%)"),
-    ("ups", {}, [device(kind="ups", ups_on_battery=True, ups_charge_pct=20, ups_minutes=5)], [],
+    ("ups", {}, [device(kind="ups", health=tuple(
+        HealthPoint(p.at, ups_on_battery=True, ups_charge_pct=20.0, ups_minutes=5.0)
+        for p in points("cpu_pct", 0.0, 4)))], [],
      "เครื่องสำรองไฟมีปัญหา: core (S01)",
-     "ใช้ไฟจากแบตเตอรี่, ประจุ 20%, สำรองไฟได้อีก 5 นาที"),
+     "ใช้ไฟจากแบตเตอรี่ต่อเนื่อง 15 นาที, ประจุ 20%, สำรองไฟได้อีก 5 นาที"),
 ]  # fmt: skip
 
 

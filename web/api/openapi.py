@@ -175,6 +175,14 @@ UPS = obj(
         "battery_status": OPT_STRING,
     }
 )
+# A fan or power supply as the device reports it (collectors/vendors.py SENSOR_STATES).
+SENSOR = obj(
+    {
+        "kind": enum(("fan", "psu")),
+        "name": STRING,
+        "state": enum(("normal", "warning", "critical", "not_present")),
+    }
+)
 SSH = obj(
     {
         "device_type": OPT_STRING,
@@ -222,6 +230,8 @@ DEVICE_DETAIL = obj(
         "uptime_seconds": OPT_NUMBER,
         "cpu_pct": OPT_NUMBER,
         "memory_pct": OPT_NUMBER,
+        "temperature_c": OPT_NUMBER,
+        "sensors": array(SENSOR),
         "interfaces": array(INTERFACE),
         "ups": nullable(UPS),
         "ssh_state": STRING,
