@@ -9,8 +9,8 @@ nearest failed ancestor and opens none. Every step is an IncidentEvent: who, wha
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from monitor.channels import store as channels
 from monitor.channels import texts as chat
+from monitor.db import audit
 from monitor.db.models import (
     INCIDENT_CAUSES,
     Device,
@@ -29,6 +30,7 @@ from monitor.db.models import (
     SiteContact,
 )
 from monitor.domain import IncidentState, Status
+from monitor.incidents import ack_tokens
 from monitor.mail import messages as words
 from monitor.mail import outbox
 from monitor.settings import AlertSettings, parse_recipients, parse_site_recipients
@@ -97,7 +99,10 @@ def record_sweep(
     at: datetime,
     alerts: AlertSettings,
     base_url: str = "",
+    ack_key: bytes | None = None,
 ) -> SweepIncidents:
+    """`ack_key` (monitor.incidents.ack_tokens): outage alerts carry a signed link that
+    acknowledges the incident once; without it, the plain incident link."""
     outcome = SweepIncidents()
     if not (update.changes or update.flapping_started or update.flapping_ended):
         return outcome
@@ -155,7 +160,8 @@ def record_sweep(
             )
             outcome.resolved.append(incident)
     session.flush()
-    outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, base_url)
+    links = ack_tokens.Links(base_url, ack_key, at)
+    outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, links)
     return outcome
 
 
@@ -231,17 +237,23 @@ def _queue_alerts(
     facts: Mapping[int, words.DeviceFacts],
     at: datetime,
     alerts: AlertSettings,
-    base_url: str,
+    links: ack_tokens.Links,
 ) -> int:
     lang = alerts.language
+    base_url = links.base_url
     window = timedelta(seconds=alerts.flap_window)
     flapping = {d for d, s in update.states.items() if s.flapping}
     queued = 0
     routes = channels.channels(session)
 
     def send(
-        mail: words.Mail, sites: set[str], key: str, event: str, text_for: channels.TextFor
+        mail_for: MailFor,
+        sites: set[str],
+        key: str,
+        event: str,
+        text_for: channels.TextFor,
     ) -> None:
+        """`mail_for(route)`: the mail with links for that route (its recipients)."""
         nonlocal queued
         # Chat channels first: each gets its own short text, in its own language.
         queued += channels.queue(
@@ -254,6 +266,7 @@ def _queue_alerts(
             routes=routes,
         )
         to = recipients_for(alerts, sites)
+        mail = mail_for(ack_tokens.mail_route(to))
         if not to:
             log.warning("alert %r not mailed: [alerts] recipients is empty", mail.subject)
             return
@@ -289,7 +302,7 @@ def _queue_alerts(
         suffix = "recovery" if recovered else "down"
         if len(items) >= alerts.group_threshold:
             send(
-                words.grouped_mail(items, lang, recovered=recovered),
+                _grouped_mail(items, recovered, lang, links),
                 {i.device.site_code for i in items},
                 f"incidents-{suffix}-" + ",".join(str(i.incident_id) for i in items)[:150],
                 "grouped",
@@ -298,17 +311,18 @@ def _queue_alerts(
         else:
             for item in items:
                 send(
-                    words.incident_mail(item, lang, recovered=recovered),
+                    _incident_mail(item, recovered, lang, links),
                     {item.device.site_code},
                     f"incident-{item.incident_id}-{suffix}",
                     "down",
-                    _incident_text(item, recovered),
+                    _incident_text(item, recovered, links),
                 )
 
     for device in update.flapping_started:
         changes = len(update.states[device].recent_changes)
+        flapping_mail = words.flapping_mail(facts[device], lang, changes=changes, window=window)
         send(
-            words.flapping_mail(facts[device], lang, changes=changes, window=window),
+            _same(flapping_mail),
             {facts[device].site_code},
             f"flapping-{device}-{at.isoformat()}",
             "flapping",
@@ -316,8 +330,9 @@ def _queue_alerts(
         )
     for device in update.flapping_ended:
         state = str(update.states[device].status)
+        settled_mail = words.settled_mail(facts[device], lang, state=state, window=window)
         send(
-            words.settled_mail(facts[device], lang, state=state, window=window),
+            _same(settled_mail),
             {facts[device].site_code},
             f"settled-{device}-{at.isoformat()}",
             "flapping",
@@ -344,9 +359,50 @@ def _settled_text(d: words.DeviceFacts, state: str, window: timedelta) -> channe
     return text
 
 
-def _incident_text(item: words.IncidentFacts, recovered: bool) -> channels.TextFor:
+MailFor = Callable[[str], words.Mail]  # the mail for a route (its recipients)
+
+
+def _same(mail: words.Mail) -> MailFor:
+    """A mail without acknowledge links: the same for every route."""
+    return lambda route: mail
+
+
+def _incident_mail(
+    item: words.IncidentFacts, recovered: bool, lang: str, links: ack_tokens.Links
+) -> MailFor:
+    def mail(route: str) -> words.Mail:
+        [mine] = _with_ack_links([item], links, route, recovered)
+        return words.incident_mail(mine, lang, recovered=recovered)
+
+    return mail
+
+
+def _grouped_mail(
+    items: list[words.IncidentFacts], recovered: bool, lang: str, links: ack_tokens.Links
+) -> MailFor:
+    def mail(route: str) -> words.Mail:
+        return words.grouped_mail(
+            _with_ack_links(items, links, route, recovered), lang, recovered=recovered
+        )
+
+    return mail
+
+
+def _with_ack_links(
+    items: list[words.IncidentFacts], links: ack_tokens.Links, route: str, recovered: bool
+) -> list[words.IncidentFacts]:
+    """An outage's link acknowledges it, signed for this route; a recovery's opens the page."""
+    if recovered:
+        return items
+    return [replace(i, ack_link=links.ack(i.incident_id, route)) for i in items]
+
+
+def _incident_text(
+    item: words.IncidentFacts, recovered: bool, links: ack_tokens.Links
+) -> channels.TextFor:
     def text(channel: channels.ChannelView, sites: set[str]) -> str:
-        return chat.incident_text(item, channel.language, recovered=recovered, limit=channel.limit)
+        [mine] = _with_ack_links([item], links, ack_tokens.channel_route(channel.id), recovered)
+        return chat.incident_text(mine, channel.language, recovered=recovered, limit=channel.limit)
 
     return text
 
@@ -410,6 +466,7 @@ def open_manual(
 def acknowledge(session: Session, incident: Incident, actor: str, at: datetime) -> None:
     if incident.state != IncidentState.OPEN:
         raise IncidentError("state")
+    audit.name_change(session, incident, "acknowledge")
     incident.state = IncidentState.ACKNOWLEDGED
     incident.acknowledged_at = at
     incident.acknowledged_by = actor
@@ -433,6 +490,7 @@ def set_cause(session: Session, incident: Incident, actor: str, at: datetime, ca
 def resolve(session: Session, incident: Incident, actor: str, at: datetime) -> None:
     if incident.state not in OPEN_STATES:
         raise IncidentError("state")
+    audit.name_change(session, incident, "resolve")
     incident.state = IncidentState.RESOLVED
     incident.resolved_at = at
     incident.resolved_by = actor
@@ -442,6 +500,7 @@ def resolve(session: Session, incident: Incident, actor: str, at: datetime) -> N
 def reopen(session: Session, incident: Incident, actor: str, at: datetime) -> None:
     if incident.state != IncidentState.RESOLVED:
         raise IncidentError("state")
+    audit.name_change(session, incident, "reopen")
     incident.state = IncidentState.OPEN
     incident.resolved_at = None
     incident.resolved_by = None

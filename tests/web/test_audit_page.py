@@ -63,7 +63,8 @@ def test_a_password_change_shows_as_dots_and_the_hash_is_nowhere(officer, somsri
         assert secret not in page
         assert secret.encode() not in exported_csv
         assert not any(secret in str(cell) for row in cells for cell in row)
-    assert any("password_hash: ••• → •••" in str(cell) for row in cells for cell in row)
+    # The export reads as the page does: the field's name in the reader's words.
+    assert any("รหัสผ่าน: ••• → •••" in str(cell) for row in cells for cell in row)
 
 
 def xlsx_cells(body: bytes) -> list[list]:
@@ -174,14 +175,25 @@ def test_the_csv_export_is_filtered_excel_ready_and_keeps_formulas_as_text(offic
         "รหัส",
         "รายการ",
         "ก่อน → หลัง",
+        "เวลา UTC (ISO 8601)",
+        "รหัสการกระทำ",
     ]
     assert [r[6] for r in table[1:]] == [
         "s02-ap",
         '\'=HYPERLINK("http://127.0.0.1/","click")',
         "S07 โรงเรียนบ้านนา",
     ]
-    assert table[3][:2] == ["2026-11-24 00:30:00", "cli:root"]  # Bangkok wall time
-    assert table[2][7] == "name: a → =1+1"
+    # What the page shows: Bangkok wall time in พ.ศ., the action and type in words...
+    assert table[3][:5] == [
+        "24 พ.ย. 2569 00:30:00",
+        "cli:root",
+        "127.0.0.5",
+        "สร้าง",
+        "โรงเรียน/หน่วยงาน",
+    ]
+    assert table[2][7] == "ชื่อ: a → =1+1"
+    # ... and for a program the moment in UTC and the stored code.
+    assert table[3][8:] == ["2026-11-23T17:30:00Z", "create"]
 
 
 def test_the_xlsx_export_reads_back_with_the_same_rows(officer, db, history):
@@ -189,9 +201,13 @@ def test_the_xlsx_export_reads_back_with_the_same_rows(officer, db, history):
     response = officer.get("/admin/audit.xlsx?lang=en&object_type=device")
     cells = xlsx_cells(response.get_data())
     assert cells[0][:3] == ["When (Bangkok)", "Who", "From address"]
+    assert cells[0][8:] == ["Time UTC (ISO 8601)", "Action code"]
     assert [row[6] for row in cells[1:]] == ["s02-ap", "=cmd|' /C calc'!A0", "s01-router"]
-    # A spreadsheet cell has no time zone: the Bangkok wall-clock time, naive.
-    assert cells[1][0] == datetime(2026, 11, 24, 23, 59, tzinfo=BANGKOK).replace(tzinfo=None)
+    # The reader's Bangkok time as the page writes it; the UTC moment beside it for programs.
+    moment = datetime(2026, 11, 24, 23, 59, tzinfo=BANGKOK)
+    assert cells[1][0] == "24 Nov 2026 23:59:00"
+    assert cells[1][3:5] == ["deleted", "device"]
+    assert cells[1][8:] == [moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"), "delete"]
     from openpyxl import load_workbook
 
     sheet = load_workbook(io.BytesIO(response.get_data())).active
@@ -276,3 +292,59 @@ def test_acknowledge_and_resolve_are_their_own_actions_in_bangkok_time(officer, 
     assert "anonymous" not in " ".join(rows)
     english = text_of(officer.get("/admin/audit?lang=en").get_data(as_text=True))
     assert "Acknowledge · " in english and "Acknowledged at : — → 24 Nov 2026 10:00" in english
+
+
+def test_acknowledge_resolve_reopen_are_stored_as_their_own_codes(officer, db):
+    """The stored action is the person's (the filter and the export's code column find it),
+    while an older row stored as "update" still reads as what it was."""
+    from monitor.db.models import Incident
+    from tests.conftest import NOW, add_device, add_site
+
+    with db.begin() as s:
+        device = add_device(s, add_site(s, "S01", "โรงเรียนหนึ่ง"), "router", kind="router")
+        incident = Incident(
+            device_id=device.id,
+            site_id=device.site_id,
+            title="โรงเรียนหนึ่ง — router (127.0.0.1)",
+            manual=False,
+            state="open",
+            opened_at=NOW,
+            opened_by="ictmon",
+        )
+        s.add(incident)
+    for action in ("acknowledge", "resolve", "reopen"):
+        officer.post(f"/incidents/{incident.id}/{action}")
+    with db.begin() as s:
+        stored = list(
+            s.scalars(
+                select(AuditEvent.action)
+                .where(AuditEvent.object_type == "incident")
+                .order_by(AuditEvent.id)
+            )
+        )
+        s.execute(  # how an older version stored an acknowledgement
+            insert(AuditEvent).values(
+                at=NOW,
+                actor="officer",
+                action="update",
+                object_type="incident",
+                object_id=str(incident.id),
+                object_label="x",
+                changes={"state": ["open", "acknowledged"]},
+            )
+        )
+    assert stored == ["acknowledge", "resolve", "reopen"]
+    filtered = officer.get("/admin/audit?action=acknowledge").get_data(as_text=True)
+    assert len(rows_of(filtered)) == 1
+    page = officer.get("/admin/audit?object_type=incident").get_data(as_text=True)
+    words = [text_of(r).split(" · ")[0] for r in rows_of(page)]
+    assert sum("รับทราบ" in w for w in words) == 2  # the new row and the old one alike
+    table = list(
+        csv.reader(
+            io.StringIO(
+                officer.get("/admin/audit.csv?object_type=incident").get_data().decode("utf-8-sig")
+            )
+        )
+    )
+    assert sorted(r[9] for r in table[1:]) == ["acknowledge", "reopen", "resolve", "update"]
+    assert sorted(r[3] for r in table[1:]).count("รับทราบ") == 2

@@ -25,13 +25,18 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from monitor.configs import setup as ssh_setup
 from monitor.configs import versions as config_backups
 from monitor.configs.backup_job import run_backups
 from monitor.db import audit
 from monitor.db.engine import transaction
+from monitor.db.models import Device
+from monitor.devices import admin
+from monitor.devices import queries as device_queries
 from monitor.localtime import iso_local, to_local
 from monitor.secrets import Vault
-from web.database import db, web_actor
+from web import access
+from web.database import db, vault, web_actor
 from web.i18n import translate
 from web.params import row_id_arg
 
@@ -40,7 +45,10 @@ bp = Blueprint("configs", __name__)
 
 def init_app(app) -> None:
     app.register_blueprint(bp)
+    # Setting up the backup is what the device form does for these two fields: operators.
+    access.add_rules({"configs.set_up_ssh": access.OPERATOR})
     app.add_template_global(_device_backups, "device_backups")
+    app.add_template_global(_ssh_setup_choices, "ssh_setup_choices")
     app.add_template_filter(trigger_label, "backup_trigger")
     app.add_template_filter(size_label, "config_size")
 
@@ -48,6 +56,18 @@ def init_app(app) -> None:
 def _device_backups(device_id: int):
     """The device page's include asks for its data by id (device.html is shared)."""
     return config_backups.backup_summary(db(), device_id)
+
+
+def _ssh_setup_choices(kind: str | None, current_type: str | None) -> dict | None:
+    """What the device page's set-up form offers; None for a kind with nothing to back up."""
+    if not ssh_setup.has_ssh_config(kind):
+        return None
+    _, profiles = device_queries.profile_choices(db())
+    return {
+        "profiles": profiles,
+        "types": ssh_setup.type_choices(),
+        "suggested": ssh_setup.suggested_type(kind, current_type),
+    }
 
 
 def trigger_label(trigger: str | None) -> str:
@@ -165,6 +185,36 @@ def back_up_now(device_id: int):
         flash(translate("cfg_flash_changed"))
     else:
         flash(translate("cfg_flash_unchanged"))
+    return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+
+
+@bp.post("/devices/<int:device_id>/ssh/set-up")
+@login_required
+def set_up_ssh(device_id: int):
+    """The device page's set-up form: an SSH profile and a device type, saved through the same
+    core function as the device form (validation, audit, and the credential hold when the editor
+    is not an admin)."""
+    session = db()
+    device = session.get(Device, device_id)
+    if device is None:
+        abort(404)
+    if not ssh_setup.has_ssh_config(device.kind):
+        abort(400)
+    data = {
+        "ssh_profile_id": request.form.get("ssh_profile_id", ""),
+        "ssh_device_type": request.form.get("ssh_device_type", ""),
+    }
+    if not data["ssh_profile_id"] or data["ssh_device_type"] not in ssh_setup.device_types():
+        flash(translate("cfg_setup_incomplete"))
+        return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+    try:
+        admin.update_device(session, device_id, data, vault(), by_admin=access.is_admin())
+    except admin.Invalid as exc:
+        session.rollback()
+        flash("; ".join(exc.errors.values()))
+        return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+    session.commit()
+    flash(translate("cfg_setup_saved"))
     return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
 
 

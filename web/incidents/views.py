@@ -27,7 +27,9 @@ from monitor.incidents import queries as iq
 from monitor.incidents import recording as core
 from monitor.localtime import BANGKOK
 from monitor.mail import outbox
+from monitor.mail import server as mail_server
 from monitor.mail.smtp import send_test
+from monitor.secrets import SecretsError
 from monitor.status import maintenance
 from web.database import db
 from web.i18n import translate
@@ -259,7 +261,8 @@ def outbox_page():
     return render_template(
         "incidents/outbox.html",
         messages=outbox.unsent(db()),
-        smtp=current_app.config["ICTMON_SETTINGS"].smtp,
+        # What the browser set (/admin/notifications) in place of [smtp]; no password needed.
+        smtp=mail_server.effective_smtp(db(), None, current_app.config["ICTMON_SETTINGS"].smtp),
     )
 
 
@@ -277,15 +280,20 @@ def retry(message_id: int):
 def test_email():
     settings = current_app.config["ICTMON_SETTINGS"]
     address = request.form.get("address", "").strip()[:254]
-    ok, dialogue = send_test(
-        settings.smtp,
-        address,
-        subject="ictmon: ทดสอบการส่งอีเมล / test email",
-        text=f"{settings.office.name}\n\nictmon test email.\n",
-    )
+    try:
+        # The server the browser set (/admin/notifications), else [smtp].
+        smtp = mail_server.smtp_for_sending(db(), settings)
+        ok, dialogue = send_test(
+            smtp,
+            address,
+            subject="ictmon: ทดสอบการส่งอีเมล / test email",
+            text=f"{settings.office.name}\n\nictmon test email.\n",
+        )
+    except SecretsError as exc:
+        smtp, ok, dialogue = settings.smtp, False, [str(exc)]
     return render_template(
         "incidents/outbox.html",
         messages=outbox.unsent(db()),
-        smtp=settings.smtp,
+        smtp=smtp,
         test_result=(ok, dialogue, address),
     )

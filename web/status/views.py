@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, g, render_template
 from flask_login import login_required
 
-from monitor.status import problems, queries
+from monitor.devices import contacts
+from monitor.status import problems, queries, remote_causes
 from web.database import db
 
 bp = Blueprint("status", __name__)
@@ -19,10 +20,18 @@ def _overview_context() -> dict:
         worst=next((s for s in queries.STATES if overview.counts.get(s)), "unknown"),
         last_poll_at=overview.last_poll_at,
     )
+    failed = problems.failed_devices(session)
     return {
         "overview": overview,
-        "failed": problems.failed_devices(session),
+        "failed": failed,
+        # Who to call at a school with a device down (asked only for those schools).
+        "contacts": contacts.contacts_of(session, failed),
         "recovered": problems.recoveries(session, g.now),
+        # Amber tiles whose cause is another site's failure name it; asked only when some device
+        # is unreachable, so a quiet district costs no query.
+        "causes": remote_causes.read_remote_causes(session)
+        if overview.counts.get("unreachable")
+        else {},
         "poller_never": overview.last_poll_at is None and overview.devices_total > 0,
     }
 
