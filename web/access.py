@@ -41,6 +41,7 @@ RULES: dict[str, Rule] = {
     "inventory.export_xlsx": VIEWER,
     "inventory.export_csv": VIEWER,
     "inventory.traffic": VIEWER,
+    "inventory.health": VIEWER,
     "inventory.edit": OPERATOR,
     "reports.index": VIEWER,
     "reports.download": VIEWER,

@@ -24,6 +24,7 @@ from monitor.settings import Settings
 from web import (
     access,
     accounts,
+    ack_links,
     api,
     assets,
     configs,
@@ -40,6 +41,7 @@ from web import (
     risks,
     search,
     status,
+    traps,
 )
 from web.database import close_session
 from web.routing import RowIdConverter
@@ -52,6 +54,7 @@ AREAS = (
     status,
     api,
     inventory,
+    traps,
     assets,
     reports,
     configs,
@@ -59,6 +62,7 @@ AREAS = (
     risks,
     manage,
     notifications,
+    ack_links,
     demo_mail,
     search,
 )

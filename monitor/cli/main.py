@@ -36,7 +36,9 @@ from monitor.demo.mailbox import mail_catcher
 from monitor.demo.outage import live_outage
 from monitor.demo.snmp import running_agents
 from monitor.devices.importer import import_file
+from monitor.incidents import ack_tokens
 from monitor.localtime import utcnow
+from monitor.mail import server as mail_server
 from monitor.mail.smtp import send_test
 from monitor.reports.produce import choose_period, file_name, render, report_for
 from monitor.runtime.bootstrap import initialise
@@ -155,7 +157,11 @@ def poll(obj: Context, once, snmp):
     sessions = obj.sessions()
     # With alerts: a state change seen here opens/resolves incidents like a scheduled sweep.
     summary = Poller(
-        obj.settings.ping, sessions, alerts=obj.settings.alerts, base_url=obj.settings.web.base_url
+        obj.settings.ping,
+        sessions,
+        alerts=obj.settings.alerts,
+        base_url=obj.settings.web.base_url,
+        ack_key=ack_tokens.key_or_none(obj.settings),
     ).sweep()
     with transaction(sessions) as session:
         names = device_names(session, [r.key for r in summary.results])
@@ -283,7 +289,15 @@ def report(obj: Context, month, fiscal_year, first, last, fmt, out, lang):
 def test_email(obj: Context, address):
     """Send one test mail to ADDRESS now and print what the SMTP server answered."""
     settings = obj.settings
-    smtp = settings.smtp
+    try:
+        sessions = obj.sessions()
+    except click.ClickException:
+        # Before `ictmon init` there is no server set in the browser: [smtp] is the one to test.
+        smtp = settings.smtp
+    else:
+        with sessions() as session:
+            # The server set at /admin/notifications, else [smtp].
+            smtp = mail_server.smtp_for_sending(session, settings)
     if not smtp.host:
         raise Failure("[smtp] host is not set: nothing to send through")
     click.echo(f"SMTP {smtp.host}:{smtp.port} ({smtp.security}), from {smtp.from_address}")

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.channels.sender import drain_channels
 from monitor.configs.backup_job import run_scheduled as back_up_configs
 from monitor.db.engine import transaction
+from monitor.incidents import ack_tokens
 from monitor.localtime import utcnow
 from monitor.mail import outbox
 from monitor.mail.sender import drain_outbox
@@ -136,7 +137,11 @@ def build_scheduler(
     settings: Settings, sessions: sessionmaker[Session], poller: Poller | None = None
 ) -> BackgroundScheduler:
     poller = poller or Poller(
-        settings.ping, sessions, alerts=settings.alerts, base_url=settings.web.base_url
+        settings.ping,
+        sessions,
+        alerts=settings.alerts,
+        base_url=settings.web.base_url,
+        ack_key=ack_tokens.key_or_none(settings),
     )
     scheduler = BackgroundScheduler(
         timezone=UTC,

@@ -23,10 +23,14 @@ from waitress import create_server
 
 from collectors.ping import IcmpNotPermitted, icmp_permission_problem
 from monitor.db import engine as dbmod
-from monitor.runtime import lease
+from monitor.incidents import ack_tokens
+from monitor.runtime import bus_error, lease
 from monitor.runtime.scheduler import build_scheduler
 from monitor.secrets import web_secret_key
 from monitor.settings import Settings
+from monitor.status.poller import Poller
+from monitor.traps.follow_up import FollowUp
+from monitor.traps.service import TrapService
 
 log = logging.getLogger(__name__)
 
@@ -74,6 +78,24 @@ def _fenced(function, held: lease.Lease):
     return run
 
 
+def _start_traps(settings, sessions, pinger, held: lease.Lease | None, announce):
+    """The trap receiver, when [traps] listen is set; it acts only while the lease is held. A
+    port that cannot be bound is announced and the rest runs on: polling does not need traps."""
+    if not settings.traps.listen or held is None:
+        return None
+    service = TrapService(
+        settings, sessions, follow_up=FollowUp(settings, sessions, pinger), active=held.fresh
+    )
+    try:
+        address, port = service.start()
+    except OSError as exc:
+        log.error("SNMP trap receiver not started: %s", exc)
+        announce(f"SNMP traps: cannot listen on {settings.traps.listen} ({exc.strerror or exc})")
+        return None
+    announce(f"SNMP traps: listening on {address} port {port}")
+    return service
+
+
 PARTS = ("all", "web", "poller")
 
 
@@ -92,9 +114,11 @@ def serve(
     may run, but exactly one scheduler, or sweeps and mails would be done twice."""
     if only not in PARTS:
         raise ValueError(f"only must be one of {', '.join(PARTS)}, got {only!r}")
-    # A fatal signal (SIGBUS from a file system gone read-only or away under SQLite's mapped
-    # WAL index, SIGSEGV) then leaves a traceback in the service's log instead of nothing.
+    # A fatal signal (SIGSEGV, SIGABRT) then leaves a traceback in the service's log instead of
+    # nothing; SIGBUS (the file system under SQLite's mapped WAL index gone read-only or away)
+    # is logged in words too, and ends the process with a failure exit (monitor.runtime.bus_error).
     faulthandler.enable()
+    bus_error.exit_on_bus_error()
     web, poller = only in ("all", "web"), only in ("all", "poller")
     if web:
         # First, before anything starts: a guessable session key lets anyone sign in as anyone.
@@ -113,7 +137,14 @@ def serve(
         server = create_server(
             app, host=settings.web.host, port=settings.web.port, threads=8, ident="ictmon"
         )
-    scheduler = build_scheduler(settings, sessions) if poller else None
+    pinger = Poller(
+        settings.ping,
+        sessions,
+        alerts=settings.alerts,
+        base_url=settings.web.base_url,
+        ack_key=ack_tokens.key_or_none(settings),
+    )
+    scheduler = build_scheduler(settings, sessions, pinger) if poller else None
     signal.signal(signal.SIGTERM, _stop_on_sigterm)
     stopping = threading.Event()
     scheduler_lease = keeper = None
@@ -142,6 +173,7 @@ def serve(
             daemon=True,
         )
         keeper.start()
+    traps = _start_traps(settings, sessions, pinger, scheduler_lease, announce) if poller else None
     if server is not None:
         host = settings.web.host if ":" not in settings.web.host else f"[{settings.web.host}]"
         announce(f"ictmon is running: http://{host}:{server.effective_port}/")
@@ -167,6 +199,8 @@ def serve(
         stopping.set()
         if keeper is not None:
             keeper.join(timeout=10)
+        if traps is not None:
+            traps.stop()
         if scheduler is not None:
             scheduler.shutdown(wait=True)
         if scheduler_lease is not None:

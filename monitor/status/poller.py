@@ -8,9 +8,10 @@ decoupled through the rows this writes.
 from __future__ import annotations
 
 import logging
+import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Set
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
@@ -59,24 +60,37 @@ class Poller:
         resolve: Callable[..., dict[str, str | None]] = resolve_names,
         alerts: AlertSettings | None = None,
         base_url: str = "",
+        ack_key: bytes | None = None,
     ):
         self.settings = settings
         # Incidents and alert mails; without alert settings only states are recorded.
         self.alerts = alerts
         self.base_url = base_url
+        # Signs the acknowledge links outage alerts carry (monitor.incidents.ack_tokens).
+        self.ack_key = ack_key
         self.sessions = sessions
         self.probe = probe
         self.clock = clock
         self.resolve = resolve
+        self._lock = threading.Lock()
 
-    def sweep(self) -> SweepSummary:
+    def sweep(self, only: Set[int] | None = None) -> SweepSummary:
+        """Every device; or, with `only`, just those (a trap asked for them at once: the others
+        keep their states, and the heartbeat stays the full sweeps')."""
+        with self._lock:  # a trap's sweep never interleaves with the scheduled one
+            return self._sweep(only)
+
+    def _sweep(self, only: Set[int] | None) -> SweepSummary:
         started = time.monotonic()
         at = self.clock()
         summary = SweepSummary(at)
         with transaction(self.sessions) as session:
-            summary.gap_from = self._close_gap(session, at)
+            if only is None:
+                summary.gap_from = self._close_gap(session, at)
             plan = store.load_plan(session)
             in_maintenance = store.devices_in_maintenance(session, at)
+        if only is not None:
+            plan = replace(plan, targets=[t for t in plan.targets if t.device_id in only])
 
         targets, unresolved = self._targets(plan.targets)
         results = self.probe(
@@ -108,9 +122,11 @@ class Poller:
                     at=at,
                     alerts=self.alerts,
                     base_url=self.base_url,
+                    ack_key=self.ack_key,
                 )
             store.record_results(session, at, results)
-            store.beat(session, at)
+            if only is None:
+                store.beat(session, at)
         summary.results = results
         summary.changes = update.changes
         summary.seconds = time.monotonic() - started

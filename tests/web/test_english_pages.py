@@ -24,6 +24,7 @@ from sqlalchemy import select
 
 from collectors.ssh import SshResult, SshState
 from monitor.accounts.users import create_user
+from monitor.assets import check_queries
 from monitor.configs import versions
 from monitor.db.models import (
     ConfigVersion,
@@ -44,11 +45,12 @@ from monitor.db.models import (
     TrafficRollup,
     User,
 )
-from monitor.incidents import recording
+from monitor.incidents import ack_tokens, recording
 from monitor.reports.delivery import deliver_due_report
 from monitor.risks.facts import evaluate_once
 from monitor.risks.register import reconcile
 from monitor.risks.rules import DeviceFact, Facts, evaluate, parse_rules
+from monitor.secrets import web_secret_key
 from monitor.settings import AlertSettings, AssetSettings, OfficeSettings
 from monitor.status.state import DeviceState, StateChange, StateUpdate, Status
 from tests.conftest import NOW, add_device, add_site
@@ -299,6 +301,20 @@ def english(settings, db):
         ids["open_incident"] = s.scalar(select(Incident.id).where(Incident.state == "open"))
         ids["resolved_incident"] = s.scalar(select(Incident.id).where(Incident.state == "resolved"))
         ids["outbox"] = s.scalar(select(OutboxMessage.id))
+    # An alert's acknowledge link for an incident nobody acknowledges below: its confirm page.
+    with db.begin() as s:
+        waiting = Incident(
+            title="Power cut at the office", manual=True, opened_at=NOW, opened_by="admin"
+        )
+        s.add(waiting)
+        s.flush()
+        ids["waiting_incident"] = waiting.id
+    ids["ack_token"] = ack_tokens.sign(
+        ack_tokens.key_from_secret(web_secret_key(settings)),
+        ids["waiting_incident"],
+        "mail:oncall@district.example",
+        NOW + timedelta(days=1),
+    )
 
     # Configuration backups: one device changed outside maintenance, one never backed up.
     with db.begin() as s:
@@ -338,6 +354,24 @@ def english(settings, db):
         ]
         ids["report"] = s.scalar(select(GeneratedReport.id))
         ids["users"] = list(s.scalars(select(User.id)))
+    # An annual check round with one asset seen, its note typed in English.
+    with db.begin() as s:
+        ids["check_round"] = check_queries.open_round(
+            s, 2027, [ids["s01"], ids["s02"]], "Annual check", "admin", NOW
+        )
+        info = check_queries.load_round(s, ids["check_round"])
+        assert info is not None
+        check_queries.mark(
+            s,
+            info,
+            ids["ups1"],
+            "usable",
+            "Seen in the server room",
+            user_id=ids["users"][0],
+            is_admin=True,
+            by="admin",
+            now=NOW,
+        )
     return app, client, ids
 
 
@@ -464,6 +498,7 @@ def _params(ids) -> dict[str, list[dict]]:
         "status.site": [{"code": c} for c in ("OFFICE", "S01", "S02")],
         "status.device": [{"device_id": d} for d in devices],
         "inventory.traffic": [{"device_id": ids["r1"], "if": 1}],
+        "inventory.health": [{"device_id": ids["ups1"]}],
         "inventory.edit": [{"device_id": ids["core"]}, {"device_id": ids["r1"]}],
         "manage.edit_device": [{"device_id": d} for d in devices],
         "assets.asset": [{"device_id": d} for d in devices],
@@ -485,6 +520,10 @@ def _params(ids) -> dict[str, list[dict]]:
         "risks.show": [{"risk_id": r} for r in ids["risks"]],
         "risks.edit": [{"risk_id": r} for r in ids["risks"]],
         "reports.download": [{"fmt": "html"}, {"fmt": "xlsx"}, {"fmt": "pdf"}],
+        "ack_links.show": [{"token": ids["ack_token"]}],
+        "asset_check.round": [{"round_id": ids["check_round"]}],
+        "asset_check.report_pdf": [{"round_id": ids["check_round"]}],
+        "asset_check.report_xlsx": [{"round_id": ids["check_round"]}],
     }
 
 
