@@ -95,7 +95,7 @@ class Bench:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        devices = self._wait(lambda: self._get("/api/v1/devices"), within=60)
+        devices = self._wait(lambda: (self._get("/api/v1/devices") or {}).get("devices"), within=60)
         self.device_id = devices[0]["id"]
         # The first SNMP round (5 s after the start) has seen the UPS on mains.
         self.set_source(2)

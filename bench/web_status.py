@@ -1,11 +1,13 @@
 """How fast the web front answers for a whole district, and how many SQL statements it costs.
 
     .venv/bin/python bench/web_status.py [--requests 30] [--sizes 500,5000] [--sample-interval 60]
+        [--database sqlite|postgresql] [--postgres-url URL] [--rollup-days 30] [--sample-hours 24]
 
-For each size, builds a district in a temporary SQLite file (one office site plus schools, 150 sites
-for 5,000 devices, 15 for 500): current states (a few schools offline, access points down, some
+For each size, builds a district in a temporary SQLite file, or in a database of its own on the
+PostgreSQL server (created, and dropped at the end, as tests/conftest.py's postgres_engine does) (one
+office site plus schools, 150 sites for 5,000 devices, 600 for 20,000): current states (a few schools offline, access points down, some
 never polled, one school in maintenance), state history, a month of hourly rollups and a day of raw
-samples for every device, written with bulk inserts. Then, in-process with the Flask test client
+samples for every device, written with bulk inserts (COPY on PostgreSQL). Then, in-process with the Flask test client
 signed in, requests each page `--requests` times after a warm-up and prints the median and 95th
 percentile time per request and the SQL statements per request (counted with a
 `before_cursor_execute` listener). Prints figures; asserts nothing. Touches no network.
@@ -14,27 +16,35 @@ percentile time per request and the SQL statements per request (counted with a
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import statistics
 import sys
 import tempfile
 import time
+import uuid
+from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, text
+from sqlalchemy.engine import make_url
 
 from monitor.accounts.users import create_user
 from monitor.db import engine as dbmod
 from monitor.localtime import utcnow
 from monitor.secrets import ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
+from web.api.paging import encode_cursor
 from web.app import create_app
 
 PASSWORD = "benchmark password"
+POSTGRES_ADMIN_URL = os.environ.get(
+    "ICTMON_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 
 
 def _ts(moment) -> str:
@@ -42,8 +52,29 @@ def _ts(moment) -> str:
     return moment.replace(tzinfo=None).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def build_district(engine, devices_total: int, sites_total: int, sample_interval: int, now) -> dict:
-    """Write the district with executemany on the raw DB-API connection (fast bulk inserts)."""
+def _bulk(cur, postgres: bool, table: str, columns: str, rows) -> None:
+    """Rows into a table the fastest way each database has: COPY, or executemany."""
+    if postgres:
+        with cur.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    marks = ", ".join("?" for _ in columns.split(","))
+    cur.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks})", rows)
+
+
+def build_district(
+    engine,
+    devices_total: int,
+    sites_total: int,
+    sample_interval: int,
+    now,
+    *,
+    rollup_days: int = 30,
+    sample_hours: int = 24,
+) -> dict:
+    """Write the district on the raw DB-API connection (fast bulk inserts)."""
+    postgres = engine.dialect.name == "postgresql"
     rng = random.Random(devices_total)
     created = _ts(now - timedelta(days=60))
     sites, devices, states, intervals = [], [], [], []
@@ -54,14 +85,14 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
         for i in range(schools)
     ]
 
-    sites.append((1, "OFFICE", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา", 1, created))
-    devices.append((1, 1, "office-core", "127.0.0.1", "router", None, 1, created, created))
+    sites.append((1, "OFFICE", "สำนักงานเขตพื้นที่การศึกษามัธยมศึกษา", True, created))
+    devices.append((1, 1, "office-core", "127.0.0.1", "router", None, True, created, created))
     next_id = 2
     site_for_page = None
     for i, count in enumerate(per_school):
         site_id = i + 2
         code = f"S{i + 1:03d}"
-        sites.append((site_id, code, f"โรงเรียนทดสอบที่ {i + 1}", 1, created))
+        sites.append((site_id, code, f"โรงเรียนทดสอบที่ {i + 1}", True, created))
         router = next_id
         devices.append(
             (
@@ -71,7 +102,7 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                 f"127.1.{i % 250}.1",
                 "router",
                 1,
-                1,
+                True,
                 created,
                 created,
             )
@@ -88,7 +119,7 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                     f"127.1.{i % 250}.{10 + k}",
                     "switch",
                     router,
-                    1,
+                    True,
                     created,
                     created,
                 )
@@ -103,7 +134,7 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                     f"127.2.{i % 250}.{(k % 250) + 1}",
                     "ap",
                     switches[k % len(switches)],
-                    1,
+                    True,
                     created,
                     created,
                 )
@@ -153,29 +184,35 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
     raw = engine.raw_connection()
     try:
         cur = raw.cursor()
-        cur.executemany(
-            "INSERT INTO sites (id, code, name, enabled, created_at) VALUES (?, ?, ?, ?, ?)", sites
-        )
-        cur.executemany(
-            "INSERT INTO devices (id, site_id, name, address, kind, parent_id, enabled,"
-            " created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _bulk(cur, postgres, "sites", "id, code, name, enabled, created_at", sites)
+        _bulk(
+            cur,
+            postgres,
+            "devices",
+            "id, site_id, name, address, kind, parent_id, enabled, created_at, updated_at",
             devices,
         )
-        cur.executemany(
-            "INSERT INTO device_states (device_id, status, since, fail_count,"
-            " first_fail_at, last_check_at, last_rtt_ms, last_loss_pct, last_error)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        _bulk(
+            cur,
+            postgres,
+            "device_states",
+            "device_id, status, since, fail_count, first_fail_at, last_check_at, last_rtt_ms,"
+            " last_loss_pct, last_error",
             states,
         )
-        cur.executemany(
-            "INSERT INTO state_intervals (device_id, status, started_at, ended_at)"
-            " VALUES (?, ?, ?, ?)",
-            intervals,
+        _bulk(
+            cur, postgres, "state_intervals", "device_id, status, started_at, ended_at", intervals
         )
+        if postgres:  # ids were given: move the sequences past them
+            for table in ("sites", "devices"):
+                cur.execute(
+                    f"SELECT setval(pg_get_serial_sequence('{table}', 'id'),"
+                    f" (SELECT max(id) FROM {table}))"
+                )
         raw.commit()
 
         hour0 = now.replace(minute=0, second=0, microsecond=0)
-        hours = [_ts(hour0 - timedelta(hours=h)) for h in range(30 * 24, 0, -1)]
+        hours = [_ts(hour0 - timedelta(hours=h)) for h in range(rollup_days * 24, 0, -1)]
 
         def rollups():
             for d in devices:
@@ -184,15 +221,19 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                     rtt = base + (h % 24) * 0.3
                     yield (d[0], 3600, bucket, 180, 179, rtt * 60, 60, rtt * 2)
 
-        cur.executemany(
-            "INSERT INTO ping_rollups (device_id, resolution, bucket_start, sent,"
-            " received, rtt_sum_ms, rtt_samples, rtt_max_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        _bulk(
+            cur,
+            postgres,
+            "ping_rollups",
+            "device_id, resolution, bucket_start, sent, received, rtt_sum_ms, rtt_samples,"
+            " rtt_max_ms",
             rollups(),
         )
         raw.commit()
 
-        sweeps = [_ts(now - timedelta(seconds=s)) for s in range(24 * 3600, 0, -sample_interval)]
+        sweeps = [
+            _ts(now - timedelta(seconds=s)) for s in range(sample_hours * 3600, 0, -sample_interval)
+        ]
 
         def samples():
             for d in devices:
@@ -200,16 +241,22 @@ def build_district(engine, devices_total: int, sites_total: int, sample_interval
                 for k, at in enumerate(sweeps):
                     yield (d[0], at, 3, 3, base + (k % 10) * 0.2, base + 3)
 
-        cur.executemany(
-            "INSERT INTO ping_samples (device_id, at, sent, received, rtt_avg_ms,"
-            " rtt_max_ms) VALUES (?, ?, ?, ?, ?, ?)",
+        _bulk(
+            cur,
+            postgres,
+            "ping_samples",
+            "device_id, at, sent, received, rtt_avg_ms, rtt_max_ms",
             samples(),
         )
         raw.commit()
-        cur.execute("ANALYZE")
-        raw.commit()
+        if not postgres:
+            cur.execute("ANALYZE")
+            raw.commit()
     finally:
         raw.close()
+    if postgres:  # as autovacuum would have left a live database: statistics, visibility map
+        with engine.connect().execution_options(isolation_level="AUTOCOMMIT") as c:
+            c.execute(text("VACUUM ANALYZE"))
     return {
         "site": site_for_page,
         "device": 2,
@@ -243,11 +290,52 @@ def measure(client, engine, url: str, requests: int) -> tuple[float, float, floa
     return statistics.median(times), p95, len(statements) / requests, size
 
 
-def run(devices_total: int, sites_total: int, requests: int, sample_interval: int) -> list[tuple]:
-    with tempfile.TemporaryDirectory(prefix="ictmon-bench-") as tmp:
+@contextmanager
+def database(kind: str, tmp: str, postgres_url: str):
+    """The URL of an empty database: a file in `tmp`, or a database of our own on the PostgreSQL
+    server, dropped (WITH FORCE) when the block ends."""
+    if kind == "sqlite":
+        yield f"sqlite:///{tmp}/bench.db"
+        return
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    name = f"ictmon_bench_{uuid.uuid4().hex[:10]}"
+    try:
+        with admin.connect() as c:
+            c.execute(text(f'CREATE DATABASE "{name}"'))
+        try:
+            yield make_url(postgres_url).set(database=name).render_as_string(hide_password=False)
+        finally:
+            with admin.connect() as c:
+                c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+def database_mb(engine) -> float:
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as c:
+            return c.execute(text("SELECT pg_database_size(current_database())")).scalar() / 1e6
+    return Path(engine.url.database).stat().st_size / 1e6
+
+
+def run(
+    devices_total: int,
+    sites_total: int,
+    requests: int,
+    sample_interval: int,
+    *,
+    kind: str = "sqlite",
+    postgres_url: str = POSTGRES_ADMIN_URL,
+    rollup_days: int = 30,
+    sample_hours: int = 24,
+) -> list[tuple]:
+    with (
+        tempfile.TemporaryDirectory(prefix="ictmon-bench-") as tmp,
+        database(kind, tmp, postgres_url) as url,
+    ):
         settings = replace(
             Settings(),
-            database=DatabaseSettings(url=f"sqlite:///{tmp}/bench.db"),
+            database=DatabaseSettings(url=url),
             paths=PathSettings(data_dir=f"{tmp}/data"),
         )
         ensure_keys(settings)
@@ -256,14 +344,22 @@ def run(devices_total: int, sites_total: int, requests: int, sample_interval: in
         factory = dbmod.session_factory(engine)
         now = utcnow()
         started = time.perf_counter()
-        info = build_district(engine, devices_total, sites_total, sample_interval, now)
+        info = build_district(
+            engine,
+            devices_total,
+            sites_total,
+            sample_interval,
+            now,
+            rollup_days=rollup_days,
+            sample_hours=sample_hours,
+        )
         built = time.perf_counter() - started
         with dbmod.transaction(factory) as s:
             create_user(s, "bench", PASSWORD)
         print(
-            f"  {devices_total:,} devices / {sites_total} sites: built in {built:.1f} s "
+            f"  {devices_total:,} devices / {sites_total} sites on {kind}: built in {built:.1f} s "
             f"({info['rollups']:,} hourly rollups, {info['samples']:,} samples, "
-            f"{Path(tmp, 'bench.db').stat().st_size / 1e6:,.0f} MB)",
+            f"{database_mb(engine):,.0f} MB)",
             file=sys.stderr,
         )
 
@@ -281,12 +377,21 @@ def run(devices_total: int, sites_total: int, requests: int, sample_interval: in
             (f"site page /sites/{info['site']}", f"/sites/{info['site']}"),
             ("device page /devices/2", "/devices/2"),
             ("/api/v1/sites", "/api/v1/sites"),
-            ("/api/v1/devices", "/api/v1/devices"),
+            ("/api/v1/devices (first page, 500)", "/api/v1/devices"),
+            # A page from the middle of the list: keyset paging costs the same anywhere.
+            (
+                "/api/v1/devices (middle page, 500)",
+                f"/api/v1/devices?cursor={encode_cursor(devices_total // 2)}",
+            ),
+            # The old unpaginated answer, for comparison: the whole list up to 5,000.
+            ("/api/v1/devices?limit=5000", "/api/v1/devices?limit=5000"),
             ("latency 24h (samples)", "/api/v1/devices/2/latency?range=24h"),
             ("latency 30d (hourly)", "/api/v1/devices/2/latency?range=30d"),
         ]:
             median, p95, queries, size = measure(client, engine, url, requests)
-            rows.append((f"{devices_total:,}/{sites_total}", label, median, p95, queries, size))
+            rows.append(
+                (f"{devices_total:,}/{sites_total}", kind, label, median, p95, queries, size)
+            )
         engine.dispose()
         return rows
 
@@ -303,21 +408,38 @@ def main(argv=None) -> int:
         default=60,
         help="seconds between raw samples in the generated day (default 60)",
     )
+    parser.add_argument("--database", choices=["sqlite", "postgresql"], default="sqlite")
+    parser.add_argument(
+        "--postgres-url",
+        default=POSTGRES_ADMIN_URL,
+        help="a server to create the benchmark's own database on (ICTMON_TEST_POSTGRES_URL)",
+    )
+    parser.add_argument("--rollup-days", type=int, default=30, help="hourly rollups (default 30)")
+    parser.add_argument("--sample-hours", type=int, default=24, help="raw samples (default 24)")
     args = parser.parse_args(argv)
     rows = []
     for size in (int(s) for s in args.sizes.split(",")):
         sites = max(2, round(size * 150 / 5000))
-        rows += run(size, sites, args.requests, args.sample_interval)
+        rows += run(
+            size,
+            sites,
+            args.requests,
+            args.sample_interval,
+            kind=args.database,
+            postgres_url=args.postgres_url,
+            rollup_days=args.rollup_days,
+            sample_hours=args.sample_hours,
+        )
     print()
     print(
-        f"| {'devices/sites':<13} | {'request':<34} | {'median ms':>9} | {'p95 ms':>7} "
-        f"| {'SQL/request':>11} | {'bytes':>9} |"
+        f"| {'devices/sites':<13} | {'database':<10} | {'request':<34} | {'median ms':>9} "
+        f"| {'p95 ms':>7} | {'SQL/request':>11} | {'bytes':>9} |"
     )
-    print(f"|{'-' * 15}|{'-' * 36}|{'-' * 10}:|{'-' * 8}:|{'-' * 12}:|{'-' * 10}:|")
-    for district, label, median, p95, queries, size in rows:
+    print(f"|{'-' * 15}|{'-' * 12}|{'-' * 36}|{'-' * 10}:|{'-' * 8}:|{'-' * 12}:|{'-' * 10}:|")
+    for district, kind, label, median, p95, queries, size in rows:
         print(
-            f"| {district:<13} | {label:<34} | {median:>9.1f} | {p95:>7.1f} | {queries:>11g} "
-            f"| {size:>9,} |"
+            f"| {district:<13} | {kind:<10} | {label:<34} | {median:>9.1f} | {p95:>7.1f} "
+            f"| {queries:>11g} | {size:>9,} |"
         )
     return 0
 

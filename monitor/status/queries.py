@@ -302,6 +302,24 @@ def device_rows(session, site_code: str | None = None) -> list[DeviceRow]:
     return [_device_row(r) for r in session.connection().execute(stmt)]
 
 
+def device_page(
+    session, site_code: str | None, after: int, limit: int
+) -> tuple[list[DeviceRow], bool]:
+    """Up to `limit` of device_rows' devices with an id above `after`, by id, and whether more
+    follow. One query (keyset: one row past the page says there is a next one)."""
+    stmt = _device_select().where(
+        Device.enabled.is_(True),
+        Site.enabled.is_(True),
+        Device.address.is_not(None),
+        Device.id > after,
+    )
+    if site_code is not None:
+        stmt = stmt.where(Site.code == site_code)
+    stmt = stmt.order_by(Device.id).limit(limit + 1)
+    rows = [_device_row(r) for r in session.connection().execute(stmt)]
+    return rows[:limit], len(rows) > limit
+
+
 @dataclass(frozen=True)
 class TreeNode:
     """One line of the site page's device tree, flattened in display order."""

@@ -56,7 +56,9 @@ def remote_causes(nodes: Mapping[int, Node]) -> dict[int, list[int]]:
 
 def read_remote_causes(session) -> dict[int, list[RemoteCause]]:
     """Site id → the other sites' failed devices its tile should name. One query."""
-    rows = session.execute(
+    # Every device of the district is read: Core rows straight from the connection, as
+    # queries.device_rows does, without the ORM result machinery.
+    stmt = (
         select(
             Device.id,
             Device.parent_id,
@@ -69,9 +71,11 @@ def read_remote_causes(session) -> dict[int, list[RemoteCause]]:
         .join(Site, Site.id == Device.site_id)
         .outerjoin(DeviceState, DeviceState.device_id == Device.id)
         .where(Device.enabled.is_(True), Site.enabled.is_(True), Device.address.is_not(None))
-    ).all()
+    )
+    rows = session.connection().execute(stmt).all()
     nodes = {r[0]: Node(r[1], r[2], r[3]) for r in rows}
-    labels = {r[0]: (r[4], r[5], r[6]) for r in rows}
+    # Only a DOWN device is ever named as a cause.
+    labels = {r[0]: (r[4], r[5], r[6]) for r in rows if r[3] == Status.DOWN}
     return {
         site_id: [RemoteCause(i, *labels[i]) for i in device_ids]
         for site_id, device_ids in remote_causes(nodes).items()

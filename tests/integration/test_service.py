@@ -95,7 +95,7 @@ class Service:
             headers={"Authorization": f"Bearer {self.token}"},
         )
         assert status == 200, body
-        return {f"{d['site']}/{d['name']}": d for d in json.loads(body)}
+        return {f"{d['site']}/{d['name']}": d for d in json.loads(body)["devices"]}
 
     def wait_for(self, expected: dict[str, str], within: float) -> dict[str, dict]:
         """Poll the API until every named device shows its expected state (bounded)."""

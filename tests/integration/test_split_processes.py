@@ -109,7 +109,7 @@ def test_the_web_process_shows_what_the_poller_process_measured(configured):
         time.sleep(2.5)
         status, body = _get(f"{base}/api/v1/devices", token)
         assert status == 200
-        assert {d["state"] for d in json.loads(body)} == {"unknown"}
+        assert {d["state"] for d in json.loads(body)["devices"]} == {"unknown"}
 
         poller = subprocess.Popen(
             [*command, "poller"], stdout=subprocess.PIPE, stderr=subprocess.STDOUT
@@ -117,7 +117,7 @@ def test_the_web_process_shows_what_the_poller_process_measured(configured):
 
         def device_states() -> set[str]:
             status, body = _get(f"{base}/api/v1/devices", token)
-            return {d["state"] for d in json.loads(body)} if status == 200 else set()
+            return {d["state"] for d in json.loads(body)["devices"]} if status == 200 else set()
 
         wait_until(
             lambda: device_states() == {"up"},

@@ -16,7 +16,7 @@ DEVICE_KEYS = ["id", "name", "site", "address", "kind", "parent", "state", "sinc
 
 
 def test_devices_list_shape(officer, district):
-    devices = officer.get("/api/v1/devices").json
+    devices = officer.get("/api/v1/devices").json["devices"]
     router = next(d for d in devices if d["name"] == "s02-router")
     assert list(router) == DEVICE_KEYS
     assert router == {
@@ -34,14 +34,14 @@ def test_devices_list_shape(officer, district):
 
 
 def test_devices_list_filters_by_site(officer, district):
-    names = [d["name"] for d in officer.get("/api/v1/devices?site=S02").json]
-    assert names == ["s02-ap", "s02-router", "s02-switch"]
+    names = [d["name"] for d in officer.get("/api/v1/devices?site=S02").json["devices"]]
+    assert sorted(names) == ["s02-ap", "s02-router", "s02-switch"]
 
 
 def test_device_never_polled_is_unknown_since_null(officer, db):
     with db.begin() as s:
         add_device(s, add_site(s), "r1")
-    [device] = officer.get("/api/v1/devices").json
+    [device] = officer.get("/api/v1/devices").json["devices"]
     assert device["state"] == "unknown" and device["since"] is None
 
 
@@ -144,7 +144,7 @@ def test_hostile_name_is_plain_data_in_json(officer, db):
         add_device(s, add_site(s), "<script>alert(1)</script>")
     response = officer.get("/api/v1/devices")
     assert response.mimetype == "application/json"
-    assert response.json[0]["name"] == "<script>alert(1)</script>"
+    assert response.json["devices"][0]["name"] == "<script>alert(1)</script>"
 
 
 def test_api_and_status_page_on_sqlite_and_postgresql(settings, any_db):
@@ -153,7 +153,7 @@ def test_api_and_status_page_on_sqlite_and_postgresql(settings, any_db):
         create_user(s, "officer", PASSWORD)
     client = make_app(settings, any_db).test_client()
     sign_in(client)
-    devices = client.get("/api/v1/devices").json
+    devices = client.get("/api/v1/devices").json["devices"]
     router = next(d for d in devices if d["id"] == ids["s02_router"])
     assert router["state"] == "down" and router["since"] == "2026-11-24T07:54:30+07:00"
     assert [s["code"] for s in client.get("/api/v1/sites").json][:2] == ["S02", "S03"]
@@ -170,4 +170,4 @@ def test_disabled_devices_are_left_out(officer, db):
         add_device(s, site, "retired")
         s.flush()
         s.query(Device).filter_by(name="retired").one().enabled = False
-    assert [d["name"] for d in officer.get("/api/v1/devices").json] == ["kept"]
+    assert [d["name"] for d in officer.get("/api/v1/devices").json["devices"]] == ["kept"]

@@ -181,7 +181,8 @@ def test_patch_enabled_false_disables_the_device(api, db, district):
     response = api.patch(f"/api/v1/devices/{district['s03_ap']}", json={"enabled": False})
     assert response.status_code == 200 and response.json["enabled"] is False
     assert device(db, district["s03_ap"]).enabled is False
-    names = [d["name"] for d in api.get("/api/v1/devices?site=S03", role="viewer").json]
+    page = api.get("/api/v1/devices?site=S03", role="viewer").json
+    names = [d["name"] for d in page["devices"]]
     assert names == ["s03-router"]
 
 

@@ -125,7 +125,7 @@ def token(db, app):
 def test_bearer_token_opens_the_api(client, token, district):
     response = client.get("/api/v1/devices", headers={"Authorization": f"Bearer {token}"})
     assert response.status_code == 200
-    assert len(response.json) == 7
+    assert len(response.json["devices"]) == 7
 
 
 def test_wrong_bearer_token_is_401(client, token):

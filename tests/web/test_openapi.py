@@ -96,6 +96,16 @@ def test_device_bodies_list_exactly_the_keys_the_core_accepts(document):
     assert record["has_snmp_community"] == {"type": "boolean"}
 
 
+def test_the_device_list_is_documented_as_pages(document):
+    listing = document["paths"]["/api/v1/devices"]["get"]
+    limit = next(p for p in listing["parameters"] if p["name"] == "limit")
+    assert [p["name"] for p in listing["parameters"]] == ["site", "limit", "cursor"]
+    assert limit["schema"] == {"type": "integer", "minimum": 1, "maximum": 5000}
+    assert "Link" in listing["responses"]["200"]["headers"]
+    page = document["components"]["schemas"]["DevicePage"]
+    assert page["required"] == ["devices", "count", "next"]
+
+
 # --- schemathesis ---------------------------------------------------------------------------
 
 

@@ -18,6 +18,7 @@ from monitor.devices import admin as device_admin
 from monitor.devices import importer
 from monitor.status.queries import LATENCY_RANGES, LEVELS, STATES
 from web import access
+from web.api import paging
 from web.routing import MAX_ROW_ID
 
 bp = Blueprint("openapi", __name__, url_prefix="/api/v1")
@@ -291,6 +292,14 @@ SCHEMAS: dict[str, Schema] = {
         }
     ),
     "DeviceRow": obj(DEVICE_ROW),
+    # Keyset pages (web.api.paging): follow `next` (or the Link header) until it is null.
+    "DevicePage": obj(
+        {
+            "devices": array(ref("DeviceRow")),
+            "count": {"type": "integer", "minimum": 0, "maximum": paging.MAX_LIMIT},
+            "next": nullable({"type": "string", "format": "uri"}),
+        }
+    ),
     "Device": DEVICE_DETAIL,
     "Latency": obj(
         {
@@ -523,10 +532,30 @@ def _paths() -> dict:
         },
         "/api/v1/devices": {
             "get": operation(
-                "Every enabled device",
-                {"200": ok("devices", array(ref("DeviceRow")))},
+                "Enabled devices by id, one page at a time",
+                {
+                    "200": {
+                        **ok("one page of devices; `next` is null on the last", ref("DevicePage")),
+                        "headers": {
+                            "Link": {
+                                "schema": STRING,
+                                "description": '<next page URL>; rel="next" (absent on the last)',
+                            }
+                        },
+                    },
+                    "400": ok("a limit out of range, or a cursor this API did not give", ERROR),
+                },
                 role="viewer",
-                parameters=[param("site", "query", STRING, "a site code")],
+                parameters=[
+                    param("site", "query", STRING, "a site code"),
+                    param(
+                        "limit",
+                        "query",
+                        {"type": "integer", "minimum": 1, "maximum": paging.MAX_LIMIT},
+                        f"devices per page, {paging.DEFAULT_LIMIT} when absent",
+                    ),
+                    param("cursor", "query", STRING, "from the previous page's `next`"),
+                ],
             ),
             "post": operation(
                 "Create a device",

@@ -5,8 +5,12 @@ Times are ISO 8601 in Bangkok time with their offset (`2026-11-24T10:00:00+07:00
 never. Device credentials are never part of any answer: the queries do not even select them.
 
     GET /api/v1/sites                       every site: code, name, state, level, since, counts
-    GET /api/v1/devices[?site=CODE]         every device: id, name, site, address, kind, parent,
-                                            state, since
+    GET /api/v1/devices[?site=CODE][&limit=N][&cursor=C]
+                                            one page of devices by id (web.api.paging: limit
+                                            500 by default, at most 5,000): {devices: [id, name,
+                                            site, address, kind, parent, state, since], count,
+                                            next: the next page's URL or null}; the same URL in
+                                            a `Link: <...>; rel="next"` header
     GET /api/v1/devices/<id>                one device: the above + last_check, rtt_ms, loss_pct,
                                             last_error, children
                                             + SNMP: sys_descr, sys_name, vendor, model, serial,
@@ -26,12 +30,14 @@ never. Device credentials are never part of any answer: the queries do not even 
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, g, jsonify, request
+from flask import Blueprint, abort, g, jsonify, request, url_for
 
 from monitor.configs.versions import backup_summary
+from monitor.db.models import MAX_ROW_ID
 from monitor.devices.inventory import device_snmp, snmp_json
 from monitor.localtime import iso_local
 from monitor.status import queries
+from web.api import paging
 from web.configs import views as configs_views
 from web.database import db
 from web.incidents import api as incidents_api
@@ -76,7 +82,32 @@ def sites():
 
 @bp.get("/devices")
 def devices():
-    return jsonify([device_json(r) for r in queries.device_rows(db(), request.args.get("site"))])
+    site = request.args.get("site")
+    try:
+        limit = paging.parse_limit(request.args.get("limit"))
+        cursor = request.args.get("cursor")
+        after = 0 if cursor is None else paging.decode_cursor(cursor, MAX_ROW_ID)
+    except paging.PagingError as refused:
+        return _error(400, str(refused))
+    rows, more = queries.device_page(db(), site, after, limit)
+    # The next page keeps the filter and the limit; only the cursor moves.
+    next_url = (
+        url_for(
+            "api.devices",
+            site=site,
+            limit=limit,
+            cursor=paging.encode_cursor(rows[-1].id),
+            _external=True,
+        )
+        if more
+        else None
+    )
+    response = jsonify(
+        {"devices": [device_json(r) for r in rows], "count": len(rows), "next": next_url}
+    )
+    if next_url is not None:
+        response.headers["Link"] = f'<{next_url}>; rel="next"'
+    return response
 
 
 @bp.get("/devices/<int:device_id>")
