@@ -22,6 +22,7 @@ from monitor.cli.channels import channel as channel_group
 from monitor.cli.context import Context, Failure, Group
 from monitor.cli.credentials import credentials as credentials_group
 from monitor.cli.deploy import db_backup_command, db_restore_command, upgrade_command
+from monitor.cli.discover import discover as discover_command
 from monitor.cli.risks import risks as risks_group
 from monitor.cli.snmp import snmp as snmp_group
 from monitor.cli.ssh import backup as backup_command
@@ -334,6 +335,7 @@ def token_create(obj: Context, username, label):
 
 # One module per command group beside the commands above.
 main.add_command(backup_command)
+main.add_command(discover_command)
 main.add_command(channel_group)
 main.add_command(credentials_group)
 main.add_command(ssh_group)
