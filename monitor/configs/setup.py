@@ -56,3 +56,23 @@ def suggested_type(kind: str | None, current: str | None = None) -> str | None:
     if current in DEVICE_TYPES:
         return current
     return _SUGGESTED.get(kind or "")
+
+
+def path_types() -> tuple[str, ...]:
+    """The types that read one file (`cat` of it), so the form asks which file."""
+    return tuple(name for name, t in DEVICE_TYPES.items() if t.needs_config_path)
+
+
+# What `cat -- <path>` is given: one absolute path, no control characters (no second line).
+MAX_PATH = 500
+
+
+def config_path_problem(path: str) -> str | None:
+    """Why `path` cannot be the configuration file to read, as a catalogue key, or None."""
+    if not path:
+        return "cfg.setup.path.missing"
+    if not path.startswith("/"):
+        return "cfg.setup.path.relative"
+    if len(path) > MAX_PATH or any(ord(c) < 32 or ord(c) == 127 for c in path):
+        return "cfg.setup.path.unusable"
+    return None

@@ -25,8 +25,9 @@ from sqlalchemy.orm import Session
 
 from monitor.db.models import Device, SnmpProfile, SshAccess, SshCredentialProfile
 
-# The parts of a device that decide where its credentials are sent.
-DESTINATION_FIELDS = ("address", "snmp_profile_id", "ssh_profile_id")
+# The parts of a device that decide where its credentials are sent, or (config_path: the file a
+# `linux` backup reads with them) what they are used to fetch.
+DESTINATION_FIELDS = ("address", "snmp_profile_id", "ssh_profile_id", "config_path")
 _OWN_SECRETS = ("snmp_community", "snmp_v3_auth_key", "snmp_v3_priv_key", "ssh_password")
 
 

@@ -19,7 +19,7 @@ flag removes it. Nothing here ever returns a credential (see `public_fields`).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -291,6 +291,21 @@ def _profile_ids(
         else:
             chosen[key] = profile_id
     return chosen
+
+
+def set_ssh_config_path(
+    session: Session, device_id: int, path: str | None, *, by_admin: bool, now: datetime
+) -> None:
+    """The file a `linux` backup reads (checked by the caller: monitor.configs.setup). The stored
+    SSH login reads it and the page shows what it read, so a non-admin's new path holds the
+    credentials until an admin confirms, as a new address does."""
+    device = session.get_one(Device, device_id)
+    access = _ssh_access(session, device)
+    if access.config_path != path:
+        access.config_path = path
+        if not by_admin:
+            holds.hold_if_redirected(session, device, ["config_path"], [], now)
+        session.flush()
 
 
 def _ssh_access(session: Session, device: Device) -> SshAccess:

@@ -33,7 +33,7 @@ from monitor.db.engine import transaction
 from monitor.db.models import Device
 from monitor.devices import admin
 from monitor.devices import queries as device_queries
-from monitor.localtime import iso_local, to_local
+from monitor.localtime import iso_local, to_local, utcnow
 from monitor.secrets import Vault
 from web import access
 from web.database import db, vault, web_actor
@@ -67,6 +67,7 @@ def _ssh_setup_choices(kind: str | None, current_type: str | None) -> dict | Non
         "profiles": profiles,
         "types": ssh_setup.type_choices(),
         "suggested": ssh_setup.suggested_type(kind, current_type),
+        "path_types": ssh_setup.path_types(),
     }
 
 
@@ -207,8 +208,19 @@ def set_up_ssh(device_id: int):
     if not data["ssh_profile_id"] or data["ssh_device_type"] not in ssh_setup.device_types():
         flash(translate("cfg_setup_incomplete"))
         return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
+    # Only a type that reads one file takes a path; another type leaves a stored one alone.
+    path = request.form.get("ssh_config_path", "").strip()
+    if data["ssh_device_type"] in ssh_setup.path_types():
+        problem = ssh_setup.config_path_problem(path)
+        if problem:
+            flash(translate(problem))
+            return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
     try:
         admin.update_device(session, device_id, data, vault(), by_admin=access.is_admin())
+        if data["ssh_device_type"] in ssh_setup.path_types():
+            admin.set_ssh_config_path(
+                session, device_id, path, by_admin=access.is_admin(), now=utcnow()
+            )
     except admin.Invalid as exc:
         session.rollback()
         flash("; ".join(exc.errors.values()))

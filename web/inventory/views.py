@@ -21,13 +21,15 @@ from flask import (
 from flask_login import current_user, login_required
 
 from monitor.db.models import MAX_ROW_ID, Device
+from monitor.devices import admin, neighbour_links
 from monitor.devices import collected as cv
 from monitor.devices import inventory as inv
-from monitor.devices import neighbour_links
 from monitor.devices import neighbours as nb
+from monitor.devices import queries as device_queries
 from monitor.localtime import display_year, format_date, format_duration, to_local
 from monitor.snmp import health as health_history
-from web.database import db
+from web import access
+from web.database import db, vault
 from web.i18n import current_language, translate
 
 bp = Blueprint("inventory", __name__)
@@ -37,6 +39,9 @@ def init_app(app) -> None:
     app.register_blueprint(bp)
     app.add_template_global(_device_snmp, "device_snmp")
     app.add_template_global(_device_links, "device_links")
+    app.add_template_global(_snmp_profiles, "snmp_profile_choices")
+    # Choosing the SNMP profile is what the device form does for that field: operators.
+    access.add_rules({"inventory.set_up_snmp": access.OPERATOR})
     app.add_template_filter(bps, "bps")
     app.add_template_filter(speed, "speed")
     app.add_template_filter(uptime, "uptime")
@@ -63,6 +68,39 @@ def _device_links(device_id: int, snmp: inv.DeviceSnmp) -> dict:
         "chart": nb.chart_ports(snmp.traffic_ports, linked, device.parent_id),
         "stale_at": nb.stale_since(snmp.ok_at, g.now, interval) if snmp.interfaces else None,
     }
+
+
+def _snmp_profiles() -> list[tuple[int, str]]:
+    """The SNMP profiles the device page's set-up form offers, [(id, name)]."""
+    snmp, _ = device_queries.profile_choices(db())
+    return snmp
+
+
+@bp.post("/devices/<int:device_id>/snmp/set-up")
+@login_required
+def set_up_snmp(device_id: int):
+    """The device page's SNMP set-up: an existing profile, saved through the same core function
+    as the device form (validation, audit, and the credential hold when the editor is not an
+    admin)."""
+    session = db()
+    if session.get(Device, device_id) is None:
+        abort(404)
+    back = url_for("status.device", device_id=device_id, _anchor="snmp-setup")
+    chosen = request.form.get("snmp_profile_id", "")
+    if not chosen:
+        flash(translate("snmp.setup.incomplete"))
+        return redirect(back)
+    try:
+        admin.update_device(
+            session, device_id, {"snmp_profile_id": chosen}, vault(), by_admin=access.is_admin()
+        )
+    except admin.Invalid as exc:
+        session.rollback()
+        flash("; ".join(exc.errors.values()))
+        return redirect(back)
+    session.commit()
+    flash(translate("snmp.setup.saved"))
+    return redirect(url_for("status.device", device_id=device_id))
 
 
 def _filter() -> inv.InventoryFilter:

@@ -270,6 +270,7 @@ _HELD_FIELD_LABELS = {
     "address": "col_address",
     "snmp_profile_id": "manage_snmp_profile",
     "ssh_profile_id": "manage_ssh_profile",
+    "config_path": "cfg.setup.path.label",
 }
 
 
