@@ -21,7 +21,7 @@ from monitor.db.engine import rowcount
 from monitor.db.models import HealthRollup, HealthSample
 from monitor.localtime import as_utc, utcnow
 from monitor.settings import RetentionSettings
-from monitor.status.rollups import FIVE_MINUTES, HOUR, MAX_CATCH_UP, SETTLE, bucket_start
+from monitor.status.rollups import FIVE_MINUTES, HOUR, SETTLE, bucket_start, next_bucket
 
 # The values a sample holds, and in a rollup each one's sum, count and worst reading. The UPS
 # charge is worst at its lowest; the others at their highest.
@@ -127,7 +127,9 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
     """Summarise every closed, settled bucket not yet summarised. Rows written per level."""
     written = {FIVE_MINUTES: 0, HOUR: 0}
     five_end = bucket_start(now - SETTLE, FIVE_MINUTES)
-    five_from = _next_bucket(session, FIVE_MINUTES, select(func.min(HealthSample.at)), now)
+    five_from = next_bucket(
+        session, HealthRollup, FIVE_MINUTES, select(func.min(HealthSample.at)), now
+    )
     if five_from is not None and five_from < five_end:
         samples = session.scalars(
             select(HealthSample).where(HealthSample.at >= five_from, HealthSample.at < five_end)
@@ -137,8 +139,9 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
             session.execute(insert(HealthRollup), rows)
         written[FIVE_MINUTES] = len(rows)
     hour_end = bucket_start(five_end, HOUR)
-    hour_from = _next_bucket(
+    hour_from = next_bucket(
         session,
+        HealthRollup,
         HOUR,
         select(func.min(HealthRollup.bucket_start)).where(HealthRollup.resolution == FIVE_MINUTES),
         now,
@@ -156,21 +159,6 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
             session.execute(insert(HealthRollup), rows)
         written[HOUR] = len(rows)
     return written
-
-
-def _next_bucket(session: Session, resolution: int, earliest_source, now: datetime):
-    """Where summarising resumes: after the newest bucket written, or at the oldest source row."""
-    last = session.execute(
-        select(func.max(HealthRollup.bucket_start)).where(HealthRollup.resolution == resolution)
-    ).scalar()
-    if last is not None:
-        start = _aware(last) + timedelta(seconds=resolution)
-    else:
-        earliest = session.execute(earliest_source).scalar()
-        if earliest is None:
-            return None
-        start = bucket_start(_aware(earliest), resolution)
-    return max(start, bucket_start(now - MAX_CATCH_UP, resolution))
 
 
 def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict[str, int]:
@@ -196,12 +184,6 @@ def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict
             )
         )
     return deleted
-
-
-def _aware(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
-        moment = datetime.fromisoformat(moment)
-    return as_utc(moment)
 
 
 # --------------------------------------------------------------------------------------------

@@ -15,7 +15,8 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from monitor.db.engine import rowcount
-from monitor.db.models import PingRollup, PingSample
+from monitor.db.models import HealthRollup, PingRollup, PingSample
+from monitor.localtime import as_utc
 from monitor.settings import RetentionSettings
 
 FIVE_MINUTES = 300
@@ -78,7 +79,7 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
     written = {FIVE_MINUTES: 0, HOUR: 0}
     settled = now - SETTLE
     five_end = bucket_start(settled, FIVE_MINUTES)
-    five_from = _next_bucket(session, FIVE_MINUTES, select(func.min(PingSample.at)), now)
+    five_from = next_bucket(session, PingRollup, FIVE_MINUTES, select(func.min(PingSample.at)), now)
     if five_from is not None and five_from < five_end:
         samples = session.execute(
             select(PingSample).where(PingSample.at >= five_from, PingSample.at < five_end)
@@ -103,8 +104,9 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
         written[FIVE_MINUTES] = len(rows)
 
     hour_end = bucket_start(five_end, HOUR)
-    hour_from = _next_bucket(
+    hour_from = next_bucket(
         session,
+        PingRollup,
         HOUR,
         select(func.min(PingRollup.bucket_start)).where(PingRollup.resolution == FIVE_MINUTES),
         now,
@@ -138,19 +140,32 @@ def roll_up(session: Session, now: datetime) -> dict[int, int]:
     return written
 
 
-def _next_bucket(session: Session, resolution: int, earliest_source, now: datetime):
-    """Where summarising resumes: after the newest bucket written, or at the oldest source row."""
+def next_bucket(
+    session: Session,
+    rollup: type[PingRollup] | type[HealthRollup],
+    resolution: int,
+    earliest_source,
+    now: datetime,
+):
+    """Where summarising into `rollup` (a table with `bucket_start` and `resolution`, latency's or
+    health's) resumes: after the newest bucket written, or at the oldest source row."""
     last = session.execute(
-        select(func.max(PingRollup.bucket_start)).where(PingRollup.resolution == resolution)
+        select(func.max(rollup.bucket_start)).where(rollup.resolution == resolution)
     ).scalar()
     if last is not None:
-        start = last.replace(tzinfo=UTC) + timedelta(seconds=resolution)
+        start = _aware(last) + timedelta(seconds=resolution)
     else:
         earliest = session.execute(earliest_source).scalar()
         if earliest is None:
             return None
-        start = bucket_start(earliest.replace(tzinfo=UTC), resolution)
+        start = bucket_start(_aware(earliest), resolution)
     return max(start, bucket_start(now - MAX_CATCH_UP, resolution))
+
+
+def _aware(moment: datetime | str) -> datetime:
+    if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
+        moment = datetime.fromisoformat(moment)
+    return as_utc(moment)
 
 
 def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict[str, int]:

@@ -9,32 +9,9 @@
   var plot = null;
   var current = null;
 
-  var MONTHS = lang === "th"
-    ? ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
-    : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-  // The canvas needs a font with Thai glyphs: the page's own Sarabun.
-  var AXIS_FONT = "13px Sarabun, sans-serif";
-  var YEAR_OFFSET = lang === "th" ? 543 : 0;  // Buddhist era in Thai
-
-  // Bangkok wall-clock time of a unix timestamp, whatever the browser's own time zone.
-  function bkk(ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Bangkok"); }
-  function pad(n) { return n < 10 ? "0" + n : String(n); }
-  function hm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
-  function day(d) { return d.getDate() + " " + MONTHS[d.getMonth()]; }
-  function full(ts) {
-    if (ts == null) { return "—"; }
-    var d = bkk(ts);
-    return day(d) + " " + (d.getFullYear() + YEAR_OFFSET) + " " + hm(d);
-  }
-  // Axis labels: 24-hour times with the date under midnight for short ranges, dates for long ones.
-  function xLabels(u, splits, axisIdx, space, incr) {
-    return splits.map(function (ts, i) {
-      var d = bkk(ts);
-      if (incr >= 86400) { return day(d); }
-      var midnight = d.getHours() === 0 && d.getMinutes() === 0;
-      return (i === 0 || midnight) ? hm(d) + "\n" + day(d) : hm(d);
-    });
-  }
+  // Bangkok time, month names and the Buddhist era: shared with the other charts.
+  var time = window.ictmonChartTime(lang);
+  var AXIS_FONT = time.AXIS_FONT, full = time.full, xLabels = time.xLabels;
 
   function message(key) {
     if (plot) { plot.destroy(); plot = null; }
@@ -59,7 +36,7 @@
     var opts = {
       width: width,
       height: 280,
-      tzDate: bkk,
+      tzDate: time.bkk,
       cursor: {drag: {x: true, y: false}},
       scales: {x: {time: true}, ms: {auto: true, range: function (u, min, max) {
         return [0, Math.max(max || 0, 1) * 1.15]; }}, pct: {range: [0, 100]}},

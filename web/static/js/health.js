@@ -1,7 +1,7 @@
 /* Device page: CPU, memory, temperature and UPS values over 24 h / 7 d / 30 d with uPlot, from
    /devices/<id>/health. Percentages on the left axis, °C on the right; only the series the
    device reports are drawn. Times are Bangkok time; Buddhist-era years in Thai. Same pattern as
-   traffic.js (no inline script: the CSP allows none). */
+   traffic.js, times through chart_time.js (no inline script: the CSP allows none). */
 (function () {
   "use strict";
   var SERIES = [
@@ -20,29 +20,9 @@
     var plot = null;
     var range = "24h";
     var token = 0;
-    var MONTHS = lang === "th"
-      ? ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
-      : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    var AXIS_FONT = "13px Sarabun, sans-serif";
-    var YEAR_OFFSET = lang === "th" ? 543 : 0;
-
-    function bkk(ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Bangkok"); }
-    function pad(n) { return n < 10 ? "0" + n : String(n); }
-    function hm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
-    function day(d) { return d.getDate() + " " + MONTHS[d.getMonth()]; }
-    function full(ts) {
-      if (ts == null) { return "—"; }
-      var d = bkk(ts);
-      return day(d) + " " + (d.getFullYear() + YEAR_OFFSET) + " " + hm(d);
-    }
-    function xLabels(u, splits, axisIdx, space, incr) {
-      return splits.map(function (ts, i) {
-        var d = bkk(ts);
-        if (incr >= 86400) { return day(d); }
-        var midnight = d.getHours() === 0 && d.getMinutes() === 0;
-        return (i === 0 || midnight) ? hm(d) + "\n" + day(d) : hm(d);
-      });
-    }
+    // Bangkok time, month names and the Buddhist era: shared with the other charts.
+    var time = window.ictmonChartTime(lang);
+    var AXIS_FONT = time.AXIS_FONT, full = time.full, xLabels = time.xLabels;
     function fmt(unit) {
       return function (u, v) { return v == null ? "—" : v.toFixed(0) + (unit === "C" ? " °C" : "%"); };
     }
@@ -79,7 +59,7 @@
                    values: function (u, vals) { return vals.map(function (v) { return v + " °C"; }); }});
       }
       var opts = {
-        width: Math.max(box.clientWidth, 280), height: 260, tzDate: bkk,
+        width: Math.max(box.clientWidth, 280), height: 260, tzDate: time.bkk,
         cursor: {drag: {x: true, y: false}},
         scales: {x: {time: true}, "%": {range: [0, 100]},
                  C: {range: function (u, min, max) { return [Math.min(0, min || 0), Math.max(max || 0, 50) * 1.15]; }}},

@@ -12,29 +12,9 @@
     var plot = null;
     var range = "24h";
     var token = 0;
-    var MONTHS = lang === "th"
-      ? ["ม.ค.", "ก.พ.", "มี.ค.", "เม.ย.", "พ.ค.", "มิ.ย.", "ก.ค.", "ส.ค.", "ก.ย.", "ต.ค.", "พ.ย.", "ธ.ค."]
-      : ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
-    var AXIS_FONT = "13px Sarabun, sans-serif";
-    var YEAR_OFFSET = lang === "th" ? 543 : 0;
-
-    function bkk(ts) { return uPlot.tzDate(new Date(ts * 1e3), "Asia/Bangkok"); }
-    function pad(n) { return n < 10 ? "0" + n : String(n); }
-    function hm(d) { return pad(d.getHours()) + ":" + pad(d.getMinutes()); }
-    function day(d) { return d.getDate() + " " + MONTHS[d.getMonth()]; }
-    function full(ts) {
-      if (ts == null) { return "—"; }
-      var d = bkk(ts);
-      return day(d) + " " + (d.getFullYear() + YEAR_OFFSET) + " " + hm(d);
-    }
-    function xLabels(u, splits, axisIdx, space, incr) {
-      return splits.map(function (ts, i) {
-        var d = bkk(ts);
-        if (incr >= 86400) { return day(d); }
-        var midnight = d.getHours() === 0 && d.getMinutes() === 0;
-        return (i === 0 || midnight) ? hm(d) + "\n" + day(d) : hm(d);
-      });
-    }
+    // Bangkok time, month names and the Buddhist era: shared with the other charts.
+    var time = window.ictmonChartTime(lang);
+    var AXIS_FONT = time.AXIS_FONT, full = time.full, xLabels = time.xLabels;
     function rate(v) {
       if (v == null) { return "—"; }
       var units = [["Gbit/s", 1e9], ["Mbit/s", 1e6], ["kbit/s", 1e3]];
@@ -59,7 +39,7 @@
       var inColor = styles.getPropertyValue("--chart-in").trim() || "#2e7d32";
       var outColor = styles.getPropertyValue("--chart-out").trim() || "#2563eb";
       var opts = {
-        width: Math.max(box.clientWidth, 280), height: 260, tzDate: bkk,
+        width: Math.max(box.clientWidth, 280), height: 260, tzDate: time.bkk,
         cursor: {drag: {x: true, y: false}},
         scales: {x: {time: true}, y: {range: function (u, min, max) { return [0, Math.max(max || 0, 1000) * 1.15]; }}},
         series: [
