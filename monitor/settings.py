@@ -439,6 +439,45 @@ def _validate_assets(settings: AssetSettings) -> None:
 
 
 @dataclass(frozen=True)
+class CollectorSettings:
+    """Edge collectors (`ictmon collector`). The central reads offline_after, enrolment_hours and
+    the clock limits; a collector on a school's machine reads the rest."""
+
+    # Seconds between a collector's uploads; its ping and SNMP timing comes from the central.
+    push_interval: float = 30.0
+    # Seconds without contact before the central calls a collector offline; 0: 3 × push_interval.
+    offline_after: float = 0.0
+    # How long a new collector's enrolment code stays valid.
+    enrolment_hours: float = 24.0
+    # How much a collector keeps while the central is unreachable; older results are dropped
+    # (and counted).
+    buffer_hours: float = 72.0
+    # A collector's clock this far from the central's: a warning on its page; past the second,
+    # its results are refused until the clock is right (timestamps decide availability).
+    clock_warn_seconds: float = 5.0
+    clock_refuse_seconds: float = 60.0
+    # Largest upload the central takes in one request, in bytes.
+    max_batch_bytes: int = 8_000_000
+    # An HTTP(S) proxy a school's network makes its collector use, e.g. http://proxy:3128.
+    proxy: str = ""
+    # Where a collector keeps its queue, its token and its copy of the config; empty: the
+    # `collector` folder in [paths] data_dir.
+    state_dir: str = ""
+
+
+@dataclass(frozen=True)
+class DiscoverySettings:
+    """`ictmon discover` and /manage/discover."""
+
+    # Most addresses one run may sweep (a /20); a larger range is refused, not cut.
+    max_addresses: int = 4096
+    # Seconds a whole run may take; what was found by then is proposed, marked as cut short.
+    deadline: float = 120.0
+    # New probes per second (ping and SNMP alike), so a sweep never floods a school's link.
+    rate: float = 200.0
+
+
+@dataclass(frozen=True)
 class DemoSettings:
     """Only `ictmon demo` sets these: the folder its local mail catcher writes to, which the
     web front then shows at /demo/mail. Empty (every real installation): no such page."""
@@ -463,6 +502,8 @@ class Settings:
     alerts: AlertSettings = field(default_factory=AlertSettings)
     risks: RiskSettings = field(default_factory=RiskSettings)
     assets: AssetSettings = field(default_factory=AssetSettings)
+    collector: CollectorSettings = field(default_factory=CollectorSettings)
+    discovery: DiscoverySettings = field(default_factory=DiscoverySettings)
     demo: DemoSettings = field(default_factory=DemoSettings)
     source: str = "(defaults)"
 
@@ -509,6 +550,19 @@ _POSITIVE |= {
     ("alerts", "group_threshold"),
 }
 _POSITIVE |= {("risks", "evaluate_interval")}
+_POSITIVE |= {
+    ("collector", k)
+    for k in (
+        "push_interval",
+        "enrolment_hours",
+        "buffer_hours",
+        "clock_warn_seconds",
+        "clock_refuse_seconds",
+        "max_batch_bytes",
+    )
+}
+_NON_NEGATIVE |= {("collector", "offline_after")}
+_POSITIVE |= {("discovery", "max_addresses"), ("discovery", "deadline"), ("discovery", "rate")}
 _POSITIVE |= {
     ("security", k)
     for k in (

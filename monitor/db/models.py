@@ -1038,3 +1038,67 @@ class AssetCheckMark(Base):
     how: Mapped[str] = mapped_column(String(8))  # "seen" by a person, "answered" in bulk
     marked_at: Mapped[datetime] = mapped_column(UTCDateTime)
     marked_by: Mapped[str] = mapped_column(String(64))
+
+
+class Collector(Base):
+    """An edge collector: ictmon's collectors running on a machine inside a school's network,
+    measuring its sites' devices the office cannot reach and uploading what they saw.
+
+    Secrets are kept only as sha256 hashes: the single-use enrolment code until it is used, then
+    the collector's token. `offline_since`/`offline_snapshot` remember what the central wrote
+    when it lost contact (every measured device unknown from the last applied sweep), so the
+    results buffered meanwhile can replace that stretch exactly when they arrive."""
+
+    __tablename__ = "collectors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    created_by: Mapped[str] = mapped_column(String(128), default="")
+    enrolment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    enrolment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    revoked_by: Mapped[str | None] = mapped_column(String(128))
+    # What the collector last told about itself.
+    last_contact_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    last_sweep_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    clock_offset_seconds: Mapped[float | None] = mapped_column(Float)
+    queue_length: Mapped[int | None] = mapped_column(Integer)
+    dropped_total: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    version: Mapped[str | None] = mapped_column(String(64))
+    hostname: Mapped[str | None] = mapped_column(String(255))
+    config_etag: Mapped[str | None] = mapped_column(String(64))
+    # Set while the central considers the collector offline.
+    offline_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    offline_snapshot: Mapped[dict | None] = mapped_column(JSON)
+    offline_incident_id: Mapped[int | None] = mapped_column(
+        ForeignKey("incidents.id", ondelete="SET NULL")
+    )
+
+
+class CollectorSite(Base):
+    """A site a collector measures; a site has at most one collector."""
+
+    __tablename__ = "collector_sites"
+
+    collector_id: Mapped[int] = mapped_column(
+        ForeignKey("collectors.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int] = mapped_column(
+        ForeignKey("sites.id", ondelete="CASCADE"), primary_key=True
+    )
+
+
+class CollectorBatch(Base):
+    """An upload already applied: a repeated upload with the same id is answered, not applied."""
+
+    __tablename__ = "collector_batches"
+
+    collector_id: Mapped[int] = mapped_column(
+        ForeignKey("collectors.id", ondelete="CASCADE"), primary_key=True
+    )
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
+    results: Mapped[int] = mapped_column(Integer, default=0)
