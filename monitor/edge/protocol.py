@@ -137,7 +137,7 @@ class ConfigDocument:
     buffer_hours: float
     devices: tuple[ConfigDevice, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return asdict(self)
 
     @property
@@ -146,7 +146,7 @@ class ConfigDocument:
         return config_etag(self.to_json())
 
 
-def config_etag(document: Mapping) -> str:
+def config_etag(document: Mapping[str, Any]) -> str:
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
     return hashlib.sha256(canonical.encode()).hexdigest()[:32]
 
@@ -261,7 +261,7 @@ class Batch:
     sweeps: tuple[Sweep, ...] = ()
     snmp_rounds: tuple[SnmpRound, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "protocol": PROTOCOL_VERSION,
             "batch_id": self.batch_id,
@@ -371,7 +371,7 @@ def _object(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
-def _list(body: Mapping, key: str, where: str = "", *, limit: int) -> Sequence[Any]:
+def _list(body: Mapping[str, Any], key: str, where: str = "", *, limit: int) -> Sequence[Any]:
     value = body.get(key, [])
     if not isinstance(value, list):
         raise ProtocolError(f"{_where(where, key)}: expected a list")
@@ -380,7 +380,7 @@ def _list(body: Mapping, key: str, where: str = "", *, limit: int) -> Sequence[A
     return value
 
 
-def _int(body: Mapping, key: str, where: str = "", *, optional: bool = False) -> Any:
+def _int(body: Mapping[str, Any], key: str, where: str = "", *, optional: bool = False) -> Any:
     value = body.get(key)
     if value is None and optional:
         return None
@@ -391,7 +391,7 @@ def _int(body: Mapping, key: str, where: str = "", *, optional: bool = False) ->
     return value
 
 
-def _number(body: Mapping, key: str, where: str = "", *, optional: bool = False) -> Any:
+def _number(body: Mapping[str, Any], key: str, where: str = "", *, optional: bool = False) -> Any:
     value = body.get(key)
     if value is None and optional:
         return None
@@ -403,7 +403,7 @@ def _number(body: Mapping, key: str, where: str = "", *, optional: bool = False)
 
 
 def _text(
-    body: Mapping,
+    body: Mapping[str, Any],
     key: str,
     where: str = "",
     *,
@@ -425,14 +425,14 @@ def _text(
     return value
 
 
-def _texts(body: Mapping, key: str) -> list[str]:
+def _texts(body: Mapping[str, Any], key: str) -> list[str]:
     return [
         _text({"v": v}, "v", f"{key}[{i}]", required=True)
         for i, v in enumerate(_list(body, key, limit=1_000))
     ]
 
 
-def _time(body: Mapping, key: str, where: str = "", *, optional: bool = False) -> Any:
+def _time(body: Mapping[str, Any], key: str, where: str = "", *, optional: bool = False) -> Any:
     value = body.get(key)
     if value is None and optional:
         return None
