@@ -19,6 +19,7 @@ from monitor.channels.health import assess as assess_delivery
 from monitor.channels.health import delivery_facts
 from monitor.channels.health import describe as describe_delivery
 from monitor.cli.channels import channel as channel_group
+from monitor.cli.collector import collector as collector_group
 from monitor.cli.context import Context, Failure, Group
 from monitor.cli.credentials import credentials as credentials_group
 from monitor.cli.deploy import db_backup_command, db_restore_command, upgrade_command
@@ -337,6 +338,7 @@ def token_create(obj: Context, username, label):
 main.add_command(backup_command)
 main.add_command(discover_command)
 main.add_command(channel_group)
+main.add_command(collector_group)
 main.add_command(credentials_group)
 main.add_command(ssh_group)
 main.add_command(snmp_group)
