@@ -88,6 +88,9 @@ class Site(Base):
     name: Mapped[str] = mapped_column(String(200))
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The address ranges discovery may sweep for this site ("10.12.0.0/24, 10.12.1.0/24");
+    # empty: any range given, within [discovery] max_addresses.
+    address_ranges: Mapped[str | None] = mapped_column(String(500))
 
     devices: Mapped[list[Device]] = relationship(back_populates="site")
 

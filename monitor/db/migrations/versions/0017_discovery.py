@@ -14,8 +14,10 @@ depends_on = None
 
 
 def upgrade() -> None:
-    pass
+    with op.batch_alter_table("sites") as batch_op:
+        batch_op.add_column(sa.Column("address_ranges", sa.String(length=500), nullable=True))
 
 
 def downgrade() -> None:
-    pass
+    with op.batch_alter_table("sites") as batch_op:
+        batch_op.drop_column("address_ranges")
