@@ -759,6 +759,12 @@ def load_settings(
             settings = dataclasses.replace(
                 settings, office=dataclasses.replace(settings.office, emblem=str(base / emblem))
             )
+        state_dir = settings.collector.state_dir
+        if state_dir and not Path(state_dir).is_absolute():  # like data_dir, beside the config
+            settings = dataclasses.replace(
+                settings,
+                collector=dataclasses.replace(settings.collector, state_dir=str(base / state_dir)),
+            )
         key_dir = settings.ssh.key_dir
         if key_dir and not Path(key_dir).is_absolute():  # like data_dir, beside the config
             settings = dataclasses.replace(
