@@ -7,6 +7,7 @@ Every place that shows a time to a person (pages, emails, reports) formats it he
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import overload
 from zoneinfo import ZoneInfo
 
 BANGKOK = ZoneInfo("Asia/Bangkok")
@@ -67,6 +68,20 @@ def as_utc(moment: datetime) -> datetime:
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+@overload
+def stored_utc(moment: datetime | str) -> datetime: ...
+@overload
+def stored_utc(moment: datetime | str | None) -> datetime | None: ...
+def stored_utc(moment: datetime | str | None) -> datetime | None:
+    """A time read back from an aggregate (MIN/MAX) as aware UTC. Aggregates bypass the UTC
+    column type: they come back naive (they are UTC), and from SQLite as text."""
+    if moment is None:
+        return None
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return as_utc(moment)
 
 
 def to_local(moment: datetime) -> datetime:

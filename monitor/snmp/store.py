@@ -27,7 +27,7 @@ from monitor.db.models import (
     TrafficRollup,
     TrafficSample,
 )
-from monitor.localtime import as_utc
+from monitor.localtime import stored_utc
 from monitor.secrets import SecretsError, Vault
 from monitor.snmp import counters, health
 
@@ -408,12 +408,12 @@ def roll_up_traffic(session: Session, now: datetime) -> int:
     """Complete hours of samples not yet rolled up → one row per interface per hour."""
     last = session.execute(select(func.max(TrafficRollup.bucket_start))).scalar()
     if last is not None:
-        start = _aware(last) + HOUR
+        start = stored_utc(last) + HOUR
     else:
         first = session.execute(select(func.min(TrafficSample.at))).scalar()
         if first is None:
             return 0
-        start = _aware(first).replace(minute=0, second=0, microsecond=0)
+        start = stored_utc(first).replace(minute=0, second=0, microsecond=0)
     end = now.replace(minute=0, second=0, microsecond=0)
     if start >= end:
         return 0
@@ -427,7 +427,7 @@ def roll_up_traffic(session: Session, now: datetime) -> int:
             TrafficSample.out_bps,
         ).where(TrafficSample.at >= start, TrafficSample.at < end)
     ):
-        bucket = _aware(at).replace(minute=0, second=0, microsecond=0)
+        bucket = stored_utc(at).replace(minute=0, second=0, microsecond=0)
         buckets.setdefault((device_id, if_index, bucket), []).append((in_bps, out_bps))
     rows = []
     for (device_id, if_index, bucket), values in buckets.items():
@@ -470,9 +470,3 @@ def prune_traffic(session: Session, now: datetime, raw_hours: int, hourly_days: 
         or 0
     )
     return deleted
-
-
-def _aware(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
-        moment = datetime.fromisoformat(moment)
-    return as_utc(moment)

@@ -19,7 +19,7 @@ from sqlalchemy import and_, case, func, select
 
 from monitor.db.models import Device, DeviceState, Incident, ServiceHeartbeat, Site
 from monitor.domain import STATUS_SEVERITY, IncidentState, Status
-from monitor.localtime import as_utc
+from monitor.localtime import as_utc, stored_utc
 
 RECOVERY_WINDOW = timedelta(hours=24)
 RECOVERIES_SHOWN = 20
@@ -61,10 +61,6 @@ class DistrictHealth:
         if self.last_poll_at is None:
             return False
         return now - self.last_poll_at > timedelta(seconds=2 * interval_seconds)
-
-
-def _aware(moment: datetime | None) -> datetime | None:
-    return as_utc(moment) if moment is not None else None
 
 
 def failed_devices(session) -> dict[int, list[FailedDevice]]:
@@ -109,7 +105,7 @@ def failed_devices(session) -> dict[int, list[FailedDevice]]:
                 id=device_id,
                 name=name,
                 address=address,
-                since=_aware(since),
+                since=stored_utc(since),
                 incident_id=incident_id,
                 acknowledged=state == IncidentState.ACKNOWLEDGED.value,
                 acknowledged_by=acked_by,
@@ -179,5 +175,5 @@ def district_health(session) -> DistrictHealth:
     by_severity = {n: s.value for s, n in STATUS_SEVERITY.items()}
     return DistrictHealth(
         worst=by_severity.get(worst_n, Status.UNKNOWN.value) if worst_n is not None else "unknown",
-        last_poll_at=_aware(last_poll),
+        last_poll_at=stored_utc(last_poll),
     )

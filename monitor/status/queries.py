@@ -28,7 +28,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import NamedTuple, overload
+from typing import NamedTuple
 
 from sqlalchemy import ColumnClause, case, func, literal_column, or_, select
 from sqlalchemy.orm import aliased
@@ -43,7 +43,7 @@ from monitor.db.models import (
     StateInterval,
 )
 from monitor.domain import STATUS_SEVERITY, Status
-from monitor.localtime import as_utc, utcnow
+from monitor.localtime import stored_utc, utcnow
 
 STATES = tuple(s.value for s in sorted(Status, key=lambda s: -STATUS_SEVERITY[s]))  # worst first
 LEVELS = ("offline", "degraded", "unknown", "maintenance", "ok")  # worst first
@@ -131,7 +131,7 @@ def site_tiles(session) -> list[SiteTile]:
 
     groups: dict[int, list[tuple[str, bool, int, datetime | None]]] = defaultdict(list)
     for site_id, status, is_uplink, n, first_since in grouped:
-        groups[site_id].append((status, bool(is_uplink), n, _aware(first_since)))
+        groups[site_id].append((status, bool(is_uplink), n, stored_utc(first_since)))
     tiles = [make_tile(site_id, code, name, groups[site_id]) for site_id, code, name in sites]
     tiles.sort(key=_tile_order)
     return tiles
@@ -195,7 +195,7 @@ def status_overview(session, now: datetime | None = None) -> StatusOverview:
         levels[tile.level] += 1
         for state, n in tile.counts.items():
             totals[state] += n
-    last_poll = _aware(session.scalar(select(func.max(ServiceHeartbeat.beat_at))))
+    last_poll = stored_utc(session.scalar(select(func.max(ServiceHeartbeat.beat_at))))
     return StatusOverview(
         tiles=tiles, now=now or utcnow(), last_poll_at=last_poll, counts=totals, levels=levels
     )
@@ -454,7 +454,7 @@ def device_detail(
             address=r[3],
             site_code=r[4],
             state=r[5],
-            since=_aware(r[6]),
+            since=stored_utc(r[6]),
         )
         for r in child_rows
     ]
@@ -467,9 +467,9 @@ def device_detail(
     history = [
         IntervalRow(
             state=s,
-            started_at=_aware(a),
-            ended_at=_aware(b),
-            duration=(_aware(b) or now) - _aware(a),
+            started_at=stored_utc(a),
+            ended_at=stored_utc(b),
+            duration=(stored_utc(b) or now) - stored_utc(a),
         )
         for s, a, b in intervals
     ]
@@ -517,7 +517,7 @@ def latency_series(
             .order_by(PingSample.at)
         ).all()
         for at, sent, received, rtt_avg in rows:
-            times.append(_aware(at))
+            times.append(stored_utc(at))
             rtt.append(None if not received else rtt_avg)
             loss.append(_loss(sent, received))
     else:
@@ -538,7 +538,7 @@ def latency_series(
             .order_by(PingRollup.bucket_start)
         ).all()
         for bucket, sent, received, rtt_sum, rtt_samples in rows:
-            times.append(_aware(bucket))
+            times.append(stored_utc(bucket))
             rtt.append(rtt_sum / rtt_samples if rtt_samples else None)
             loss.append(_loss(sent, received))
     return LatencySeries(
@@ -557,16 +557,3 @@ def _loss(sent: int | None, received: int | None) -> float | None:
     if not sent:
         return None
     return round(100.0 * (1 - (received or 0) / sent), 2)
-
-
-@overload
-def _aware(moment: datetime) -> datetime: ...
-@overload
-def _aware(moment: datetime | None) -> datetime | None: ...
-def _aware(moment: datetime | None) -> datetime | None:
-    """Aggregates (min/max) bypass the UTC column type and come back naive: they are UTC."""
-    if moment is None:
-        return None
-    if isinstance(moment, str):  # SQLite returns aggregates over DATETIME columns as text
-        moment = datetime.fromisoformat(moment)
-    return as_utc(moment)

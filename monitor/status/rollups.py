@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from monitor.db.engine import rowcount
 from monitor.db.models import HealthRollup, PingRollup, PingSample
-from monitor.localtime import as_utc
+from monitor.localtime import stored_utc
 from monitor.settings import RetentionSettings
 
 FIVE_MINUTES = 300
@@ -153,19 +153,13 @@ def next_bucket(
         select(func.max(rollup.bucket_start)).where(rollup.resolution == resolution)
     ).scalar()
     if last is not None:
-        start = _aware(last) + timedelta(seconds=resolution)
+        start = stored_utc(last) + timedelta(seconds=resolution)
     else:
         earliest = session.execute(earliest_source).scalar()
         if earliest is None:
             return None
-        start = bucket_start(_aware(earliest), resolution)
+        start = bucket_start(stored_utc(earliest), resolution)
     return max(start, bucket_start(now - MAX_CATCH_UP, resolution))
-
-
-def _aware(moment: datetime | str) -> datetime:
-    if isinstance(moment, str):  # SQLite returns MIN/MAX over DATETIME columns as text
-        moment = datetime.fromisoformat(moment)
-    return as_utc(moment)
 
 
 def prune(session: Session, now: datetime, retention: RetentionSettings) -> dict[str, int]:
