@@ -11,30 +11,17 @@ school's WAN router.
 from __future__ import annotations
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
-from monitor.db.models import CollectorSite, Device, Site
+from monitor.db.models import Device
+from monitor.status.store import collector_measured
 
 
 def measured_by(session: Session, collector_id: int | None = None) -> dict[int, int]:
     """device id → the collector measuring it (only devices a collector measures; with
-    `collector_id`, only that collector's)."""
-    parent = aliased(Device)
-    query = (
-        select(Device.id, CollectorSite.collector_id)
-        .join(CollectorSite, CollectorSite.site_id == Device.site_id)
-        .join(Site, Site.id == Device.site_id)
-        .outerjoin(parent, parent.id == Device.parent_id)
-        .where(
-            Device.enabled.is_(True),
-            Site.enabled.is_(True),
-            Device.address.is_not(None),
-            (Device.parent_id.is_(None)) | (parent.site_id == Device.site_id),
-        )
-    )
-    if collector_id is not None:
-        query = query.where(CollectorSite.collector_id == collector_id)
-    return {row.id: row.collector_id for row in session.execute(query)}
+    `collector_id`, only that collector's). The query lives in monitor.status.store, one layer
+    down, because the office's own sweep must leave these devices alone."""
+    return collector_measured(session, collector_id)
 
 
 def parents_within(session: Session, devices: set[int]) -> dict[int, int | None]:

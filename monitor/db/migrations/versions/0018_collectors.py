@@ -22,6 +22,7 @@ def upgrade() -> None:
         sa.Column("created_by", sa.String(length=128), nullable=False),
         sa.Column("enrolment_code_hash", sa.String(length=64), nullable=True),
         sa.Column("enrolment_expires_at", sa.DateTime(), nullable=True),
+        sa.Column("enrolment_used_at", sa.DateTime(), nullable=True),
         sa.Column("enrolled_at", sa.DateTime(), nullable=True),
         sa.Column("token_hash", sa.String(length=64), nullable=True),
         sa.Column("revoked_at", sa.DateTime(), nullable=True),
