@@ -1,3 +1,3 @@
-from monitor.cli.main import main
+from monitor.cli.launch import main
 
 main(prog_name="ictmon")
