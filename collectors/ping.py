@@ -261,12 +261,16 @@ class Sweep:
         timeout: float,
         interval: float,
         window: int,
+        rate: float | None = None,
     ):
         self.addresses = addresses
         self.count = count
         self.timeout = timeout
         self.interval = interval
         self.window = max(1, min(window, _MAX_WINDOW))
+        # At most `rate` sends a second (None: as fast as the window allows).
+        self.spacing = 1.0 / rate if rate else 0.0
+        self._next_send = -math.inf
         self.tallies = [_Tally() for _ in addresses]
         self._fresh = collections.deque(i for i, a in enumerate(addresses) if a is not None)
         # (due, target): every send schedules its follow-up exactly `interval` later and sends happen
@@ -285,7 +289,7 @@ class Sweep:
 
     def claim(self, now: float) -> tuple[int, int] | None:
         """(target, seq) of the next request to send now, or None if none is due or the window is full."""
-        if len(self._in_flight) >= self.window:
+        if len(self._in_flight) >= self.window or now < self._next_send:
             return None
         if self._later and self._later[0][0] <= now:
             target = self._later.popleft()[1]
@@ -294,6 +298,8 @@ class Sweep:
         else:
             return None
         family, address = self.address_of(target)
+        if self.spacing:
+            self._next_send = now + self.spacing
         while True:
             seq = next(self._seq) & 0xFFFF
             if (family, address, seq) not in self._in_flight:
@@ -387,9 +393,11 @@ class Sweep:
             times.append(self._deadlines[0][0])
         if len(self._in_flight) < self.window:
             if self._fresh:
-                return -math.inf
-            if self._later:
-                times.append(self._later[0][0])
+                if self._next_send <= -math.inf:
+                    return -math.inf
+                times.append(self._next_send)
+            elif self._later:
+                times.append(max(self._later[0][0], self._next_send))
         return min(times) if times else None
 
     def results(self, targets: list[PingTarget[K]], errors: dict[int, str]) -> list[PingResult[K]]:
@@ -636,8 +644,14 @@ def probe(
     count: int = 1,
     interval: float = 0.2,
     max_in_flight: int = 1024,
+    rate: float | None = None,
+    stop_at: float | None = None,
 ) -> list[PingResult[K]]:
     """Ping every target `count` times; one result per target, in target order.
+
+    `rate`: at most that many requests sent a second (discovery's sweep; None: no limit).
+    `stop_at`: a time.monotonic() by which the sweep gives up on whatever is unanswered or
+    unsent; a target never sent to comes back with `sent == 0`.
 
     Each request times out `timeout` seconds after its own send; rounds of one target are `interval`
     apart. At most `max_in_flight` requests are outstanding, so when more than that many devices are
@@ -645,8 +659,10 @@ def probe(
     * timeout. Bad addresses and per-device failures become results with `error`; the only exception
     is IcmpNotPermitted (and ValueError for nonsensical arguments).
     """
-    if count < 1 or timeout <= 0 or interval < 0 or max_in_flight < 1:
-        raise ValueError("need count >= 1, timeout > 0, interval >= 0, max_in_flight >= 1")
+    if count < 1 or timeout <= 0 or interval < 0 or max_in_flight < 1 or (rate or 1) <= 0:
+        raise ValueError(
+            "need count >= 1, timeout > 0, interval >= 0, max_in_flight >= 1, rate > 0"
+        )
     targets = list(targets)
     addresses: list[tuple[int, str] | None] = []
     errors: dict[int, str] = {}
@@ -671,16 +687,18 @@ def probe(
                         addresses[i] = None
                         errors[i] = f"{name} not available: {err.strerror or err}"
         window = min([max_in_flight] + [s.capacity for s in sockets.values()])
-        sweep = Sweep(addresses, count=count, timeout=timeout, interval=interval, window=window)
+        sweep = Sweep(
+            addresses, count=count, timeout=timeout, interval=interval, window=window, rate=rate
+        )
         if sockets:
-            _run(sweep, sockets)
+            _run(sweep, sockets, stop_at)
     finally:
         for s in sockets.values():
             s.close()
     return sweep.results(targets, errors)
 
 
-def _run(sweep: Sweep, sockets: dict[int, _IcmpSocket]) -> None:
+def _run(sweep: Sweep, sockets: dict[int, _IcmpSocket], stop_at: float | None = None) -> None:
     poller = select.poll()
     for s in sockets.values():
         poller.register(s.fileno(), select.POLLIN | select.POLLERR)
@@ -693,9 +711,11 @@ def _run(sweep: Sweep, sockets: dict[int, _IcmpSocket]) -> None:
         + waves * sweep.timeout
         + sweep.count * sweep.interval
         + sweep.timeout
-        + total_sends * 0.001
+        + total_sends * max(0.001, sweep.spacing)
         + 5.0
     )
+    if stop_at is not None:
+        hard_stop = min(hard_stop, stop_at)
 
     while not sweep.done:
         now = time.monotonic()
@@ -715,7 +735,8 @@ def _run(sweep: Sweep, sockets: dict[int, _IcmpSocket]) -> None:
         if blocked:  # the send buffer is full: give the kernel a moment, then retry
             delay = min(max(delay, 0.001), 0.005)
         if delay > 0:
-            poller.poll(math.ceil(min(delay, 1.0) * 1000))
+            delay = min(delay, 1.0, max(0.0, hard_stop - time.monotonic()) + 0.001)
+            poller.poll(math.ceil(delay * 1000))
 
 
 def _send_batch(sweep: Sweep, sockets: dict[int, _IcmpSocket], now: float) -> tuple[int, bool]:

@@ -12,7 +12,12 @@ confirming the proposal. An empty field, or one discovery filled earlier, is an 
 ictmon polls; a renamed device is the same device). A stored device whose address lies in the
 swept ranges and that did not answer SNMP this run (not reached, or reached and refused) has
 `silent` status: shown, never deleted, nothing changed. A new device that refused SNMP is still
-proposed, as `other` with its address for a name (a person knows what it is).
+proposed, as `other` with its address for a name (a person knows what it is); when it answered
+the sweep's ping its `note` says so (`NOTE_SNMP_REFUSED`, a catalogue key: "answers ping, SNMP
+refused"). Each proposed device carries the SNMP profile that answered (`profile`).
+
+**The root** is the seed or the site's router; from an empty ictmon there is neither, and
+`choose_root` takes the router the run found (the surest, then the lowest address).
 
 **Names** are made unique within the site: the sysName (cut to 100 characters); when two found
 devices share it, or a stored device at another address already has it, the address is added
@@ -34,6 +39,7 @@ from monitor.domain import DeviceKind
 
 MAX_DEVICES = 20_000
 MAX_NAME = 100
+NOTE_SNMP_REFUSED = "discovery.snmp_refused"  # msgid: "answers ping, SNMP refused"
 
 # The fields discovery proposes; everything else on a device is people's business.
 FIELDS = ("name", "kind", "parent", "model")
@@ -76,6 +82,8 @@ class Proposed:
     vendor: str | None
     model: str | None
     placement: topology.Placement
+    profile: str | None = None  # the SNMP profile that answered
+    note: str | None = None  # a catalogue key (NOTE_SNMP_REFUSED) or None
 
 
 @dataclass(frozen=True)
@@ -159,6 +167,23 @@ def evidence(placement: topology.Placement, names: dict[str, str]) -> str:
     )
 
 
+def choose_root(found: Sequence[Found]) -> str | None:
+    """The run's own router, for a site with no seed and no stored router: among the devices
+    that answered SNMP, a router by kind (surest first), else any, lowest address first."""
+    answered = [f for f in list(found)[:MAX_DEVICES] if f.state == "ok"]
+    if not answered:
+        return None
+    _, announced = topology.build_links(answered)
+    rank = {kinds.Confidence.HIGH: 0, kinds.Confidence.MEDIUM: 1, kinds.Confidence.LOW: 2}
+
+    def order(device: Found) -> tuple[int, int, tuple[int, int]]:
+        guess = guess_kind(device, announced.get(device.address, frozenset()))
+        is_router = guess.kind is DeviceKind.ROUTER
+        return (0 if is_router else 1, rank[guess.confidence], topology.address_key(device.address))
+
+    return min(answered, key=order).address
+
+
 def propose(
     found: Sequence[Found],
     root: str,
@@ -190,6 +215,8 @@ def propose(
             vendor=device.vendor,
             model=device.model,
             placement=placement,
+            profile=device.profile,
+            note=NOTE_SNMP_REFUSED if device.pinged and device.state != "ok" else None,
         )
         existing = by_address.get(device.address)
         if existing is None:

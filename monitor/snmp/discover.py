@@ -1,11 +1,25 @@
-"""One discovery run for a site: check the request, read what is stored, crawl from the seed
-(collectors.discovery), and compare (monitor.discovery.proposal). Writes nothing: confirming a
-proposal is another step.
+"""One discovery run for a site: check the request, read what is stored, sweep the ranges and
+crawl from the seed (collectors.discovery.survey), and compare (monitor.discovery.proposal).
+Writes nothing: confirming a proposal is another step.
 
-What is checked before any packet leaves: the ranges parse, do not overlap and together hold at
-most `max_addresses` addresses; the seeds lie inside them; the site exists; there is an SNMP
-profile to use (the one named, or the only one there is). Without a seed the site's router is
-the seed: a stored router of the site inside the ranges, one without a parent in the site first.
+What is refused before any packet leaves, with a message a person can act on
+(`DiscoveryError`): a range that does not parse; ranges that overlap; ranges holding together
+more than `max_addresses` addresses ([discovery] max_addresses; a larger range is refused, not
+cut); a range outside the site's allowed ranges (`Site.address_ranges`, CIDRs separated by
+commas or spaces; empty: any range); a seed outside the ranges; an unknown site; no SNMP
+profile at all; an unknown profile named.
+
+Profiles: the one named (`Request.profile`) only; otherwise every SNMP profile in the order
+monitor.devices.profiles lists them (by name), each address asked with each in turn. Bounds
+come from [discovery] (the caller puts them on the `Request`): `max_addresses`, `deadline_s`
+(the whole run: sweep and crawl; past it the run stops, proposes what it found and says so in
+`Outcome.cut_short`) and `rate` (new ping and SNMP probes a second).
+
+The root, under which parents are inferred: the first seed; without one, the site's stored
+router (inside the ranges, one without a parent first); without one either, the router the
+run itself finds (monitor.discovery.proposal.choose_root), so a site can be discovered from
+an empty ictmon. With the sweep off (`Request.sweep=False`) a seed or a stored router is
+required.
 
 Nothing records yet which stored values discovery wrote, so every stored value counts as a
 person's: discovery fills empty fields and shows the rest for review.
@@ -20,7 +34,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from collectors.discovery import MAX_ADDRESSES, Crawl, crawl
+from collectors.discovery import MAX_ADDRESSES, Crawl, Profile, crawl, survey
 from collectors.snmp import SnmpCollector
 from monitor.db.models import Device, Site, SnmpProfile
 from monitor.discovery import proposal
@@ -43,6 +57,8 @@ class Request:
     profile: str | None = None
     max_addresses: int = MAX_ADDRESSES
     deadline_s: float = 120.0
+    rate: float = 200.0  # new probes a second, ping and SNMP alike ([discovery] rate)
+    sweep: bool = True  # ping every address of the ranges first (False: crawl from seeds only)
 
 
 @dataclass(frozen=True)
@@ -51,6 +67,12 @@ class Outcome:
     root: str
     crawl: Crawl
     proposal: proposal.Proposal
+    profiles: tuple[str, ...] = ()  # the profiles tried, in order
+    cut_short: bool = False  # the deadline stopped the run: what was found by then is proposed
+
+    @property
+    def answered_ping(self) -> tuple[str, ...]:
+        return self.crawl.answered_ping
 
 
 def networks(ranges: Sequence[str], max_addresses: int) -> list:
@@ -73,6 +95,29 @@ def networks(ranges: Sequence[str], max_addresses: int) -> list:
             f"the ranges hold {total} addresses, more than the {max_addresses} one run may visit"
         )
     return found
+
+
+def site_ranges(text: str | None) -> list:
+    """A site's allowed ranges (`Site.address_ranges`): CIDRs separated by commas or spaces."""
+    found = []
+    for part in (text or "").replace(",", " ").split():
+        try:
+            found.append(ipaddress.ip_network(part, strict=False))
+        except ValueError:
+            raise DiscoveryError(f"the site's allowed ranges hold {part!r}, not a range") from None
+    return found
+
+
+def check_allowed(nets: Sequence, allowed: Sequence) -> None:
+    """Every range inside one of the site's allowed ranges (none allowed: any range)."""
+    if not allowed:
+        return
+    for net in nets:
+        if not any(net.version == a.version and net.subnet_of(a) for a in allowed):
+            raise DiscoveryError(
+                f"the range {net} is outside the site's allowed ranges "
+                f"({', '.join(str(a) for a in allowed)})"
+            )
 
 
 def _inside(address: str, nets: Sequence) -> bool:
@@ -108,18 +153,17 @@ def stored_devices(session: Session, site_id: int) -> list[StoredDevice]:
     ]
 
 
-def _profile(session: Session, name: str | None) -> SnmpProfile:
+def _profiles(session: Session, name: str | None) -> list[SnmpProfile]:
+    """The profile named, or every profile in the order the profiles page lists them."""
     if name:
         row = session.scalar(select(SnmpProfile).where(SnmpProfile.name == name))
         if row is None:
             raise DiscoveryError(f"no SNMP profile named {name!r} (see `ictmon snmp profiles`)")
-        return row
-    rows = session.scalars(select(SnmpProfile).order_by(SnmpProfile.name).limit(2)).all()
+        return [row]
+    rows = list(session.scalars(select(SnmpProfile).order_by(SnmpProfile.name)))
     if not rows:
         raise DiscoveryError("no SNMP profile yet: create one with `ictmon snmp profile NAME`")
-    if len(rows) > 1:
-        raise DiscoveryError("several SNMP profiles: name one with --snmp-profile")
-    return rows[0]
+    return rows
 
 
 def _router_seed(stored: Sequence[StoredDevice], nets: Sequence) -> str | None:
@@ -155,28 +199,49 @@ def run(sessions, vault: Vault, request: Request, collector: SnmpCollector) -> O
         site = session.scalar(select(Site).where(Site.code == request.site_code))
         if site is None:
             raise DiscoveryError(f"no site with code {request.site_code!r}")
-        profile = _profile(session, request.profile)
-        credentials = credentials_of(Device(), profile, vault)
-        port = profile.port or 161
+        check_allowed(nets, site_ranges(site.address_ranges))
+        profiles = [
+            Profile(p.name, credentials, p.port or 161)
+            for p in _profiles(session, request.profile)
+            if (credentials := credentials_of(Device(), p, vault)) is not None
+        ]
         stored = stored_devices(session, site.id)
     if not seeds:
         router = _router_seed(stored, nets)
-        if router is None:
+        if router is None and not request.sweep:
             raise DiscoveryError("the site has no router inside the ranges: give --seed ADDRESS")
-        seeds = [router]
-    if credentials is None:  # a profile always gives credentials; kept for the type checker
-        raise DiscoveryError("the SNMP profile gives no credentials")
-    result = crawl(
-        collector,
-        seeds,
-        [str(n) for n in nets],
-        credentials,
-        port=port,
-        max_addresses=request.max_addresses,
-        deadline_s=request.deadline_s,
+        seeds = [router] if router else []
+    ranges = [str(n) for n in nets]
+    if request.sweep:
+        result = survey(
+            collector,
+            ranges,
+            seeds,
+            profiles,
+            max_addresses=request.max_addresses,
+            deadline_s=request.deadline_s,
+            rate=request.rate,
+        )
+    else:
+        result = crawl(
+            collector,
+            seeds,
+            ranges,
+            profiles,
+            max_addresses=request.max_addresses,
+            deadline_s=request.deadline_s,
+            rate=request.rate,
+        )
+    root = seeds[0] if seeds else proposal.choose_root(result.found)
+    plan = proposal.propose(result.found, root or "", stored, ranges)
+    return Outcome(
+        request.site_code,
+        root or "",
+        result,
+        plan,
+        profiles=tuple(p.name for p in profiles),
+        cut_short=result.stopped == "deadline",
     )
-    plan = proposal.propose(result.found, seeds[0], stored, [str(n) for n in nets])
-    return Outcome(request.site_code, seeds[0], result, plan)
 
 
 def collector_for(snmp: SnmpSettings) -> SnmpCollector:

@@ -153,7 +153,7 @@ def _bits(capabilities: frozenset[str]) -> str:
     return f"{value:02x}00"
 
 
-def recording(box: Box, links=LINKS) -> str:
+def recording(box: Box, links=LINKS, boxes: tuple[Box, ...] = BOXES) -> str:
     """The .snmprec text of `box`: system group, LLDP local and remote tables (with the remote
     management address in lldpRemManAddrTable's index), CDP cache, ifName."""
     rows = [
@@ -175,7 +175,7 @@ def recording(box: Box, links=LINKS) -> str:
             rows.append((f"{d.LLDP_LOC_PORT_DESCR}.{number}", "4", port))
     for n, row in enumerate(rows_of(box, links), start=1):
         number = box.port_number(row.local_port)
-        there = next(b for b in BOXES if b.address == row.remote_address)
+        there = next(b for b in boxes if b.address == row.remote_address)
         if row.protocol == LLDP:
             index = f"0.{number}.{n}"
             rows += [
