@@ -464,6 +464,12 @@ class CollectorSettings:
     # `collector` folder in [paths] data_dir.
     state_dir: str = ""
 
+    @property
+    def offline_after_seconds(self) -> float:
+        """Seconds without contact before a collector is offline: offline_after, or when that is
+        0, three push intervals."""
+        return self.offline_after or 3 * self.push_interval
+
 
 @dataclass(frozen=True)
 class DiscoverySettings:

@@ -25,6 +25,10 @@ ADMIN = "admin"
 
 RANK = {PUBLIC: 0, VIEWER: 1, OPERATOR: 2, ADMIN: 3}
 
+# Not a person's role: an enrolled edge collector's token, which the view itself checks
+# (web.api.collector). Every signed-in person, and every user's API token, is refused (403).
+COLLECTOR = "collector"
+
 Rule = str | dict[str, str]
 
 RULES: dict[str, Rule] = {
@@ -108,7 +112,7 @@ def required_role(endpoint: str | None, method: str) -> str | None:
 def role_allows(role: str | None, needed: str) -> bool:
     if needed == PUBLIC:
         return True
-    return role in RANK and RANK[role] >= RANK[needed]
+    return role in RANK and needed in RANK and RANK[role] >= RANK[needed]
 
 
 def can(endpoint: str, method: str = "GET") -> bool:
@@ -145,6 +149,9 @@ def enforce():
         return refuse()
     if needed == PUBLIC:
         return None
+    if needed == COLLECTOR:
+        # The view authenticates the collector; a person (session or API token) is no collector.
+        return refuse() if current_user.is_authenticated else None
     if not current_user.is_authenticated:
         # flask-login sets this attribute on the app; Flask's types do not declare it.
         return current_app.login_manager.unauthorized()  # type: ignore[attr-defined]

@@ -35,6 +35,7 @@ from web import (
     incidents,
     inventory,
     manage,
+    netmap,
     notifications,
     params,
     reports,
@@ -65,6 +66,7 @@ AREAS = (
     ack_links,
     demo_mail,
     search,
+    netmap,
 )
 
 

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import click
 
+from monitor.cli import collector_admin, collector_agent
+
 
 @click.group()
 def collector():
     """Edge collectors: measure a school's network from inside it, upload to the central."""
+
+
+for _command in collector_admin.COMMANDS + collector_agent.COMMANDS:
+    collector.add_command(_command)

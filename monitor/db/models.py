@@ -159,6 +159,86 @@ class Device(Base):
     state: Mapped[DeviceState | None] = relationship(back_populates="device", uselist=False)
 
 
+class DiscoveryRun(Base):
+    """One discovery run of a site (monitor.discovery): what was asked, by whom, what it found.
+    `proposal` is the preview exactly as shown (monitor.discovery.record), so a confirmation
+    applies what the person saw; `stored_digest` is the site's stored devices as the run
+    compared them: a confirmation refuses when they changed since."""
+
+    __tablename__ = "discovery_runs"
+    __table_args__ = (Index("ix_discovery_runs_site_started", "site_id", "started_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    ranges: Mapped[str] = mapped_column(String(500))
+    seeds: Mapped[str] = mapped_column(String(500), default="")
+    profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snmp_profiles.id", ondelete="SET NULL")
+    )
+    profile_name: Mapped[str] = mapped_column(String(64), default="")
+    started_by: Mapped[str] = mapped_column(String(128))
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # running / proposed / failed / confirmed
+    state: Mapped[str] = mapped_column(String(16))
+    stopped: Mapped[str | None] = mapped_column(String(32))  # cut short: "deadline", ...
+    error: Mapped[str | None] = mapped_column(Text)
+    counts: Mapped[dict | None] = mapped_column(JSON)
+    proposal: Mapped[dict | None] = mapped_column(JSON)
+    stored_digest: Mapped[str | None] = mapped_column(String(64))
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_by: Mapped[str | None] = mapped_column(String(128))
+
+
+class DeviceDiscovery(Base):
+    """What discovery last saw of a device, and which of its fields discovery wrote (`fields`):
+    those a later confirmed run may update; every other value is a person's and stays."""
+
+    __tablename__ = "device_discovery"
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("discovery_runs.id", ondelete="SET NULL"), index=True
+    )
+    discovered_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    fields: Mapped[list | None] = mapped_column(JSON)
+    object_id: Mapped[str | None] = mapped_column(String(200))
+    sys_descr: Mapped[str | None] = mapped_column(String(500))
+    sys_name: Mapped[str | None] = mapped_column(String(255))
+    vendor: Mapped[str | None] = mapped_column(String(100))
+    model: Mapped[str | None] = mapped_column(String(200))
+    kind: Mapped[str | None] = mapped_column(String(16))
+    confidence: Mapped[str | None] = mapped_column(String(8))
+    profile_id: Mapped[int | None] = mapped_column(
+        ForeignKey("snmp_profiles.id", ondelete="SET NULL")
+    )
+    parent_evidence: Mapped[str | None] = mapped_column(String(500))
+    silent_since: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class NetworkChange(Base):
+    """A change a confirmed discovery run recorded: a device that appeared, an uplink that
+    changed, a device gone silent. Names are kept as they were: the monthly report lists them."""
+
+    __tablename__ = "network_changes"
+    __table_args__ = (Index("ix_network_changes_at", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(
+        ForeignKey("discovery_runs.id", ondelete="CASCADE"), index=True
+    )
+    site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
+    device_id: Mapped[int | None] = mapped_column(ForeignKey("devices.id", ondelete="SET NULL"))
+    device_name: Mapped[str] = mapped_column(String(200))
+    change: Mapped[str] = mapped_column(String(16))  # new / parent_changed / gone_silent
+    old_parent: Mapped[str | None] = mapped_column(String(200))
+    new_parent: Mapped[str | None] = mapped_column(String(200))
+    evidence: Mapped[str | None] = mapped_column(String(500))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class DeviceState(Base):
     """The current state of a device, and what the state function needs to decide the next one."""
 
@@ -1060,6 +1140,8 @@ class Collector(Base):
     created_by: Mapped[str] = mapped_column(String(128), default="")
     enrolment_code_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     enrolment_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the current code was used: a second use is told "already used", not "unknown".
+    enrolment_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     enrolled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -36,6 +36,7 @@ from monitor.db.models import (
     SshCredentialProfile,
 )
 from monitor.devices import importer
+from monitor.discovery import ranges as discovery_ranges
 from monitor.localtime import utcnow
 from monitor.secrets import Vault
 
@@ -53,7 +54,7 @@ DEVICE_KEYS = frozenset(
         *CLEAR_FLAGS,
     }
 )
-SITE_KEYS = frozenset({"code", "name", "enabled"})
+SITE_KEYS = frozenset({"code", "name", "enabled", "address_ranges"})
 # What an update may clear with an empty value; the rest keep their value when left empty.
 CLEARABLE = frozenset(
     c
@@ -377,6 +378,12 @@ def _save_site(session: Session, site: Site | None, data: Mapping[str, Any]) -> 
             values[key] = importer.parse_value(column, text)
         except ValueError as exc:
             errors[key] = str(exc)
+    if "address_ranges" in data:  # what discovery may sweep (monitor.discovery.ranges)
+        try:
+            values["address_ranges"] = discovery_ranges.clean(as_text(data["address_ranges"]))
+            values["address_ranges"] = values["address_ranges"] or None
+        except ValueError as exc:
+            errors["address_ranges"] = str(exc)
     code = values.get("code")
     if (
         code is not None

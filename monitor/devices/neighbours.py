@@ -124,7 +124,8 @@ class ChartPorts:
     parent_name: str | None  # the parent's name, for the sentence saying why
 
 
-def _port_for(local_port: str, ports: Sequence[Port]) -> Port | None:
+def port_for(local_port: str, ports: Sequence[Port]) -> Port | None:
+    """The port a neighbour row's local port name (or LLDP port number) is, if any."""
     wanted = local_port.strip().lower()
     for port in ports:
         if wanted in {(v or "").strip().lower() for v in (port.name, port.descr, port.alias)}:
@@ -143,7 +144,7 @@ def chart_ports(ports: Sequence[Port], linked: Sequence[dict], parent_id: int | 
         for row in linked:
             device = row.get("device")
             if device is not None and device.id == parent_id:
-                uplink = _port_for(row.get("local_port") or "", ports)
+                uplink = port_for(row.get("local_port") or "", ports)
                 parent_name = device.name
                 if uplink is not None:
                     break

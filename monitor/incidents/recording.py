@@ -100,9 +100,14 @@ def record_sweep(
     alerts: AlertSettings,
     base_url: str = "",
     ack_key: bytes | None = None,
+    alert: bool = True,
 ) -> SweepIncidents:
     """`ack_key` (monitor.incidents.ack_tokens): outage alerts carry a signed link that
-    acknowledges the incident once; without it, the plain incident link."""
+    acknowledges the incident once; without it, the plain incident link.
+
+    `alert=False`: the incidents are recorded with their real times but no message is queued,
+    for transitions already over when they arrive (an edge collector's backlog,
+    monitor.edge.ingest); `queue_down_alerts` then alerts once for those still open."""
     outcome = SweepIncidents()
     if not (update.changes or update.flapping_started or update.flapping_ended):
         return outcome
@@ -160,9 +165,30 @@ def record_sweep(
             )
             outcome.resolved.append(incident)
     session.flush()
-    links = ack_tokens.Links(base_url, ack_key, at)
-    outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, links)
+    if alert:
+        links = ack_tokens.Links(base_url, ack_key, at)
+        outcome.mails = _queue_alerts(session, update, outcome, facts, at, alerts, links)
     return outcome
+
+
+def queue_down_alerts(
+    session: Session,
+    opened: list[Incident],
+    *,
+    at: datetime,
+    alerts: AlertSettings,
+    base_url: str = "",
+    ack_key: bytes | None = None,
+) -> int:
+    """The usual DOWN alert, once, for incidents recorded with `alert=False` that are still
+    open: a device still down when a late backlog ends is news; one that recovered is not."""
+    still_open = [i for i in opened if i.state in OPEN_STATES and i.device_id is not None]
+    if not still_open:
+        return 0
+    facts = _device_facts(session, {i.device_id for i in still_open})
+    outcome = SweepIncidents(opened=still_open)
+    links = ack_tokens.Links(base_url, ack_key, at)
+    return _queue_alerts(session, None, outcome, facts, at, alerts, links)
 
 
 def _failed_ancestor(
@@ -232,7 +258,7 @@ def _children_names(session: Session, incident: Incident) -> tuple[str, ...]:
 
 def _queue_alerts(
     session: Session,
-    update: StateUpdate[int],
+    update: StateUpdate[int] | None,
     outcome: SweepIncidents,
     facts: Mapping[int, words.DeviceFacts],
     at: datetime,
@@ -242,7 +268,7 @@ def _queue_alerts(
     lang = alerts.language
     base_url = links.base_url
     window = timedelta(seconds=alerts.flap_window)
-    flapping = {d for d, s in update.states.items() if s.flapping}
+    flapping = {d for d, s in update.states.items() if s.flapping} if update else set()
     queued = 0
     routes = channels.channels(session)
 
@@ -318,6 +344,8 @@ def _queue_alerts(
                     _incident_text(item, recovered, links),
                 )
 
+    if update is None:
+        return queued
     for device in update.flapping_started:
         changes = len(update.states[device].recent_changes)
         flapping_mail = words.flapping_mail(facts[device], lang, changes=changes, window=window)

@@ -18,6 +18,7 @@ from monitor.availability.intervals import Availability, Figures
 from monitor.availability.periods import Period, month_period
 from monitor.availability.targets import Targets, met
 from monitor.reports import incident_rows
+from monitor.reports.network_changes import NetworkChangeRow, network_changes
 from monitor.reports.risks import RiskRow, report_risks
 from monitor.settings import Settings
 
@@ -108,6 +109,9 @@ class MonthlyReport:
     # before monitoring began). Reports built by hand leave it None with `monitored` True.
     observed_from: datetime | None = None
     monitored: bool = True
+    # Devices that appeared and uplinks that changed (confirmed discovery runs); the section is
+    # left out when there are none.
+    network_changes: list[NetworkChangeRow] = field(default_factory=list)
 
     @property
     def sites_measured(self) -> int:
@@ -220,6 +224,7 @@ def build_report(
         emblem=settings.office.emblem,
         observed_from=observed,
         monitored=observed is not None,
+        network_changes=network_changes(session, period.start, window_end),
     )
 
 

@@ -687,3 +687,39 @@ def _tables(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
             [[r.title_in(lang), word(f"level_{r.level}", lang), r.owner] for r in report.risks],
             empty=word("no_risks", lang),
         )
+    _network_changes(pdf, report, lang)
+
+
+def _network_changes(pdf: FPDF, report: MonthlyReport, lang: str) -> None:
+    """Devices that appeared and uplinks that changed; no section in a month without any."""
+    if not report.network_changes:
+        return
+    _table(
+        pdf,
+        word("network_changes_table", lang),
+        [
+            word("col_when", lang),
+            word("report_col_site", lang),
+            word("col_device", lang),
+            word("col_change", lang),
+            word("col_old_uplink", lang),
+            word("col_new_uplink", lang),
+        ],
+        (22, 36, 32, 24, 27, 27),
+        ("LEFT", "LEFT", "LEFT", "LEFT", "LEFT", "LEFT"),
+        [
+            [
+                format_date(to_local(c.at).date(), lang, short=True),
+                c.site_name,
+                c.device,
+                word(f"change_{c.change}", lang),
+                c.old_parent or "—",
+                c.new_parent or "—",
+            ]
+            for c in report.network_changes
+        ],
+    )
+    pdf.set_font(FONT, "", 8.5)
+    pdf.set_text_color(*GREY)
+    _paragraph(pdf, 4.5, word("network_changes_note", lang))
+    pdf.set_text_color(*INK)

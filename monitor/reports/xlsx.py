@@ -144,6 +144,33 @@ def render_xlsx(report: MonthlyReport, lang: str = "th") -> bytes:
         ],
         lang,
     )
+    if report.network_changes:
+        _sheet(
+            book,
+            word("sheet_network_changes", lang),
+            [
+                word("col_when", lang),
+                word("col_code", lang),
+                word("report_col_site", lang),
+                word("col_device", lang),
+                word("col_change", lang),
+                word("col_old_uplink", lang),
+                word("col_new_uplink", lang),
+            ],
+            [
+                [
+                    _local(c.at),
+                    c.site_code,
+                    c.site_name,
+                    c.device,
+                    word(f"change_{c.change}", lang),
+                    c.old_parent or "",
+                    c.new_parent or "",
+                ]
+                for c in report.network_changes
+            ],
+            lang,
+        )
     out = BytesIO()
     book.save(out)
     return out.getvalue()

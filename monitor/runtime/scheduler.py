@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from monitor.channels.sender import drain_channels
 from monitor.configs.backup_job import run_scheduled as back_up_configs
 from monitor.db.engine import transaction
+from monitor.edge import liveness
 from monitor.incidents import ack_tokens
 from monitor.localtime import utcnow
 from monitor.mail import outbox
@@ -119,6 +120,16 @@ def jobs(settings: Settings, sessions: sessionmaker[Session], poller: Poller) ->
             (sessions, settings),
             settings.smtp.send_interval,
             first_after=1,
+            misfire_grace=60,
+        ),
+        # Edge collectors silent past [collector] offline_after: their devices unknown, one alert.
+        Job(
+            "collector-liveness",
+            "edge collector liveness",
+            liveness.run,
+            (sessions, settings),
+            settings.collector.push_interval,
+            first_after=settings.collector.push_interval,
             misfire_grace=60,
         ),
         Job(

@@ -30,6 +30,7 @@ from monitor.db.models import (
 from monitor.localtime import stored_utc
 from monitor.secrets import SecretsError, Vault
 from monitor.snmp import counters, health
+from monitor.status.store import collector_measured
 
 HOUR = timedelta(hours=1)
 _SIGNED = 2**63
@@ -84,7 +85,9 @@ def credentials_of(
 def load_plan(
     session: Session, vault: Vault, now: datetime, inventory_interval: timedelta
 ) -> SnmpPlan:
-    """Enabled devices of enabled sites that have SNMP configured. Four queries."""
+    """Enabled devices of enabled sites that have SNMP configured, but those an edge collector
+    polls (monitor.edge.ingest records its rounds). Five queries."""
+    elsewhere = collector_measured(session)
     devices = (
         session.execute(
             select(Device)
@@ -115,6 +118,8 @@ def load_plan(
     )
     plan = SnmpPlan([], [], [])
     for device in devices:
+        if device.id in elsewhere:
+            continue
         profile = profiles.get(device.snmp_profile_id) if device.snmp_profile_id else None
         held = holds.waiting_message(device.credentials_held_at, device.credentials_held_for)
         if held is not None:  # no community or key to an address no admin approved

@@ -13,11 +13,12 @@ from datetime import datetime
 from typing import cast
 
 from sqlalchemy import Table, bindparam, insert, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from collectors.ping import PingResult
 from monitor.db.models import (
     POLLER_HEARTBEAT,
+    CollectorSite,
     Device,
     PingSample,
     ServiceHeartbeat,
@@ -47,14 +48,39 @@ class PollPlan:
     states: dict[int, DeviceState]
 
 
+def collector_measured(session: Session, collector_id: int | None = None) -> dict[int, int]:
+    """device id → the edge collector measuring it (monitor.edge.assignment explains the rule:
+    its sites' enabled, addressed devices except uplinks whose parent is in another site).
+    Kept here, below monitor.edge, because the office's own sweep leaves these devices alone."""
+    parent = aliased(Device)
+    query = (
+        select(Device.id, CollectorSite.collector_id)
+        .join(CollectorSite, CollectorSite.site_id == Device.site_id)
+        .join(Site, Site.id == Device.site_id)
+        .outerjoin(parent, parent.id == Device.parent_id)
+        .where(
+            Device.enabled.is_(True),
+            Site.enabled.is_(True),
+            Device.address.is_not(None),
+            (Device.parent_id.is_(None)) | (parent.site_id == Device.site_id),
+        )
+    )
+    if collector_id is not None:
+        query = query.where(CollectorSite.collector_id == collector_id)
+    return {row.id: row.collector_id for row in session.execute(query)}
+
+
 def load_plan(session: Session) -> PollPlan:
+    """The office's own sweep: every device but those an edge collector measures (their states
+    come from the collector's uploads, monitor.edge.ingest); every device's parent."""
+    elsewhere = collector_measured(session)
     rows = session.execute(
         select(Device.id, Device.address, Device.parent_id)
         .join(Site, Site.id == Device.site_id)
         .where(Device.enabled.is_(True), Site.enabled.is_(True), Device.address.is_not(None))
         .order_by(Device.id)
     ).all()
-    targets = [PollTarget(r.id, r.address) for r in rows]
+    targets = [PollTarget(r.id, r.address) for r in rows if r.id not in elsewhere]
     # Parents of every device, enabled or not: a disabled router still hides its children.
     parents = {r.id: r.parent_id for r in session.execute(select(Device.id, Device.parent_id))}
     states = {
@@ -67,6 +93,7 @@ def load_plan(session: Session) -> PollPlan:
             _times(r.recent_changes),
         )
         for r in session.execute(select(DeviceStateRow)).scalars()
+        if r.device_id not in elsewhere
     }
     return PollPlan(targets, parents, states)
 
@@ -167,25 +194,17 @@ def _record_intervals(session: Session, update_: StateUpdate[int]) -> None:
     )
 
 
-def record_results(session: Session, at: datetime, results: Iterable[PingResult]) -> None:
-    """Raw samples (short retention) and the device's latest figures for the pages."""
+def record_results(
+    session: Session, at: datetime, results: Iterable[PingResult], *, latest: bool = True
+) -> None:
+    """Raw samples (short retention) and the device's latest figures for the pages
+    (`latest=False`: samples only, for all but the last sweep of a collector's backlog)."""
     results = list(results)
     if not results:
         return
-    session.execute(
-        insert(PingSample),
-        [
-            {
-                "device_id": r.key,
-                "at": at,
-                "sent": r.sent,
-                "received": r.received,
-                "rtt_avg_ms": r.rtt_avg_ms,
-                "rtt_max_ms": r.rtt_max_ms,
-            }
-            for r in results
-        ],
-    )
+    record_samples(session, ((at, r) for r in results))
+    if not latest:
+        return
     table = cast(Table, DeviceStateRow.__table__)
     session.execute(
         table.update()
@@ -207,6 +226,23 @@ def record_results(session: Session, at: datetime, results: Iterable[PingResult]
             for r in results
         ],
     )
+
+
+def record_samples(session: Session, samples: Iterable[tuple[datetime, PingResult]]) -> None:
+    """Raw samples of many sweeps in one statement (a collector's backlog: hours of sweeps)."""
+    rows = [
+        {
+            "device_id": r.key,
+            "at": at,
+            "sent": r.sent,
+            "received": r.received,
+            "rtt_avg_ms": r.rtt_avg_ms,
+            "rtt_max_ms": r.rtt_max_ms,
+        }
+        for at, r in samples
+    ]
+    if rows:
+        session.execute(insert(PingSample), rows)
 
 
 def device_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:

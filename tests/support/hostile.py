@@ -56,6 +56,7 @@ from monitor.db.models import (
 from monitor.secrets import Vault, ensure_keys
 from monitor.settings import DatabaseSettings, PathSettings, Settings
 from tests.conftest import NOW
+from tests.support.discovery_runs import proposed_run
 from tests.web.seed import set_state
 
 # --- the payloads -------------------------------------------------------------------------------
@@ -433,6 +434,7 @@ def seed_every_kind(
         )
         s.flush()
         ids.update(
+            run_id=proposed_run(s, school.id, NOW),  # a discovery run waiting for confirmation
             round_id=check_round.id,
             device_id=router.id,
             site_id=school.id,

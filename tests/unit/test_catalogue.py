@@ -21,6 +21,8 @@ from monitor.devices.collected import SENSOR_KINDS, SENSOR_STATES
 from monitor.devices.inventory import SNMP_STATES
 from monitor.devices.profiles import SNMP_SECRETS, SSH_SECRETS
 from monitor.devices.register_import import FIELDS
+from monitor.discovery.kinds import Confidence
+from monitor.discovery.proposal import FIELDS as FIELDS_DISCOVERED
 from monitor.domain import (
     AssetCondition,
     DeviceKind,
@@ -92,6 +94,14 @@ DYNAMIC_KEYS: dict[str, tuple[object, ...]] = {
     "sensor_kind_": tuple(SENSOR_KINDS),
     "risk_s_hardware_": tuple(SENSOR_KINDS),  # monitor/risks/rules.py _hardware
     "trap_kind_": tuple(TrapKind),  # web/templates/traps/_device_events.html
+    # web/templates/manage/discover*.html, monitor/reports (network changes)
+    "discover_state_": ("running", "proposed", "failed", "confirmed", "interrupted"),
+    "discover_sure_": tuple(Confidence),
+    "discover_source_": ("capabilities", "object_id", "descr", "services", "none"),  # kinds.py
+    "discover_field_": FIELDS_DISCOVERED,
+    "discover_count_": ("new", "changed", "silent", "unchanged"),
+    "discover_heading_": ("new", "changed", "silent", "unchanged"),
+    "change_": ("new", "parent_changed"),
 }
 
 

@@ -54,6 +54,7 @@ from monitor.secrets import web_secret_key
 from monitor.settings import AlertSettings, AssetSettings, OfficeSettings
 from monitor.status.state import DeviceState, StateChange, StateUpdate, Status
 from tests.conftest import NOW, add_device, add_site
+from tests.support.discovery_runs import proposed_run
 from tests.web.conftest import PASSWORD, make_app, sign_in
 from tests.web.seed import seed_heartbeat, set_state
 
@@ -75,6 +76,10 @@ NOT_WALKED = {
     "demo_mail.index": "only in `ictmon demo` (404 elsewhere); tests/web/test_demo_mail.py reads it",
     "demo_mail.show": "only in `ictmon demo` (404 elsewhere): a caught mail as it was sent",
     "demo_mail.attachment_file": "only in `ictmon demo` (404 elsewhere): a caught attachment",
+    "collector_api.config": (
+        "a collector's configuration, JSON for its program (no words, names as typed); only a "
+        "collector's token may read it, never an admin's session: tests/web/test_collector_api.py"
+    ),
 }
 
 
@@ -372,6 +377,9 @@ def english(settings, db):
             by="admin",
             now=NOW,
         )
+    # A discovery run of the school S01, waiting for confirmation.
+    with db.begin() as s:
+        ids["discovery_run"] = proposed_run(s, ids["s01"], NOW)
     return app, client, ids
 
 
@@ -496,6 +504,7 @@ def _params(ids) -> dict[str, list[dict]]:
     devices = [ids[k] for k in ("core", "r1", "sw1", "ups1", "r2", "sw2", "ap2")]
     return {
         "status.site": [{"code": c} for c in ("OFFICE", "S01", "S02")],
+        "netmap.site": [{"code": c} for c in ("OFFICE", "S01", "S02")],
         "status.device": [{"device_id": d} for d in devices],
         "inventory.traffic": [{"device_id": ids["r1"], "if": 1}],
         "inventory.health": [{"device_id": ids["ups1"]}],
@@ -524,6 +533,8 @@ def _params(ids) -> dict[str, list[dict]]:
         "asset_check.round": [{"round_id": ids["check_round"]}],
         "asset_check.report_pdf": [{"round_id": ids["check_round"]}],
         "asset_check.report_xlsx": [{"round_id": ids["check_round"]}],
+        "manage.discover_run": [{"run_id": ids["discovery_run"]}],
+        "manage.discover_status": [{"run_id": ids["discovery_run"]}],
     }
 
 

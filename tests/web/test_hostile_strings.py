@@ -435,7 +435,9 @@ def test_no_hostile_value_in_the_api_gives_a_500(value_sweep, kind):
 
 def test_a_deeply_nested_json_body_is_refused_as_malformed(value_sweep):
     for op in value_sweep.operations:
-        if op.body is None:
+        # The collector's upload answers a person's session 403 before reading any body;
+        # tests/web/test_collector_api.py sends it this body with a collector's token.
+        if op.body is None or op.url.endswith("/collector/results"):
             continue
         response = value_sweep.client.open(
             op.url, method=op.method, data=NESTED_JSON, content_type="application/json"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from web.api import metrics, openapi, read, write
+from web.api import collector, metrics, openapi, read, write
 
 
 def init_app(app: Flask) -> None:
@@ -13,5 +13,6 @@ def init_app(app: Flask) -> None:
     # Read-only, and authenticated per request by token or session.
     app.extensions["csrf"].exempt(read.bp)
     write.init_app(app)
+    collector.init_app(app)
     openapi.init_app(app)
     metrics.init_app(app)

@@ -721,6 +721,7 @@ def _paths() -> dict:
                 parameters=[param("window_id", "path", ID)],
             )
         },
+        **_collector_paths(),
         "/api/v1/openapi.json": {
             "get": operation(
                 "This document",
@@ -729,6 +730,80 @@ def _paths() -> dict:
                 public=True,
             )
         },
+    }
+
+
+# --- edge collectors (web.api.collector; messages: monitor.edge.protocol) ------------------------
+
+_COLLECTOR_AUTH: list[dict[str, list[str]]] = [{"collector": []}]
+_COLLECTOR_CONFIG = obj(
+    {
+        "collector": STRING,
+        "sites": array(STRING),
+        "ping": {"type": "object"},
+        "snmp": {"type": "object"},
+        "push_interval": NUMBER,
+        "buffer_hours": NUMBER,
+        "devices": array(
+            {
+                "type": "object",
+                "description": "id, name, site, address, kind, "
+                "parent (measured by this collector too) and snmp credentials",
+            }
+        ),
+    }
+)
+
+
+def _collector_paths() -> dict:
+    ok = answer
+    enrol = operation(
+        "Exchange a single-use enrolment code for a collector's token (shown once)",
+        {
+            "201": ok(
+                "enrolled",
+                obj({"collector_id": ID, "name": STRING, "token": STRING, "sites": array(STRING)}),
+            ),
+            "400": ok("the body cannot be read; the message names the field", ERROR),
+            "403": ok("unknown, used or expired code, or a revoked collector", ERROR),
+        },
+        role="anyone",
+        public=True,
+        body=obj({"code": STRING, "hostname": STRING, "version": STRING}, ("code",)),
+    )
+    config = operation(
+        "The collector's sites, devices, credentials and timing",
+        {
+            "200": {
+                **ok("the configuration", _COLLECTOR_CONFIG),
+                "headers": {"ETag": {"schema": STRING, "description": "its version"}},
+            },
+            "304": ok("unchanged since the ETag sent in If-None-Match"),
+        },
+        role=access.COLLECTOR,
+        parameters=[param("If-None-Match", "header", STRING, "the ETag last received")],
+    )
+    results = operation(
+        "Upload a batch of buffered results (applied once per batch id)",
+        {
+            "200": ok(
+                "applied, or a batch already applied",
+                obj({"applied": INTEGER, "duplicate": BOOLEAN, "clock_offset_seconds": NUMBER}),
+            ),
+            "400": ok("not a batch; the message names the field", ERROR),
+            "403": ok("a device outside the collector's sites: nothing applied", ERROR),
+            "409": ok("the collector's clock is too far off: nothing applied", ERROR),
+            "413": ok("larger than [collector] max_batch_bytes", ERROR),
+        },
+        role=access.COLLECTOR,
+        body={"type": "object", "description": "monitor.edge.protocol.Batch"},
+    )
+    for op in (config, results):
+        op["security"] = _COLLECTOR_AUTH
+    return {
+        "/api/v1/collector/enrol": {"post": enrol},
+        "/api/v1/collector/config": {"get": config},
+        "/api/v1/collector/results": {"post": results},
     }
 
 
@@ -754,7 +829,12 @@ def document() -> dict:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "ictmon token create USER",
-                }
+                },
+                "collector": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "an edge collector's token (ictmon collector enrol)",
+                },
             },
             "schemas": SCHEMAS,
         },

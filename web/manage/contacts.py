@@ -29,7 +29,11 @@ def site_contact_save(site_id: int):
         return render_template(
             "manage/site_form.html",
             site=site,
-            values={"code": site.code, "name": site.name},
+            values={
+                "code": site.code,
+                "name": site.name,
+                "address_ranges": site.address_ranges or "",
+            },
             errors={},
             contact_values=data,
             contact_errors=exc.errors,

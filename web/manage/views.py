@@ -97,7 +97,10 @@ def form_year(value) -> str:
 
 
 def _site_data() -> dict:
-    return {key: request.form.get(key, "") for key in ("code", "name")}
+    data = {key: request.form.get(key, "") for key in ("code", "name")}
+    if "address_ranges" in request.form:  # the edit form's; the list's quick add has none
+        data["address_ranges"] = request.form["address_ranges"]
+    return data
 
 
 @bp.get("/sites")
@@ -121,7 +124,8 @@ def add_site():
 @bp.route("/sites/<int:site_id>/edit", methods=["GET", "POST"])
 def edit_site(site_id: int):
     site = _or_404(Site, site_id)
-    values, errors = {"code": site.code, "name": site.name}, {}
+    values = {"code": site.code, "name": site.name, "address_ranges": site.address_ranges or ""}
+    errors: dict = {}
     if request.method == "POST":
         values = _site_data()
         try:

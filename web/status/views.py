@@ -6,6 +6,7 @@ from flask import Blueprint, abort, g, render_template
 from flask_login import login_required
 
 from monitor.devices import contacts
+from monitor.edge.liveness import offline_devices
 from monitor.status import problems, queries, remote_causes
 from web.database import db
 
@@ -55,7 +56,10 @@ def site(code: str):
     detail = queries.site_detail(db(), code)
     if detail is None:
         abort(404)
-    return render_template("status/site.html", detail=detail)
+    # Unknown because the school's collector is out of contact: the page says so.
+    return render_template(
+        "status/site.html", detail=detail, collector_offline=offline_devices(db())
+    )
 
 
 @bp.get("/devices/<int:device_id>")
@@ -64,4 +68,9 @@ def device(device_id: int):
     detail = queries.device_detail(db(), device_id, now=g.now)
     if detail is None:
         abort(404)
-    return render_template("status/device.html", detail=detail, ranges=list(queries.LATENCY_RANGES))
+    return render_template(
+        "status/device.html",
+        detail=detail,
+        ranges=list(queries.LATENCY_RANGES),
+        collector_offline=offline_devices(db()),
+    )
