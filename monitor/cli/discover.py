@@ -69,7 +69,7 @@ def discover(
     lang = language or obj.settings.web.default_language
     vault = Vault.from_settings(obj.settings)
     if confirm:
-        _discover_and_confirm(obj, request, vault, new_only=confirm == "new")
+        _discover_and_confirm(obj, request, vault, new_only=confirm == "new", lang=lang)
         return
     collector = discovery_run.collector_for(obj.settings.snmp)
     try:
@@ -82,7 +82,9 @@ def discover(
         click.echo(line)
 
 
-def _discover_and_confirm(obj: Context, request, vault: Vault, *, new_only: bool) -> None:
+def _discover_and_confirm(
+    obj: Context, request, vault: Vault, *, new_only: bool, lang: str = "th"
+) -> None:
     """Record the run, crawl, keep its proposal, confirm it: each step its own transaction, the
     confirmation all or nothing."""
     sessions = obj.sessions(audited=True)
@@ -101,7 +103,7 @@ def _discover_and_confirm(obj: Context, request, vault: Vault, *, new_only: bool
         raise Failure(str(exc)) from None
     finally:
         collector.close()
-    for line in proposal_lines(outcome)[:-1]:
+    for line in proposal_lines(outcome, lang)[:-1]:
         click.echo(line)
     try:
         with transaction(sessions) as session:

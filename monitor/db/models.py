@@ -179,7 +179,7 @@ class DiscoveryRun(Base):
     started_by: Mapped[str] = mapped_column(String(128))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # running / proposed / failed / confirmed
+    # running / proposed / failed / confirmed / interrupted (its process ended)
     state: Mapped[str] = mapped_column(String(16))
     stopped: Mapped[str | None] = mapped_column(String(32))  # cut short: "deadline", ...
     error: Mapped[str | None] = mapped_column(Text)

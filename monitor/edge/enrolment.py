@@ -119,7 +119,7 @@ def create_collector(
         select(Site.code, Collector.name)
         .join(CollectorSite, CollectorSite.site_id == Site.id)
         .join(Collector, Collector.id == CollectorSite.collector_id)
-        .where(Site.code.in_(wanted))
+        .where(Site.code.in_(wanted), Collector.revoked_at.is_(None))
         .order_by(Site.code)
     ).first()
     if taken is not None:
@@ -134,6 +134,10 @@ def create_collector(
     code, expires = _new_code(collector, now, enrolment_hours)
     session.add(collector)
     session.flush()
+    # A revoked collector's site moves to the new one.
+    session.execute(
+        delete(CollectorSite).where(CollectorSite.site_id.in_([sites[c].id for c in wanted]))
+    )
     session.add_all(CollectorSite(collector_id=collector.id, site_id=sites[c].id) for c in wanted)
     session.flush()
     audit.record(
@@ -263,7 +267,10 @@ def authenticate(session: Session, header: str | None) -> Authenticated:
 def revoke(
     session: Session, collector: Collector, *, now: datetime, actor: audit.Actor | None = None
 ) -> None:
-    """The collector's token and code stop working at once; its sites go back to the office."""
+    """The collector's token and code stop working at once. Its sites stay with it: the office
+    cannot reach a school's inside behind NAT, so handing them back would turn every device
+    there DOWN; they go unknown instead (monitor.edge.liveness, without an alert) until a new
+    collector is created for the site, which takes it over."""
     if collector.revoked_at is not None:
         raise CollectorError(
             "name", "already_revoked", f"collector {collector.name!r} is revoked already"
@@ -274,7 +281,6 @@ def revoke(
     collector.revoked_by = who.name[:128]
     collector.enrolment_code_hash = None
     collector.enrolment_expires_at = None
-    session.execute(delete(CollectorSite).where(CollectorSite.collector_id == collector.id))
     session.flush()
     audit.record(
         session,

@@ -70,7 +70,7 @@ class OutageRow:
     continues: bool  # still open/down when the period (or the report's "now") ended
     cause: str = ""  # an INCIDENT_CAUSES key, "none" when not set yet; "" when not from the log
     device: str = ""
-    title: str = ""  # manual incidents: what the person logged
+    title: str = ""  # manual incidents: what the person logged; device-less ones: their title
     notes: str = ""  # the people's latest notes, one line
     manual: bool = False
     within: timedelta | None = None  # incidents: the downtime inside the period
@@ -318,7 +318,8 @@ def _incident_outages(
             continues=i.resolved_at is None or i.resolved_at > end,
             cause=i.cause or "none",
             device=i.device or "",
-            title=i.title if i.manual else "",
+            # An incident with no device (a collector out of contact) is known by its title.
+            title=i.title if i.manual or not i.device else "",
             notes=notes.get(i.id, ""),
             manual=i.manual,
             within=i.downtime_within(start, end),

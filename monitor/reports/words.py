@@ -26,9 +26,10 @@ def cause_label(cause: str, lang: str = "th") -> str:
 
 
 def incident_what(row, lang: str = "th") -> str:
-    """The device, or for an incident logged by hand its title (and device), marked as such."""
+    """The device, or for an incident logged by hand its title (and device), marked as such.
+    An automatic incident without a device ("collector S012-pi offline") reads as its title."""
     if not row.manual:
-        return row.device
+        return row.device or row.title
     what = f"{row.title} ({row.device})" if row.device else row.title
     return f"{what} {word('manual_mark', lang)}"
 

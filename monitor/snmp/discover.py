@@ -21,8 +21,9 @@ run itself finds (monitor.discovery.proposal.choose_root), so a site can be disc
 an empty ictmon. With the sweep off (`Request.sweep=False`) a seed or a stored router is
 required.
 
-Nothing records yet which stored values discovery wrote, so every stored value counts as a
-person's: discovery fills empty fields and shows the rest for review.
+The stored devices come from monitor.discovery.stored, with the fields discovery itself wrote
+(`device_discovery.fields`): those it may change again ("apply"); every other stored value is
+a person's, which discovery never overwrites and shows for review.
 """
 
 from __future__ import annotations
@@ -39,6 +40,7 @@ from collectors.snmp import SnmpCollector
 from monitor.db.models import Device, Site, SnmpProfile
 from monitor.discovery import proposal
 from monitor.discovery.proposal import StoredDevice
+from monitor.discovery.stored import stored_devices
 from monitor.domain import DeviceKind
 from monitor.secrets import Vault
 from monitor.settings import SnmpSettings
@@ -123,34 +125,6 @@ def check_allowed(nets: Sequence, allowed: Sequence) -> None:
 def _inside(address: str, nets: Sequence) -> bool:
     ip = ipaddress.ip_address(address)
     return any(ip.version == n.version and ip in n for n in nets)
-
-
-def stored_devices(session: Session, site_id: int) -> list[StoredDevice]:
-    rows = session.execute(
-        select(Device.id, Device.name, Device.address, Device.kind, Device.parent_id, Device.model)
-        .where(Device.site_id == site_id)
-        .order_by(Device.id)
-    ).all()
-    addresses = {r.id: r.address for r in rows}
-    parents = dict(
-        session.execute(
-            select(Device.id, Device.address).where(
-                Device.id.in_({r.parent_id for r in rows if r.parent_id} - set(addresses))
-            )
-        ).all()
-    )
-    addresses.update(parents)
-    return [
-        StoredDevice(
-            id=r.id,
-            name=r.name,
-            address=r.address,
-            kind=r.kind,
-            parent=addresses.get(r.parent_id) if r.parent_id else None,
-            model=r.model,
-        )
-        for r in rows
-    ]
 
 
 def _profiles(session: Session, name: str | None) -> list[SnmpProfile]:

@@ -13,9 +13,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from collectors.snmp import SnmpCollector
@@ -33,7 +33,10 @@ from monitor.snmp.discover import DiscoveryError
 
 log = logging.getLogger(__name__)
 
-RUNNING, FAILED = "running", "failed"
+RUNNING, FAILED, INTERRUPTED = "running", "failed", "interrupted"
+# Beyond [discovery] deadline before a run still "running" counts as interrupted: its process
+# (the web app's thread) ended meanwhile, a restart or a crash.
+GRACE = timedelta(seconds=120)
 
 
 def _profile(session: Session, name: str | None) -> SnmpProfile | None:
@@ -137,6 +140,21 @@ def fail(
     clock: Callable[[], datetime] = utcnow,
 ) -> None:
     _finish(sessions, run_id, clock, state=FAILED, error=message[:2000])
+
+
+def mark_interrupted(session: Session, now: datetime, deadline_s: float) -> int:
+    """Runs still "running" past their deadline and `GRACE` become "interrupted" (in the caller's
+    transaction, one UPDATE, no audit row: nobody did anything). Returns how many."""
+    result = session.execute(
+        update(DiscoveryRun)
+        .where(
+            DiscoveryRun.state == RUNNING,
+            DiscoveryRun.started_at < now - timedelta(seconds=deadline_s) - GRACE,
+        )
+        .values(state=INTERRUPTED, finished_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def _finish(sessions, run_id: int, clock, **values) -> None:

@@ -2,7 +2,8 @@
 
 - `failed_devices`: the DOWN devices of every enabled site with the open incident each one caused,
   so a red or amber tile names what failed and links the incident to acknowledge.
-- `recoveries`: automatic incidents resolved in the last 24 hours ("what came back overnight").
+- `recoveries`: automatic incidents resolved in the last 24 hours ("what came back overnight");
+  one without a device (a school's collector out of contact) carries its title to be named by.
 - `district_health`: the worst device state and the poller's last heartbeat, one statement; every
   page's frame reads it (the logo's dot, the stale-data banner).
 
@@ -48,6 +49,12 @@ class Recovery:
     address: str | None
     opened_at: datetime
     resolved_at: datetime
+    title: str = ""
+
+    @property
+    def named_by_title(self) -> bool:
+        """No device to name it by (a school's collector out of contact): its title says what."""
+        return self.device_name is None and bool(self.title)
 
 
 @dataclass(frozen=True)
@@ -126,6 +133,7 @@ def recoveries(session, now: datetime) -> list[Recovery]:
             Device.address,
             Incident.opened_at,
             Incident.resolved_at,
+            Incident.title,
         )
         .select_from(Incident)
         .outerjoin(Device, Device.id == Incident.device_id)
@@ -149,6 +157,7 @@ def recoveries(session, now: datetime) -> list[Recovery]:
             address=r[5],
             opened_at=as_utc(r[6]),
             resolved_at=as_utc(r[7]),
+            title=r[8],
         )
         for r in rows
     ]

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from monitor.db.models import AuditEvent, Collector, CollectorSite, Device, SnmpProfile
-from monitor.edge import enrolment, protocol
+from monitor.edge import assignment, enrolment, protocol
 from monitor.edge.config import config_document
 from monitor.secrets import Vault
 from tests.conftest import NOW, add_device, add_site
@@ -140,7 +140,7 @@ def test_a_site_has_one_collector(any_db):
         assert caught.value.code == code
 
 
-def test_revoking_refuses_the_token_and_gives_the_sites_back(any_db):
+def test_revoking_refuses_the_token_and_a_new_collector_takes_the_sites(any_db):
     with any_db.begin() as s:
         district(s)
     collector_id, code = created(any_db)
@@ -150,8 +150,13 @@ def test_revoking_refuses_the_token_and_gives_the_sites_back(any_db):
     with any_db() as s:
         found = enrolment.authenticate(s, f"Bearer {token}")
         assert found.collector is None and "revoked" in found.refusal
-        assert s.scalar(select(func.count()).select_from(CollectorSite)) == 0
-    created(any_db, "S012-pi-2")  # the site can go to another collector now
+        # The school's inside stays with the revoked collector (unknown), not with the office,
+        # which cannot reach it behind NAT.
+        assert set(assignment.measured_by(s).values()) == {collector_id}
+    new_id, _ = created(any_db, "S012-pi-2")  # a new collector takes the site over
+    with any_db() as s:
+        assert s.scalar(select(func.count()).select_from(CollectorSite)) == 1
+        assert set(assignment.measured_by(s).values()) == {new_id}
     assert audit_actions(any_db)[-2:] == ["revoke", "create"]
 
 

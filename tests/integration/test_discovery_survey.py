@@ -324,3 +324,23 @@ def _store(db, report: dict) -> None:
         for entry in report["entries"]:
             if entry["parent"]:
                 rows[entry["address"]].parent_id = rows[entry["parent"]].id
+
+
+def test_confirming_speaks_the_language_asked_and_a_later_move_is_applied_not_reviewed(
+    school, config, school_site
+):
+    profile(config, "schools", COMMUNITY)
+    confirmed = discover_cli(school, config, RANGE, "--confirm", "--language", "en")
+    line = next(x for x in confirmed.splitlines() if f" {REFUSER} " in x)
+    assert "answers ping, SNMP refused" in line  # the confirm path's notes in English too
+    assert "created 8, updated 0, parents changed 0, silent 0" in confirmed
+
+    moved = (site.SW1, site.SW2, site.APS[3])
+    school.start(moved, MOVED_LINKS)
+    try:
+        printed = discover_cli(school, config, RANGE, "--language", "en")
+    finally:
+        school.start(moved)
+    # Discovery wrote ap4's parent, so a print-only run may change it again: "apply".
+    assert "parent: sw2-s012 → sw1-s012 [apply] ap4-s012 eth0 ↔ sw1-s012 7 (lldp)" in printed
+    assert "review" not in printed

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import replace
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -16,7 +17,9 @@ from monitor.accounts.users import create_user
 from monitor.db.engine import transaction
 from monitor.db.models import AuditEvent, Device, DiscoveryRun, Site
 from monitor.devices import profiles
+from monitor.localtime import utcnow
 from monitor.secrets import Vault
+from monitor.snmp import discovery_runs
 from tests.conftest import NOW, add_device, add_site
 from tests.support import discovery_site as school
 from tests.support.discovery_agents import COMMUNITY, school_agents
@@ -42,6 +45,7 @@ def app(settings, db):
     with db.begin() as s:
         create_user(s, "officer", PASSWORD, role="operator")
         create_user(s, "viewer", PASSWORD, role="viewer")
+        create_user(s, "boss", PASSWORD, role="admin")
         router = add_device(
             s, add_site(s, "S012", "โรงเรียนบ้านเขา"), "เราเตอร์", school.ROUTER.address
         )
@@ -166,10 +170,17 @@ def test_the_preview_reads_in_english(operator, db):
     assert 'Switch · <span class="sure-high">sure</span>' in page
 
 
-def test_the_site_form_checks_and_keeps_the_address_ranges(operator, db):
+@pytest.fixture
+def admin(app):
+    client = app.test_client()
+    assert sign_in(client, "boss").status_code == 302
+    return client
+
+
+def test_the_site_form_checks_and_keeps_the_address_ranges(admin, db):
     with db() as s:
         site_id = s.scalar(select(Site.id))
-    bad = operator.post(
+    bad = admin.post(
         f"/manage/sites/{site_id}/edit",
         data={
             "code": "S012",
@@ -179,7 +190,7 @@ def test_the_site_form_checks_and_keeps_the_address_ranges(operator, db):
     )
     assert bad.status_code == 400
     assert "not an address range: &#39;10.40.300.0/24&#39;" in bad.get_data(as_text=True)
-    good = operator.post(
+    good = admin.post(
         f"/manage/sites/{site_id}/edit",
         data={
             "code": "S012",
@@ -190,3 +201,114 @@ def test_the_site_form_checks_and_keeps_the_address_ranges(operator, db):
     assert good.status_code == 302
     with db() as s:
         assert s.get(Site, site_id).address_ranges == "10.40.12.0/24, 10.40.13.0/24"
+
+
+# -- an operator sees the address ranges but may not change them ------------------------------
+
+
+def site_row(db) -> Site:
+    with db() as s:
+        return s.scalar(select(Site))
+
+
+def test_an_operator_sees_the_address_ranges_read_only(operator, db):
+    site_id = site_row(db).id
+    form = operator.get(f"/manage/sites/{site_id}/edit").get_data(as_text=True)
+    assert re.search(rf'name="address_ranges" value="{RANGE}"[^>]* readonly', form)
+    assert "เฉพาะผู้ดูแลระบบเท่านั้นที่แก้ไขได้" in form
+
+
+def test_an_operators_changed_address_ranges_are_refused_and_nothing_is_saved(operator, db):
+    site_id = site_row(db).id
+    response = operator.post(
+        f"/manage/sites/{site_id}/edit",
+        data={"code": "S012", "name": "โรงเรียนบ้านเขาใหม่", "address_ranges": "0.0.0.0/0"},
+    )
+    assert response.status_code == 403
+    page = response.get_data(as_text=True)
+    assert "เฉพาะผู้ดูแลระบบเท่านั้นที่เปลี่ยนช่วงที่อยู่ของหน่วยงานได้" in page
+    assert f'name="address_ranges" value="{RANGE}"' in page  # the stored ranges shown again
+    stored = site_row(db)
+    assert (stored.name, stored.address_ranges) == ("โรงเรียนบ้านเขา", RANGE)
+    # A new site with ranges, from a form that has no such field, is refused too.
+    added = operator.post(
+        "/manage/sites", data={"code": "S013", "name": "ใหม่", "address_ranges": "10.0.0.0/8"}
+    )
+    assert added.status_code == 403
+    with db() as s:
+        assert s.scalar(select(func.count()).select_from(Site)) == 1
+
+
+def test_an_operator_may_still_rename_the_site_with_its_ranges_as_they_are(operator, db):
+    site_id = site_row(db).id
+    response = operator.post(
+        f"/manage/sites/{site_id}/edit",
+        data={"code": "S012", "name": "โรงเรียนบ้านเขาใหม่", "address_ranges": f" {RANGE} "},
+    )
+    assert response.status_code == 302
+    stored = site_row(db)
+    assert (stored.name, stored.address_ranges) == ("โรงเรียนบ้านเขาใหม่", RANGE)
+
+
+def test_an_admin_sees_the_address_ranges_editable_and_may_change_them(admin, db):
+    site_id = site_row(db).id
+    form = admin.get(f"/manage/sites/{site_id}/edit?lang=en").get_data(as_text=True)
+    field = re.search(r'<input[^>]*name="address_ranges"[^>]*>', form).group(0)
+    assert "readonly" not in field and "Only an administrator" not in form
+    response = admin.post(
+        f"/manage/sites/{site_id}/edit",
+        data={"code": "S012", "name": "โรงเรียนบ้านเขา", "address_ranges": "127.40.2.0/24"},
+    )
+    assert response.status_code == 302
+    assert site_row(db).address_ranges == "127.40.2.0/24"
+
+
+def test_an_operators_refusal_reads_in_english(operator, db):
+    response = operator.post(
+        f"/manage/sites/{site_row(db).id}/edit?lang=en",
+        data={"code": "S012", "name": "x", "address_ranges": "10.0.0.0/8"},
+    )
+    assert response.status_code == 403
+    assert "Only an administrator may change a site&#39;s address ranges" in response.get_data(
+        as_text=True
+    )
+
+
+# -- runs left running by a web process that ended -------------------------------------------
+
+
+def test_a_run_left_running_past_its_deadline_becomes_interrupted(operator, db, settings):
+    deadline = settings.discovery.deadline
+    with db.begin() as s:
+        site_id = s.scalar(select(Site.id))
+        old, fresh = (
+            DiscoveryRun(
+                site_id=site_id,
+                ranges=RANGE,
+                started_by="officer",
+                started_at=utcnow() - age,
+                state="running",
+            )
+            for age in (timedelta(seconds=deadline + 180), timedelta(seconds=5))
+        )
+        s.add_all([old, fresh])
+        s.flush()
+        old_id, fresh_id = old.id, fresh.id
+
+    page = operator.get("/manage/discover").get_data(as_text=True)
+    assert "การค้นหาถูกขัดจังหวะ" in page  # in the list of recent runs
+    with db() as s:
+        states = {r.id: (r.state, r.finished_at) for r in s.scalars(select(DiscoveryRun))}
+    assert states[old_id][0] == "interrupted" and states[old_id][1] is not None
+    assert states[fresh_id] == ("running", None)
+    status = operator.get(f"/manage/discover/{old_id}/status").get_json()
+    assert status["state"] == "interrupted" and status["running"] is False
+    run_page = operator.get(f"/manage/discover/{old_id}").get_data(as_text=True)
+    assert 'id="discover-interrupted"' in run_page and 'id="discover-running"' not in run_page
+    assert operator.get(f"/manage/discover/{fresh_id}/status").get_json()["running"] is True
+
+
+def test_the_page_takes_the_rate_from_the_settings(settings):
+    slow = replace(settings, discovery=replace(settings.discovery, rate=37.0))
+    request = discovery_runs.request_from(slow, "S012", [RANGE])
+    assert (request.rate, request.max_addresses) == (37.0, settings.discovery.max_addresses)

@@ -3,7 +3,8 @@ so tokens work here too.
 
 GET /api/v1/incidents[?site=CODE&state=open|acknowledged|resolved&cause=…]
     id, title, device, site, state, cause, manual, opened_at, acknowledged_at/by,
-    resolved_at/by, children (names of the devices unreachable because of it)
+    resolved_at/by, children (names of the devices unreachable because of it); device is null
+    for an incident with no device (a school's collector out of contact): its title names it
 GET /api/v1/outbox   (admin)   messages not yet sent: pending, sending, failed, with the reason
 """
 

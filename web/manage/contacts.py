@@ -35,6 +35,7 @@ def site_contact_save(site_id: int):
                 "address_ranges": site.address_ranges or "",
             },
             errors={},
+            ranges_locked=not access.is_admin(),
             contact_values=data,
             contact_errors=exc.errors,
         ), 400

@@ -4,13 +4,13 @@ entries ticked (monitor.snmp.discovery_runs, monitor.discovery.apply). Operators
 The run goes on in a background thread of the web process, bounded by [discovery] deadline and
 by `MAX_RUNNING` runs at a time; the run page asks for a small JSON status (web/static/js/
 discover.js, no inline script) and reloads when the proposal is there. A run still "running"
-long after its deadline (the web process restarted meanwhile) is shown as interrupted.
+long after its deadline (the web process restarted meanwhile) becomes "interrupted" in the
+database when a page lists or shows runs (discovery_runs.mark_interrupted).
 """
 
 from __future__ import annotations
 
 import threading
-from datetime import timedelta
 
 from flask import abort, current_app, flash, jsonify, redirect, render_template, request, url_for
 from flask_login import current_user
@@ -29,12 +29,20 @@ from web.manage.views import _or_404, bp
 
 MAX_RUNNING = 2  # runs at a time in one web process
 RECENT_RUNS = 10
-GRACE = timedelta(seconds=120)  # beyond the deadline before a running run counts as interrupted
 STATUS_ORDER = ("new", "changed", "silent", "unchanged")
 _slots = threading.BoundedSemaphore(MAX_RUNNING)
 
 
+def _settle() -> None:
+    """Runs left "running" by a process that ended become "interrupted", before any is read."""
+    session = db()
+    deadline = current_app.config["ICTMON_SETTINGS"].discovery.deadline
+    if discovery_runs.mark_interrupted(session, utcnow(), deadline):
+        session.commit()
+
+
 def _form_page(values: dict, error: str | None = None, code: int = 200):
+    _settle()
     session = db()
     sites = session.execute(
         select(Site.code, Site.name, Site.address_ranges).order_by(Site.code)
@@ -63,8 +71,7 @@ def _form_page(values: dict, error: str | None = None, code: int = 200):
 
 
 def _interrupted(run: DiscoveryRun) -> bool:
-    deadline = timedelta(seconds=current_app.config["ICTMON_SETTINGS"].discovery.deadline)
-    return run.state == discovery_runs.RUNNING and utcnow() - run.started_at > deadline + GRACE
+    return run.state == discovery_runs.INTERRUPTED
 
 
 @bp.get("/discover")
@@ -127,6 +134,7 @@ def _run_or_404(run_id: int) -> tuple[DiscoveryRun, Site]:
 
 
 def _run_page(run_id: int, error: str | None = None, code: int = 200):
+    _settle()
     run, site = _run_or_404(run_id)
     entries = (run.proposal or {}).get("entries", [])
     groups = {status: [e for e in entries if e.get("status") == status] for status in STATUS_ORDER}
@@ -149,8 +157,9 @@ def discover_run(run_id: int):
 
 @bp.get("/discover/<int:run_id>/status")
 def discover_status(run_id: int):
+    _settle()
     run, _ = _run_or_404(run_id)
-    state = "interrupted" if _interrupted(run) else run.state
+    state = run.state
     return jsonify(state=state, counts=run.counts or {}, running=state == "running")
 
 

@@ -36,6 +36,7 @@ from monitor.db.models import (
 from monitor.devices import admin, profiles
 from monitor.devices import queries as mq
 from monitor.devices.importer import CREDENTIAL_COLUMNS, OPTIONAL_COLUMNS
+from monitor.discovery import ranges
 from monitor.localtime import display_year
 from web import access
 from web.database import db, vault
@@ -103,6 +104,17 @@ def _site_data() -> dict:
     return data
 
 
+def _ranges_refused(data: dict, stored: str | None) -> str | None:
+    """Why this POST may not change the site's address ranges, or None. They decide where
+    discovery sends an SNMP profile's community, so only an admin changes them; an operator's
+    form shows them read-only and sends them back as they are."""
+    if access.is_admin() or "address_ranges" not in data:
+        return None
+    if ranges.split(data["address_ranges"]) == ranges.split(stored):
+        return None
+    return translate("manage_address_ranges_admin_only")
+
+
 @bp.get("/sites")
 def sites():
     return render_template("manage/sites.html", rows=mq.site_rows(db()), values={}, errors={})
@@ -111,6 +123,13 @@ def sites():
 @bp.post("/sites")
 def add_site():
     data = _site_data()
+    if refused := _ranges_refused(data, None):
+        return render_template(
+            "manage/sites.html",
+            rows=mq.site_rows(db()),
+            values=data,
+            errors={"address_ranges": refused},
+        ), 403
     try:
         site = admin.create_site(db(), data)
     except admin.Invalid as exc:
@@ -126,17 +145,26 @@ def edit_site(site_id: int):
     site = _or_404(Site, site_id)
     values = {"code": site.code, "name": site.name, "address_ranges": site.address_ranges or ""}
     errors: dict = {}
+    status = 200
     if request.method == "POST":
         values = _site_data()
-        try:
-            admin.update_site(db(), site_id, values)
-            return _saved("manage_saved", "manage.sites")
-        except admin.Invalid as exc:
-            db().rollback()
-            errors = exc.errors
+        if refused := _ranges_refused(values, site.address_ranges):
+            values["address_ranges"] = site.address_ranges or ""
+            errors, status = {"address_ranges": refused}, 403
+        else:
+            try:
+                admin.update_site(db(), site_id, values)
+                return _saved("manage_saved", "manage.sites")
+            except admin.Invalid as exc:
+                db().rollback()
+                errors, status = exc.errors, 400
     return render_template(
-        "manage/site_form.html", site=site, values=values, errors=errors
-    ), 400 if errors else 200
+        "manage/site_form.html",
+        site=site,
+        values=values,
+        errors=errors,
+        ranges_locked=not access.is_admin(),
+    ), status
 
 
 @bp.post("/sites/<int:site_id>/enabled")
