@@ -44,6 +44,42 @@ def alert_cutoff(received_at: datetime, push_interval: float, ping_interval: flo
     return received_at - timedelta(seconds=2 * push_interval + ping_interval)
 
 
+# Slack on top of one push and one sweep: the sweep's own time, the upload's travel and queueing.
+FRESH_MARGIN_S = 5.0
+
+
+def caught_up(
+    queue_length: int,
+    newest: datetime | None,
+    *,
+    sent_at: datetime,
+    received_at: datetime,
+    known_offset: float | None,
+    push_interval: float,
+    ping_interval: float,
+) -> bool:
+    """Whether an upload shows the collector has nothing more to send: its queue was empty when
+    it was taken AND it comes straight from the collector. An upload taken before or during a
+    cut that arrives late (held in transit) also says "queue empty", yet the cut's backlog
+    still follows it.
+
+    Late shows twice. Its travel time: the central reads it as clock offset, so an upload that
+    travelled long seems further behind than the offset `known_offset` the last upload showed.
+    And its newest measurement (`newest`, the collector's clock; None: it holds none, then its
+    `sent_at`): on time it is at most one push and one sweep old, plus a margin. Waiting one
+    upload too many (the clock was just set, say) only delays the summary by a push; a summary
+    sent early misses the outage it should tell."""
+    if queue_length:
+        return False
+    offset = clock_offset(sent_at, received_at)
+    if known_offset is not None and known_offset - offset > FRESH_MARGIN_S:
+        return False  # it travelled for longer than any upload should
+    best = max(offset, known_offset) if known_offset is not None else offset
+    taken = newest if newest is not None else sent_at
+    age = received_at - (taken - timedelta(seconds=best))
+    return age <= timedelta(seconds=push_interval + ping_interval + FRESH_MARGIN_S)
+
+
 @dataclass(frozen=True)
 class Step:
     """One sweep to apply: first, when `gap_from` is set, the devices are unknown from then;

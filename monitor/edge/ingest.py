@@ -21,7 +21,7 @@ import logging
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from collectors.ping import PingResult
@@ -85,7 +85,9 @@ def apply_batch(
     base_url: str = "",
     ack_key: bytes | None = None,
 ) -> Applied:
+    _lock(session, collector)  # two uploads of one collector at once: one after the other
     offset = backfill.clock_offset(batch.sent_at, received_at)
+    known_offset = collector.clock_offset_seconds
     if session.get(CollectorBatch, (collector.id, batch.batch_id)) is not None:
         _note_contact(collector, batch, received_at, offset)
         return Applied(0, True, offset)
@@ -129,13 +131,43 @@ def apply_batch(
         back = backfill.CatchingUp(
             back.window_from, back.lost_contact_at, back.back_at, back.dropped + batch.dropped
         )
-        if batch.queue_length == 0:
+        if backfill.caught_up(
+            batch.queue_length,
+            _newest(batch),
+            sent_at=batch.sent_at,
+            received_at=received_at,
+            known_offset=known_offset,
+            push_interval=settings.collector.push_interval,
+            ping_interval=settings.ping.interval,
+        ):
             _queue_summary(session, collector, back, measured, settings, base_url)
             collector.offline_snapshot = None
         else:
             collector.offline_snapshot = back.to_json()
     session.flush()
     return Applied(applied, False, offset)
+
+
+def _lock(session: Session, collector: Collector) -> None:
+    """Take the collector's row for this transaction and read it afresh: a second upload of
+    the same collector (a re-send after a timeout) waits here until the first is committed,
+    then finds its batch id recorded (a duplicate) and its sweeps applied.
+
+    PostgreSQL: SELECT … FOR UPDATE. SQLite has one writer at a time, but a transaction starts
+    only at its first write, so a no-op UPDATE takes the write lock before anything is read."""
+    session.flush()  # the refresh below reads the row as stored
+    if session.get_bind().dialect.name == "sqlite":
+        session.execute(
+            update(Collector).where(Collector.id == collector.id).values(id=Collector.id)
+        )
+        session.refresh(collector)
+    else:
+        session.refresh(collector, with_for_update=True)
+
+
+def _newest(batch: Batch) -> datetime | None:
+    times = [s.at for s in batch.sweeps] + [r.at for r in batch.snmp_rounds]
+    return max(times, default=None)
 
 
 def note_clock(session: Session, collector: Collector, offset: float) -> None:
@@ -183,15 +215,14 @@ def _apply_rounds(session: Session, rounds: Rounds) -> int:
             )
         ).all()
     )
-    applied = 0
+    fresh: list[tuple[datetime, list[SnmpResult]]] = []
     for at, results in rounds:
         new = [r for r in results if last.get(r.key) is None or at > last[r.key]]
-        if not new:
-            continue
-        snmp_store.record_results(session, at, new, [])
-        last.update({r.key: at for r in new})
-        applied += len(new)
-    return applied
+        if new:
+            fresh.append((at, new))
+            last.update({r.key: at for r in new})
+    snmp_store.record_rounds(session, fresh)  # all rounds of the upload: rows read and written once
+    return sum(len(new) for _, new in fresh)
 
 
 def _note_contact(collector: Collector, batch: Batch, received_at: datetime, offset: float) -> None:

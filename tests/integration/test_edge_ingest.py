@@ -359,6 +359,38 @@ def test_a_backlog_in_several_uploads_is_summed_up_once_at_its_end(any_db, edge_
     assert history(any_db, ids["ap"]) == [("up", minute(0), None)]
 
 
+def test_an_upload_delayed_in_transit_does_not_cut_the_summary_short(any_db, edge_settings):
+    """An upload taken as the link went down arrives first after it is back, saying "nothing
+    more queued" (true when it was taken): the summary waits for the backlog behind it."""
+    settings = replace(
+        edge_settings,
+        ping=replace(edge_settings.ping, interval=10),
+        collector=CollectorSettings(push_interval=5),  # offline after 15 s
+    )
+    ids = district(any_db)
+
+    def second(n: float) -> datetime:
+        return T0 + timedelta(seconds=n)
+
+    def sweeps(start: int, end: int) -> list[Sweep]:
+        silent = lambda at: ("sw-2",) if second(40) <= at <= second(50) else ()  # noqa: E731
+        return [sweep(ids, second(n), silent(second(n))) for n in range(start, end + 1, 10)]
+
+    upload(any_db, ids, settings, sweeps(0, 10), received_at=second(12))
+    assert go_offline(any_db, ids, settings, second(35)) == ["S012-pi"]
+    # Taken at 21 s with the queue empty, held on the way until the link is back at 75 s.
+    upload(any_db, ids, settings, sweeps(20, 20), received_at=second(75), sent_at=second(21))
+    assert not [k for k, _, _ in outbox(any_db) if k and "-back-" in k]
+    with transaction(any_db) as s:
+        snapshot = s.get(Collector, ids["collector"]).offline_snapshot
+        assert snapshot is not None and snapshot["kind"] == "catching_up"
+    upload(any_db, ids, settings, sweeps(30, 70), received_at=second(76))
+    [text] = [t for k, _, t in outbox(any_db) if k and "-back-" in k]
+    assert "sw-2 was down" in text, text
+    with transaction(any_db) as s:
+        assert s.get(Collector, ids["collector"]).offline_snapshot is None
+
+
 # --- one root cause, one mail; the office's sweep leaves the inside alone ----------------------
 
 

@@ -86,3 +86,49 @@ def test_an_offline_mark_and_a_catch_up_read_back_as_written():
     back = backfill.CatchingUp(at(1), None, at(120), dropped=12)
     assert backfill.read_snapshot(back.to_json()) == back
     assert backfill.read_snapshot(None) is None
+
+
+def secs(n: float) -> datetime:
+    return T0 + timedelta(seconds=n)
+
+
+NEWEST, SENT, RECEIVED = secs(55), secs(60), secs(60)
+
+
+def caught_up(queue=0, newest=NEWEST, sent=SENT, received=RECEIVED, known=0.0):
+    return backfill.caught_up(
+        queue,
+        newest,
+        sent_at=sent,
+        received_at=received,
+        known_offset=known,
+        push_interval=30,
+        ping_interval=60,
+    )
+
+
+def test_an_upload_on_time_with_an_empty_queue_is_caught_up():
+    assert caught_up()
+    assert caught_up(newest=secs(60 - 90))  # one push and one sweep old
+    assert caught_up(newest=None)  # nothing measured: its own send time counts
+    assert caught_up(known=None)  # no offset known yet
+
+
+def test_more_queued_is_not_caught_up():
+    assert not caught_up(queue=1)
+
+
+def test_an_upload_that_travelled_long_is_not_caught_up():
+    # Taken at 60 s, received 40 s later: it reads as a clock 40 s behind the one known.
+    assert not caught_up(received=secs(100))
+    assert not caught_up(newest=None, received=secs(100))
+
+
+def test_a_clock_off_by_a_steady_amount_is_still_caught_up():
+    # 30 s behind, as it was before: its measurements are fresh on the central's clock.
+    assert caught_up(newest=secs(25), sent=secs(30), received=secs(60), known=-30.0)
+    assert caught_up(newest=secs(85), sent=secs(90), received=secs(60), known=30.0)
+
+
+def test_an_old_measurement_sent_just_now_is_not_caught_up():
+    assert not caught_up(newest=secs(60 - 120))

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import threading
 from dataclasses import replace
 from datetime import timedelta
 from typing import Any
@@ -254,3 +255,45 @@ def test_an_oversized_batch_without_a_length_is_cut_off(settings, any_db):
     )
     assert answer.status_code == 413
     assert count(any_db, CollectorBatch) == 0
+
+
+def test_the_same_upload_sent_twice_at_once_is_applied_once(central):
+    """A collector whose request timed out sends its batch again while the central is still
+    applying the first: one is applied, the other answered as a duplicate, never a 500."""
+    client, factory, ids = central
+    token = enrolled(client, ids["code"])
+    app = client.application
+    rounds = 4
+    answers: list[list[tuple[int, Any]]] = []
+    for n in range(rounds):
+        sweeps = tuple(
+            protocol.Sweep(
+                NOW - timedelta(seconds=60 * (rounds * 60 - n * 60 - i)),
+                (protocol.PingOutcome(ids["switch"], 3, 3, 1.0, 1.2, 1.5),),
+            )
+            for i in range(60)
+        )
+        body = protocol.Batch(
+            batch_id=f"q-{n}", sent_at=NOW, version="1.0", hostname="pi", sweeps=sweeps
+        ).to_json()
+        start = threading.Barrier(2)
+        got: list[tuple[int, Any]] = []
+
+        def post(body=body, start=start, got=got) -> None:
+            with app.test_client() as own:
+                start.wait(timeout=10)
+                answer = own.post(RESULTS, json=body, headers=token)
+                got.append((answer.status_code, answer.get_json()))
+
+        threads = [threading.Thread(target=post) for _ in range(2)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=60)
+        answers.append(got)
+    for got in answers:
+        assert [status for status, _ in got] == [200, 200], got
+        assert sorted(a["duplicate"] for _, a in got) == [False, True], got
+        assert sorted(a["applied"] for _, a in got) == [0, 60], got
+    assert count(factory, CollectorBatch) == rounds
+    assert count(factory, PingSample) == 60 * rounds
