@@ -424,10 +424,21 @@ def _post(district: EdgeDistrict, token: str, document) -> tuple[int, str]:
 
 
 def _written(district: EdgeDistrict) -> tuple[int, int, int]:
+    """What uploads wrote for the schools' inside devices: their samples, the batches, their
+    measured intervals. The office's own sweeps of its core and the routers' WAN addresses go on
+    meanwhile, and a silent collector's devices may be marked unknown: neither is counted."""
+    inside = ", ".join(
+        str(district.device_id(site, name)) for site in ("S001", "S002") for name in INSIDE
+    )
     return (
-        int(district.scalar("SELECT count(*) FROM ping_samples")),
+        int(district.scalar(f"SELECT count(*) FROM ping_samples WHERE device_id IN ({inside})")),
         int(district.scalar("SELECT count(*) FROM collector_batches")),
-        int(district.scalar("SELECT count(*) FROM state_intervals")),
+        int(
+            district.scalar(
+                "SELECT count(*) FROM state_intervals "
+                f"WHERE device_id IN ({inside}) AND status <> 'unknown'"
+            )
+        ),
     )
 
 
