@@ -8,12 +8,12 @@ load. Same options, same one-line failures, same commands (monitor.cli.collector
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 
 import click
 
 from monitor.cli import collector_agent
+from monitor.cli.options import common_options, set_up_logging
 from monitor.secrets import SecretsError
 from monitor.settings import ConfigError, Settings, load_settings
 
@@ -41,21 +41,11 @@ class AgentGroup(click.Group):
 
 
 @click.group(cls=AgentGroup)
-@click.option(
-    "--config",
-    "config_path",
-    envvar="ICTMON_CONFIG",
-    type=click.Path(dir_okay=False),
-    help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Log what the collector does.")
+@common_options(verbose_help="Log what the collector does.")
 @click.pass_context
 def main(ctx, config_path, verbose):
     """ictmon — the collector of a school's network."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    set_up_logging(verbose)
     ctx.obj = AgentContext(config_path)
 
 

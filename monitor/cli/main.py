@@ -6,7 +6,6 @@ bad line), never a traceback.
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 
 import click
@@ -24,6 +23,7 @@ from monitor.cli.context import Context, Failure, Group
 from monitor.cli.credentials import credentials as credentials_group
 from monitor.cli.deploy import db_backup_command, db_restore_command, upgrade_command
 from monitor.cli.discover import discover as discover_command
+from monitor.cli.options import common_options, set_up_logging
 from monitor.cli.risks import risks as risks_group
 from monitor.cli.snmp import snmp as snmp_group
 from monitor.cli.ssh import backup as backup_command
@@ -54,21 +54,11 @@ from web.app import create_app
 
 
 @click.group(cls=Group)
-@click.option(
-    "--config",
-    "config_path",
-    envvar="ICTMON_CONFIG",
-    type=click.Path(dir_okay=False),
-    help="TOML settings file (default: $ICTMON_CONFIG, else built-in defaults).",
-)
-@click.option("-v", "--verbose", is_flag=True, help="Log what the scheduler does.")
+@common_options(verbose_help="Log what the scheduler does.")
 @click.pass_context
 def main(ctx, config_path, verbose):
     """ictmon — network and ICT-asset monitoring for a school district office."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
+    set_up_logging(verbose)
     ctx.obj = Context(config_path)
 
 
