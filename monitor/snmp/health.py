@@ -17,6 +17,7 @@ from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from collectors.snmp import SnmpResult
+from monitor.db.bulk import insert_rows
 from monitor.db.engine import rowcount
 from monitor.db.models import HealthRollup, HealthSample
 from monitor.localtime import as_utc, utcnow
@@ -56,9 +57,7 @@ def sample_row(result: SnmpResult, at: datetime) -> dict | None:
 
 
 def record_samples(session: Session, rows: list[dict]) -> int:
-    if rows:
-        session.execute(insert(HealthSample), rows)
-    return len(rows)
+    return insert_rows(session, HealthSample, rows)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy import Table, bindparam, insert, select
 from sqlalchemy.orm import Session, aliased
 
 from collectors.ping import PingResult
+from monitor.db.bulk import insert_rows
 from monitor.db.models import (
     POLLER_HEARTBEAT,
     CollectorSite,
@@ -172,10 +173,12 @@ def record_states(
                 for r in new
             ],
         )
-    _record_intervals(session, update_)
+    record_intervals(session, update_)
 
 
-def _record_intervals(session: Session, update_: StateUpdate[int]) -> None:
+def record_intervals(session: Session, update_: StateUpdate[int]) -> None:
+    """Each transition closes the device's open interval and opens the next (the states
+    themselves untouched: a collector's backlog writes only its last ones)."""
     if not update_.changes:
         return
     intervals = cast(Table, StateInterval.__table__)
@@ -241,8 +244,7 @@ def record_samples(session: Session, samples: Iterable[tuple[datetime, PingResul
         }
         for at, r in samples
     ]
-    if rows:
-        session.execute(insert(PingSample), rows)
+    insert_rows(session, PingSample, rows)
 
 
 def device_names(session: Session, ids: Iterable[int]) -> dict[int, tuple[str, str]]:
