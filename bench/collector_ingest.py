@@ -133,9 +133,12 @@ class Central:
                 self.process.kill()
 
     def post(self, path: str, document: dict, token: str = "") -> tuple[int, dict]:
+        return self.post_bytes(path, json.dumps(document, separators=(",", ":")).encode(), token)
+
+    def post_bytes(self, path: str, body: bytes, token: str = "") -> tuple[int, dict]:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}",
-            data=json.dumps(document, separators=(",", ":")).encode(),
+            data=body,
             method="POST",
             headers={"Content-Type": "application/json"},
         )
@@ -273,16 +276,24 @@ def backlog(central: Central, token: str, devices, hours: float, directory: Path
     fill = time.perf_counter() - t_fill
     total = queue.stats().results
     cpu0, t0, uploads, applied = central.cpu(), time.perf_counter(), 0, 0
-    while (
-        taken := queue.take(
+    collector_s = 0.0  # the collector's own part: taking a batch from its queue, encoding it
+    while True:
+        t = time.perf_counter()
+        taken = queue.take(
             sent_at=datetime.now(UTC), max_rows=MAX_BATCH_ROWS, max_bytes=MAX_BATCH_BYTES
         )
-    ) is not None:
-        status, answer = central.post(RESULTS_PATH, taken.batch.to_json(), token)
+        if taken is None:
+            collector_s += time.perf_counter() - t
+            break
+        body = json.dumps(taken.batch.to_json(), separators=(",", ":")).encode()
+        collector_s += time.perf_counter() - t
+        status, answer = central.post_bytes(RESULTS_PATH, body, token)
         if status != 200:
             raise RuntimeError(f"backlog upload {taken.batch.batch_id}: {status} {answer}")
         applied += answer.get("applied", 0)
+        t = time.perf_counter()
         queue.accepted(taken)
+        collector_s += time.perf_counter() - t
         uploads += 1
     wall, cpu = time.perf_counter() - t0, central.cpu() - cpu0
     queue.close()
@@ -291,6 +302,8 @@ def backlog(central: Central, token: str, devices, hours: float, directory: Path
         "applied": applied,
         "uploads": uploads,
         "wall_s": wall,
+        "central_s": wall - collector_s,
+        "collector_s": collector_s,
         "cpu_s": cpu,
         "results_per_s": total / wall,
         "queue_fill_s": fill,
@@ -382,6 +395,8 @@ def run(args: argparse.Namespace, directory: Path, url: str, engine) -> None:
             f"  results             {b['results']:>10,} (applied {b['applied']:,})\n"
             f"  uploads             {b['uploads']:>10,}\n"
             f"  time to apply       {b['wall_s']:>10.1f} s\n"
+            f"    of which central  {b['central_s']:>10.1f} s (upload answered)\n"
+            f"    and collector     {b['collector_s']:>10.1f} s (queue, encoding)\n"
             f"  results/s           {b['results_per_s']:>10,.0f}\n"
             f"  central CPU         {b['cpu_s']:>10.1f} s\n"
             f"  (queue filled in {b['queue_fill_s']:.1f} s)",

@@ -61,6 +61,13 @@ def _has_nul(value: object) -> bool:
     return False
 
 
+def _json_may_hold_nul(body: bytes) -> bool:
+    """Whether a JSON body can decode to a text with a NUL: only through the escape \\u0000,
+    or in a UTF-16/32 body (which has zero bytes). Saves walking a collector's 2-MB upload
+    value by value when neither is there."""
+    return b"\x00" in body or b"\\u0000" in body
+
+
 def refuse_nul_characters() -> None:
     """before_request: a NUL character in the path, the query, a form field or a JSON body is
     refused (400) before any view runs. No text ictmon keeps may hold one, and PostgreSQL refuses
@@ -69,7 +76,7 @@ def refuse_nul_characters() -> None:
     if request.method in ("POST", "PUT", "PATCH", "DELETE"):
         values += [*request.form.keys(), *request.form.values()]
         values += [f.filename for f in request.files.values()]
-        if request.is_json:
+        if request.is_json and _json_may_hold_nul(request.get_data(cache=True)):
             values.append(request.get_json(silent=True))
     if any(_has_nul(v) for v in values):
         raise BadValue(translate("bad_value_nul"))

@@ -22,7 +22,7 @@ import json
 import sqlite3
 import threading
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -110,7 +110,7 @@ class ResultQueue:
     # -- appending ------------------------------------------------------------------------
 
     def append_sweep(self, at: datetime, outcomes: Sequence[PingOutcome]) -> None:
-        self._append(SWEEP, at, [asdict(o) for o in outcomes])
+        self._append(SWEEP, at, [o.to_json() for o in outcomes])
 
     def append_snmp(self, at: datetime, results: Sequence[Mapping[str, Any]]) -> None:
         """`results` as monitor.edge.snmp_wire.encode_result made them."""

@@ -18,7 +18,7 @@ Nothing here commits: the route (web) runs it in one transaction and rolls back 
 from __future__ import annotations
 
 import logging
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select, update
@@ -278,7 +278,7 @@ def _apply_sweeps(
         return 0
     alerts = settings.alerts
     parents = assignment.parents_within(session, measured)
-    states = device_states(session, measured)
+    stored = states = device_states(session, measured)
     addresses = dict(
         session.execute(select(Device.id, Device.address).where(Device.id.in_(measured))).all()
     )
@@ -299,7 +299,7 @@ def _apply_sweeps(
             alert_still_open()  # the backlog ends here: what is still down is news
         if step.gap_from is not None:
             gap = gap_as_unknown(states, step.gap_from)
-            store.record_states(session, gap, states)
+            store.record_intervals(session, gap)
             states = {**states, **gap.states}
         at = step.sweep.at
         outcomes = step.sweep.results
@@ -313,7 +313,7 @@ def _apply_sweeps(
             flap_window=timedelta(seconds=alerts.flap_window),
             flap_threshold=alerts.flap_threshold,
         )
-        store.record_states(session, _only_moved(update, states), states)
+        store.record_intervals(session, update)
         recorded = incidents.record_sweep(
             session,
             update,
@@ -359,6 +359,10 @@ def _apply_sweeps(
         states = {**states, **update.states}
         collector.last_sweep_at = at
         applied += len(outcomes)
+    # The devices' states as the last sweep left them, once: a backlog of hours writes a row
+    # per device that moved, not one per sweep. (Same rows in the end as writing each sweep's.)
+    moved = {d: s for d, s in states.items() if stored.get(d) != s}
+    store.record_states(session, StateUpdate(moved, []), stored)
     # The backlog's samples in one statement: one per sweep costs a round trip each.
     store.record_samples(session, earlier)
     # Late samples behind what housekeeping already summarised: into their buckets now, or the
@@ -367,13 +371,6 @@ def _apply_sweeps(
     if quiet:
         alert_still_open()
     return applied
-
-
-def _only_moved(update: StateUpdate[int], before: dict[int, DeviceState]) -> StateUpdate[int]:
-    """The update with only the states that differ from before: a backlog of hours writes a
-    row per change, not one per device per sweep. (Same rows in the end as writing them all.)"""
-    moved = {d: s for d, s in update.states.items() if before.get(d) != s}
-    return replace(update, states=moved)
 
 
 # --- back from offline -----------------------------------------------------------------------

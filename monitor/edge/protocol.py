@@ -230,6 +230,18 @@ class PingOutcome:
     def ok(self) -> bool:
         return self.received > 0
 
+    def to_json(self) -> dict[str, Any]:
+        # By hand, not asdict: a 72-h backlog holds 400,000 of these.
+        return {
+            "device": self.device,
+            "sent": self.sent,
+            "received": self.received,
+            "rtt_min_ms": self.rtt_min_ms,
+            "rtt_max_ms": self.rtt_max_ms,
+            "rtt_avg_ms": self.rtt_avg_ms,
+            "error": self.error,
+        }
+
 
 @dataclass(frozen=True)
 class Sweep:
@@ -273,7 +285,7 @@ class Batch:
             "dropped_from": _iso(self.dropped_from) if self.dropped_from else None,
             "dropped_until": _iso(self.dropped_until) if self.dropped_until else None,
             "sweeps": [
-                {"at": _iso(s.at), "results": [asdict(r) for r in s.results]} for s in self.sweeps
+                {"at": _iso(s.at), "results": [r.to_json() for r in s.results]} for s in self.sweeps
             ],
             "snmp_rounds": [
                 {"at": _iso(r.at), "results": [dict(x) for x in r.results]}

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, asdict, fields
+from functools import cache
 from typing import Any
 
 from collectors.snmp import (
@@ -37,7 +38,16 @@ MAX_ROWS = 4096  # interfaces or neighbours of one device (collectors.snmp.MAX_R
 MAX_SMALL_LIST = 64  # disks, sensors, plan rows
 MAX_COUNTER = 2**64 - 1
 
-Reader = Callable[[Any, str], Any]
+# A reader gets the value, where its parent is and its own key in it; the path
+# ("results[4].interfaces[2].in_octets") is only put together for an error message, not for
+# each of the million values a backlog brings.
+Reader = Callable[[Any, str, "str | int"], Any]
+
+
+def _path(where: str, key: str | int) -> str:
+    if isinstance(key, int):
+        return f"{where}[{key}]"
+    return f"{where}.{key}" if where else key
 
 
 # --------------------------------------------------------------------------------------------
@@ -79,89 +89,107 @@ def _object(value: Any, where: str) -> Mapping[str, Any]:
     return value
 
 
+@cache
+def _fields(cls: type) -> tuple[tuple[str, bool], ...]:
+    """(name, required) of a dataclass's fields, once per class."""
+    return tuple(
+        (f.name, f.default is MISSING and f.default_factory is MISSING) for f in fields(cls)
+    )
+
+
 def _build(cls: type, body: Mapping[str, Any], where: str, readers: dict[str, Reader]) -> Any:
     values = {}
-    for spec in fields(cls):
-        raw = body.get(spec.name)
+    for name, required in _fields(cls):
+        raw = body.get(name)
         if raw is None:
-            if spec.default is MISSING and spec.default_factory is MISSING:
-                raise ProtocolError(f"{where}.{spec.name}: missing")
+            if required:
+                raise ProtocolError(f"{_path(where, name)}: missing")
             continue  # the dataclass's default (None, (), 0 or False)
-        values[spec.name] = readers[spec.name](raw, f"{where}.{spec.name}")
+        read = readers[name]
+        # The common good values checked inline (a backlog has a million of them); anything
+        # else goes to its reader, which accepts it or says what is wrong.
+        kind = raw.__class__
+        good = (
+            (read is _count and kind is int and 0 <= raw <= MAX_COUNTER)
+            or (read is _text and kind is str and len(raw) <= MAX_TEXT and "\x00" not in raw)
+            or (read is _number and kind is float and math.isfinite(raw))
+        )
+        values[name] = raw if good else read(raw, where, name)
     return cls(**values)
 
 
-def _count(value: Any, where: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ProtocolError(f"{where}: expected an integer")
+def _count(value: Any, where: str, key: str | int) -> int:
+    if value.__class__ is not int:  # bool is an int subclass, and no count
+        raise ProtocolError(f"{_path(where, key)}: expected an integer")
     if not 0 <= value <= MAX_COUNTER:
-        raise ProtocolError(f"{where}: expected 0 to 2^64-1")
+        raise ProtocolError(f"{_path(where, key)}: expected 0 to 2^64-1")
     return value
 
 
-def _number(value: Any, where: str) -> float:
+def _number(value: Any, where: str, key: str | int) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float):
-        raise ProtocolError(f"{where}: expected a number")
+        raise ProtocolError(f"{_path(where, key)}: expected a number")
     if not math.isfinite(value):
-        raise ProtocolError(f"{where}: expected a finite number")
+        raise ProtocolError(f"{_path(where, key)}: expected a finite number")
     return float(value)
 
 
-def _text(value: Any, where: str) -> str:
+def _text(value: Any, where: str, key: str | int) -> str:
     if not isinstance(value, str):
-        raise ProtocolError(f"{where}: expected a string")
+        raise ProtocolError(f"{_path(where, key)}: expected a string")
     if len(value) > MAX_TEXT or "\x00" in value:
-        raise ProtocolError(f"{where}: at most {MAX_TEXT} characters, no NUL")
+        raise ProtocolError(f"{_path(where, key)}: at most {MAX_TEXT} characters, no NUL")
     return value
 
 
-def _flag(value: Any, where: str) -> bool:
+def _flag(value: Any, where: str, key: str | int) -> bool:
     if not isinstance(value, bool):
-        raise ProtocolError(f"{where}: expected true or false")
+        raise ProtocolError(f"{_path(where, key)}: expected true or false")
     return value
 
 
-def _key(value: Any, where: str) -> int:
+def _key(value: Any, where: str, key: str | int) -> int:
     """The device id the result is for (the collector's targets are keyed by device id)."""
-    return _count(value, where)
+    return _count(value, where, key)
 
 
 def _list_of(reader: Reader, limit: int) -> Reader:
-    def read(value: Any, where: str) -> tuple[Any, ...]:
+    def read(value: Any, where: str, key: str | int) -> tuple[Any, ...]:
         if not isinstance(value, list):
-            raise ProtocolError(f"{where}: expected a list")
+            raise ProtocolError(f"{_path(where, key)}: expected a list")
         if len(value) > limit:
-            raise ProtocolError(f"{where}: at most {limit} entries, got {len(value)}")
-        return tuple(reader(item, f"{where}[{i}]") for i, item in enumerate(value))
+            raise ProtocolError(f"{_path(where, key)}: at most {limit} entries, got {len(value)}")
+        here = _path(where, key)
+        return tuple(reader(item, here, i) for i, item in enumerate(value))
 
     return read
 
 
 def _of(cls: type, readers: dict[str, Reader]) -> Reader:
-    def read(value: Any, where: str) -> Any:
-        return _build(cls, _object(value, where), where, readers)
+    def read(value: Any, where: str, key: str | int) -> Any:
+        here = _path(where, key)
+        return _build(cls, _object(value, here), here, readers)
 
     return read
 
 
-def _plan_row(value: Any, where: str) -> tuple[int, int, str]:
+def _plan_row(value: Any, where: str, key: str | int) -> tuple[int, int, str]:
+    here = _path(where, key)
     if not isinstance(value, list) or len(value) != 3:
-        raise ProtocolError(f"{where}: expected [index, units, text]")
+        raise ProtocolError(f"{here}: expected [index, units, text]")
     index, units, text = value
-    return (
-        _count(index, f"{where}[0]"),
-        _count(units, f"{where}[1]"),
-        _text(text, f"{where}[2]"),
-    )
+    return (_count(index, here, 0), _count(units, here, 1), _text(text, here, 2))
 
 
-def _column_rows(value: Any, where: str) -> tuple[str, int]:
+def _column_rows(value: Any, where: str, key: str | int) -> tuple[str, int]:
+    here = _path(where, key)
     if not isinstance(value, list) or len(value) != 2:
-        raise ProtocolError(f"{where}: expected [column, rows]")
-    return _text(value[0], f"{where}[0]"), _count(value[1], f"{where}[1]")
+        raise ProtocolError(f"{here}: expected [column, rows]")
+    return _text(value[0], here, 0), _count(value[1], here, 1)
 
 
-def _plan(value: Any, where: str) -> HealthPlan:
+def _plan(value: Any, where: str, key: str | int) -> HealthPlan:
+    where = _path(where, key)
     body = _object(value, where)
     plan = _build(HealthPlan, body, where, _PLAN)
     # collectors.snmp keeps only vendors it knows (and rows it can use): the same rule here, so

@@ -138,6 +138,8 @@ def _track_flapping(
         recent += (at,)
     # Once flapping, it settles only after a whole window without a change.
     flapping = bool(recent) if before.flapping else len(recent) >= threshold
+    if after.flapping == flapping and after.recent_changes == recent:
+        return after
     return replace(after, flapping=flapping, recent_changes=recent)
 
 
@@ -154,7 +156,9 @@ def _decide(
     if answered is None:
         counters = before
     elif answered:
-        counters = replace(before, fail_count=0, first_fail_at=None)
+        # Most devices answer most sweeps: no new object when nothing changes.
+        fresh = before.fail_count == 0 and before.first_fail_at is None
+        counters = before if fresh else replace(before, fail_count=0, first_fail_at=None)
     else:
         counters = replace(
             before, fail_count=before.fail_count + 1, first_fail_at=before.first_fail_at or at

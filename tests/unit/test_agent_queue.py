@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 
 from monitor.agent.queue import ResultQueue
@@ -234,3 +235,8 @@ def test_a_kill_9_at_any_moment_leaves_a_queue_that_resends_what_was_not_accepte
         if pending is not None:
             assert taken.batch.batch_id == f"q{pending[0]}-{pending[1]}"
         queue.close()
+
+
+def test_a_ping_outcome_goes_on_the_wire_with_every_field_it_has():
+    outcome = PingOutcome(7, 3, 2, 0.25, 0.5, 1.75, "one lost")
+    assert outcome.to_json() == asdict(outcome)
