@@ -27,6 +27,7 @@ from __future__ import annotations
 import base64
 import contextlib
 import hashlib
+import io
 import logging
 import re
 import shlex
@@ -175,6 +176,9 @@ class SshTarget:
     password: str | None = field(default=None, repr=False)
     secret: str | None = field(default=None, repr=False)  # enable secret
     key_file: str | None = None
+    # A private key's text (OpenSSH or PEM), used in memory: an edge collector gets the key from
+    # the central's configuration and never writes it to the school's disk.
+    private_key: str | None = field(default=None, repr=False)
     config_path: str | None = None
     known_host_key: str | None = None  # "<type> <base64>", as recorded on first contact
 
@@ -245,11 +249,29 @@ def configuration_problem(target: SshTarget) -> str | None:
         )
     if not target.username:
         return "no SSH username set"
-    if not target.password and not target.key_file:
+    if not target.password and not target.key_file and not target.private_key:
         return "no SSH password or key file set"
     if device_type.needs_config_path and not target.config_path:
         return f"{device_type.name} needs the path of the configuration file to read"
     return None
+
+
+_KEY_TYPES: tuple[type[paramiko.PKey], ...] = (
+    paramiko.Ed25519Key,
+    paramiko.ECDSAKey,
+    paramiko.RSAKey,
+)
+
+
+def load_private_key(text: str) -> paramiko.PKey:
+    """The key in `text`, whatever its type; paramiko.SSHException when none reads it (an
+    unsupported type, or a passphrase, which a key sent to a collector must not have)."""
+    for kind in _KEY_TYPES:
+        try:
+            return kind.from_private_key(io.StringIO(text))
+        except (paramiko.SSHException, ValueError):
+            continue
+    raise paramiko.SSHException("the private key cannot be read (unsupported type or passphrase)")
 
 
 def back_up(
@@ -275,6 +297,11 @@ def back_up_one(target: SshTarget, *, timeout: float, strict_host_keys: bool = F
     device_type = DEVICE_TYPES.get(target.device_type or "")
     if problem or device_type is None:  # no problem means a known device type
         return SshResult(target.key, SshState.NOT_CONFIGURED, problem or "no SSH device type set")
+    if target.private_key:
+        try:
+            load_private_key(target.private_key)  # a useless key is a set-up problem, said so
+        except paramiko.SSHException as exc:
+            return SshResult(target.key, SshState.NOT_CONFIGURED, str(exc))
     session = _Session(target, device_type, timeout, strict_host_keys)
     worker = threading.Thread(target=session.run, daemon=True, name=f"ssh-session-{target.key}")
     worker.start()
@@ -391,6 +418,7 @@ class _Session:
             self.cut()
             return self.result_for(SshState.TIMEOUT, "session cut at the deadline")
 
+        pkey = load_private_key(target.private_key) if target.private_key else None
         connection = ConnectHandler(
             device_type=self.device_type.name,
             host=target.host,
@@ -399,7 +427,8 @@ class _Session:
             password=target.password or "",
             secret=target.secret or "",
             key_file=target.key_file,
-            use_keys=bool(target.key_file),
+            pkey=pkey,
+            use_keys=bool(target.key_file),  # a pkey is used without it (no file to look for)
             allow_agent=False,
             sock=self.sock,
             conn_timeout=step,

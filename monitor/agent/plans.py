@@ -1,7 +1,9 @@
 """PURE: what the collector measures next, from the central's configuration, and what it keeps
 between SNMP rounds. The same decisions the office makes from its database (monitor.status.poller
 for pings, monitor.snmp.store.load_plan for SNMP), made here from the configuration document and
-the hints the collector remembers, with times passed in.
+the hints the collector remembers, with times passed in. SSH backups the same way as
+monitor.configs.backup_job.due_devices decides them, from what the collector remembers of its
+last attempt per device (`BackupMark`).
 """
 
 from __future__ import annotations
@@ -13,7 +15,17 @@ from typing import Any
 
 from collectors.ping import PingResult, PingTarget
 from collectors.snmp import HealthPlan, SnmpCredentials, SnmpResult, SnmpTarget
-from monitor.edge.protocol import ConfigDevice, ConfigDocument, PingOutcome
+from collectors.ssh import SshResult, SshState, SshTarget
+from monitor.edge.protocol import (
+    MAX_BACKUP_MESSAGE,
+    MAX_CONFIG_TEXT,
+    MAX_FACTS,
+    MAX_TEXT,
+    BackupResult,
+    ConfigDevice,
+    ConfigDocument,
+    PingOutcome,
+)
 
 
 def ping_targets(
@@ -164,4 +176,127 @@ def next_hints(
                 inventory_at=at,
             )
         updated[result.key] = known
+    return updated
+
+
+# --------------------------------------------------------------------------------------------
+# SSH backups
+
+# As the office's scheduler (monitor.configs.backup_job.DUE_SHARE): a device is due when its last
+# attempt is older than this share of the interval, so a restart neither repeats today's
+# backups nor postpones tomorrow's.
+DUE_SHARE = 0.9
+
+
+@dataclass(frozen=True)
+class BackupMark:
+    """What the collector remembers of one device's backups between runs."""
+
+    at: datetime | None = None  # its last attempt, by this machine's clock
+    request: datetime | None = None  # the last "back up now" (the central's requested_at) served
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "at": self.at.isoformat() if self.at else None,
+            "request": self.request.isoformat() if self.request else None,
+        }
+
+    @classmethod
+    def from_json(cls, data: Any) -> BackupMark:
+        if not isinstance(data, dict):
+            return cls()
+        return cls(at=_time_or_none(data.get("at")), request=_time_or_none(data.get("request")))
+
+
+def _time_or_none(value: Any) -> datetime | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        at = datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    return at if at.tzinfo is not None else None
+
+
+def backups_due(
+    config: ConfigDocument, marks: Mapping[int, BackupMark], now: datetime
+) -> list[ConfigDevice]:
+    """The devices with a login whose backup is due now: never tried, tried longer ago than
+    the interval allows, or asked for by an officer since the last request served."""
+    cutoff = now - timedelta(seconds=config.ssh.interval * DUE_SHARE)
+    due = []
+    for device in config.devices:
+        if device.ssh is None:
+            continue
+        mark = marks.get(device.id, BackupMark())
+        requested = device.ssh.requested_at
+        if (
+            mark.at is None
+            or mark.at < cutoff
+            or (requested is not None and requested != mark.request)
+        ):
+            due.append(device)
+    return due
+
+
+def ssh_target(device: ConfigDevice) -> SshTarget:
+    login = device.ssh
+    if login is None:
+        raise ValueError(f"device {device.id} has no SSH login")
+    return SshTarget(
+        key=device.id,
+        host=device.address,
+        port=login.port,
+        device_type=login.device_type,
+        username=login.username,
+        password=login.password,
+        secret=login.secret,
+        private_key=login.private_key,
+        config_path=login.config_path,
+        known_host_key=login.known_host_key,
+    )
+
+
+def backup_result(
+    result: SshResult, at: datetime, requested_at: datetime | None = None
+) -> BackupResult:
+    """A backup as the wire carries it, within the protocol's bounds: a configuration larger
+    than the wire takes is an error result here (the office's own limit is larger; the
+    message says so), never a row the central would refuse."""
+    state, message, config = result.state, result.message, result.config
+    if config is not None and len(config) > MAX_CONFIG_TEXT:
+        state = SshState.ERROR
+        message = (
+            f"configuration of {len(config)} characters is larger than a collector sends "
+            f"({MAX_CONFIG_TEXT}); not stored"
+        )
+        config = None
+    facts = {k[:64]: v[:MAX_TEXT] for k, v in list(result.facts.items())[:MAX_FACTS] if k and v}
+    return BackupResult(
+        device=result.key,
+        at=at,
+        state=str(state),
+        message=message[:MAX_BACKUP_MESSAGE],
+        config=config,
+        facts=facts,
+        host_key=result.host_key,
+        host_key_fingerprint=result.host_key_fingerprint,
+        seconds=result.seconds,
+        requested_at=requested_at,
+    )
+
+
+def next_marks(
+    marks: Mapping[int, BackupMark],
+    tried: Iterable[ConfigDevice],
+    at: datetime,
+    config: ConfigDocument,
+) -> dict[int, BackupMark]:
+    """The marks after backing up `tried` at `at`; devices no longer configured forgotten."""
+    configured = {d.id for d in config.devices if d.ssh is not None}
+    updated = {k: v for k, v in marks.items() if k in configured}
+    for device in tried:
+        requested = device.ssh.requested_at if device.ssh else None
+        previous = updated.get(device.id, BackupMark())
+        updated[device.id] = BackupMark(at=at, request=requested or previous.request)
     return updated

@@ -2,7 +2,8 @@
 
 One file in the state dir (stdlib sqlite3, WAL, synchronous=FULL: a school PC loses power more
 often than a server). Each ping sweep or SNMP round is one row with its time and its results as
-JSON, appended as soon as it is measured. Uploads take the oldest rows in order, bounded by rows
+JSON, appended as soon as it is measured; each SSH backup is a row of its own (a configuration
+can be large: alone it is still one batch the central takes, see protocol.MAX_CONFIG_TEXT). Uploads take the oldest rows in order, bounded by rows
 and bytes, and delete them only after the central answered 200.
 
 Nothing lost, nothing applied twice, whatever moment a kill -9 or a power cut hits:
@@ -28,17 +29,20 @@ from pathlib import Path
 from typing import Any
 
 from monitor.edge.protocol import (
+    MAX_BACKUPS_PER_BATCH,
     MAX_RESULTS_PER_SWEEP,
     MAX_SNMP_ROUNDS_PER_BATCH,
     MAX_SWEEPS_PER_BATCH,
+    BackupResult,
     Batch,
     PingOutcome,
     SnmpRound,
     Sweep,
+    parse_backup,
 )
 from monitor.localtime import stored_utc
 
-SWEEP, SNMP = "sweep", "snmp"
+SWEEP, SNMP, BACKUP = "sweep", "snmp", "backup"
 QUEUE_FILE = "queue.sqlite3"
 
 _SCHEMA = """
@@ -116,6 +120,14 @@ class ResultQueue:
         """`results` as monitor.edge.snmp_wire.encode_result made them."""
         self._append(SNMP, at, [dict(r) for r in results])
 
+    def append_backup(self, backup: BackupResult) -> None:
+        """One SSH backup, as the wire carries it (its own time inside). Checked as the central
+        will check it (protocol.parse_backup) before it is queued: a row the central would refuse
+        must not block the queue behind it."""
+        item = backup.to_json()
+        parse_backup(item, "backup")
+        self._append(BACKUP, backup.at, [item])
+
     def _append(self, kind: str, at: datetime, items: list[dict[str, Any]]) -> None:
         if not items:
             return
@@ -190,7 +202,7 @@ class ResultQueue:
             waiting = self._db.execute(
                 "SELECT COALESCE(SUM(count), 0) FROM results WHERE id > ?", (last_id,)
             ).fetchone()[0]
-        sweeps, rounds = _sweeps_and_rounds(rows)
+        sweeps, rounds, backups = _sweeps_and_rounds(rows)
         batch_id = f"q{first_id}-{last_id}" if first_id else f"d{drops_upto}"
         batch = Batch(
             batch_id=batch_id,
@@ -203,13 +215,14 @@ class ResultQueue:
             dropped_until=stored_utc(dropped_until),
             sweeps=sweeps,
             snmp_rounds=rounds,
+            backups=backups,
         )
         return Taken(batch, first_id, last_id, drops_upto, len(rows))
 
     def _oldest(self, max_rows: int, max_bytes: int) -> list[tuple[int, str, str, str]]:
         """The oldest rows, at least one, within max_rows, max_bytes and the protocol's limits."""
         rows: list[tuple[int, str, str, str]] = []
-        size = sweeps = rounds = 0
+        size = sweeps = rounds = backups = 0
         cursor = self._db.execute("SELECT id, kind, at, size, body FROM results ORDER BY id")
         for row_id, kind, at, row_size, body in cursor:
             if rows and (len(rows) >= max_rows or size + row_size > max_bytes):
@@ -218,10 +231,13 @@ class ResultQueue:
                 break
             if kind == SNMP and rounds >= MAX_SNMP_ROUNDS_PER_BATCH:
                 break
+            if kind == BACKUP and backups >= MAX_BACKUPS_PER_BATCH:
+                break
             rows.append((row_id, kind, at, body))
             size += row_size
             sweeps += kind == SWEEP
             rounds += kind == SNMP
+            backups += kind == BACKUP
         cursor.close()
         return rows
 
@@ -264,7 +280,7 @@ class ResultQueue:
             first = last = None
             for row_id, kind, at, body in rows:
                 items = json.loads(body)
-                field = "device" if kind == SWEEP else "key"
+                field = "key" if kind == SNMP else "device"
                 kept = [item for item in items if item.get(field) in devices]
                 if len(kept) == len(items):
                     continue
@@ -333,17 +349,21 @@ def _iso(at: datetime) -> str:
 
 def _sweeps_and_rounds(
     rows: list[tuple[int, str, str, str]],
-) -> tuple[tuple[Sweep, ...], tuple[SnmpRound, ...]]:
+) -> tuple[tuple[Sweep, ...], tuple[SnmpRound, ...], tuple[BackupResult, ...]]:
     """Rows back into the wire's sweeps (in time order, each time once: a clock stepped back
-    must not make the central refuse the batch for ever) and SNMP rounds."""
+    must not make the central refuse the batch for ever), SNMP rounds and backups."""
     sweeps: list[Sweep] = []
     rounds: list[SnmpRound] = []
-    for _, kind, at, body in rows:
+    backups: list[BackupResult] = []
+    for row_id, kind, at, body in rows:
         items = json.loads(body)
         moment = stored_utc(at)
         if kind == SWEEP:
             outcomes = tuple(PingOutcome(**item) for item in items[:MAX_RESULTS_PER_SWEEP])
             sweeps.append(Sweep(moment, outcomes))
+        elif kind == BACKUP:
+            # Read back through the protocol, which wrote it: the same checks the central makes.
+            backups += [parse_backup(item, f"queue row {row_id}") for item in items]
         else:
             rounds.append(SnmpRound(moment, tuple(items[:MAX_RESULTS_PER_SWEEP])))
     sweeps.sort(key=lambda s: s.at)
@@ -352,4 +372,4 @@ def _sweeps_and_rounds(
         if unique and sweep.at <= unique[-1].at:
             sweep = Sweep(unique[-1].at + timedelta(microseconds=1), sweep.results)
         unique.append(sweep)
-    return tuple(unique), tuple(rounds)
+    return tuple(unique), tuple(rounds), tuple(backups)

@@ -1,10 +1,14 @@
 """`ictmon collector run`: measure the school's devices, queue the results, upload them.
 
-Three worker threads, so none waits on another: a slow SNMP round never delays a ping sweep,
+Worker threads, so none waits on another: a slow SNMP round never delays a ping sweep,
 and a central that hangs (every request has a timeout) delays neither.
 
     ping    a sweep of every configured device at the configuration's ping interval
     snmp    a round at its SNMP interval; inventory where due (monitor.agent.plans)
+    ssh     configuration backups of the devices with an SSH login, each every [ssh] interval
+            of the central (the last attempt per device kept in the state dir, so a restart
+            neither repeats nor postpones them), and at once after a configuration brings an
+            officer's "back up now"
     upload  the configuration (If-None-Match) and batches every push_interval; a backlog is
             drained batch after batch; results older than the buffer are dropped and counted
 
@@ -30,7 +34,7 @@ from datetime import timedelta
 from importlib import metadata
 from typing import IO, Any
 
-from collectors import ping, resolve
+from collectors import ping, resolve, ssh
 from collectors.snmp import SnmpCollector
 from monitor.agent import plans
 from monitor.agent.client import (
@@ -56,6 +60,7 @@ MAX_BATCHES_PER_PUSH = 400  # a 72-h backlog of 200 devices is ~100 batches
 HTTP_TIMEOUT = 20.0
 STOP_GRACE = 3.0  # seconds the workers get to finish after SIGTERM
 NO_CONFIG_RETRY = 5.0  # seconds between config attempts before the first one arrived
+BACKUP_TICK = 60.0  # seconds between looks at which SSH backups are due (a new config: at once)
 
 
 class AlreadyRunning(RuntimeError):
@@ -76,9 +81,11 @@ class Runner:
         state: StateDir,
         *,
         probe: Callable[..., list] = ping.probe,
+        back_up: Callable[..., list[ssh.SshResult]] = ssh.back_up,
         http_timeout: float = HTTP_TIMEOUT,
     ):
         self.settings = settings
+        self.back_up = back_up
         self.http_timeout = http_timeout
         self.state = state
         self.probe = probe
@@ -97,6 +104,12 @@ class Runner:
             for k, v in state.snmp_hints().items()
             if str(k).isdigit()
         }
+        self._marks: dict[int, plans.BackupMark] = {
+            int(k): plans.BackupMark.from_json(v)
+            for k, v in state.backup_marks().items()
+            if str(k).isdigit()
+        }
+        self._new_config = threading.Event()  # wakes the SSH worker: a request may have come
         self._threads: list[threading.Thread] = []
         self.failure: str | None = None  # why a worker stopped the run, if one did
         self._lock_handle: IO[str] | None = None
@@ -141,6 +154,7 @@ class Runner:
                 ("upload", self._upload_loop),
                 ("ping", self._ping_loop),
                 ("snmp", self._snmp_loop),
+                ("ssh", self._ssh_loop),
             ):
                 thread = threading.Thread(target=self._guarded(work), name=name, daemon=True)
                 thread.start()
@@ -285,6 +299,40 @@ class Runner:
         )
         return len(results)
 
+    def _ssh_loop(self) -> None:
+        while not self.stop_event.is_set():
+            self._new_config.clear()
+            self.backup_round()
+            deadline = time.monotonic() + BACKUP_TICK
+            while not self._new_config.is_set() and time.monotonic() < deadline:
+                if self._wait(min(1.0, deadline - time.monotonic())):
+                    return
+
+    def backup_round(self) -> int:
+        """Back up the devices that are due (monitor.agent.plans.backups_due), queue each
+        result; returns how many were tried."""
+        config = self.config
+        if config is None:
+            return 0
+        due = plans.backups_due(config, self._marks, utcnow())
+        if not due:
+            return 0
+        timing = config.ssh
+        results = self.back_up(
+            [plans.ssh_target(d) for d in due],
+            timeout=timing.timeout,
+            workers=max(1, timing.workers),
+            strict_host_keys=timing.strict_host_keys,
+        )
+        at = utcnow()
+        requested = {d.id: d.ssh.requested_at if d.ssh else None for d in due}
+        for result in results:
+            self.queue.append_backup(plans.backup_result(result, at, requested.get(result.key)))
+        self._marks = plans.next_marks(self._marks, due, at, config)
+        self.state.save_backup_marks({str(k): v.to_json() for k, v in self._marks.items()})
+        log.info("ssh backups: %d devices, %d not ok", len(results), sum(not r.ok for r in results))
+        return len(results)
+
     # -- talking to the central -------------------------------------------------------------
 
     def _upload_loop(self) -> None:
@@ -329,6 +377,7 @@ class Runner:
         if answer.document is not None:
             self.state.save_config(answer.document)
             self.config = answer.document
+            self._new_config.set()
             log.info("configuration %s: %d devices", answer.etag, len(answer.document.devices))
         self._status(config_etag=answer.etag, config_at=utcnow())
         if (

@@ -6,6 +6,7 @@ else <data_dir>/collector), every file mode 0600 in a 0700 folder:
     config.bin       the last configuration document (device credentials inside), encrypted
     status.json      what the runner last saw: upload, error, ETag, clock offset (no secret)
     snmp_hints.json  per device, what its last SNMP visits found (collectors.snmp's hints)
+    ssh_backups.json per device, its last SSH backup attempt and the last "back up now" served
     run.lock         held (flock) by the one `ictmon collector run` working on this folder
     queue.sqlite3    results waiting for the central (monitor.agent.queue)
 
@@ -34,6 +35,7 @@ ENROLMENT_FILE = "enrolment.json"
 CONFIG_FILE = "config.bin"
 STATUS_FILE = "status.json"
 HINTS_FILE = "snmp_hints.json"
+BACKUPS_FILE = "ssh_backups.json"
 QUEUE_FILE = "queue.sqlite3"
 LOCK_FILE = "run.lock"
 
@@ -146,7 +148,7 @@ class StateDir:
         }
         self._write(ENROLMENT_FILE, json.dumps(data, indent=2).encode())
         # A new enrolment starts clean: another collector's config and status do not apply.
-        for stale in (CONFIG_FILE, STATUS_FILE, HINTS_FILE):
+        for stale in (CONFIG_FILE, STATUS_FILE, HINTS_FILE, BACKUPS_FILE):
             (self.path / stale).unlink(missing_ok=True)
 
     def enrolment(self) -> Enrolled:
@@ -222,6 +224,19 @@ class StateDir:
 
     def save_snmp_hints(self, hints: dict[str, Any]) -> None:
         self._write(HINTS_FILE, json.dumps(hints, separators=(",", ":")).encode())
+
+    # -- SSH backups --------------------------------------------------------------------------
+
+    def backup_marks(self) -> dict[str, Any]:
+        """monitor.agent.plans.BackupMark per device id, as JSON (no secret in it)."""
+        try:
+            data = json.loads((self.path / BACKUPS_FILE).read_text())
+        except (FileNotFoundError, ValueError):
+            return {}
+        return data if isinstance(data, dict) else {}
+
+    def save_backup_marks(self, marks: dict[str, Any]) -> None:
+        self._write(BACKUPS_FILE, json.dumps(marks, separators=(",", ":")).encode())
 
     # -- plumbing -----------------------------------------------------------------------------
 

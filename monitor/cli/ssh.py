@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from collectors.ssh import DEVICE_TYPES
 from monitor.cli.context import Failure
+from monitor.configs import requests as backup_requests
 from monitor.configs.backup_job import find_device, run_backups
 from monitor.credentials import keys
 from monitor.db.engine import transaction
@@ -32,12 +33,25 @@ from monitor.secrets import Vault
 )
 @click.pass_obj
 def backup(obj, device_name):
-    """Back up device configurations over SSH now; one line per device."""
+    """Back up device configurations over SSH now; one line per device.
+
+    A device an edge collector measures (behind a school's NAT) is that collector's to back up:
+    with --device it is asked of the collector, which backs it up at its next configuration
+    pull; without, it is left out."""
     sessions = obj.sessions()
     device_ids = None
     if device_name:
         with transaction(sessions) as session:
-            device_ids = [find_device(session, device_name)]
+            device_id = find_device(session, device_name)
+            collector = backup_requests.ask_collector(session, device_id, "cli", utcnow())
+        if collector is not None:
+            click.echo(
+                f"{device_name} is backed up by collector {collector} (the office cannot reach "
+                "it): asked it to back up at its next configuration pull; the version appears "
+                "on the device page once its upload arrives"
+            )
+            return
+        device_ids = [device_id]
     outcomes = run_backups(
         sessions,
         obj.settings.ssh,
@@ -46,7 +60,10 @@ def backup(obj, device_name):
         trigger="cli",
     )
     if not outcomes:
-        click.echo("no device has an SSH device type set; nothing to back up")
+        click.echo(
+            "no device the office backs up has an SSH device type set; nothing to back up "
+            "(edge collectors back up their schools' devices themselves)"
+        )
         return
     for line in format_outcomes(outcomes):
         click.echo(line)

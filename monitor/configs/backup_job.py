@@ -30,6 +30,7 @@ from monitor.db.models import (
 from monitor.localtime import utcnow
 from monitor.secrets import SecretsError, Vault
 from monitor.settings import SshSettings
+from monitor.status.store import collector_measured
 
 log = logging.getLogger(__name__)
 
@@ -82,12 +83,20 @@ def find_device(session: Session, name: str) -> int:
 
 
 def plan(
-    session: Session, vault: Vault, device_ids: list[int] | None = None, key_dir: str = ""
+    session: Session,
+    vault: Vault,
+    device_ids: list[int] | None = None,
+    key_dir: str = "",
+    *,
+    by_collectors: bool = False,
 ) -> list[Planned]:
     """The targets: the given devices, or every enabled device (of an enabled site) that has an
     SSH device type. A device's own credentials win over its profile's. A device whose
     credentials are held (monitor.credentials.holds) or whose key file is outside `key_dir`
-    ([ssh] key_dir) is planned with its problem and not logged in to."""
+    ([ssh] key_dir) is planned with its problem and not logged in to.
+
+    Devices an edge collector measures are the office's only with `by_collectors` (what
+    monitor.edge.config sends that collector): the office cannot reach them (NAT)."""
     profile = aliased(SshCredentialProfile)
     query = (
         select(
@@ -126,33 +135,39 @@ def plan(
         )
     else:
         query = query.where(Device.id.in_(device_ids))
-    planned = []
-    for r in session.execute(query).all():
-        # Held credentials are not even decrypted: nothing goes to an address no admin approved.
-        problem = holds.waiting_message(r[16], r[17])
+    rows = session.execute(query).all()
+    if not by_collectors:
+        elsewhere = collector_measured(session)
+        rows = [r for r in rows if r[0] not in elsewhere]
+    return [_planned(r, vault, key_dir) for r in rows]
+
+
+def _planned(r, vault: Vault, key_dir: str) -> Planned:
+    """One row of plan()'s query as a target, its credentials decrypted (or its problem)."""
+    # Held credentials are not even decrypted: nothing goes to an address no admin approved.
+    problem = holds.waiting_message(r[16], r[17])
+    password = secret = key_file = None
+    try:
+        if problem is None:
+            key_file = keys.key_file(r[9] or r[14], key_dir)
+            password = vault.decrypt(r[4] or r[12])
+            secret = vault.decrypt(r[8] or r[13])
+    except (SecretsError, keys.KeyOutsideDirectory) as exc:
         password = secret = key_file = None
-        try:
-            if problem is None:
-                key_file = keys.key_file(r[9] or r[14], key_dir)
-                password = vault.decrypt(r[4] or r[12])
-                secret = vault.decrypt(r[8] or r[13])
-        except (SecretsError, keys.KeyOutsideDirectory) as exc:
-            password = secret = key_file = None
-            problem = str(exc)
-        target = ssh.SshTarget(
-            key=r[0],
-            host=r[1] or "",  # the query keeps assets without an address out
-            port=r[5] or DEFAULT_SSH_PORT,
-            device_type=r[2] or None,
-            username=r[3] or r[11],
-            password=password,
-            secret=secret,
-            key_file=key_file,
-            config_path=r[10],
-            known_host_key=r[15],
-        )
-        planned.append(Planned(target, r[6], r[7], problem))
-    return planned
+        problem = str(exc)
+    target = ssh.SshTarget(
+        key=r[0],
+        host=r[1] or "",  # the query keeps assets without an address out
+        port=r[5] or DEFAULT_SSH_PORT,
+        device_type=r[2] or None,
+        username=r[3] or r[11],
+        password=password,
+        secret=secret,
+        key_file=key_file,
+        config_path=r[10],
+        known_host_key=r[15],
+    )
+    return Planned(target, r[6], r[7], problem)
 
 
 def run_backups(
@@ -218,6 +233,8 @@ DUE_SHARE = 0.9
 
 
 def due_devices(session: Session, interval_s: float, now: datetime) -> list[int]:
+    """Devices due for the office's scheduled backup; those an edge collector measures are its
+    own to back up (monitor.agent.runner), the office cannot reach them."""
     cutoff = now - timedelta(seconds=interval_s * DUE_SHARE)
     query = (
         select(Device.id)
@@ -232,7 +249,8 @@ def due_devices(session: Session, interval_s: float, now: datetime) -> list[int]
         )
         .where(SshBackupState.attempted_at.is_(None) | (SshBackupState.attempted_at < cutoff))
     )
-    return list(session.execute(query).scalars())
+    elsewhere = collector_measured(session)
+    return [d for d in session.execute(query).scalars() if d not in elsewhere]
 
 
 def run_scheduled(sessions: sessionmaker[Session], settings) -> list[BackupOutcome]:

@@ -40,3 +40,19 @@ def key_problem(key_path: str | None, key_dir: str) -> str | None:
     except KeyOutsideDirectory as exc:
         return str(exc)
     return None
+
+
+MAX_KEY_BYTES = 65_536  # an OpenSSH RSA-16384 key is under 13 kB; more is no key
+
+
+def key_text(key_file_path: str) -> str:
+    """The text of a key file key_file() allowed, for an edge collector that logs in with it in
+    memory (monitor.edge.config); OSError (or ValueError for a file that is no key) otherwise."""
+    with open(key_file_path, "rb") as handle:
+        data = handle.read(MAX_KEY_BYTES + 1)
+    if len(data) > MAX_KEY_BYTES:
+        raise ValueError(f"key file {key_file_path!r} is larger than {MAX_KEY_BYTES} bytes")
+    try:
+        return data.decode("ascii")
+    except UnicodeDecodeError:
+        raise ValueError(f"key file {key_file_path!r} is not a text key") from None

@@ -744,6 +744,20 @@ class SshBackupState(Base):
     facts_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class SshBackupRequest(Base):
+    """An officer's "back up now" for a device an edge collector measures: the office cannot
+    reach it, so the request goes to the collector with its configuration (monitor.edge.config)
+    and is forgotten once a backup answering it arrives (monitor.edge.backups)."""
+
+    __tablename__ = "ssh_backup_requests"
+
+    device_id: Mapped[int] = mapped_column(
+        ForeignKey("devices.id", ondelete="CASCADE"), primary_key=True
+    )
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    requested_by: Mapped[str] = mapped_column(String(160))
+
+
 class ConfigChangeEvent(Base):
     """A configuration changed (a new version after an earlier one): for risk rules and the
     incident log ("config changed outside a maintenance window")."""

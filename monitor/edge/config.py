@@ -9,6 +9,12 @@ device whose credentials are held (monitor.credentials.holds) or will not decryp
 them: the collector then only pings it. Ping and SNMP timing are the central's [ping] and [snmp];
 push_interval and buffer_hours are [collector]'s.
 
+A device with an SSH device type gets the login the office's own backup would use
+(monitor.configs.backup_job.plan: held or undecryptable credentials, or a key file outside
+[ssh] key_dir, mean no login); a key file goes as its text, which the collector uses in memory.
+An officer's "back up now" waiting for the collector goes as the login's requested_at. SSH
+timing is the central's [ssh].
+
 The document's ETag (`protocol.ConfigDocument.etag`) changes with any of it, so an unchanged
 configuration costs the collector one small request.
 """
@@ -20,8 +26,9 @@ import logging
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from monitor.credentials import holds
-from monitor.db.models import Collector, Device, Site, SnmpProfile
+from monitor.configs import backup_job
+from monitor.credentials import holds, keys
+from monitor.db.models import Collector, Device, Site, SnmpProfile, SshBackupRequest
 from monitor.edge import assignment, protocol
 from monitor.edge.enrolment import site_codes
 from monitor.secrets import SecretsError, Vault
@@ -51,6 +58,9 @@ def config_document(
         if profile_ids
         else {}
     )
+    logins = _ssh_logins(
+        session, [d.id for d, _ in rows if d.ssh_device_type], vault, settings.ssh.key_dir
+    )
     devices = []
     for device, site_code in rows:
         if device.address is None:  # assignment keeps these out; this tells the type checker
@@ -65,6 +75,7 @@ def config_document(
                 kind=str(device.kind),
                 parent=parents.get(device.id),
                 snmp=_snmp_access(device, profile, vault),
+                ssh=logins.get(device.id),
             )
         )
     ping, snmp, edge = settings.ping, settings.snmp, settings.collector
@@ -89,7 +100,55 @@ def config_document(
         push_interval=edge.push_interval,
         buffer_hours=edge.buffer_hours,
         devices=tuple(devices),
+        ssh=protocol.SshTiming(
+            interval=settings.ssh.interval,
+            timeout=settings.ssh.timeout,
+            workers=settings.ssh.workers,
+            strict_host_keys=settings.ssh.strict_host_keys,
+        ),
     )
+
+
+def _ssh_logins(
+    session: Session, device_ids: list[int], vault: Vault, key_dir: str
+) -> dict[int, protocol.SshLogin]:
+    if not device_ids:
+        return {}
+    requested = dict(
+        session.execute(
+            select(SshBackupRequest.device_id, SshBackupRequest.requested_at).where(
+                SshBackupRequest.device_id.in_(device_ids)
+            )
+        ).all()
+    )
+    logins = {}
+    for planned in backup_job.plan(session, vault, device_ids, key_dir, by_collectors=True):
+        target = planned.target
+        if planned.problem is not None or not target.device_type:
+            # Debug only: the document is built on every pull, and a hold is an ordinary state.
+            log.debug(
+                "device %s: no SSH login sent to its collector: %s", target.key, planned.problem
+            )
+            continue
+        private_key = None
+        if target.key_file:
+            try:
+                private_key = keys.key_text(target.key_file)
+            except (OSError, ValueError) as exc:
+                log.debug("device %s: SSH key not sent to its collector: %s", target.key, exc)
+                continue
+        logins[target.key] = protocol.SshLogin(
+            device_type=target.device_type,
+            port=target.port,
+            username=target.username,
+            password=target.password,
+            secret=target.secret,
+            private_key=private_key,
+            config_path=target.config_path,
+            known_host_key=target.known_host_key,
+            requested_at=requested.get(target.key),
+        )
+    return logins
 
 
 def _snmp_access(

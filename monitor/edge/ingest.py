@@ -41,6 +41,7 @@ from monitor.db.models import (
 from monitor.db.models import DeviceState as DeviceStateRow
 from monitor.domain import IncidentState, Status
 from monitor.edge import assignment, backfill, snmp_wire, summary
+from monitor.edge.backups import apply_backups
 from monitor.edge.protocol import Batch, ProtocolError
 from monitor.incidents import recording as incidents
 from monitor.mail import outbox
@@ -117,6 +118,7 @@ def apply_batch(
         session, collector, batch, measured, received_at, settings, base_url, ack_key
     )
     applied += _apply_rounds(session, rounds)
+    applied += apply_backups(session, collector, batch.backups)
     _note_contact(collector, batch, received_at, offset)
     collector.dropped_total = (collector.dropped_total or 0) + batch.dropped
     session.add(
@@ -199,6 +201,7 @@ def _decode_rounds(batch: Batch) -> Rounds:
 
 def _devices_in(batch: Batch, rounds: Rounds) -> set[int]:
     devices = {r.device for s in batch.sweeps for r in s.results}
+    devices |= {b.device for b in batch.backups}
     return devices | {r.key for _, results in rounds for r in results}
 
 

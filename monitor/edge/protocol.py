@@ -21,6 +21,8 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from collectors.ssh import SshState
+
 PROTOCOL_VERSION = 1
 TOKEN_PREFIX = "ictc_"
 ENROL_PATH = "/api/v1/collector/enrol"
@@ -33,6 +35,17 @@ MAX_SWEEPS_PER_BATCH = 5_000
 MAX_RESULTS_PER_SWEEP = 5_000
 MAX_SNMP_ROUNDS_PER_BATCH = 1_000
 MAX_TEXT = 200
+# SSH backups. The central refuses a body over [collector] max_batch_bytes (8 MB by default); the
+# collector sends UTF-8 (at most 4 bytes a character), so one configuration at the limit is at
+# most 6 MB and still fits with room for the rest of the batch (the collector's own batches stay
+# under monitor.agent.runner.MAX_BATCH_BYTES; a row alone over that goes in a batch of its own).
+# A larger configuration is a backup error on the collector, never a batch the central refuses.
+MAX_BACKUPS_PER_BATCH = 500
+MAX_CONFIG_TEXT = 1_500_000
+MAX_HOST_KEY = 16_384
+MAX_BACKUP_MESSAGE = 500
+MAX_FACTS = 16
+MAX_PRIVATE_KEY = 65_536
 
 
 class ProtocolError(ValueError):
@@ -97,6 +110,23 @@ class SnmpAccess:
 
 
 @dataclass(frozen=True)
+class SshLogin:
+    """How the collector logs in to back a device up, as the central's own backup would
+    (monitor.configs.backup_job.plan): a private key goes as its text, used in memory."""
+
+    device_type: str
+    port: int = 22
+    username: str | None = None
+    password: str | None = field(default=None, repr=False)
+    secret: str | None = field(default=None, repr=False)  # enable secret
+    private_key: str | None = field(default=None, repr=False)
+    config_path: str | None = None
+    known_host_key: str | None = None  # "<type> <base64>", as the central recorded it
+    # An officer's "back up now" (the central's clock): back up at once when not yet served.
+    requested_at: datetime | None = None
+
+
+@dataclass(frozen=True)
 class ConfigDevice:
     id: int
     name: str
@@ -106,6 +136,7 @@ class ConfigDevice:
     # Only a device this collector measures too: the state function's parent on its side.
     parent: int | None = None
     snmp: SnmpAccess | None = None
+    ssh: SshLogin | None = None
 
 
 @dataclass(frozen=True)
@@ -128,6 +159,17 @@ class SnmpTiming:
 
 
 @dataclass(frozen=True)
+class SshTiming:
+    """The central's [ssh] timing; the defaults are its own (a configuration from before SSH
+    backups went through collectors has no "ssh": none of its devices has a login either)."""
+
+    interval: float = 86400.0
+    timeout: float = 60.0
+    workers: int = 8
+    strict_host_keys: bool = False
+
+
+@dataclass(frozen=True)
 class ConfigDocument:
     collector: str
     sites: tuple[str, ...]
@@ -136,9 +178,15 @@ class ConfigDocument:
     push_interval: float
     buffer_hours: float
     devices: tuple[ConfigDevice, ...]
+    ssh: SshTiming = SshTiming()
 
     def to_json(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        for device in data["devices"]:
+            login = device.get("ssh")
+            if login is not None and login["requested_at"] is not None:
+                login["requested_at"] = _iso(login["requested_at"])
+        return data
 
     @property
     def etag(self) -> str:
@@ -169,6 +217,7 @@ def parse_config(data: Any) -> ConfigDocument:
                 kind=_text(item, "kind", where, required=True),
                 parent=_int(item, "parent", where, optional=True),
                 snmp=None if access is None else _snmp_access(access, f"{where}.snmp"),
+                ssh=None if item.get("ssh") is None else _ssh_login(item["ssh"], f"{where}.ssh"),
             )
         )
     return ConfigDocument(
@@ -192,6 +241,32 @@ def parse_config(data: Any) -> ConfigDocument:
         push_interval=_number(body, "push_interval"),
         buffer_hours=_number(body, "buffer_hours"),
         devices=tuple(devices),
+        ssh=SshTiming() if body.get("ssh") is None else _ssh_timing(body["ssh"]),
+    )
+
+
+def _ssh_timing(raw: Any) -> SshTiming:
+    item = _object(raw, "ssh")
+    return SshTiming(
+        interval=_number(item, "interval", "ssh"),
+        timeout=_number(item, "timeout", "ssh"),
+        workers=_int(item, "workers", "ssh"),
+        strict_host_keys=_bool(item, "strict_host_keys", "ssh"),
+    )
+
+
+def _ssh_login(raw: Any, where: str) -> SshLogin:
+    item = _object(raw, where)
+    return SshLogin(
+        device_type=_text(item, "device_type", where, required=True, limit=64),
+        port=_int(item, "port", where),
+        username=_text(item, "username", where, optional=True),
+        password=_text(item, "password", where, optional=True, limit=1_000),
+        secret=_text(item, "secret", where, optional=True, limit=1_000),
+        private_key=_text(item, "private_key", where, optional=True, limit=MAX_PRIVATE_KEY),
+        config_path=_text(item, "config_path", where, optional=True, limit=500),
+        known_host_key=_text(item, "known_host_key", where, optional=True, limit=MAX_HOST_KEY),
+        requested_at=_time(item, "requested_at", where, optional=True),
     )
 
 
@@ -260,6 +335,67 @@ class SnmpRound:
 
 
 @dataclass(frozen=True)
+class BackupResult:
+    """One SSH backup the collector made: a collectors.ssh.SshResult with its time, and the
+    "back up now" request it answered (the central's requested_at it was sent), if any."""
+
+    device: int
+    at: datetime
+    state: str  # a collectors.ssh.SshState value
+    message: str = ""
+    config: str | None = None
+    facts: Mapping[str, str] = field(default_factory=dict)
+    host_key: str | None = None
+    host_key_fingerprint: str | None = None
+    seconds: float = 0.0
+    requested_at: datetime | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "device": self.device,
+            "at": _iso(self.at),
+            "state": self.state,
+            "message": self.message,
+            "config": self.config,
+            "facts": dict(self.facts),
+            "host_key": self.host_key,
+            "host_key_fingerprint": self.host_key_fingerprint,
+            "seconds": self.seconds,
+            "requested_at": _iso(self.requested_at) if self.requested_at else None,
+        }
+
+
+def parse_backup(raw: Any, where: str) -> BackupResult:
+    item = _object(raw, where)
+    state = _text(item, "state", where, required=True)
+    if state not in _SSH_STATES:
+        raise ProtocolError(f"{where}.state: expected one of {', '.join(_SSH_STATES)}")
+    facts = _object(item.get("facts", {}), f"{where}.facts")
+    if len(facts) > MAX_FACTS:
+        raise ProtocolError(f"{where}.facts: at most {MAX_FACTS} entries")
+    return BackupResult(
+        device=_int(item, "device", where),
+        at=_time(item, "at", where),
+        state=state,
+        message=_text(item, "message", where, limit=MAX_BACKUP_MESSAGE),
+        config=_text(item, "config", where, optional=True, limit=MAX_CONFIG_TEXT),
+        facts={
+            _text({"k": k}, "k", f"{where}.facts", required=True, limit=64): _text(
+                facts, k, f"{where}.facts", required=True
+            )
+            for k in facts
+        },
+        host_key=_text(item, "host_key", where, optional=True, limit=MAX_HOST_KEY),
+        host_key_fingerprint=_text(item, "host_key_fingerprint", where, optional=True),
+        seconds=_number(item, "seconds", where, optional=True) or 0.0,
+        requested_at=_time(item, "requested_at", where, optional=True),
+    )
+
+
+_SSH_STATES = tuple(str(s) for s in SshState)
+
+
+@dataclass(frozen=True)
 class Batch:
     batch_id: str
     sent_at: datetime  # the collector's clock when it sent this
@@ -272,6 +408,7 @@ class Batch:
     dropped_until: datetime | None = None
     sweeps: tuple[Sweep, ...] = ()
     snmp_rounds: tuple[SnmpRound, ...] = ()
+    backups: tuple[BackupResult, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -291,12 +428,15 @@ class Batch:
                 {"at": _iso(r.at), "results": [dict(x) for x in r.results]}
                 for r in self.snmp_rounds
             ],
+            "backups": [b.to_json() for b in self.backups],
         }
 
     @property
     def result_count(self) -> int:
-        return sum(len(s.results) for s in self.sweeps) + sum(
-            len(r.results) for r in self.snmp_rounds
+        return (
+            sum(len(s.results) for s in self.sweeps)
+            + sum(len(r.results) for r in self.snmp_rounds)
+            + len(self.backups)
         )
 
 
@@ -346,6 +486,10 @@ def parse_batch(data: Any) -> Batch:
             for j, r in enumerate(_list(item, "results", where, limit=MAX_RESULTS_PER_SWEEP))
         )
         rounds.append(SnmpRound(_time(item, "at", where), results))
+    backups = tuple(
+        parse_backup(raw, f"backups[{i}]")
+        for i, raw in enumerate(_list(body, "backups", limit=MAX_BACKUPS_PER_BATCH))
+    )
     times = [s.at for s in sweeps]
     if times != sorted(times) or len(set(times)) != len(times):
         raise ProtocolError("sweeps: expected in the order they were taken, each time once")
@@ -360,6 +504,7 @@ def parse_batch(data: Any) -> Batch:
         dropped_until=_time(body, "dropped_until", optional=True),
         sweeps=tuple(sweeps),
         snmp_rounds=tuple(rounds),
+        backups=backups,
     )
 
 
@@ -412,6 +557,13 @@ def _number(body: Mapping[str, Any], key: str, where: str = "", *, optional: boo
     if value < 0 or value == float("inf"):
         raise ProtocolError(f"{_where(where, key)}: must be a finite number ≥ 0")
     return float(value)
+
+
+def _bool(body: Mapping[str, Any], key: str, where: str = "") -> bool:
+    value = body.get(key)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"{_where(where, key)}: expected true or false")
+    return value
 
 
 def _text(

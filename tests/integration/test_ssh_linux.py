@@ -13,6 +13,7 @@ import socket
 import subprocess
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -128,3 +129,27 @@ def test_linux_without_a_config_path_is_not_configured(sshd):
         SshTarget(1, "127.0.0.1", port, "linux", "root", key_file=str(key)), timeout=15
     )
     assert result.state == "not_configured" and "path" in result.message
+
+
+def test_a_key_given_as_text_logs_in_from_memory(sshd):
+    """What an edge collector does with the key the central sent: no key file on its disk."""
+    port, key, directory = sshd
+    config = directory / "hosts"
+    config.write_text("127.0.0.1 localhost\n")
+    target = SshTarget(
+        1,
+        "127.0.0.1",
+        port,
+        "linux",
+        "root",
+        private_key=key.read_text(),
+        config_path=str(config),
+    )
+    assert "PRIVATE" not in repr(target)
+
+    result = back_up_one(target, timeout=15)
+
+    assert result.state == "ok", result.message
+    assert result.config == "127.0.0.1 localhost\n"
+    garbled = back_up_one(replace(target, private_key="not a key"), timeout=15)
+    assert garbled.state == "not_configured" and "cannot be read" in garbled.message

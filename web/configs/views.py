@@ -25,6 +25,7 @@ from flask import (
 )
 from flask_login import current_user, login_required
 
+from monitor.configs import requests as backup_requests
 from monitor.configs import setup as ssh_setup
 from monitor.configs import versions as config_backups
 from monitor.configs.backup_job import run_backups
@@ -49,6 +50,7 @@ def init_app(app) -> None:
     access.add_rules({"configs.set_up_ssh": access.OPERATOR})
     app.add_template_global(_device_backups, "device_backups")
     app.add_template_global(_ssh_setup_choices, "ssh_setup_choices")
+    app.add_template_global(_backup_request, "backup_request")
     app.add_template_filter(trigger_label, "backup_trigger")
     app.add_template_filter(size_label, "config_size")
 
@@ -71,11 +73,22 @@ def _ssh_setup_choices(kind: str | None, current_type: str | None) -> dict | Non
     }
 
 
+def _backup_request(device_id: int) -> dict | None:
+    """A "back up now" still waiting for the device's collector: who backs it up, since when."""
+    request = backup_requests.waiting_request(db(), device_id)
+    if request is None:
+        return None
+    collector = backup_requests.collector_of(db(), device_id)
+    return None if collector is None else {"collector": collector, "at": request.requested_at}
+
+
 def trigger_label(trigger: str | None) -> str:
     if not trigger:
         return "—"
     if trigger.startswith("web:"):
         return translate("cfg_trigger_web", user=trigger[4:])
+    if trigger.startswith("collector "):
+        return translate("cfg_trigger_collector", collector=trigger.removeprefix("collector "))
     return translate(f"cfg_trigger_{trigger}") if trigger in ("schedule", "cli") else trigger
 
 
@@ -160,9 +173,21 @@ def diff(device_id: int):
 @login_required
 def back_up_now(device_id: int):
     """Runs the backup in the request: bounded by [ssh] timeout, and the officer who clicked
-    wants the answer on the page they return to."""
+    wants the answer on the page they return to. A device an edge collector backs up is asked
+    of that collector instead (monitor.configs.requests); the page says so."""
     if config_backups.device_label(db(), device_id) is None:
         abort(404)
+    # Behind a school's NAT the office cannot log in: ask the collector that backs it up.
+    with transaction(current_app.extensions["ictmon_sessions"]) as session:
+        collector = backup_requests.ask_collector(
+            session,
+            device_id,
+            f"web:{current_user.username}",
+            current_app.config["ICTMON_CLOCK"](),
+        )
+    if collector is not None:
+        flash(translate("cfg_flash_asked_collector", collector=collector))
+        return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
     settings = current_app.config["ICTMON_SETTINGS"]
     [outcome] = run_backups(
         current_app.extensions["ictmon_sessions"],
