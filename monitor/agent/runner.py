@@ -63,6 +63,15 @@ NO_CONFIG_RETRY = 5.0  # seconds between config attempts before the first one ar
 BACKUP_TICK = 60.0  # seconds between looks at which SSH backups are due (a new config: at once)
 
 
+def _ssh_back_up() -> Callable[..., list[ssh.SshResult]]:
+    """collectors.ssh_backup.back_up, loaded at the first backup: paramiko costs a collector
+    12 MB resident, and most schools' collectors have no device to back up over SSH."""
+    # deferred: the docstring says why
+    from collectors.ssh_backup import back_up
+
+    return back_up
+
+
 class AlreadyRunning(RuntimeError):
     pass
 
@@ -81,7 +90,7 @@ class Runner:
         state: StateDir,
         *,
         probe: Callable[..., list] = ping.probe,
-        back_up: Callable[..., list[ssh.SshResult]] = ssh.back_up,
+        back_up: Callable[..., list[ssh.SshResult]] | None = None,  # collectors.ssh_backup's
         http_timeout: float = HTTP_TIMEOUT,
     ):
         self.settings = settings
@@ -318,7 +327,7 @@ class Runner:
         if not due:
             return 0
         timing = config.ssh
-        results = self.back_up(
+        results = (self.back_up or _ssh_back_up())(
             [plans.ssh_target(d) for d in due],
             timeout=timing.timeout,
             workers=max(1, timing.workers),

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session, aliased, sessionmaker
 
-from collectors import ssh
+from collectors import ssh, ssh_backup
 from monitor.configs.versions import record
 from monitor.credentials import holds, keys
 from monitor.db.engine import transaction
@@ -184,7 +184,7 @@ def run_backups(
     ready = [p for p in planned if p.problem is None]
     results = {
         r.key: r
-        for r in ssh.back_up(
+        for r in ssh_backup.back_up(
             [p.target for p in ready],
             timeout=settings.timeout,
             workers=settings.workers,

@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from collectors.ssh import SshTarget, back_up_one
+from collectors.ssh import SshTarget
+from collectors.ssh_backup import back_up_one
 from tests.support.requirements import require, require_root
 
 SSHD = "/usr/sbin/sshd"
