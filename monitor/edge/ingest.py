@@ -243,9 +243,18 @@ def device_states(session: Session, devices: set[int]) -> dict[int, DeviceState]
     """The stored current states of `devices` (those that have one)."""
     if not devices:
         return {}
+    row = DeviceStateRow  # columns, not ORM objects: read on every upload
     rows = session.execute(
-        select(DeviceStateRow).where(DeviceStateRow.device_id.in_(devices))
-    ).scalars()
+        select(
+            row.device_id,
+            row.status,
+            row.since,
+            row.fail_count,
+            row.first_fail_at,
+            row.flapping,
+            row.recent_changes,
+        ).where(row.device_id.in_(devices))
+    )
     return {
         r.device_id: DeviceState(
             Status(r.status),

@@ -84,6 +84,8 @@ def decode_result(data: Any, where: str = "result") -> SnmpResult:
 
 
 def _object(value: Any, where: str) -> Mapping[str, Any]:
+    if value.__class__ is dict:  # what json.loads gives; the ABC check below is slow
+        return value
     if not isinstance(value, Mapping):
         raise ProtocolError(f"{where}: expected an object")
     return value
