@@ -6,8 +6,8 @@
 A central on PostgreSQL (a database of its own on the server at ICTMON_TEST_POSTGRES_URL, default
 127.0.0.1:5432, created and dropped as tests/conftest.py's postgres_engine does) runs as a real
 `ictmon run --only web` process; every upload goes through the real route
-(POST /api/v1/collector/results) over HTTP on loopback, with a collector's real token from the
-real enrolment route. Nothing pings on the central's side: time is simulated by the sweeps'
+(POST /api/v1/collector/results) over HTTP on loopback, gzip-compressed as a collector sends
+it, with a collector's real token from the real enrolment route. Nothing pings on the central's side: time is simulated by the sweeps'
 timestamps.
 
 1. Steady district: `--collectors` collectors of `--devices` devices each (plus each school's
@@ -30,6 +30,7 @@ Prints figures; asserts nothing. Traffic stays on 127.0.0.0/8.
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import signal
@@ -51,6 +52,7 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from collectors.snmp import OK, Health, InterfaceSample, SnmpResult
+from monitor.agent.client import GZIP_LEVEL
 from monitor.agent.queue import ResultQueue
 from monitor.agent.runner import MAX_BATCH_BYTES, MAX_BATCH_ROWS
 from monitor.edge.protocol import ENROL_PATH, RESULTS_PATH, Batch, PingOutcome, SnmpRound, Sweep
@@ -135,12 +137,23 @@ class Central:
     def post(self, path: str, document: dict, token: str = "") -> tuple[int, dict]:
         return self.post_bytes(path, json.dumps(document, separators=(",", ":")).encode(), token)
 
-    def post_bytes(self, path: str, body: bytes, token: str = "") -> tuple[int, dict]:
+    def upload(self, document: dict, token: str) -> tuple[int, dict, int]:
+        """A batch as a collector sends it (monitor.agent.client: gzip); also the bytes sent."""
+        body = gzip.compress(
+            json.dumps(document, separators=(",", ":"), ensure_ascii=False).encode(),
+            compresslevel=GZIP_LEVEL,
+        )
+        return (*self.post_bytes(RESULTS_PATH, body, token, gzipped=True), len(body))
+
+    def post_bytes(
+        self, path: str, body: bytes, token: str = "", *, gzipped: bool = False
+    ) -> tuple[int, dict]:
         request = urllib.request.Request(
             f"http://127.0.0.1:{self.port}{path}",
             data=body,
             method="POST",
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json"}
+            | ({"Content-Encoding": "gzip"} if gzipped else {}),
         )
         if token:
             request.add_header("Authorization", f"Bearer {token}")
@@ -236,7 +249,7 @@ def steady(central: Central, tokens: dict[str, str], devices, minutes: int) -> d
             sweeps=(_sweep(at, devices[code]),),
             snmp_rounds=rounds,
         )
-        status, answer = central.post(RESULTS_PATH, batch.to_json(), token)
+        status, answer, _ = central.upload(batch.to_json(), token)
         if status != 200:
             raise RuntimeError(f"{code} minute {m}: {status} {answer}")
         return batch.result_count
@@ -277,6 +290,7 @@ def backlog(central: Central, token: str, devices, hours: float, directory: Path
     total = queue.stats().results
     cpu0, t0, uploads, applied = central.cpu(), time.perf_counter(), 0, 0
     collector_s = 0.0  # the collector's own part: taking a batch from its queue, encoding it
+    plain = sent = 0  # bytes of JSON, and of what went on the wire (gzip)
     while True:
         t = time.perf_counter()
         taken = queue.take(
@@ -285,11 +299,12 @@ def backlog(central: Central, token: str, devices, hours: float, directory: Path
         if taken is None:
             collector_s += time.perf_counter() - t
             break
-        body = json.dumps(taken.batch.to_json(), separators=(",", ":")).encode()
+        packed = gzip.compress(taken.body, compresslevel=GZIP_LEVEL)  # as the collector sends it
+        plain, sent = plain + len(taken.body), sent + len(packed)
         collector_s += time.perf_counter() - t
-        status, answer = central.post_bytes(RESULTS_PATH, body, token)
+        status, answer = central.post_bytes(RESULTS_PATH, packed, token, gzipped=True)
         if status != 200:
-            raise RuntimeError(f"backlog upload {taken.batch.batch_id}: {status} {answer}")
+            raise RuntimeError(f"backlog upload {taken.batch_id}: {status} {answer}")
         applied += answer.get("applied", 0)
         t = time.perf_counter()
         queue.accepted(taken)
@@ -307,6 +322,8 @@ def backlog(central: Central, token: str, devices, hours: float, directory: Path
         "cpu_s": cpu,
         "results_per_s": total / wall,
         "queue_fill_s": fill,
+        "json_mb": plain / 1e6,
+        "sent_mb": sent / 1e6,
     }
 
 
@@ -396,7 +413,8 @@ def run(args: argparse.Namespace, directory: Path, url: str, engine) -> None:
             f"  uploads             {b['uploads']:>10,}\n"
             f"  time to apply       {b['wall_s']:>10.1f} s\n"
             f"    of which central  {b['central_s']:>10.1f} s (upload answered)\n"
-            f"    and collector     {b['collector_s']:>10.1f} s (queue, encoding)\n"
+            f"    and collector     {b['collector_s']:>10.1f} s (queue, encoding, gzip)\n"
+            f"  sent                {b['sent_mb']:>10.1f} MB (gzip; {b['json_mb']:.0f} MB of JSON)\n"
             f"  results/s           {b['results_per_s']:>10,.0f}\n"
             f"  central CPU         {b['cpu_s']:>10.1f} s\n"
             f"  (queue filled in {b['queue_fill_s']:.1f} s)",

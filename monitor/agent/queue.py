@@ -25,6 +25,7 @@ import threading
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -36,9 +37,9 @@ from monitor.edge.protocol import (
     BackupResult,
     Batch,
     PingOutcome,
-    SnmpRound,
-    Sweep,
+    encode_batch,
     parse_backup,
+    parse_batch,
 )
 from monitor.localtime import stored_utc
 
@@ -84,11 +85,18 @@ class QueueStats:
 class Taken:
     """A batch and what it covers in the queue, so accepting it deletes exactly that."""
 
-    batch: Batch
+    batch_id: str
+    body: bytes  # the batch as the wire carries it (protocol.encode_batch)
+    results: int  # device results in it
     first_id: int
     last_id: int
     drops_upto: int
     rows: int
+
+    @cached_property
+    def batch(self) -> Batch:
+        """The body read back as the central reads it (for a look at what goes out)."""
+        return parse_batch(json.loads(self.body))
 
 
 class ResultQueue:
@@ -131,6 +139,8 @@ class ResultQueue:
     def _append(self, kind: str, at: datetime, items: list[dict[str, Any]]) -> None:
         if not items:
             return
+        # A row goes out as it is (protocol.encode_batch): within the wire's limit per sweep.
+        items = items[:MAX_RESULTS_PER_SWEEP]
         body = json.dumps(items, separators=(",", ":"), ensure_ascii=False)
         with self._lock:
             self._db.execute(
@@ -178,7 +188,8 @@ class ResultQueue:
             if pending is not None:
                 first_id, last_id, drops_upto = pending
                 rows = self._db.execute(
-                    "SELECT id, kind, at, body FROM results WHERE id BETWEEN ? AND ? ORDER BY id",
+                    "SELECT id, kind, at, count, body FROM results WHERE id BETWEEN ? AND ? "
+                    "ORDER BY id",
                     (first_id, last_id),
                 ).fetchall()
             else:
@@ -202,9 +213,8 @@ class ResultQueue:
             waiting = self._db.execute(
                 "SELECT COALESCE(SUM(count), 0) FROM results WHERE id > ?", (last_id,)
             ).fetchone()[0]
-        sweeps, rounds, backups = _sweeps_and_rounds(rows)
         batch_id = f"q{first_id}-{last_id}" if first_id else f"d{drops_upto}"
-        batch = Batch(
+        header = Batch(
             batch_id=batch_id,
             sent_at=sent_at,
             version=version,
@@ -213,18 +223,17 @@ class ResultQueue:
             dropped=int(dropped),
             dropped_from=stored_utc(dropped_from),
             dropped_until=stored_utc(dropped_until),
-            sweeps=sweeps,
-            snmp_rounds=rounds,
-            backups=backups,
         )
-        return Taken(batch, first_id, last_id, drops_upto, len(rows))
+        body = encode_batch(header, **_encoded(rows))
+        results = sum(row[3] for row in rows)
+        return Taken(batch_id, body, results, first_id, last_id, drops_upto, len(rows))
 
-    def _oldest(self, max_rows: int, max_bytes: int) -> list[tuple[int, str, str, str]]:
+    def _oldest(self, max_rows: int, max_bytes: int) -> list[tuple[int, str, str, int, str]]:
         """The oldest rows, at least one, within max_rows, max_bytes and the protocol's limits."""
-        rows: list[tuple[int, str, str, str]] = []
+        rows: list[tuple[int, str, str, int, str]] = []
         size = sweeps = rounds = backups = 0
-        cursor = self._db.execute("SELECT id, kind, at, size, body FROM results ORDER BY id")
-        for row_id, kind, at, row_size, body in cursor:
+        cursor = self._db.execute("SELECT id, kind, at, count, size, body FROM results ORDER BY id")
+        for row_id, kind, at, count, row_size, body in cursor:
             if rows and (len(rows) >= max_rows or size + row_size > max_bytes):
                 break
             if kind == SWEEP and sweeps >= MAX_SWEEPS_PER_BATCH:
@@ -233,7 +242,7 @@ class ResultQueue:
                 break
             if kind == BACKUP and backups >= MAX_BACKUPS_PER_BATCH:
                 break
-            rows.append((row_id, kind, at, body))
+            rows.append((row_id, kind, at, count, body))
             size += row_size
             sweeps += kind == SWEEP
             rounds += kind == SNMP
@@ -347,29 +356,26 @@ def _iso(at: datetime) -> str:
     return at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f+00:00")
 
 
-def _sweeps_and_rounds(
-    rows: list[tuple[int, str, str, str]],
-) -> tuple[tuple[Sweep, ...], tuple[SnmpRound, ...], tuple[BackupResult, ...]]:
-    """Rows back into the wire's sweeps (in time order, each time once: a clock stepped back
-    must not make the central refuse the batch for ever), SNMP rounds and backups."""
-    sweeps: list[Sweep] = []
-    rounds: list[SnmpRound] = []
-    backups: list[BackupResult] = []
-    for row_id, kind, at, body in rows:
-        items = json.loads(body)
-        moment = stored_utc(at)
+def _encoded(rows: list[tuple[int, str, str, int, str]]) -> dict[str, Any]:
+    """Rows as protocol.encode_batch takes them, their JSON as it is: sweeps in time order, each
+    time once (a clock stepped back must not make the central refuse the batch for ever), SNMP
+    rounds and backups."""
+    sweeps: list[tuple[datetime, str]] = []
+    rounds: list[tuple[datetime, str]] = []
+    backups: list[str] = []
+    for _, kind, stored_at, _, body in rows:
+        at = stored_utc(stored_at)
+        assert at is not None  # the column is NOT NULL
         if kind == SWEEP:
-            outcomes = tuple(PingOutcome(**item) for item in items[:MAX_RESULTS_PER_SWEEP])
-            sweeps.append(Sweep(moment, outcomes))
-        elif kind == BACKUP:
-            # Read back through the protocol, which wrote it: the same checks the central makes.
-            backups += [parse_backup(item, f"queue row {row_id}") for item in items]
+            sweeps.append((at, body))
+        elif kind == SNMP:
+            rounds.append((at, body))
         else:
-            rounds.append(SnmpRound(moment, tuple(items[:MAX_RESULTS_PER_SWEEP])))
-    sweeps.sort(key=lambda s: s.at)
-    unique: list[Sweep] = []
-    for sweep in sweeps:
-        if unique and sweep.at <= unique[-1].at:
-            sweep = Sweep(unique[-1].at + timedelta(microseconds=1), sweep.results)
-        unique.append(sweep)
-    return tuple(unique), tuple(rounds), tuple(backups)
+            backups.append(body)
+    sweeps.sort(key=lambda s: s[0])
+    unique: list[tuple[datetime, str]] = []
+    for at, body in sweeps:
+        if unique and at <= unique[-1][0]:
+            at = unique[-1][0] + timedelta(microseconds=1)
+        unique.append((at, body))
+    return {"sweeps": unique, "snmp_rounds": rounds, "backups": backups}

@@ -412,12 +412,12 @@ class Runner:
             if taken is None:
                 break
             try:
-                answer = self._client.push(taken.batch)
+                answer = self._client.push(taken.body)
             except CentralError as failure:
                 if failure.kind == TOO_LARGE:
                     self.queue.too_large(taken)
                     self._max_rows = max(1, taken.rows // 2)
-                    log.warning("batch %s too large: next ones smaller", taken.batch.batch_id)
+                    log.warning("batch %s too large: next ones smaller", taken.batch_id)
                     continue
                 if failure.kind == REFUSED and self.refresh_config() and self.config:
                     dropped = self.queue.keep_only(taken, {d.id for d in self.config.devices})
@@ -438,8 +438,8 @@ class Runner:
             )
             log.info(
                 "batch %s: %d results %s",
-                taken.batch.batch_id,
-                taken.batch.result_count,
+                taken.batch_id,
+                taken.results,
                 "already applied" if answer.duplicate else "applied",
             )
         return accepted

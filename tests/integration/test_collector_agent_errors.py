@@ -10,6 +10,7 @@ Traffic stays on 127.0.0.1.
 
 from __future__ import annotations
 
+import gzip
 import json
 import select
 import socket
@@ -76,6 +77,7 @@ class StubCentral:
         self.batches: list[dict] = []  # every batch received, answered or not
         self.accepted: list[dict] = []
         self.requests: list[str] = []
+        self.encodings: list[str | None] = []  # each upload's Content-Encoding
         self.answer = lambda batch: (200, {"applied": 1, "duplicate": False})
         self.release = threading.Event()  # a hanging answer waits for this (bounded)
         stub = self
@@ -104,7 +106,9 @@ class StubCentral:
 
             def do_POST(self):
                 stub.requests.append(f"POST {self.path}")
-                body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+                sent = self.rfile.read(int(self.headers["Content-Length"]))
+                stub.encodings.append(self.headers.get("Content-Encoding"))
+                body = json.loads(gzip.decompress(sent) if stub.encodings[-1] == "gzip" else sent)
                 stub.batches.append(body)
                 status, answer = stub.answer(body)
                 if status == "hang":
@@ -165,6 +169,7 @@ def test_a_batch_too_large_goes_again_in_smaller_ones_and_nothing_is_lost(
     assert runner.refresh_config()
     runner.upload()
     assert _sweep_times(central.accepted) == times  # each once, in order
+    assert set(central.encodings) == {"gzip"}  # what a school's uplink carries is compressed
     assert all(len(b["sweeps"]) <= 2 for b in central.accepted)
     assert len({b["batch_id"] for b in central.accepted}) == len(central.accepted)
     assert runner.queue.stats().rows == 0

@@ -4,6 +4,7 @@ buffer are dropped, counted and reported once."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -19,6 +20,7 @@ from monitor.edge.protocol import PingOutcome, parse_batch
 
 T0 = datetime(2026, 12, 7, 1, 0, tzinfo=UTC)
 MINUTE = timedelta(minutes=1)
+HOUR = timedelta(hours=1)
 
 
 def _sweep(queue: ResultQueue, at: datetime, devices=(1, 2, 3)) -> None:
@@ -72,6 +74,22 @@ def test_a_batch_is_valid_on_the_wire_with_sweeps_and_snmp_rounds(tmp_path):
     assert parsed.sweeps[0].results[0] == PingOutcome(1, 3, 3, 0.1, 0.2, 0.3)
     assert parsed.snmp_rounds[0].results[0]["key"] == 1
     assert parsed.result_count == 7
+
+
+def test_a_batch_goes_out_as_its_rows_hold_it_and_reads_as_the_batch_it_is(tmp_path):
+    """The queue sends its rows' JSON as it is (protocol.encode_batch), not parsed and written
+    again: what goes out must be the very document a Batch of the same results makes."""
+    queue = ResultQueue(tmp_path / "q.sqlite3")
+    _sweep(queue, T0 + MINUTE)
+    queue.append_snmp(T0 + MINUTE, [{"key": 2, "address": "127.0.0.1", "state": "timeout"}])
+    _sweep(queue, T0, devices=(4, 5))  # a clock stepped back: goes out first
+    queue.drop_older_than(T0 - MINUTE)
+    taken = queue.take(sent_at=T0 + HOUR, max_rows=10, max_bytes=10**6, version="9", hostname="pi")
+    assert taken.results == 6 and taken.batch_id == "q1-3"
+    sent = json.loads(taken.body)
+    assert sent == taken.batch.to_json()
+    assert [s["at"] for s in sent["sweeps"]] == [T0.isoformat(), (T0 + MINUTE).isoformat()]
+    assert sent["version"] == "9" and sent["hostname"] == "pi" and sent["queue_length"] == 0
 
 
 def test_without_an_answer_the_same_rows_go_again_under_the_same_id(tmp_path):

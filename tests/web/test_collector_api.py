@@ -4,6 +4,7 @@ collector's token opens nothing else."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import threading
@@ -297,3 +298,54 @@ def test_the_same_upload_sent_twice_at_once_is_applied_once(central):
         assert sorted(a["applied"] for _, a in got) == [0, 60], got
     assert count(factory, CollectorBatch) == rounds
     assert count(factory, PingSample) == 60 * rounds
+
+
+def test_a_gzip_batch_is_applied_like_a_plain_one(central):
+    client, factory, ids = central
+    token = enrolled(client, ids["code"])
+    body = gzip.compress(json.dumps(batch([ids["switch"]])).encode())
+    answer = client.post(
+        RESULTS,
+        data=body,
+        headers={**token, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert answer.status_code == 200, answer.json
+    assert answer.json["applied"] == 1
+    assert count(factory, PingSample) == 1
+
+
+def test_a_gzip_body_that_inflates_past_the_limit_stops_there(settings, any_db):
+    ids = seed(any_db)
+    small = replace(settings, collector=replace(settings.collector, max_batch_bytes=20_000))
+    client = make_app(small, any_db).test_client()
+    token = enrolled(client, ids["code"])
+    # 5 MB of blanks in a JSON object: a few kB on the wire, well under the limit.
+    body = gzip.compress(b'{"batch_id": "q1-1"' + b" " * 5_000_000 + b"}", compresslevel=9)
+    assert len(body) < 20_000
+    answer = client.post(
+        RESULTS,
+        data=body,
+        headers={**token, "Content-Type": "application/json", "Content-Encoding": "gzip"},
+    )
+    assert answer.status_code == 413
+    assert answer.json == {"error": "batch larger than 20000 bytes: send smaller batches"}
+    assert count(any_db, CollectorBatch) == 0
+
+
+def test_a_broken_gzip_body_or_another_encoding_is_refused_clearly(central):
+    client, factory, ids = central
+    token = enrolled(client, ids["code"])
+    headers = {**token, "Content-Type": "application/json", "Content-Encoding": "gzip"}
+    whole = gzip.compress(json.dumps(batch([ids["switch"]])).encode())
+    cut = client.post(RESULTS, data=whole[: len(whole) // 2], headers=headers)
+    assert cut.status_code == 400 and cut.json == {"error": "body: the gzip stream ends early"}
+    garbage = client.post(RESULTS, data=b"this is not gzip", headers=headers)
+    assert garbage.status_code == 400
+    assert garbage.json["error"].startswith("body: not valid gzip")
+    trailing = client.post(RESULTS, data=whole + b"more", headers=headers)
+    assert trailing.status_code == 400
+    assert trailing.json == {"error": "body: data after the end of the gzip stream"}
+    brotli = client.post(RESULTS, data=whole, headers={**headers, "Content-Encoding": "br"})
+    assert brotli.status_code == 415
+    assert brotli.json == {"error": "Content-Encoding 'br': send the batch as it is or gzip"}
+    assert count(factory, CollectorBatch) == 0

@@ -4,11 +4,14 @@
                                     once); an unknown, used or expired code → 403
     GET  /api/v1/collector/config   Bearer <collector token>; If-None-Match → 304 when unchanged,
                                     else 200 ConfigDocument + ETag; notes the contact
-    POST /api/v1/collector/results  Bearer <collector token>; a Batch → 200 {"applied",
-                                    "duplicate", "clock_offset_seconds"}; 413 past [collector]
-                                    max_batch_bytes (before the body is read), 400 with the
-                                    field at fault, 403 a device outside the collector's sites,
-                                    409 its clock too far off (monitor.edge.ingest)
+    POST /api/v1/collector/results  Bearer <collector token>; a Batch, gzip-compressed or not
+                                    (Content-Encoding) → 200 {"applied", "duplicate",
+                                    "clock_offset_seconds"}; 413 past [collector]
+                                    max_batch_bytes (before the body is read, and again after
+                                    it was inflated, which stops there), 400 with the field at
+                                    fault, 403 a device outside the collector's sites, 409 its
+                                    clock too far off (monitor.edge.ingest), 415 an encoding
+                                    other than gzip
 
 Collectors are not people: these routes take only a collector's token (web.access.COLLECTOR
 refuses every session and every user's API token), and a collector's token opens nothing else
@@ -20,6 +23,7 @@ from __future__ import annotations
 
 import json
 import logging
+import zlib
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
@@ -53,11 +57,11 @@ def _settings() -> Settings:
     return current_app.config["ICTMON_SETTINGS"]
 
 
-def _json_body() -> Any:
+def _json_body(data: bytes | None = None) -> Any:
     if not request.is_json:
         raise protocol.ProtocolError("body: send JSON with Content-Type: application/json")
     try:
-        return json.loads(request.get_data())
+        return json.loads(request.get_data() if data is None else data)
     except (ValueError, RecursionError):
         # The same words as every other API route's for a body that is no JSON object.
         raise protocol.ProtocolError("the body must be a JSON object") from None
@@ -148,6 +152,29 @@ def screen():
     return None
 
 
+class _Inflated(ValueError):
+    def __init__(self, message: str, *, too_large: bool = False):
+        super().__init__(message)
+        self.too_large = too_large
+
+
+def _inflate(body: bytes, limit: int) -> bytes:
+    """A gzip body inflated, never past `limit` bytes: a small body that would inflate to
+    gigabytes (a zip bomb) stops there and is answered 413."""
+    inflater = zlib.decompressobj(wbits=16 + zlib.MAX_WBITS)  # gzip's header and trailer only
+    try:
+        data = inflater.decompress(body, limit + 1)
+    except zlib.error as bad:
+        raise _Inflated(f"body: not valid gzip ({bad})") from None
+    if len(data) > limit or inflater.unconsumed_tail:
+        raise _Inflated("too large", too_large=True)
+    if not inflater.eof:
+        raise _Inflated("body: the gzip stream ends early")
+    if inflater.unused_data:
+        raise _Inflated("body: data after the end of the gzip stream")
+    return data
+
+
 @bp.post("/results")
 @collector_only
 def results(collector: Collector):
@@ -159,8 +186,16 @@ def results(collector: Collector):
         return _too_large(limit)
     if len(raw) > limit:
         return _too_large(limit)
+    encoding = request.headers.get("Content-Encoding", "").strip().lower()
+    if encoding == "gzip":
+        try:
+            raw = _inflate(raw, limit)
+        except _Inflated as failed:
+            return _too_large(limit) if failed.too_large else _error(400, str(failed))
+    elif encoding not in ("", "identity"):
+        return _error(415, f"Content-Encoding {encoding!r}: send the batch as it is or gzip")
     try:
-        batch = protocol.parse_batch(_json_body())  # the body read above, from its cache
+        batch = protocol.parse_batch(_json_body(raw))
     except protocol.ProtocolError as refused:
         return _error(400, str(refused))
     session = db()
