@@ -44,6 +44,16 @@ def backup(obj, device_name):
         with transaction(sessions) as session:
             device_id = find_device(session, device_name)
             collector = backup_requests.ask_collector(session, device_id, "cli", utcnow())
+            revoked = collector is not None and backup_requests.collector_revoked(
+                session, device_id
+            )
+        if revoked:
+            click.echo(
+                f"{device_name} is backed up by its school's collector, and {collector} was "
+                "revoked: the request waits for the collector created for the school next "
+                "(ictmon collector create NAME --site CODE)"
+            )
+            return
         if collector is not None:
             click.echo(
                 f"{device_name} is backed up by collector {collector} (the office cannot reach "

@@ -23,6 +23,14 @@ def collector_of(session: Session, device_id: int) -> str | None:
     return collector.name if collector is not None else None
 
 
+def collector_revoked(session: Session, device_id: int) -> bool:
+    """Whether the collector of the device's school was revoked: the request then waits for
+    the collector an admin creates for the school next (its configuration carries it)."""
+    collector_id = collector_measured(session).get(device_id)
+    collector = session.get(Collector, collector_id) if collector_id is not None else None
+    return collector is not None and collector.revoked_at is not None
+
+
 def ask_collector(session: Session, device_id: int, by: str, at: datetime) -> str | None:
     """Record a "back up now" for the collector that backs the device up; returns its name, or
     None when no collector does (the office backs it up itself). A newer request replaces a

@@ -129,3 +129,17 @@ def test_a_credential_profile_logs_a_device_in(config, district, tmp_path):
     assert "first backup (version" in line_for(after.stdout, "sw-shared")
     missing = ictmon("ssh", "device", "sw-shared", "--profile", "nobody", config=config)
     assert missing.stderr.strip() == "ictmon: no SSH credential profile named 'nobody'"
+
+
+def test_backup_of_a_device_under_a_revoked_collector_says_what_it_waits_for(config, district):
+    created = ictmon("collector", "create", "S01-pi", "--site", "S01", config=config)
+    assert created.returncode == 0, created.stderr
+    assert ictmon("collector", "revoke", "S01-pi", config=config).returncode == 0
+    done = ictmon("backup", "--device", "S01/sw-good", config=config)
+    assert done.returncode == 0, done.stderr
+    assert (
+        "S01-pi was revoked: the request waits for the collector created for the school next"
+        in (done.stdout)
+    )
+    good, _ = district
+    assert good.calls == 0  # the office did not try a device behind a school's NAT

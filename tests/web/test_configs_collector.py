@@ -53,3 +53,16 @@ def test_back_up_now_asks_the_schools_collector_and_the_page_says_so(officer, de
     english = officer.get(f"/devices/{device}").get_data(as_text=True)
     assert "Backup asked of collector S012-pi: the office cannot reach this device" in english
     assert "waiting for it" in english and switch.calls == 0
+
+
+def test_back_up_now_under_a_revoked_collector_says_nothing_serves_it_yet(officer, device, db):
+    with db.begin() as s:
+        collector = s.query(Collector).one()
+        collector.revoked_at, collector.revoked_by = NOW, "admin"
+    officer.post(f"/devices/{device}/configs/backup")
+    page = officer.get(f"/devices/{device}").get_data(as_text=True)
+    assert "ตัวเก็บข้อมูล S012-pi ของโรงเรียนนี้ถูกยกเลิกแล้ว" in page
+    assert "กำลังรอตัวเก็บข้อมูลใหม่ของโรงเรียน" in page
+    assert "กำลังรอผล" not in page
+    with db() as s:
+        assert s.get(SshBackupRequest, device) is not None  # the school's next collector takes it

@@ -79,7 +79,10 @@ def _backup_request(device_id: int) -> dict | None:
     if request is None:
         return None
     collector = backup_requests.collector_of(db(), device_id)
-    return None if collector is None else {"collector": collector, "at": request.requested_at}
+    if collector is None:
+        return None
+    revoked = backup_requests.collector_revoked(db(), device_id)
+    return {"collector": collector, "at": request.requested_at, "revoked": revoked}
 
 
 def trigger_label(trigger: str | None) -> str:
@@ -186,7 +189,9 @@ def back_up_now(device_id: int):
             current_app.config["ICTMON_CLOCK"](),
         )
     if collector is not None:
-        flash(translate("cfg_flash_asked_collector", collector=collector))
+        revoked = backup_requests.collector_revoked(db(), device_id)
+        wording = "cfg_flash_asked_revoked_collector" if revoked else "cfg_flash_asked_collector"
+        flash(translate(wording, collector=collector))
         return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
     settings = current_app.config["ICTMON_SETTINGS"]
     [outcome] = run_backups(
