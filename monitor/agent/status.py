@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from monitor.agent.plans import BackupMark
 from monitor.agent.queue import QueueStats, ResultQueue
 from monitor.agent.state import LOCK_FILE, RunStatus, StateDir
 from monitor.i18n import translate
@@ -31,6 +32,8 @@ class StatusReport:
     queue: QueueStats
     run: RunStatus
     devices: int | None  # in the last configuration; None: none received yet
+    ssh_devices: int = 0  # of which the configuration gives an SSH login (backed up here)
+    last_backup: datetime | None = None  # the latest SSH backup attempt of any of them
 
 
 def gather(state: StateDir) -> StatusReport:
@@ -45,6 +48,7 @@ def gather(state: StateDir) -> StatusReport:
     else:
         stats = QueueStats(0, 0, None, 0, None, None)
     config = state.config()
+    marks = [BackupMark.from_json(m) for m in state.backup_marks().values()]
     return StatusReport(
         central=enrolled.central,
         name=enrolled.name,
@@ -53,6 +57,8 @@ def gather(state: StateDir) -> StatusReport:
         queue=stats,
         run=state.status(),
         devices=None if config is None else len(config.devices),
+        ssh_devices=0 if config is None else sum(d.ssh is not None for d in config.devices),
+        last_backup=max((m.at for m in marks if m.at), default=None),
     )
 
 
@@ -97,6 +103,8 @@ def as_json(report: StatusReport) -> dict[str, Any]:
         "last_error_at": _iso(run.last_error_at),
         "config_at": _iso(run.config_at),
         "devices": report.devices,
+        "ssh_devices": report.ssh_devices,
+        "last_backup_at": _iso(report.last_backup),
     }
 
 
@@ -126,6 +134,10 @@ def lines(report: StatusReport, now: datetime | None = None) -> list[str]:
             _label("collector_status.yes") if report.running else _label("collector_status.no"),
         ),
         ("collector_status.devices", "—" if report.devices is None else str(report.devices)),
+        (
+            "collector_status.ssh_backups",
+            f"{report.ssh_devices} ({_when(report.last_backup, now)})",
+        ),
         ("collector_status.queue_length", f"{queue.results} ({queue.rows})"),
         ("collector_status.oldest_queued", _when(queue.oldest, now)),
         ("collector_status.dropped", str(queue.dropped)),

@@ -6,10 +6,12 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from monitor.agent.plans import BackupMark
 from monitor.agent.queue import QueueStats
 from monitor.agent.state import Enrolled, RunStatus, StateDir
 from monitor.agent.status import StatusReport, as_json, gather, lines
@@ -142,3 +144,21 @@ def test_status_of_a_fresh_enrolment_reads_the_files_only(tmp_path):
         None,
     )
     assert not state.queue_path.exists()  # status wrote nothing
+
+
+def test_status_says_how_many_devices_it_backs_up_and_when_it_last_did():
+    report = replace(_report(), ssh_devices=3, last_backup=NOW - timedelta(hours=5))
+    text = "\n".join(lines(report, NOW))
+    assert (
+        "SSH backups (devices, last) / สำรองค่าคอนฟิก SSH (อุปกรณ์, ครั้งล่าสุด): 3 "
+        "(7 Dec 2026 10:00 / 7 ธ.ค. 2569 10:00" in text
+    )
+    assert as_json(report)["ssh_devices"] == 3
+
+
+def test_status_reads_the_last_backup_from_the_marks_the_runner_keeps(tmp_path):
+    state = StateDir(tmp_path / "state")
+    state.save_enrolment(Enrolled("https://c.example", "S012-pi", 3, ("S012",), "ictc_x"))
+    older, newer = NOW - timedelta(days=1), NOW - timedelta(hours=2)
+    state.save_backup_marks({"7": BackupMark(older).to_json(), "8": BackupMark(newer).to_json()})
+    assert gather(state).last_backup == newer
