@@ -15,8 +15,8 @@ A device with an SSH device type gets the login the office's own backup would us
 An officer's "back up now" waiting for the collector goes as the login's requested_at. SSH
 timing is the central's [ssh].
 
-The document's ETag (`protocol.ConfigDocument.etag`) changes with any of it, so an unchanged
-configuration costs the collector one small request.
+The document's ETag (`protocol.ConfigDocument.keyed_etag`, keyed by the route) changes with any
+of it, so an unchanged configuration costs the collector one small request.
 """
 
 from __future__ import annotations

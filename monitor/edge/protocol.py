@@ -14,6 +14,7 @@ Times on the wire are ISO 8601 in UTC with an offset ("2026-12-07T08:00:00+00:00
 from __future__ import annotations
 
 import hashlib
+import hmac
 import json
 import re
 from collections.abc import Mapping, Sequence
@@ -193,10 +194,16 @@ class ConfigDocument:
         """The same document always gives the same tag; any change gives another."""
         return config_etag(self.to_json())
 
+    def keyed_etag(self, key: bytes) -> str:
+        """The tag the central sends and stores: keyed, since the document holds credentials
+        and a plain hash of it would let whoever reads a tag (a database dump) try passwords
+        against it offline."""
+        return config_etag(self.to_json(), key)
 
-def config_etag(document: Mapping[str, Any]) -> str:
+
+def config_etag(document: Mapping[str, Any], key: bytes = b"") -> str:
     canonical = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()[:32]
+    return hmac.new(key, canonical.encode(), hashlib.sha256).hexdigest()[:32]
 
 
 def parse_config(data: Any) -> ConfigDocument:

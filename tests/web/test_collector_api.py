@@ -27,6 +27,7 @@ from monitor.edge import enrolment, protocol
 from tests.conftest import NOW, add_device, add_site
 from tests.support.hostile import NESTED_JSON
 from tests.web.conftest import make_app
+from web.api.collector import etag_key
 
 ENROL, CONFIG, RESULTS = protocol.ENROL_PATH, protocol.CONFIG_PATH, protocol.RESULTS_PATH
 
@@ -130,12 +131,14 @@ def test_config_comes_with_an_etag_and_costs_a_304_when_unchanged(central):
     document = protocol.parse_config(first.json)
     assert [d.name for d in document.devices] == ["s012-sw"]  # its inside, not the uplink
     etag = first.headers["ETag"]
-    assert etag == f'"{document.etag}"'
+    # Keyed: a tag read from the database is no plain hash to try the credentials against.
+    key = etag_key(client.application.config["SECRET_KEY"])
+    assert etag == f'"{document.keyed_etag(key)}"' and etag != f'"{document.etag}"'
     same = client.get(CONFIG, headers={**token, "If-None-Match": etag})
     assert same.status_code == 304 and same.get_data() == b""
     with factory() as s:
         row = s.get(Collector, ids["collector"])
-        assert row.last_contact_at == NOW and row.config_etag == document.etag
+        assert row.last_contact_at == NOW and row.config_etag == document.keyed_etag(key)
     stale = client.get(CONFIG, headers={**token, "If-None-Match": '"something-else"'})
     assert stale.status_code == 200
 

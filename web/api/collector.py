@@ -21,6 +21,7 @@ rides on a browser's session cookie needs the page's CSRF token, as every write 
 
 from __future__ import annotations
 
+import hmac
 import json
 import logging
 import zlib
@@ -106,7 +107,7 @@ def enrol():
 def config(collector: Collector):
     session = db()
     document = config_document(session, collector, _settings(), vault())
-    etag = document.etag
+    etag = document.keyed_etag(etag_key(current_app.config["SECRET_KEY"]))
     collector.last_contact_at = g.now
     collector.config_etag = etag
     session.commit()
@@ -116,6 +117,11 @@ def config(collector: Collector):
         response = jsonify(document.to_json())
     response.headers["ETag"] = f'"{etag}"'
     return response
+
+
+def etag_key(secret: str) -> bytes:
+    """The configuration tags' own key, derived from the web secret key."""
+    return hmac.new(secret.encode(), b"ictmon collector configuration etag", "sha256").digest()
 
 
 def _tags(header: str) -> set[str]:
