@@ -33,7 +33,6 @@ from monitor.edge.protocol import (
     CONFIG_PATH,
     ENROL_PATH,
     RESULTS_PATH,
-    Batch,
     ConfigDocument,
     Enrolment,
     EnrolRequest,
@@ -157,12 +156,10 @@ class CentralClient:
             raise CentralError(ANSWER, f"the central's configuration: {bad}", status) from None
         return ConfigAnswer(document, tag or document.etag, offset)
 
-    def push(self, batch: Batch | bytes) -> PushAnswer:
-        """Send a batch: a Batch, or one already encoded (protocol.encode_batch, as the queue
-        gives it)."""
+    def push(self, batch: bytes) -> PushAnswer:
+        """Send a batch as the queue encoded it (protocol.encode_batch)."""
         started = utcnow()
-        encoded = batch if isinstance(batch, bytes) else _encoded(batch.to_json())
-        status, headers, body = self._call("POST", RESULTS_PATH, encoded, compress=True)
+        status, headers, body = self._call("POST", RESULTS_PATH, batch, compress=True)
         try:
             data = _json(body)
             if not isinstance(data, dict):

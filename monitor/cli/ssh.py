@@ -44,21 +44,18 @@ def backup(obj, device_name):
         with transaction(sessions) as session:
             device_id = find_device(session, device_name)
             collector = backup_requests.ask_collector(session, device_id, "cli", utcnow())
-            revoked = collector is not None and backup_requests.collector_revoked(
-                session, device_id
-            )
-        if revoked:
+        if collector is not None and collector.revoked_at is not None:
             click.echo(
-                f"{device_name} is backed up by its school's collector, and {collector} was "
+                f"{device_name} is backed up by its school's collector, and {collector.name} was "
                 "revoked: the request waits for the collector created for the school next "
                 "(ictmon collector create NAME --site CODE)"
             )
             return
         if collector is not None:
             click.echo(
-                f"{device_name} is backed up by collector {collector} (the office cannot reach "
-                "it): asked it to back up at its next configuration pull; the version appears "
-                "on the device page once its upload arrives"
+                f"{device_name} is backed up by collector {collector.name} (the office cannot "
+                "reach it): asked it to back up at its next configuration pull; the version "
+                "appears on the device page once its upload arrives"
             )
             return
         device_ids = [device_id]

@@ -14,29 +14,20 @@ from monitor.db.models import Collector, SshBackupRequest
 from monitor.status.store import collector_measured
 
 
-def collector_of(session: Session, device_id: int) -> str | None:
-    """The name of the edge collector that measures (and backs up) the device, or None."""
-    collector_id = collector_measured(session).get(device_id)
-    if collector_id is None:
-        return None
-    collector = session.get(Collector, collector_id)
-    return collector.name if collector is not None else None
+def collector_of(session: Session, device_id: int) -> Collector | None:
+    """The edge collector that measures (and backs up) the device, or None. A revoked one
+    (`revoked_at`) keeps its school's sites until a new collector takes them over, so a request
+    for it waits for that one (its configuration carries the request)."""
+    collector_id = collector_measured(session, devices=[device_id]).get(device_id)
+    return session.get(Collector, collector_id) if collector_id is not None else None
 
 
-def collector_revoked(session: Session, device_id: int) -> bool:
-    """Whether the collector of the device's school was revoked: the request then waits for
-    the collector an admin creates for the school next (its configuration carries it)."""
-    collector_id = collector_measured(session).get(device_id)
-    collector = session.get(Collector, collector_id) if collector_id is not None else None
-    return collector is not None and collector.revoked_at is not None
-
-
-def ask_collector(session: Session, device_id: int, by: str, at: datetime) -> str | None:
-    """Record a "back up now" for the collector that backs the device up; returns its name, or
-    None when no collector does (the office backs it up itself). A newer request replaces a
+def ask_collector(session: Session, device_id: int, by: str, at: datetime) -> Collector | None:
+    """Record a "back up now" for the collector that backs the device up; returns it, or None
+    when no collector does (the office backs it up itself). A newer request replaces a
     waiting one."""
-    name = collector_of(session, device_id)
-    if name is None:
+    collector = collector_of(session, device_id)
+    if collector is None:
         return None
     request = session.get(SshBackupRequest, device_id)
     if request is None:
@@ -44,7 +35,7 @@ def ask_collector(session: Session, device_id: int, by: str, at: datetime) -> st
     else:
         request.requested_at, request.requested_by = at, by[:160]
     session.flush()
-    return name
+    return collector
 
 
 def waiting_request(session: Session, device_id: int) -> SshBackupRequest | None:

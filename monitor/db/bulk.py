@@ -35,10 +35,14 @@ def insert_rows(session: Session, table: Table | Any, rows: Sequence[Mapping[str
     names = list(rows[0])
     columns = [target.c[name] for name in names]
     convert = [_remembering(c.type.bind_processor(connection.dialect)) for c in columns]
-    quoted = ", ".join(connection.dialect.identifier_preparer.quote(n) for n in names)
+    preparer = connection.dialect.identifier_preparer
+    quoted = ", ".join(preparer.quote(n) for n in names)
     raw = connection.connection.driver_connection  # psycopg's own connection, same transaction
     assert raw is not None
-    with raw.cursor() as cursor, cursor.copy(f"COPY {target.name} ({quoted}) FROM STDIN") as copy:
+    with (
+        raw.cursor() as cursor,
+        cursor.copy(f"COPY {preparer.format_table(target)} ({quoted}) FROM STDIN") as copy,
+    ):
         for row in rows:
             copy.write_row(
                 [

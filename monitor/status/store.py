@@ -7,7 +7,7 @@ changes and its heartbeat commit together or not at all.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
@@ -49,10 +49,13 @@ class PollPlan:
     states: dict[int, DeviceState]
 
 
-def collector_measured(session: Session, collector_id: int | None = None) -> dict[int, int]:
+def collector_measured(
+    session: Session, collector_id: int | None = None, devices: Collection[int] | None = None
+) -> dict[int, int]:
     """device id → the edge collector measuring it (monitor.edge.assignment explains the rule:
-    its sites' enabled, addressed devices except uplinks whose parent is in another site).
-    Kept here, below monitor.edge, because the office's own sweep leaves these devices alone."""
+    its sites' enabled, addressed devices except uplinks whose parent is in another site);
+    only `devices`' when given. Kept here, below monitor.edge, because the office's own sweep
+    leaves these devices alone."""
     parent = aliased(Device)
     query = (
         select(Device.id, CollectorSite.collector_id)
@@ -68,6 +71,8 @@ def collector_measured(session: Session, collector_id: int | None = None) -> dic
     )
     if collector_id is not None:
         query = query.where(CollectorSite.collector_id == collector_id)
+    if devices is not None:
+        query = query.where(Device.id.in_(devices))
     return {row.id: row.collector_id for row in session.execute(query)}
 
 

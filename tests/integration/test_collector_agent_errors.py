@@ -44,6 +44,7 @@ from monitor.edge.protocol import (
     PingOutcome,
     PingTiming,
     SnmpTiming,
+    encode_batch,
     parse_batch,
 )
 from monitor.settings import CollectorSettings
@@ -220,7 +221,7 @@ def test_an_unknown_token_is_a_clear_one_line_error(settings, tmp_path, central)
     client = CentralClient(central.url, TOKEN)
     central.answer = lambda b: (401, {"error": "unknown collector token"})
     with pytest.raises(CentralError) as failure:
-        client.push(Batch(batch_id="q1-1", sent_at=T0))
+        client.push(encode_batch(Batch(batch_id="q1-1", sent_at=T0)))
     assert failure.value.kind == REVOKED
     assert "\n" not in str(failure.value) and "unknown collector token" in str(failure.value)
 
@@ -234,7 +235,7 @@ def test_a_clock_refusal_keeps_buffering_and_says_why(settings, tmp_path, centra
     assert runner.state.status().stopped is None
     assert runner.queue.stats().rows == 3
     with pytest.raises(CentralError) as failure:
-        runner._client.push(runner.queue.take(sent_at=T0, max_rows=5, max_bytes=10**6).batch)
+        runner._client.push(runner.queue.take(sent_at=T0, max_rows=5, max_bytes=10**6).body)
     assert failure.value.kind == CLOCK
 
 

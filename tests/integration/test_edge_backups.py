@@ -215,7 +215,7 @@ def test_back_up_now_is_asked_of_the_collector_and_forgotten_once_answered(
     vault = Vault.from_settings(settings)
     with transaction(any_db) as s:
         before = config_document(s, s.get(Collector, ids["collector"]), settings, vault)
-        assert backup_requests.ask_collector(s, ids["sw-1"], "web:officer", T0) == "S012-pi"
+        assert backup_requests.ask_collector(s, ids["sw-1"], "web:officer", T0).name == "S012-pi"
         assert backup_requests.ask_collector(s, ids["core"], "web:officer", T0) is None
         after = config_document(s, s.get(Collector, ids["collector"]), settings, vault)
     assert after.etag != before.etag

@@ -81,8 +81,8 @@ def _backup_request(device_id: int) -> dict | None:
     collector = backup_requests.collector_of(db(), device_id)
     if collector is None:
         return None
-    revoked = backup_requests.collector_revoked(db(), device_id)
-    return {"collector": collector, "at": request.requested_at, "revoked": revoked}
+    revoked = collector.revoked_at is not None
+    return {"collector": collector.name, "at": request.requested_at, "revoked": revoked}
 
 
 def trigger_label(trigger: str | None) -> str:
@@ -189,9 +189,9 @@ def back_up_now(device_id: int):
             current_app.config["ICTMON_CLOCK"](),
         )
     if collector is not None:
-        revoked = backup_requests.collector_revoked(db(), device_id)
+        revoked = collector.revoked_at is not None
         wording = "cfg_flash_asked_revoked_collector" if revoked else "cfg_flash_asked_collector"
-        flash(translate(wording, collector=collector))
+        flash(translate(wording, collector=collector.name))
         return redirect(url_for("status.device", device_id=device_id, _anchor="configs"))
     settings = current_app.config["ICTMON_SETTINGS"]
     [outcome] = run_backups(
